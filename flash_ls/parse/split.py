@@ -1,0 +1,112 @@
+"""Split a module into top-level statements cheaply, tolerant of broken code.
+
+Each chunk is parsed (and cached) on its own, so an edit re-parses only the statement it touched and
+a syntax error costs only its own statement. Chunks are contiguous: their texts concatenate to the
+original text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CLAUSE = re.compile(r"(else|elif|except|finally)\b")
+# Column-0 lines that almost surely start a new statement even inside an unclosed bracket.
+_RECOVERY = re.compile(r"(@|(async\s+)?def\s|class\s|import\s|from\s+\S+\s+import\b)")
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    start_line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    line: int
+    col: int
+    text: str
+
+
+@dataclass(slots=True)
+class _ScanState:
+    depth: int = 0
+    string: str | None = None  # the open delimiter: ''' """ ' "
+    continued: bool = False  # backslash at the end of the previous line
+
+    @property
+    def clean(self) -> bool:
+        return self.depth == 0 and self.string is None and not self.continued
+
+
+def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
+    """Top-level statement chunks and every comment (outside strings) of ``text``."""
+    lines = text.splitlines(keepends=True)
+    chunks: list[Chunk] = []
+    comments: list[Comment] = []
+    state = _ScanState()
+    start = 0
+    started = False  # the current chunk holds a line of code
+    in_decorators = False
+    for number, line in enumerate(lines):
+        was_clean = state.clean
+        first = line[:1]
+        if first and not first.isspace() and first != "#":
+            if was_clean or (state.string is None and _RECOVERY.match(line)):
+                clause = _CLAUSE.match(line)
+                if started and not clause and not in_decorators:
+                    chunks.append(Chunk(start, "".join(lines[start:number])))
+                    start = number
+                if not clause:
+                    # Decorators stay in one chunk with the def/class they decorate.
+                    in_decorators = line.startswith("@")
+                started = True
+                state = _ScanState()
+        _scan_line(line, number, state, comments)
+    if lines:
+        chunks.append(Chunk(start, "".join(lines[start:])))
+    return chunks, comments
+
+
+def _scan_line(line: str, number: int, state: _ScanState, comments: list[Comment]) -> None:
+    i = 0
+    n = len(line)
+    state.continued = False
+    while i < n:
+        if state.string is not None:
+            delim = state.string
+            if line[i] == "\\":
+                if line[i + 1 : i + 2] in ("\n", "\r", ""):
+                    state.continued = True
+                i += 2
+                continue
+            if line.startswith(delim, i):
+                state.string = None
+                i += len(delim)
+                continue
+            i += 1
+            continue
+        c = line[i]
+        if c == "#":
+            comments.append(Comment(number, i, line[i:].rstrip("\r\n")))
+            return
+        if c in "\"'":
+            triple = line[i : i + 3]
+            if triple in ('"""', "'''"):
+                state.string = triple
+                i += 3
+            else:
+                state.string = c
+                i += 1
+            continue
+        if c in "([{":
+            state.depth += 1
+        elif c in _CLOSERS:
+            state.depth = max(0, state.depth - 1)
+        elif c == "\\" and line[i + 1 : i + 2] in ("\n", "\r", ""):
+            state.continued = True
+        i += 1
+    if state.string in ('"', "'") and not state.continued:
+        # An unterminated one-line string ends at the line end (a syntax error libcst reports).
+        state.string = None
