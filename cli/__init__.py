@@ -1,0 +1,1 @@
+"""The flash-ls command line (import name ``flash_ls_cli``): check, serve, build, deploy, rules."""

@@ -1,0 +1,499 @@
+"""Render findings for ``flash-ls check --output-format text|json|github|sarif|junit``.
+
+Every format shows 1-based lines and 1-based columns counted in code points, and paths relative to
+the current directory (``/``-separated) when the file lies under it. Rendering never reads files
+itself: the caller passes ``read_lines`` so the CLI can reuse the texts it already checked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from rich.console import Console
+from rich.text import Text
+
+from flash_ls.diagnostic import Diagnostic, Fix, Severity
+from flash_ls.rules.registry import Rule, all_rules
+from flash_ls.span import Span
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+
+INFORMATION_URI = "https://github.com/flash-ls/flash-ls"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+ReadLines = Callable[[Path], list[str] | None]
+
+_TAB_WIDTH = 4
+_STYLES = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "bold yellow",
+    Severity.INFO: "bold blue",
+    Severity.HINT: "bold cyan",
+}
+_PLURALS = {
+    Severity.ERROR: ("error", "errors"),
+    Severity.WARNING: ("warning", "warnings"),
+    Severity.INFO: ("info", "info"),
+    Severity.HINT: ("hint", "hints"),
+}
+_SARIF_LEVELS = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "note",
+    Severity.HINT: "note",
+}
+_GITHUB_COMMANDS = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "notice",
+    Severity.HINT: "notice",
+}
+# Characters XML 1.0 cannot carry at all (a form feed in a source line would break the report).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def render(
+    diagnostics: Sequence[Diagnostic],
+    fmt: str = "text",
+    *,
+    cwd: Path,
+    read_lines: ReadLines,
+    tool_version: str,
+    color: bool = False,
+    rules: Sequence[Rule] | None = None,
+) -> str:
+    """The report for ``diagnostics`` in output format ``fmt`` (one of ``FORMATS``).
+
+    ``read_lines(path)`` returns a file's lines (line endings optional) or None when unavailable;
+    only ``text`` and ``junit`` show source lines. ``color`` applies to ``text`` only. ``rules`` is
+    the rule catalogue for ``sarif`` (default: the registry). Non-empty reports end with a newline.
+    """
+    context = _Context(cwd, read_lines)
+    ordered = sorted(diagnostics, key=context.sort_key)
+    if fmt == "text":
+        return _render_text(ordered, context, color=color)
+    if fmt == "json":
+        return _render_json(ordered, context)
+    if fmt == "github":
+        return _render_github(ordered, context)
+    if fmt == "sarif":
+        catalogue = list(all_rules() if rules is None else rules)
+        return _render_sarif(ordered, context, tool_version, catalogue)
+    if fmt == "junit":
+        return _render_junit(ordered, context)
+    raise ValueError(f"unknown output format {fmt!r} (expected {', '.join(FORMATS)})")
+
+
+def summary_counts(diagnostics: Sequence[Diagnostic]) -> dict[str, int]:
+    """``total``, one count per severity label (``error``, ``warning``, ``info``, ``hint``) and
+    ``fixable`` (findings with a safe fix, i.e. what ``--fix`` would apply)."""
+    counts = {"total": len(diagnostics)}
+    for severity in sorted(Severity, reverse=True):
+        counts[severity.label] = sum(1 for d in diagnostics if d.severity is severity)
+    counts["fixable"] = sum(1 for d in diagnostics if _is_fixable(d))
+    return counts
+
+
+def render_diff(original: str, fixed: str, path: str) -> str:
+    """A unified diff (``--- a/path`` / ``+++ b/path``) of a fixed file; empty when unchanged."""
+    if original == fixed:
+        return ""
+    lines = difflib.unified_diff(
+        _split_keepends(original), _split_keepends(fixed), f"a/{path}", f"b/{path}"
+    )
+    out: list[str] = []
+    for line in lines:
+        if line.endswith("\n"):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """``path`` relative to ``cwd`` with ``/`` separators when under it, else absolute POSIX."""
+    if not path.is_absolute():
+        return path.as_posix()
+    base = cwd.absolute()
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+class _Context:
+    """Paths and source lines for one report, each looked up once."""
+
+    def __init__(self, cwd: Path, read_lines: ReadLines) -> None:
+        self.cwd = cwd.absolute()
+        self._read_lines = read_lines
+        self._paths: dict[Path, str] = {}
+        self._lines: dict[Path, list[str] | None] = {}
+
+    def path(self, path: Path) -> str:
+        if path not in self._paths:
+            self._paths[path] = display_path(path, self.cwd)
+        return self._paths[path]
+
+    def is_relative(self, path: Path) -> bool:
+        return not Path(self.path(path)).is_absolute()
+
+    def line(self, path: Path, line: int) -> str | None:
+        if path not in self._lines:
+            self._lines[path] = self._read_lines(path)
+        lines = self._lines[path]
+        if lines is None or not 0 <= line < len(lines):
+            return None
+        return lines[line].rstrip("\r\n")
+
+    def sort_key(self, d: Diagnostic) -> tuple[str, int, int, str, int, int, str]:
+        s = d.span
+        return (
+            self.path(d.path),
+            s.start_line,
+            s.start_col,
+            d.code,
+            s.end_line,
+            s.end_col,
+            d.message,
+        )
+
+
+def _is_fixable(d: Diagnostic) -> bool:
+    return d.fix is not None and d.fix.safe
+
+
+def _split_keepends(text: str) -> list[str]:
+    # str.splitlines would also split on form feeds and other separators that are not line ends.
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def _position(span: Span) -> dict[str, int]:
+    return {
+        "line": span.start_line + 1,
+        "column": span.start_col + 1,
+        "end_line": span.end_line + 1,
+        "end_column": span.end_col + 1,
+    }
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+
+def _render_text(diagnostics: Sequence[Diagnostic], context: _Context, *, color: bool) -> str:
+    blocks = [_text_block(d, context) for d in diagnostics]
+    lines: list[Text] = []
+    for block in blocks:
+        lines.extend(block)
+        lines.append(Text())
+    lines.extend(_text_summary(diagnostics))
+    if not color:
+        return "".join(line.plain + "\n" for line in lines)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=True,
+        color_system="standard",
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+    )
+    for line in lines:
+        console.print(line)
+    return buffer.getvalue()
+
+
+def _text_block(d: Diagnostic, context: _Context) -> list[Text]:
+    """The lines for one finding, without the blank line that separates findings."""
+    style = _STYLES[d.severity]
+    s = d.span
+    header = Text()
+    header.append(context.path(d.path), style="bold")
+    header.append(f":{s.start_line + 1}:{s.start_col + 1}: ")
+    header.append(d.code, style=style)
+    header.append(f" [{d.slug}] ", style="dim")
+    header.append(d.message)
+    block = [header]
+
+    source = context.line(d.path, s.start_line)
+    if source is not None:
+        gutter = str(s.start_line + 1)
+        pad = " " * len(gutter)
+        shown, columns = _display(source)
+        start = min(s.start_col, len(source))
+        end = s.end_col if s.end_line == s.start_line else len(source)
+        end = max(min(end, len(source)), start)
+        width = max(columns[end] - columns[start], 1)
+        block.append(Text(f"{pad} |", style="blue"))
+        block.append(Text.assemble((f"{gutter} | ", "blue"), shown))
+        block.append(
+            Text.assemble((f"{pad} | ", "blue"), " " * columns[start], ("^" * width, style))
+        )
+        if d.related or d.fix is not None:
+            block.append(Text(f"{pad} |", style="blue"))
+        indent = pad
+    else:
+        indent = ""
+
+    for related in d.related:
+        where = context.path(related.path)
+        r = related.span
+        block.append(
+            Text.assemble(
+                f"{indent} = ",
+                ("note", "bold"),
+                f": {where}:{r.start_line + 1}:{r.start_col + 1}: {related.message}",
+            )
+        )
+    if d.fix is not None:
+        line = Text.assemble(f"{indent} = ", ("help", "bold cyan"), f": {d.fix.message}")
+        if d.fix.safe:
+            line.append(" (fixable with --fix)", style="green")
+        block.append(line)
+    return block
+
+
+def _display(source: str) -> tuple[str, list[int]]:
+    """A source line as a terminal shows it (tabs expanded) and the display column of every
+    code-point column, including the one just past the end."""
+    shown: list[str] = []
+    columns = [0]
+    width = 0
+    for char in source:
+        if char == "\t":
+            step = _TAB_WIDTH - width % _TAB_WIDTH
+            shown.append(" " * step)
+        else:
+            step = _char_width(char)
+            shown.append(char)
+        width += step
+        columns.append(width)
+    return "".join(shown), columns
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[Text]:
+    if not diagnostics:
+        return [Text("All checks passed!", style="bold green")]
+    counts = summary_counts(diagnostics)
+    total = counts["total"]
+    parts = []
+    for severity in sorted(Severity, reverse=True):
+        count = counts[severity.label]
+        if count:
+            singular, plural = _PLURALS[severity]
+            parts.append(f"{count} {singular if count == 1 else plural}")
+    noun = "problem" if total == 1 else "problems"
+    lines = [Text(f"Found {total} {noun} ({', '.join(parts)}).", style="bold")]
+    if counts["fixable"]:
+        lines.append(Text(f"{counts['fixable']} fixable with --fix.", style="green"))
+    return lines
+
+
+# -- json ---------------------------------------------------------------------------------------
+
+
+def _render_json(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
+    items = [_json_item(d, context) for d in diagnostics]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_item(d: Diagnostic, context: _Context) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "rule": d.slug,
+        "severity": d.severity.label,
+        "path": context.path(d.path),
+        **_position(d.span),
+        "message": d.message,
+        "fix": None if d.fix is None else _json_fix(d.fix, context),
+    }
+
+
+def _json_fix(fix: Fix, context: _Context) -> dict[str, Any]:
+    edits = [
+        {"path": context.path(e.path), **_position(e.span), "new_text": e.new_text}
+        for e in fix.edits
+    ]
+    return {"message": fix.message, "edits": edits}
+
+
+# -- github -------------------------------------------------------------------------------------
+
+
+def _render_github(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
+    lines = []
+    for d in diagnostics:
+        p = _position(d.span)
+        properties = {
+            "file": context.path(d.path),
+            "line": p["line"],
+            "col": p["column"],
+            "endLine": p["end_line"],
+            "endColumn": p["end_column"],
+            "title": f"{d.code} {d.slug}",
+        }
+        joined = ",".join(f"{k}={_github_property(str(v))}" for k, v in properties.items())
+        lines.append(f"::{_GITHUB_COMMANDS[d.severity]} {joined}::{_github_data(d.message)}\n")
+    return "".join(lines)
+
+
+def _github_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(value: str) -> str:
+    return _github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+# -- sarif --------------------------------------------------------------------------------------
+
+
+def _render_sarif(
+    diagnostics: Sequence[Diagnostic],
+    context: _Context,
+    tool_version: str,
+    catalogue: list[Rule],
+) -> str:
+    descriptors = [_sarif_rule(r) for r in catalogue]
+    index = {r.code: i for i, r in enumerate(catalogue)}
+    results = []
+    for d in diagnostics:
+        if d.code not in index:
+            # A finding whose rule is not in the catalogue still needs a valid ruleIndex.
+            index[d.code] = len(descriptors)
+            descriptors.append({"id": d.code, "name": d.slug})
+        results.append(_sarif_result(d, index[d.code], context))
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "flash-ls",
+                "version": tool_version,
+                "semanticVersion": tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": descriptors,
+            }
+        },
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": context.cwd.as_uri().rstrip("/") + "/"}},
+        # Our columns count code points; SARIF's default unit is UTF-16 code units.
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_rule(rule: Rule) -> dict[str, Any]:
+    doc = rule.doc or rule.summary
+    return {
+        "id": rule.code,
+        "name": rule.slug,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": doc},
+        "help": {"text": doc, "markdown": doc},
+        "helpUri": rule.doc_url,
+        "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
+        "properties": {"fix": rule.fix.value},
+    }
+
+
+def _sarif_result(d: Diagnostic, rule_index: int, context: _Context) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": d.code,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVELS[d.severity],
+        "message": {"text": d.message},
+        "locations": [{"physicalLocation": _sarif_physical(d.path, d.span, context)}],
+    }
+    if d.related:
+        result["relatedLocations"] = [
+            {
+                "id": i,
+                "physicalLocation": _sarif_physical(r.path, r.span, context),
+                "message": {"text": r.message},
+            }
+            for i, r in enumerate(d.related)
+        ]
+    if d.fix is not None:
+        result["fixes"] = [_sarif_fix(d.fix, context)]
+    return result
+
+
+def _sarif_artifact(path: Path, context: _Context) -> dict[str, str]:
+    if context.is_relative(path):
+        return {"uri": quote(context.path(path), safe="/"), "uriBaseId": "%SRCROOT%"}
+    return {"uri": Path(context.path(path)).as_uri()}
+
+
+def _sarif_region(span: Span) -> dict[str, int]:
+    return {
+        "startLine": span.start_line + 1,
+        "startColumn": span.start_col + 1,
+        "endLine": span.end_line + 1,
+        "endColumn": span.end_col + 1,
+    }
+
+
+def _sarif_physical(path: Path, span: Span, context: _Context) -> dict[str, Any]:
+    return {"artifactLocation": _sarif_artifact(path, context), "region": _sarif_region(span)}
+
+
+def _sarif_fix(fix: Fix, context: _Context) -> dict[str, Any]:
+    by_path: dict[Path, list[dict[str, Any]]] = {}
+    for edit in fix.edits:
+        by_path.setdefault(edit.path, []).append(
+            {"deletedRegion": _sarif_region(edit.span), "insertedContent": {"text": edit.new_text}}
+        )
+    return {
+        "description": {"text": fix.message},
+        "artifactChanges": [
+            {"artifactLocation": _sarif_artifact(path, context), "replacements": replacements}
+            for path, replacements in by_path.items()
+        ],
+    }
+
+
+# -- junit --------------------------------------------------------------------------------------
+
+
+def _render_junit(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
+    tests = max(len(diagnostics), 1)
+    counts = {"tests": str(tests), "failures": str(len(diagnostics)), "errors": "0"}
+    root = ET.Element("testsuites", {"name": "flash-ls", **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": "flash-ls", **counts, "skipped": "0"})
+    for d in diagnostics:
+        path = context.path(d.path)
+        name = f"{d.code} {path}:{d.span.start_line + 1}:{d.span.start_col + 1}"
+        case = ET.SubElement(suite, "testcase", {"name": _xml(name), "classname": _xml(path)})
+        failure = ET.SubElement(case, "failure", {"message": _xml(d.message), "type": d.code})
+        failure.text = _xml("\n".join(line.plain for line in _text_block(d, context)))
+    if not diagnostics:
+        ET.SubElement(suite, "testcase", {"name": "flash-ls", "classname": "flash-ls"})
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
+
+
+def _xml(value: str) -> str:
+    return _XML_ILLEGAL.sub("\ufffd", value)

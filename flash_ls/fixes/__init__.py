@@ -1,0 +1,1 @@
+"""Fixes: turning findings into text edits and applying them to files."""

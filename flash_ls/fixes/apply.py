@@ -1,0 +1,162 @@
+"""Apply text edits and fixes to file contents (``--fix``, ``--diff``, fix-all code actions).
+
+Positions are ``Span``s: 0-based lines split on ``\\n``, columns in code points. A column past the
+end of its line is clamped to the line's end, and the end of a CRLF line is *before* its ``\\r``,
+so an edit never splits a ``\\r\\n`` pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flash_ls.diagnostic import Fix, TextEdit
+
+# (start offset, end offset, new text) in a text's code points.
+_Resolved = tuple[int, int, str]
+
+
+class _Offsets:
+    """Converts (line, column) positions of one text to string offsets."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts = [0]
+        for index, char in enumerate(text):
+            if char == "\n":
+                self._starts.append(index + 1)
+
+    def offset(self, line: int, col: int) -> int:
+        if line < 0:
+            return 0
+        if line >= len(self._starts):
+            return len(self._text)
+        start = self._starts[line]
+        end = self._starts[line + 1] - 1 if line + 1 < len(self._starts) else len(self._text)
+        if end > start and self._text[end - 1] == "\r" and end < len(self._text):
+            end -= 1
+        return start + min(max(col, 0), end - start)
+
+    def resolve(self, edit: TextEdit) -> _Resolved:
+        span = edit.span
+        start = self.offset(span.start_line, span.start_col)
+        end = max(start, self.offset(span.end_line, span.end_col))
+        return start, end, edit.new_text
+
+
+def _overlaps(a: _Resolved, b: _Resolved) -> bool:
+    """Whether two edits touch the same text. Inserts at one point do not overlap; equal edits do."""
+    if a == b:
+        return True
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _conflicts(edit: _Resolved, accepted: Sequence[_Resolved]) -> bool:
+    """Whether ``edit`` (at or after every accepted edit) overlaps one of them."""
+    # Accepted edits are sorted and disjoint, so their ends never decrease.
+    for other in reversed(accepted):
+        if other[1] < edit[0]:
+            return False
+        if _overlaps(other, edit):
+            return True
+    return False
+
+
+def _splice(text: str, edits: Sequence[_Resolved]) -> str:
+    """Apply edits sorted by position and known not to overlap (same result as last-to-first)."""
+    pieces: list[str] = []
+    position = 0
+    for start, end, new_text in edits:
+        pieces.append(text[position:start])
+        pieces.append(new_text)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _by_position(edits: Iterable[_Resolved]) -> list[_Resolved]:
+    # Stable: inserts at one point keep their given order, and an insert precedes a replacement
+    # that starts at the same point.
+    return sorted(edits, key=lambda edit: (edit[0], edit[1]))
+
+
+def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
+    """Apply ``edits`` (all for this ``text``; their paths are not checked).
+
+    Overlapping edits: the first by start position is kept and the others are skipped. Several
+    inserts at one point are all applied, in the given order; an edit repeated verbatim applies once.
+    """
+    offsets = _Offsets(text)
+    accepted: list[_Resolved] = []
+    for edit in _by_position(offsets.resolve(e) for e in edits):
+        if not _conflicts(edit, accepted):
+            accepted.append(edit)
+    return _splice(text, accepted)
+
+
+@dataclass
+class AppliedFixes:
+    """The outcome of ``apply_fixes_detailed``."""
+
+    texts: dict[Path, str] = field(default_factory=dict)
+    """New contents of the files that changed."""
+    applied: list[Fix] = field(default_factory=list)
+    """Distinct fixes applied, in the order they were considered."""
+    skipped: list[Fix] = field(default_factory=list)
+    """Fixes left out: an edit overlaps an applied fix, or edits a file not in ``text_by_path``."""
+
+
+def apply_fixes_detailed(text_by_path: Mapping[Path, str], fixes: Iterable[Fix]) -> AppliedFixes:
+    """Apply ``fixes`` atomically, in the given order: a fix whose edits conflict with an already
+    applied fix (or with each other) is skipped as a whole. A fix equal to one already applied is
+    dropped silently (two findings sharing one fix). Re-check and call again for the skipped ones.
+    """
+    offsets: dict[Path, _Offsets] = {}
+    accepted: dict[Path, list[_Resolved]] = {}
+    outcome = AppliedFixes()
+    seen: set[Fix] = set()
+    for fix in fixes:
+        if fix in seen:
+            continue
+        seen.add(fix)
+        planned = _plan(fix, text_by_path, offsets, accepted)
+        if planned is None:
+            outcome.skipped.append(fix)
+            continue
+        for path, edit in planned:
+            accepted.setdefault(path, []).append(edit)
+        outcome.applied.append(fix)
+    for path, edits in accepted.items():
+        original = text_by_path[path]
+        new_text = _splice(original, _by_position(edits))
+        if new_text != original:
+            outcome.texts[path] = new_text
+    return outcome
+
+
+def apply_fixes(text_by_path: Mapping[Path, str], fixes: Iterable[Fix]) -> dict[Path, str]:
+    """New contents of the files changed by applying ``fixes`` (see ``apply_fixes_detailed``)."""
+    return apply_fixes_detailed(text_by_path, fixes).texts
+
+
+def _plan(
+    fix: Fix,
+    text_by_path: Mapping[Path, str],
+    offsets: dict[Path, _Offsets],
+    accepted: Mapping[Path, list[_Resolved]],
+) -> list[tuple[Path, _Resolved]] | None:
+    """The fix's resolved edits, or None when it cannot be applied without a conflict."""
+    planned: list[tuple[Path, _Resolved]] = []
+    for edit in fix.edits:
+        text = text_by_path.get(edit.path)
+        if text is None:
+            return None
+        if edit.path not in offsets:
+            offsets[edit.path] = _Offsets(text)
+        resolved = offsets[edit.path].resolve(edit)
+        taken = [e for p, e in planned if p == edit.path] + accepted.get(edit.path, [])
+        if any(_overlaps(resolved, other) for other in taken):
+            return None
+        planned.append((edit.path, resolved))
+    return planned

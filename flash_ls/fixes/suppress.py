@@ -1,0 +1,31 @@
+"""The "suppress on this line" fix every finding offers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flash_ls.diagnostic import Fix, TextEdit
+from flash_ls.parse.facts import FileFacts
+from flash_ls.span import Span
+
+_EXISTING = re.compile(r"(#\s*flash-ls:\s*ignore)\[([^\]]*)\]")
+
+
+def suppression_fix(path: Path, text: str, line: int, code: str, facts: FileFacts | None = None) -> Fix:
+    """Append ``# flash-ls: ignore[CODE]`` to ``line``, or add CODE to the comment already there."""
+    lines = text.splitlines()
+    content = lines[line] if 0 <= line < len(lines) else ""
+    existing = facts.suppressions.get(line) if facts is not None else None
+    if existing is not None and existing.codes is not None:
+        comment = content[existing.span.start_col : existing.span.end_col]
+        match = _EXISTING.search(comment)
+        if match is not None:
+            codes = [c.strip() for c in match.group(2).split(",") if c.strip()]
+            start = existing.span.start_col + match.start(2)
+            end = existing.span.start_col + match.end(2)
+            new = ", ".join([*codes, code])
+            return Fix(f"Suppress {code} on this line", (TextEdit(path, Span(line, start, line, end), new),), safe=False)
+    end_col = len(content)
+    edit = TextEdit(path, Span(line, end_col, line, end_col), f"  # flash-ls: ignore[{code}]")
+    return Fix(f"Suppress {code} on this line", (edit,), safe=False)

@@ -1,0 +1,1056 @@
+"""Runpod Flash platform facts, as data.
+
+This module is the single place where facts about the Flash SDK (``runpod_flash``) and the
+``flash`` CLI live: enum members and values, ``Endpoint`` keyword arguments, limits, image
+names, the ``gpuIds`` algorithm and package/import-name knowledge. Rules, completion and hover
+read these tables instead of hard-coding values. Source: ``docs`` flash-platform.md (runpod-flash
+1.19.0 snapshot / 1.21.0 wheel); section numbers in comments refer to that document.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, TypeVar
+
+_T = TypeVar("_T")
+
+
+def _by_member(items: Iterable[_T], key: str) -> Mapping[str, _T]:
+    """Read-only index of ``items`` by attribute ``key``."""
+    return MappingProxyType({getattr(item, key): item for item in items})
+
+
+# ---------------------------------------------------------------------------------------------
+# SDK import surface (section 1.1)
+# ---------------------------------------------------------------------------------------------
+
+SDK_MODULE: Final = "runpod_flash"
+SDK_DISTRIBUTION: Final = "runpod-flash"
+
+# Order of ``runpod_flash.__all__``.
+SDK_EXPORTS: Final[tuple[str, ...]] = (
+    "Endpoint",
+    "EndpointJob",
+    "remote",
+    "CPU_DATACENTERS",
+    "CpuInstanceType",
+    "CpuLiveLoadBalancer",
+    "CpuLiveServerless",
+    "CpuLoadBalancerSlsResource",
+    "CpuServerlessEndpoint",
+    "CudaVersion",
+    "DataCenter",
+    "GpuGroup",
+    "GpuType",
+    "LiveLoadBalancer",
+    "LiveServerless",
+    "LoadBalancerSlsResource",
+    "NetworkVolume",
+    "PodTemplate",
+    "ResourceManager",
+    "ServerlessEndpoint",
+    "ServerlessScalerType",
+    "ServerlessType",
+    "FlashApp",
+    "DEFAULT_WORKERS_MIN",
+    "DEFAULT_WORKERS_MAX",
+)
+SDK_EXPORT_SET: Final[frozenset[str]] = frozenset(SDK_EXPORTS)
+
+# Accessing any of these emits DeprecationWarning("Use runpod_flash.Endpoint instead").
+LEGACY_RESOURCE_CLASSES: Final[frozenset[str]] = frozenset(
+    {
+        "LiveServerless",
+        "CpuLiveServerless",
+        "LiveLoadBalancer",
+        "CpuLiveLoadBalancer",
+        "ServerlessEndpoint",
+        "CpuServerlessEndpoint",
+        "LoadBalancerSlsResource",
+        "CpuLoadBalancerSlsResource",
+    }
+)
+DEPRECATED_EXPORTS: Final[frozenset[str]] = LEGACY_RESOURCE_CLASSES | {"remote"}
+DEPRECATION_MESSAGE: Final = "Use runpod_flash.Endpoint instead"
+
+# ---------------------------------------------------------------------------------------------
+# Enumerations (section 2)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EnumMember:
+    """One member of a plain SDK enum (``DataCenter``, ``CudaVersion``, ...)."""
+
+    member: str
+    value: str
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GpuPool:
+    """A ``GpuGroup`` member: a pool id the API understands, and the GPUs it contains."""
+
+    member: str
+    value: str
+    gpus: tuple[str, ...]
+
+    @property
+    def description(self) -> str:
+        """Human-readable list of the GPUs in the pool (the SDK's docstring)."""
+        return ", ".join(self.gpus) if self.gpus else "Any GPU: expands to every pool"
+
+
+@dataclass(frozen=True, slots=True)
+class GpuModel:
+    """A ``GpuType`` member; ``pool`` is the ``GpuGroup`` member name (None for ``ANY``)."""
+
+    member: str
+    value: str
+    pool: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CpuInstance:
+    """A ``CpuInstanceType`` member (value format ``cpu{gen}-{vCPU}-{RAM GB}``)."""
+
+    member: str
+    value: str
+    vcpu: int
+    ram_gb: int
+    max_disk_gb: int
+    generation: str
+
+    @property
+    def description(self) -> str:
+        """One-line summary for completion and hover."""
+        kind = CPU_GENERATION_KIND[self.generation]
+        return f"{kind}: {self.vcpu} vCPU, {self.ram_gb} GB RAM, max container disk {self.max_disk_gb} GB"
+
+
+# --- GpuGroup (2.1) --------------------------------------------------------------------------
+
+GPU_ANY: Final = "ANY"
+GPU_ANY_VALUE: Final = "any"
+
+# Enum definition order; ``gpus`` is the full list of GPUs in each pool (for descriptions).
+GPU_GROUPS: Final[tuple[GpuPool, ...]] = (
+    GpuPool("ANY", "any", ()),
+    GpuPool("ADA_24", "ADA_24", ("NVIDIA GeForce RTX 4090",)),
+    GpuPool("ADA_32_PRO", "ADA_32_PRO", ("NVIDIA GeForce RTX 5090",)),
+    GpuPool(
+        "ADA_48_PRO",
+        "ADA_48_PRO",
+        ("NVIDIA RTX 6000 Ada Generation", "NVIDIA L40", "NVIDIA L40S"),
+    ),
+    GpuPool(
+        "ADA_80_PRO",
+        "ADA_80_PRO",
+        ("NVIDIA H100 PCIe", "NVIDIA H100 80GB HBM3", "NVIDIA H100 NVL"),
+    ),
+    GpuPool(
+        "AMPERE_16",
+        "AMPERE_16",
+        (
+            "NVIDIA RTX A4000",
+            "NVIDIA RTX A4500",
+            "NVIDIA RTX 4000 Ada Generation",
+            "NVIDIA RTX 2000 Ada Generation",
+        ),
+    ),
+    GpuPool(
+        "AMPERE_24",
+        "AMPERE_24",
+        ("NVIDIA RTX A5000", "NVIDIA L4", "NVIDIA GeForce RTX 3090"),
+    ),
+    GpuPool("AMPERE_48", "AMPERE_48", ("NVIDIA A40", "NVIDIA RTX A6000")),
+    GpuPool("AMPERE_80", "AMPERE_80", ("NVIDIA A100 80GB PCIe", "NVIDIA A100-SXM4-80GB")),
+    GpuPool("HOPPER_141", "HOPPER_141", ("NVIDIA H200",)),
+    GpuPool(
+        "BLACKWELL_96",
+        "BLACKWELL_96",
+        (
+            "NVIDIA RTX PRO 6000 Blackwell Server Edition",
+            "NVIDIA RTX PRO 6000 Blackwell Workstation Edition",
+            "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
+        ),
+    ),
+    GpuPool("BLACKWELL_180", "BLACKWELL_180", ("NVIDIA B200",)),
+)
+GPU_GROUPS_BY_MEMBER: Final[Mapping[str, GpuPool]] = _by_member(GPU_GROUPS, "member")
+GPU_GROUPS_BY_VALUE: Final[Mapping[str, GpuPool]] = _by_member(GPU_GROUPS, "value")
+
+# ``GpuGroup.all()``: [AMPERE_48] + every non-ANY group (AMPERE_48 twice; gpuIds dedupes it).
+GPU_GROUP_ALL: Final[tuple[str, ...]] = (
+    "AMPERE_48",
+    *(g.member for g in GPU_GROUPS if g.member != GPU_ANY),
+)
+
+# --- GpuType (2.2) ---------------------------------------------------------------------------
+
+# Enum definition order; ``pool`` follows the SDK's POOLS_TO_TYPES.
+GPU_TYPES: Final[tuple[GpuModel, ...]] = (
+    GpuModel("ANY", "any", None),
+    GpuModel("NVIDIA_GEFORCE_RTX_4090", "NVIDIA GeForce RTX 4090", "ADA_24"),
+    GpuModel("NVIDIA_GEFORCE_RTX_5090", "NVIDIA GeForce RTX 5090", "ADA_32_PRO"),
+    GpuModel("NVIDIA_RTX_6000_ADA_GENERATION", "NVIDIA RTX 6000 Ada Generation", "ADA_48_PRO"),
+    GpuModel(
+        "NVIDIA_RTX_PRO_6000_BLACKWELL_SERVER_EDITION",
+        "NVIDIA RTX PRO 6000 Blackwell Server Edition",
+        "BLACKWELL_96",
+    ),
+    GpuModel(
+        "NVIDIA_RTX_PRO_6000_BLACKWELL_WORKSTATION_EDITION",
+        "NVIDIA RTX PRO 6000 Blackwell Workstation Edition",
+        "BLACKWELL_96",
+    ),
+    GpuModel(
+        "NVIDIA_RTX_PRO_6000_BLACKWELL_MAX_Q_WORKSTATION_EDITION",
+        "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
+        "BLACKWELL_96",
+    ),
+    GpuModel("NVIDIA_H100_80GB_HBM3", "NVIDIA H100 80GB HBM3", "ADA_80_PRO"),
+    GpuModel("NVIDIA_RTX_A4000", "NVIDIA RTX A4000", "AMPERE_16"),
+    GpuModel("NVIDIA_RTX_A4500", "NVIDIA RTX A4500", "AMPERE_16"),
+    GpuModel("NVIDIA_RTX_4000_ADA_GENERATION", "NVIDIA RTX 4000 Ada Generation", "AMPERE_16"),
+    GpuModel("NVIDIA_RTX_2000_ADA_GENERATION", "NVIDIA RTX 2000 Ada Generation", "AMPERE_16"),
+    GpuModel("NVIDIA_RTX_A5000", "NVIDIA RTX A5000", "AMPERE_24"),
+    GpuModel("NVIDIA_L4", "NVIDIA L4", "AMPERE_24"),
+    GpuModel("NVIDIA_GEFORCE_RTX_3090", "NVIDIA GeForce RTX 3090", "AMPERE_24"),
+    GpuModel("NVIDIA_A40", "NVIDIA A40", "AMPERE_48"),
+    GpuModel("NVIDIA_RTX_A6000", "NVIDIA RTX A6000", "AMPERE_48"),
+    # The SDK really spells this member with a lower-case "e".
+    GpuModel("NVIDIA_A100_80GB_PCIe", "NVIDIA A100 80GB PCIe", "AMPERE_80"),
+    GpuModel("NVIDIA_A100_SXM4_80GB", "NVIDIA A100-SXM4-80GB", "AMPERE_80"),
+    GpuModel("NVIDIA_H200", "NVIDIA H200", "HOPPER_141"),
+    GpuModel("NVIDIA_B200", "NVIDIA B200", "BLACKWELL_180"),
+)
+GPU_TYPES_BY_MEMBER: Final[Mapping[str, GpuModel]] = _by_member(GPU_TYPES, "member")
+GPU_TYPES_BY_VALUE: Final[Mapping[str, GpuModel]] = _by_member(GPU_TYPES, "value")
+
+# SDK ``POOLS_TO_TYPES``: pool member -> GpuType members it lists. It is narrower than the pool
+# descriptions (ADA_48_PRO lists only RTX 6000 Ada, ADA_80_PRO only H100 80GB HBM3), which
+# decides the negations in ``gpuIds``.
+POOLS_TO_TYPES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        pool.member: tuple(t.member for t in GPU_TYPES if t.pool == pool.member)
+        for pool in GPU_GROUPS
+        if pool.member != GPU_ANY
+    }
+)
+# GpuType member -> pool member (inverse of POOLS_TO_TYPES).
+TYPE_TO_POOL: Final[Mapping[str, str]] = MappingProxyType(
+    {t.member: t.pool for t in GPU_TYPES if t.pool is not None}
+)
+
+# --- CpuInstanceType (2.3, 5.3) --------------------------------------------------------------
+
+CPU_GENERATION_KIND: Final[Mapping[str, str]] = MappingProxyType(
+    {"3g": "General purpose", "3c": "Compute optimised", "5c": "Compute optimised (gen 5)"}
+)
+CPU_RAM_GB_PER_VCPU: Final[Mapping[str, int]] = MappingProxyType({"3g": 4, "3c": 2, "5c": 2})
+# ``calculate_max_disk_size``: 10 GB per vCPU, 15 for cpu5c.
+CPU_DISK_GB_PER_VCPU: Final[Mapping[str, int]] = MappingProxyType({"3g": 10, "3c": 10, "5c": 15})
+CPU_VCPU_SIZES: Final[tuple[int, ...]] = (1, 2, 4, 8)
+
+
+def _cpu_instance(generation: str, vcpu: int) -> CpuInstance:
+    ram = vcpu * CPU_RAM_GB_PER_VCPU[generation]
+    return CpuInstance(
+        member=f"CPU{generation.upper()}_{vcpu}_{ram}",
+        value=f"cpu{generation}-{vcpu}-{ram}",
+        vcpu=vcpu,
+        ram_gb=ram,
+        max_disk_gb=vcpu * CPU_DISK_GB_PER_VCPU[generation],
+        generation=generation,
+    )
+
+
+CPU_INSTANCES: Final[tuple[CpuInstance, ...]] = tuple(
+    _cpu_instance(gen, vcpu) for gen in CPU_GENERATION_KIND for vcpu in CPU_VCPU_SIZES
+)
+CPU_INSTANCES_BY_MEMBER: Final[Mapping[str, CpuInstance]] = _by_member(CPU_INSTANCES, "member")
+CPU_INSTANCES_BY_VALUE: Final[Mapping[str, CpuInstance]] = _by_member(CPU_INSTANCES, "value")
+# Legacy CpuServerlessEndpoint / CpuLoadBalancerSlsResource default ``instanceIds``.
+DEFAULT_LEGACY_CPU_INSTANCE: Final = "cpu3g-2-8"
+
+# --- DataCenter (2.4) ------------------------------------------------------------------------
+
+DATACENTERS: Final[tuple[EnumMember, ...]] = tuple(
+    EnumMember(value.replace("-", "_"), value)
+    for value in (
+        "US-CA-2",
+        "US-IL-1",
+        "US-KS-2",
+        "US-MO-1",
+        "US-MO-2",
+        "US-NC-2",
+        "US-NE-1",
+        "US-WA-1",
+        "EU-CZ-1",
+        "EU-RO-1",
+        "EUR-NO-1",
+    )
+)
+DATACENTERS_BY_MEMBER: Final[Mapping[str, EnumMember]] = _by_member(DATACENTERS, "member")
+DATACENTERS_BY_VALUE: Final[Mapping[str, EnumMember]] = _by_member(DATACENTERS, "value")
+CPU_DATACENTERS: Final[frozenset[str]] = frozenset({"EU-RO-1"})
+# Removed by commit 107a2d13 but still used in docs and examples; member -> old value.
+REMOVED_DATACENTERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "US_GA_2": "US-GA-2",
+        "US_GA_1": "US-GA-1",
+        "US_MD_1": "US-MD-1",
+        "US_NC_1": "US-NC-1",
+        "EUR_IS_1": "EUR-IS-1",
+    }
+)
+_REMOVED_DATACENTER_VALUES: Final[frozenset[str]] = frozenset(REMOVED_DATACENTERS.values())
+NETWORK_VOLUME_DEFAULT_DATACENTER: Final = "EU-RO-1"
+
+
+def normalize_datacenter(text: str) -> str:
+    """Normalise a datacenter string the way ``DataCenter.from_string`` does (strip, upper, _->-)."""
+    return text.strip().upper().replace("_", "-")
+
+
+def datacenter_from_string(text: str) -> EnumMember | None:
+    """The ``DataCenter`` a string (value or member name, any case) resolves to, or None."""
+    return DATACENTERS_BY_VALUE.get(normalize_datacenter(text))
+
+
+def is_removed_datacenter(text: str) -> bool:
+    """True if ``text`` (member name or value, any case) names a datacenter the SDK removed."""
+    return normalize_datacenter(text) in _REMOVED_DATACENTER_VALUES
+
+
+# --- Other enums (2.5) -----------------------------------------------------------------------
+
+CUDA_VERSIONS: Final[tuple[EnumMember, ...]] = tuple(
+    EnumMember("V" + value.replace(".", "_"), value)
+    for value in ("11.8", *(f"12.{minor}" for minor in range(10)), "13.0")
+)
+CUDA_VERSIONS_BY_MEMBER: Final[Mapping[str, EnumMember]] = _by_member(CUDA_VERSIONS, "member")
+CUDA_VERSIONS_BY_VALUE: Final[Mapping[str, EnumMember]] = _by_member(CUDA_VERSIONS, "value")
+DEFAULT_MIN_CUDA_VERSION: Final = "12.8"
+
+SCALER_TYPES: Final[tuple[EnumMember, ...]] = (
+    EnumMember("QUEUE_DELAY", "QUEUE_DELAY", "Scale on how long requests wait in the queue."),
+    EnumMember("REQUEST_COUNT", "REQUEST_COUNT", "Scale on the number of in-flight requests."),
+)
+SCALER_TYPES_BY_MEMBER: Final[Mapping[str, EnumMember]] = _by_member(SCALER_TYPES, "member")
+# ``scaler_type=None`` resolves by endpoint kind: LB needs REQUEST_COUNT (QUEUE_DELAY fails at deploy).
+DEFAULT_SCALER_TYPE_QB: Final = "QUEUE_DELAY"
+DEFAULT_SCALER_TYPE_LB: Final = "REQUEST_COUNT"
+
+SERVERLESS_TYPES: Final[tuple[EnumMember, ...]] = (
+    EnumMember("QB", "QB", "Queue-based"),
+    EnumMember("LB", "LB", "Load-balanced"),
+)
+
+SUPPORTED_PYTHON_VERSIONS: Final[tuple[str, ...]] = ("3.10", "3.11", "3.12", "3.13")
+DEFAULT_PYTHON_VERSION: Final = "3.12"
+
+# SDK enum class name -> member names / values, for generic "unknown member" checks.
+ENUM_MEMBERS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        "GpuGroup": frozenset(GPU_GROUPS_BY_MEMBER),
+        "GpuType": frozenset(GPU_TYPES_BY_MEMBER),
+        "CpuInstanceType": frozenset(CPU_INSTANCES_BY_MEMBER),
+        "DataCenter": frozenset(DATACENTERS_BY_MEMBER),
+        "CudaVersion": frozenset(CUDA_VERSIONS_BY_MEMBER),
+        "ServerlessScalerType": frozenset(m.member for m in SCALER_TYPES),
+        "ServerlessType": frozenset(m.member for m in SERVERLESS_TYPES),
+    }
+)
+ENUM_VALUES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        "GpuGroup": frozenset(GPU_GROUPS_BY_VALUE),
+        "GpuType": frozenset(GPU_TYPES_BY_VALUE),
+        "CpuInstanceType": frozenset(CPU_INSTANCES_BY_VALUE),
+        "DataCenter": frozenset(DATACENTERS_BY_VALUE),
+        "CudaVersion": frozenset(CUDA_VERSIONS_BY_VALUE),
+        "ServerlessScalerType": frozenset(m.value for m in SCALER_TYPES),
+        "ServerlessType": frozenset(m.value for m in SERVERLESS_TYPES),
+    }
+)
+
+# ---------------------------------------------------------------------------------------------
+# gpuIds and CPU disk (2.1, 2.3)
+# ---------------------------------------------------------------------------------------------
+
+
+def _resolve(token: str, by_member: Mapping[str, _T], by_value: Mapping[str, _T], kind: str) -> _T:
+    found = by_member.get(token) or by_value.get(token)
+    if found is None:
+        raise ValueError(f"unknown {kind}: {token!r}")
+    return found
+
+
+def gpu_ids_string(groups: Iterable[str], types: Iterable[str]) -> str:
+    """The ``gpuIds`` string the SDK sends for ``gpu=`` (``GpuGroup.to_gpu_ids_str`` + normalise).
+
+    ``groups`` are ``GpuGroup`` and ``types`` ``GpuType`` members, each given by member name or
+    value. ``ANY`` in either expands the whole selection to ``GpuGroup.all()``. An explicit type
+    selects its pool and negates (``-<value>``) the pool's other types, unless that pool was also
+    selected as a group. Output: positives, then negations, each sorted case-insensitively.
+    Raises ValueError for an unknown member.
+    """
+    pools = [_resolve(g, GPU_GROUPS_BY_MEMBER, GPU_GROUPS_BY_VALUE, "GpuGroup") for g in groups]
+    models = [_resolve(t, GPU_TYPES_BY_MEMBER, GPU_TYPES_BY_VALUE, "GpuType") for t in types]
+    group_ids = {p.member for p in pools}
+    explicit = {m.member for m in models}
+    # The pydantic validator replaces the whole list when ANY appears anywhere.
+    if GPU_ANY in group_ids or GPU_ANY in explicit:
+        group_ids, explicit = set(GPU_GROUP_ALL), set()
+    type_pools = {TYPE_TO_POOL[m] for m in explicit if m in TYPE_TO_POOL}
+    positives = {GPU_GROUPS_BY_MEMBER[p].value for p in group_ids | type_pools}
+    negations = {
+        "-" + GPU_TYPES_BY_MEMBER[other].value
+        for pool in type_pools - group_ids
+        for other in POOLS_TO_TYPES[pool]
+        if other not in explicit
+    }
+    return ",".join([*sorted(positives, key=str.lower), *sorted(negations, key=str.lower)])
+
+
+def cpu_max_disk_gb(instances: Iterable[str]) -> int:
+    """Maximum container disk (GB) for a CPU endpoint: the minimum over its instance types.
+
+    Instances are ``CpuInstanceType`` values (``cpu3c-1-2``) or member names (``CPU3C_1_2``).
+    Raises ValueError for an empty list or an unknown instance.
+    """
+    sizes = [
+        _resolve(i, CPU_INSTANCES_BY_MEMBER, CPU_INSTANCES_BY_VALUE, "CpuInstanceType").max_disk_gb
+        for i in instances
+    ]
+    if not sizes:
+        raise ValueError("no CPU instance types given")
+    return min(sizes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoint / remote / NetworkVolume / PodTemplate parameters (1.2, 1.7, 5.1)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A keyword argument of an SDK callable: name, type text, default (source text) and doc."""
+
+    name: str
+    annotation: str
+    default: str
+    doc: str
+
+
+# ``Endpoint.__init__`` in signature order; only ``name`` may be positional.
+ENDPOINT_PARAMS: Final[tuple[Param, ...]] = (
+    Param(
+        "name",
+        "str | None",
+        "None",
+        "Endpoint name; the only positional parameter. It becomes the deployed resource name and "
+        "the generated handler file name (`handler_<name>.py`), so it must be unique in the app "
+        "and usable as a file name. For a queue-based decorator `None` falls back to the function "
+        "or class name; load-balanced routes and `image=` require a name. A trailing `-fb` is "
+        "silently stripped when flashboot is on.",
+    ),
+    Param(
+        "id",
+        "str | None",
+        "None",
+        "ID of an already-deployed endpoint. Puts the Endpoint in client mode: nothing is "
+        "provisioned and `.run()`, `.runsync()`, `.get()`, `.post()` ... call that endpoint. "
+        "Mutually exclusive with `image`; a client cannot be used as a decorator.",
+    ),
+    Param(
+        "gpu",
+        "GpuGroup | GpuType | list[GpuGroup | GpuType] | None",
+        "None",
+        "GPU pools (`GpuGroup`) and/or models (`GpuType`): one enum member or a list. A bare "
+        "string is rejected and `gpu=[]` selects nothing. An explicit `GpuType` selects its pool "
+        "and excludes the pool's other models. When neither `gpu` nor `cpu` is given the "
+        "endpoint uses `GpuGroup.ANY` (every pool). Mutually exclusive with `cpu`.",
+    ),
+    Param(
+        "cpu",
+        "str | CpuInstanceType | list[str | CpuInstanceType] | None",
+        "None",
+        'CPU instance type(s): a `CpuInstanceType`, its exact value (e.g. `"cpu3c-1-2"`, '
+        "case-sensitive) or a list. Makes this a CPU endpoint: CPU images have no torch, only "
+        "EU-RO-1 is available, and the container disk is capped at 10 GB per vCPU (15 GB for "
+        "cpu5c), the minimum over the list. Mutually exclusive with `gpu`.",
+    ),
+    Param(
+        "workers",
+        "int | tuple[int, int] | None",
+        "None",
+        "Worker scaling bounds: an int `n` means `(0, n)`, or give a `(min, max)` tuple. The "
+        "default is `(0, 1)`. min must be >= 0 and <= max; there is no upper bound. The "
+        "platform only falls back to another GPU type on supply when max workers >= 5.",
+    ),
+    Param(
+        "idle_timeout",
+        "int",
+        "60",
+        "Seconds a worker stays up with no work before it is scaled down. Must be between 1 "
+        "and 3600. Default 60.",
+    ),
+    Param(
+        "dependencies",
+        "list[str] | None",
+        "None",
+        "pip requirement strings for this endpoint. `flash build` only collects them when they "
+        "are a list literal of string constants written directly in `Endpoint(...)`; the "
+        "dependencies of all endpoints are merged into one artifact. torch, torchvision, "
+        "torchaudio and triton are always excluded from the artifact (GPU images ship them).",
+    ),
+    Param(
+        "system_dependencies",
+        "list[str] | None",
+        "None",
+        "apt packages to install on the worker. Only applied on the live path (`flash dev` or "
+        "scripts): they are not written to the manifest and `flash build`/`flash deploy` do not "
+        "install them.",
+    ),
+    Param(
+        "accelerate_downloads",
+        "bool",
+        "True",
+        "Use accelerated downloads for dependencies on live workers. Live path only: not in the "
+        "manifest and ignored by `flash deploy`.",
+    ),
+    Param(
+        "volume",
+        "NetworkVolume | list[NetworkVolume] | None",
+        "None",
+        "Network volume(s) to attach. At most one volume per datacenter, each volume's "
+        "datacenter must be in the endpoint's `datacenter` list, and an empty list is rejected.",
+    ),
+    Param(
+        "datacenter",
+        "DataCenter | str | list[DataCenter | str] | None",
+        "None",
+        "Datacenter(s) to deploy to: `DataCenter` members or their values (strings are "
+        "upper-cased and `_` becomes `-`). GPU endpoints default to all 11 datacenters; CPU "
+        "endpoints are only available in EU-RO-1. US_GA_1/2, US_MD_1, US_NC_1 and EUR_IS_1 were "
+        "removed from the SDK.",
+    ),
+    Param(
+        "env",
+        "dict[str, str] | None",
+        "None",
+        "Environment variables for the workers; values must be strings. This is the only way "
+        "to pass environment variables to deployed workers: `.env` is not shipped.",
+    ),
+    Param(
+        "gpu_count",
+        "int",
+        "1",
+        "GPUs per worker. Not validated, and dropped by `flash deploy` (deployed endpoints get "
+        "1); only applies in `flash dev`/live mode.",
+    ),
+    Param(
+        "execution_timeout_ms",
+        "int",
+        "0",
+        "Job execution timeout in milliseconds; 0 means no limit. Not in the manifest and "
+        "dropped by `flash deploy`; only applies in live mode.",
+    ),
+    Param(
+        "flashboot",
+        "bool",
+        "True",
+        "FlashBoot fast cold starts. Not in the manifest: `flash deploy` always enables it, so "
+        "`flashboot=False` only applies in live mode.",
+    ),
+    Param(
+        "image",
+        "str | None",
+        "None",
+        "A Docker image to deploy as-is; the Endpoint then acts as a client for it (`.run()`, "
+        "`.runsync()`, `.post()` ...). Requires `name` (or `id`), is mutually exclusive with "
+        "`id`, and cannot be used as a decorator.",
+    ),
+    Param(
+        "scaler_type",
+        "ServerlessScalerType | None",
+        "None",
+        "Autoscaling strategy: `QUEUE_DELAY` or `REQUEST_COUNT`. Defaults to `REQUEST_COUNT` "
+        "for load-balanced endpoints and `QUEUE_DELAY` otherwise; `QUEUE_DELAY` on a "
+        "load-balanced endpoint fails at deploy.",
+    ),
+    Param(
+        "scaler_value",
+        "int",
+        "4",
+        "Threshold for `scaler_type` (queue delay in seconds, or requests per worker). "
+        "Default 4. Not validated.",
+    ),
+    Param(
+        "template",
+        "PodTemplate | None",
+        "None",
+        "`PodTemplate` overrides (container disk, docker args, start script ...). The container "
+        "disk defaults to 64 GB; for CPU endpoints a disk above the instance maximum is "
+        "rejected. Ignored by `flash deploy`: only applies in live mode.",
+    ),
+    Param(
+        "min_cuda_version",
+        "CudaVersion | str | None",
+        "CudaVersion.V12_8",
+        'Minimum CUDA version for GPU workers: a `CudaVersion` or its value (e.g. `"12.8"`). '
+        "Default 12.8. Ignored for CPU endpoints.",
+    ),
+    Param(
+        "max_concurrency",
+        "int",
+        "1",
+        "Jobs one worker runs concurrently (queue-based endpoints). Must be >= 1; above 100 the "
+        "SDK warns about capacity. Removed with a warning on load-balanced endpoints. Above 1 "
+        "the function must be `async def`: the deployed handler breaks on sync functions.",
+    ),
+)
+ENDPOINT_PARAMS_BY_NAME: Final[Mapping[str, Param]] = _by_member(ENDPOINT_PARAMS, "name")
+ENDPOINT_KEYWORDS: Final[frozenset[str]] = frozenset(ENDPOINT_PARAMS_BY_NAME)
+ENDPOINT_POSITIONAL: Final[tuple[str, ...]] = ("name",)
+
+# Keywords ``flash deploy`` does not apply (section 4.6): they only work in live mode (FL509).
+DEPLOY_IGNORED_KEYWORDS: Final[frozenset[str]] = frozenset(
+    {
+        "gpu_count",
+        "execution_timeout_ms",
+        "flashboot",
+        "template",
+        "system_dependencies",
+        "accelerate_downloads",
+    }
+)
+# Keywords that are only "ignored" for one literal value (deploy forces flashboot=True).
+DEPLOY_IGNORED_ONLY_FOR_VALUE: Final[Mapping[str, object]] = MappingProxyType({"flashboot": False})
+
+# Legacy ``remote(resource_config, ...)`` keywords; unknown ones raise TypeError (section 1.7).
+REMOTE_PARAMS: Final[tuple[Param, ...]] = (
+    Param(
+        "resource_config",
+        "ServerlessResource",
+        "",
+        "The legacy resource object (`LiveServerless(...)` ...) to run the function on.",
+    ),
+    Param("dependencies", "list[str] | None", "None", "pip requirement strings."),
+    Param("system_dependencies", "list[str] | None", "None", "apt packages (live path only)."),
+    Param("accelerate_downloads", "bool", "True", "Accelerated dependency downloads (live only)."),
+    Param("local", "bool", "False", "Run locally: returns the original object unchanged."),
+    Param(
+        "method",
+        "str | None",
+        "None",
+        "HTTP method for a load-balanced resource; not upper-cased, unlike `Endpoint`.",
+    ),
+    Param(
+        "path", "str | None", "None", "Route path for a load-balanced resource; starts with `/`."
+    ),
+    Param("_internal", "bool", "False", "Internal: suppresses the DeprecationWarning."),
+)
+REMOTE_PARAMS_BY_NAME: Final[Mapping[str, Param]] = _by_member(REMOTE_PARAMS, "name")
+REMOTE_KEYWORDS: Final[frozenset[str]] = frozenset(REMOTE_PARAMS_BY_NAME)
+
+# ``NetworkVolume`` fields (extra fields are forbidden; needs ``name`` or ``id``).
+NETWORK_VOLUME_PARAMS: Final[tuple[Param, ...]] = (
+    Param("name", "str | None", "None", "Volume name; must not be blank. Name or id is required."),
+    Param("id", "str | None", "None", "ID of an existing volume. Name or id is required."),
+    Param("size", "int | None", "100", "Size in GB, 10..4096. Default 100."),
+    Param(
+        "datacenter",
+        "DataCenter | None",
+        "None",
+        "Datacenter of the volume (alias of `dataCenterId`); must be in the endpoint's list.",
+    ),
+    Param("dataCenterId", "DataCenter", "DataCenter.EU_RO_1", "Datacenter of the volume."),
+)
+NETWORK_VOLUME_PARAMS_BY_NAME: Final[Mapping[str, Param]] = _by_member(
+    NETWORK_VOLUME_PARAMS, "name"
+)
+NETWORK_VOLUME_KEYWORDS: Final[frozenset[str]] = frozenset(NETWORK_VOLUME_PARAMS_BY_NAME)
+
+# ``PodTemplate`` fields and defaults (core/resources/template.py).
+POD_TEMPLATE_PARAMS: Final[tuple[Param, ...]] = (
+    Param("advancedStart", "bool", "False", ""),
+    Param("config", "dict", "{}", ""),
+    Param("containerDiskInGb", "int", "64", "Container disk in GB; CPU max is per instance."),
+    Param("containerRegistryAuthId", "str", '""', ""),
+    Param("dockerArgs", "str", '""', ""),
+    Param("env", "list", "[]", ""),
+    Param("imageName", "str", '""', ""),
+    Param("name", "str", '""', ""),
+    Param("ports", "str", '""', ""),
+    Param("startScript", "str", '""', ""),
+)
+POD_TEMPLATE_KEYWORDS: Final[frozenset[str]] = frozenset(p.name for p in POD_TEMPLATE_PARAMS)
+
+# ---------------------------------------------------------------------------------------------
+# Limits (sections 1.2, 1.3, 5)
+# ---------------------------------------------------------------------------------------------
+
+BYTES_PER_MB: Final = 1024 * 1024  # the build measures MB as 1024**2 bytes
+MAX_TARBALL_SIZE_MB: Final = 1500
+DEFAULT_SIZE_WARN_RATIO: Final = 0.8
+DEFAULT_LARGE_FILE_MB: Final = 50
+
+IDLE_TIMEOUT_MIN: Final = 1
+IDLE_TIMEOUT_MAX: Final = 3600
+DEFAULT_IDLE_TIMEOUT: Final = 60
+
+DEFAULT_WORKERS_MIN: Final = 0
+DEFAULT_WORKERS_MAX: Final = 1
+DEFAULT_WORKERS: Final[tuple[int, int]] = (DEFAULT_WORKERS_MIN, DEFAULT_WORKERS_MAX)
+# The platform only switches GPU types on supply at this many max workers (FL601).
+GPU_FALLBACK_MIN_WORKERS: Final = 5
+
+DEFAULT_SCALER_VALUE: Final = 4
+DEFAULT_GPU_COUNT: Final = 1
+DEFAULT_EXECUTION_TIMEOUT_MS: Final = 0
+DEFAULT_MAX_CONCURRENCY: Final = 1
+MAX_CONCURRENCY_MIN: Final = 1
+MAX_CONCURRENCY_WARN_ABOVE: Final = 100
+
+# PodTemplate.containerDiskInGb default; GPU endpoints always get it on deploy.
+DEFAULT_GPU_CONTAINER_DISK_GB: Final = 64
+
+VOLUME_SIZE_MIN_GB: Final = 10
+VOLUME_SIZE_MAX_GB: Final = 4096
+DEFAULT_VOLUME_SIZE_GB: Final = 100
+
+RESERVED_ROUTE_PATHS: Final[frozenset[str]] = frozenset({"/ping", "/execute"})
+# Route decorator / client method names on Endpoint (the SDK upper-cases them).
+HTTP_METHODS: Final[tuple[str, ...]] = ("get", "post", "put", "delete", "patch")
+# Queue-based client calls available on ``Endpoint(id=...)`` / ``Endpoint(image=...)``.
+QB_CLIENT_METHODS: Final[tuple[str, ...]] = ("run", "runsync", "cancel")
+
+# Live-path inline local-module payload cap (stubs/local_modules.py).
+MAX_INLINE_MODULE_BYTES: Final = 8 * 1024 * 1024
+# Names ending in this are silently stripped when flashboot is on.
+FLASHBOOT_NAME_SUFFIX: Final = "-fb"
+
+# ---------------------------------------------------------------------------------------------
+# Images and resource classes (sections 1.4, 4.3)
+# ---------------------------------------------------------------------------------------------
+
+IMAGE_REPOS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "gpu": "runpod/flash",
+        "cpu": "runpod/flash-cpu",
+        "lb": "runpod/flash-lb",
+        "lb-cpu": "runpod/flash-lb-cpu",
+    }
+)
+# Env vars that replace the whole image name (and skip Python version validation).
+IMAGE_OVERRIDE_ENV: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "gpu": "FLASH_GPU_IMAGE",
+        "cpu": "FLASH_CPU_IMAGE",
+        "lb": "FLASH_LB_IMAGE",
+        "lb-cpu": "FLASH_CPU_LB_IMAGE",
+    }
+)
+IMAGE_TAG_ENV: Final = "FLASH_IMAGE_TAG"
+DEFAULT_IMAGE_TAG: Final = "latest"
+
+# (is_load_balanced, is_cpu) -> image type.
+IMAGE_TYPE_BY_KIND: Final[Mapping[tuple[bool, bool], str]] = MappingProxyType(
+    {(False, False): "gpu", (False, True): "cpu", (True, False): "lb", (True, True): "lb-cpu"}
+)
+# (is_load_balanced, is_cpu) -> resource class `flash build` writes (always the Live* classes).
+LIVE_RESOURCE_CLASS_BY_KIND: Final[Mapping[tuple[bool, bool], str]] = MappingProxyType(
+    {
+        (False, False): "LiveServerless",
+        (False, True): "CpuLiveServerless",
+        (True, False): "LiveLoadBalancer",
+        (True, True): "CpuLiveLoadBalancer",
+    }
+)
+IMAGE_TYPE_BY_RESOURCE_CLASS: Final[Mapping[str, str]] = MappingProxyType(
+    {cls: IMAGE_TYPE_BY_KIND[kind] for kind, cls in LIVE_RESOURCE_CLASS_BY_KIND.items()}
+)
+
+
+def image_name(
+    image_type: str,
+    python_version: str = DEFAULT_PYTHON_VERSION,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """The Flash runtime image for ``image_type`` (``gpu``, ``cpu``, ``lb``, ``lb-cpu``).
+
+    Implements ``get_image_name``: a non-empty whole-name override (``FLASH_GPU_IMAGE`` ...)
+    wins; otherwise ``{repo}:py{python_version}-{FLASH_IMAGE_TAG or "latest"}``. ``env`` is the
+    environment to read (pass ``os.environ`` explicitly; None means empty). Raises ValueError
+    for an unknown image type or an unsupported Python version.
+    """
+    env = env or {}
+    if image_type not in IMAGE_REPOS:
+        raise ValueError(f"unknown image type {image_type!r}; expected one of {list(IMAGE_REPOS)}")
+    override = env.get(IMAGE_OVERRIDE_ENV[image_type])
+    if override:
+        return override
+    if python_version not in SUPPORTED_PYTHON_VERSIONS:
+        raise ValueError(
+            f"Python {python_version} is not supported. "
+            f"Supported versions: {', '.join(SUPPORTED_PYTHON_VERSIONS)}"
+        )
+    tag = env.get(IMAGE_TAG_ENV) or DEFAULT_IMAGE_TAG
+    return f"{IMAGE_REPOS[image_type]}:py{python_version}-{tag}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Packages (sections 3.5, 5.2, 6.3)
+# ---------------------------------------------------------------------------------------------
+
+# Always dropped from the artifact, for every endpoint type including CPU.
+SIZE_PROHIBITIVE_PACKAGES: Final[frozenset[str]] = frozenset(
+    {"torch", "torchvision", "torchaudio", "triton"}
+)
+TORCH_FAMILY: Final[frozenset[str]] = SIZE_PROHIBITIVE_PACKAGES
+GPU_BASE_IMAGE_PACKAGES: Final[frozenset[str]] = SIZE_PROHIBITIVE_PACKAGES | {"numpy"}
+CPU_BASE_IMAGE_PACKAGES: Final[frozenset[str]] = frozenset()
+# Image type -> distributions preinstalled in that image (GPU images are runpod/pytorch based).
+BASE_IMAGE_PACKAGES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        "gpu": GPU_BASE_IMAGE_PACKAGES,
+        "lb": GPU_BASE_IMAGE_PACKAGES,
+        "cpu": CPU_BASE_IMAGE_PACKAGES,
+        "lb-cpu": CPU_BASE_IMAGE_PACKAGES,
+    }
+)
+
+# ``extract_package_name`` splits only on these, so ``torch~=2.0`` / ``torch @ url`` slip through.
+SDK_REQUIREMENT_SPLIT_CHARS: Final = "<>=![;"
+_SDK_REQUIREMENT_SPLIT = re.compile("[" + re.escape(SDK_REQUIREMENT_SPLIT_CHARS) + "]")
+_PEP503_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def sdk_requirement_name(requirement: str) -> str:
+    """The package name the SDK's pre-pip exclusion filter sees for a requirement string."""
+    return _SDK_REQUIREMENT_SPLIT.split(requirement, maxsplit=1)[0].strip().lower()
+
+
+def normalize_distribution(name: str) -> str:
+    """PEP 503 normalised distribution name: lower-case, runs of ``-_.`` become ``-``."""
+    return _PEP503_SEPARATORS.sub("-", name).lower()
+
+
+# Import name (top-level or dotted) -> PyPI distribution, where they differ.
+IMPORT_TO_DISTRIBUTION: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "PIL": "pillow",
+        "cv2": "opencv-python",
+        "sklearn": "scikit-learn",
+        "yaml": "pyyaml",
+        "bs4": "beautifulsoup4",
+        "skimage": "scikit-image",
+        "attr": "attrs",
+        "dateutil": "python-dateutil",
+        "dotenv": "python-dotenv",
+        "jwt": "pyjwt",
+        "google.protobuf": "protobuf",
+        "Crypto": "pycryptodome",
+        "Cryptodome": "pycryptodomex",
+        "magic": "python-magic",
+        "docx": "python-docx",
+        "pptx": "python-pptx",
+        "fitz": "pymupdf",
+        "serial": "pyserial",
+        "usb": "pyusb",
+        "git": "gitpython",
+        "OpenSSL": "pyopenssl",
+        "jose": "python-jose",
+        "multipart": "python-multipart",
+        "sentence_transformers": "sentence-transformers",
+        "huggingface_hub": "huggingface-hub",
+        "faiss": "faiss-cpu",
+        "MySQLdb": "mysqlclient",
+        # Only the -binary distribution ships wheels, and the build installs wheels only.
+        "psycopg2": "psycopg2-binary",
+        "zmq": "pyzmq",
+        "nacl": "pynacl",
+        "gi": "pygobject",
+        "wx": "wxpython",
+        "googleapiclient": "google-api-python-client",
+        "google.auth": "google-auth",
+        "google.cloud.storage": "google-cloud-storage",
+        "google.cloud.bigquery": "google-cloud-bigquery",
+        "google.generativeai": "google-generativeai",
+        "google.genai": "google-genai",
+        "vertexai": "google-cloud-aiplatform",
+        "azure.storage.blob": "azure-storage-blob",
+        "azure.identity": "azure-identity",
+        "grpc": "grpcio",
+        "grpc_tools": "grpcio-tools",
+        "OpenGL": "pyopengl",
+        "pkg_resources": "setuptools",
+        "dns": "dnspython",
+        "ldap": "python-ldap",
+        "telegram": "python-telegram-bot",
+        "discord": "discord.py",
+        "slugify": "python-slugify",
+        "socks": "pysocks",
+        "websocket": "websocket-client",
+        "kafka": "kafka-python",
+        "snappy": "python-snappy",
+        "llama_cpp": "llama-cpp-python",
+        "mpl_toolkits": "matplotlib",
+        "pylab": "matplotlib",
+        "Bio": "biopython",
+        "cairo": "pycairo",
+        "whisper": "openai-whisper",
+        "speech_recognition": "SpeechRecognition",
+        "absl": "absl-py",
+        "tree": "dm-tree",
+        "bson": "pymongo",
+        "gridfs": "pymongo",
+        "pynvml": "nvidia-ml-py",
+        "ffmpeg": "ffmpeg-python",
+        "open_clip": "open-clip-torch",
+        "osgeo": "gdal",
+        "pdfminer": "pdfminer.six",
+        "barcode": "python-barcode",
+        "github": "pygithub",
+        "gitlab": "python-gitlab",
+        "cpuinfo": "py-cpuinfo",
+        "argon2": "argon2-cffi",
+        "paho.mqtt": "paho-mqtt",
+        "RPi": "RPi.GPIO",
+        "pywt": "pywavelets",
+        "umap": "umap-learn",
+        "ot": "pot",
+        "paddle": "paddlepaddle",
+        "MeCab": "mecab-python3",
+        "newspaper": "newspaper3k",
+        "snowflake.connector": "snowflake-connector-python",
+        "cassandra": "cassandra-driver",
+        "skopt": "scikit-optimize",
+        "imblearn": "imbalanced-learn",
+        "hydra": "hydra-core",
+        "capnp": "pycapnp",
+        "weaviate": "weaviate-client",
+        "IPython": "ipython",
+    }
+)
+# Distributions that provide an import name without being its canonical distribution.
+DISTRIBUTION_EXTRA_IMPORTS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "opencv-python-headless": ("cv2",),
+        "opencv-contrib-python": ("cv2",),
+        "opencv-contrib-python-headless": ("cv2",),
+        "faiss-gpu": ("faiss",),
+        "pillow-simd": ("PIL",),
+        "pymupdf": ("pymupdf",),
+        "pymongo": ("pymongo",),
+        "matplotlib": ("matplotlib",),
+        "setuptools": ("setuptools",),
+        "attrs": ("attrs",),
+    }
+)
+
+
+def distribution_for_import(module: str) -> str:
+    """The PyPI distribution that provides import name ``module`` (top-level or dotted).
+
+    The longest known dotted prefix wins (``google.cloud.storage.blob`` -> google-cloud-storage);
+    otherwise the top-level name with ``_`` replaced by ``-``.
+    """
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        found = IMPORT_TO_DISTRIBUTION.get(".".join(parts[:end]))
+        if found is not None:
+            return found
+    return parts[0].replace("_", "-")
+
+
+def _reverse_import_map() -> Mapping[str, tuple[str, ...]]:
+    reverse: dict[str, list[str]] = {}
+    for module, dist in IMPORT_TO_DISTRIBUTION.items():
+        reverse.setdefault(normalize_distribution(dist), []).append(module)
+    for dist, modules in DISTRIBUTION_EXTRA_IMPORTS.items():
+        bucket = reverse.setdefault(normalize_distribution(dist), [])
+        bucket.extend(m for m in modules if m not in bucket)
+    return MappingProxyType({dist: tuple(mods) for dist, mods in reverse.items()})
+
+
+# Normalised distribution -> import names it provides (known cases only).
+DISTRIBUTION_TO_IMPORTS: Final[Mapping[str, tuple[str, ...]]] = _reverse_import_map()
+
+
+def import_names_for_distribution(dist: str) -> tuple[str, ...]:
+    """Import names a distribution provides: known ones, else the normalised name with ``_``.
+
+    ``dist`` may be any spelling (``PyYAML``, ``python_dateutil``); dotted import names such as
+    ``google.protobuf`` are returned as written.
+    """
+    key = normalize_distribution(dist)
+    return DISTRIBUTION_TO_IMPORTS.get(key) or (key.replace("-", "_"),)
+
+
+# Stdlib modules that ``sys.stdlib_module_names`` of some supported interpreter lacks (removed in
+# 3.12/3.13 or added in 3.11), so the answer does not depend on the Python running flash-ls.
+EXTRA_STDLIB_MODULES: Final[frozenset[str]] = frozenset(
+    {
+        "__future__",
+        "tomllib",
+        "distutils",
+        "imp",
+        "asynchat",
+        "asyncore",
+        "smtpd",
+        "aifc",
+        "audioop",
+        "cgi",
+        "cgitb",
+        "chunk",
+        "crypt",
+        "imghdr",
+        "mailcap",
+        "msilib",
+        "nis",
+        "nntplib",
+        "ossaudiodev",
+        "pipes",
+        "sndhdr",
+        "spwd",
+        "sunau",
+        "telnetlib",
+        "uu",
+        "xdrlib",
+        "lib2to3",
+    }
+)
+
+
+def is_stdlib(module: str) -> bool:
+    """True if ``module`` (top-level or dotted) is part of the Python standard library."""
+    top = module.split(".", 1)[0]
+    return top in sys.stdlib_module_names or top in EXTRA_STDLIB_MODULES
+
+
+# ---------------------------------------------------------------------------------------------
+# Suggestions
+# ---------------------------------------------------------------------------------------------
+
+SUGGESTION_CUTOFF: Final = 0.6
+
+
+def closest(name: str, candidates: Iterable[str], cutoff: float = SUGGESTION_CUTOFF) -> str | None:
+    """The candidate most similar to ``name`` (case-insensitive difflib ratio), or None.
+
+    Used for "did you mean" hints; an exact case-insensitive match is returned as is.
+    """
+    by_folded: dict[str, str] = {}
+    for candidate in candidates:
+        by_folded.setdefault(candidate.casefold(), candidate)
+    matches = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=cutoff)
+    return by_folded[matches[0]] if matches else None

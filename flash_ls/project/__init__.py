@@ -1,0 +1,1 @@
+"""Project layer: app roots, ignore rules, requirements and configuration."""

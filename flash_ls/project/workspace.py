@@ -1,0 +1,340 @@
+"""The incremental index of apps used by the CLI and the language server alike.
+
+Files are read from disk unless the editor holds them open (overlays win). Parsing is cached by
+content hash (in memory always, on disk for the CLI), so re-building an App after an edit costs one
+file's parse plus dictionary work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flash_ls import __version__
+from flash_ls.parse import FileFacts, content_hash, parse_file
+from flash_ls.parse.facts import SyntaxProblem
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.config import Config, load_config
+from flash_ls.project.ignore import IgnoreRules
+from flash_ls.project.requirements import read_requirements
+from flash_ls.project.roots import app_root_for, discover_apps
+from flash_ls.span import Span
+
+log = logging.getLogger(__name__)
+
+# Directories never part of an app's sources (virtualenvs are also detected by pyvenv.cfg).
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".flash",
+        ".runpod",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "site-packages",
+        ".eggs",
+        ".venv",
+        "venv",
+    }
+)
+MAX_PARSE_BYTES = 4 * 1024 * 1024
+_APP_MARKERS = ("pyproject.toml", "requirements.txt", ".flash")
+
+
+class FactsCache:
+    """Content-hash -> FileFacts, in memory and optionally on disk (one pickle per hash)."""
+
+    def __init__(self, directory: Path | None = None, memory_limit: int = 50_000) -> None:
+        self.directory = directory
+        self._memory: dict[str, FileFacts] = {}
+        self._limit = memory_limit
+        self._lock = threading.Lock()
+
+    def facts(self, text: str) -> FileFacts:
+        key = content_hash(text)
+        with self._lock:
+            found = self._memory.get(key)
+        if found is not None:
+            return found
+        found = self._load(key)
+        if found is None:
+            found = parse_file(text)
+            self._store(key, found)
+        with self._lock:
+            if len(self._memory) >= self._limit:
+                self._memory.pop(next(iter(self._memory)))
+            self._memory[key] = found
+        return found
+
+    def _file(self, key: str) -> Path | None:
+        if self.directory is None:
+            return None
+        return self.directory / key[:2] / f"{key}.pickle"
+
+    def _load(self, key: str) -> FileFacts | None:
+        path = self._file(key)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as handle:
+                found = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+            return None
+        return found if isinstance(found, FileFacts) else None
+
+    def _store(self, key: str, facts: FileFacts) -> None:
+        path = self._file(key)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError as err:  # a read-only cache directory must not break checking
+            log.debug("cannot write facts cache %s: %s", path, err)
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/flash-ls/<version>`` (the cache format follows the tool version)."""
+    base = os.environ.get("FLASH_LS_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    if not os.environ.get("FLASH_LS_CACHE_DIR"):
+        root = root / "flash-ls"
+    tag = hashlib.sha1(__version__.encode()).hexdigest()[:8]
+    return root / tag
+
+
+@dataclass(slots=True)
+class LoadedText:
+    text: str | None
+    error: str | None
+    size: int
+
+
+def read_source(path: Path) -> LoadedText:
+    """Read a Python file as the build would; problems become an error message, never an exception."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        return LoadedText(None, f"cannot read file: {reason}", 0)
+    size = len(data)
+    if b"\x00" in data:
+        return LoadedText(None, "file contains NUL bytes; it is not Python source", size)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return LoadedText(None, f"file is not valid UTF-8 (byte {err.start}); flash build cannot import it", size)
+    return LoadedText(text, None, size)
+
+
+def iter_python_files(root: Path, *, skip_roots: Iterable[Path] = ()) -> Iterator[Path]:
+    """Every ``.py`` file under ``root``, not descending into nested apps, virtualenvs or VCS dirs."""
+    skipped = {p.resolve() for p in skip_roots}
+    seen: set[Path] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            real = directory.resolve()
+        except OSError:
+            continue
+        if real in seen:
+            continue  # symlink loop or second link to the same tree
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in SKIPPED_DIRS or (path / "pyvenv.cfg").exists():
+                    continue
+                try:
+                    if path.resolve() in skipped:
+                        continue
+                except OSError:
+                    continue
+                stack.append(path)
+            elif is_file and entry.name.endswith(".py"):
+                yield path
+
+
+def module_name(rel: str) -> str:
+    """``workers/gpu.py`` -> ``workers.gpu``; ``pkg/__init__.py`` -> ``pkg`` (as the build imports it)."""
+    stem = rel[:-3] if rel.endswith(".py") else rel
+    parts = stem.split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+@dataclass
+class Workspace:
+    """Apps under some folders, with editor overlays and cached parsing."""
+
+    folders: list[Path]
+    cache: FactsCache = field(default_factory=FactsCache)
+    overrides: dict[str, object] = field(default_factory=dict)
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    _overlays: dict[Path, str] = field(default_factory=dict)
+    _apps: dict[Path, App] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self.folders = [f.resolve() for f in self.folders]
+
+    # -- editor state ------------------------------------------------------------------------
+
+    def update(self, path: Path, text: str) -> Path:
+        """An editor buffer's text replaces the file on disk. Returns the affected app root."""
+        path = path.resolve()
+        with self._lock:
+            self._overlays[path] = text
+            return self.invalidate(path)
+
+    def remove(self, path: Path) -> Path:
+        """Forget an editor buffer (the disk version applies again)."""
+        path = path.resolve()
+        with self._lock:
+            self._overlays.pop(path, None)
+            return self.invalidate(path)
+
+    def invalidate(self, path: Path) -> Path:
+        """A file changed (on disk or in the editor): its app is rebuilt on next use."""
+        root = self.app_root(path)
+        with self._lock:
+            self._apps.pop(root, None)
+            if path.name in (*_APP_MARKERS, ".gitignore") or path.name == ".flash":
+                # A new marker file can split or merge apps: rebuild everything under the folder.
+                self._apps.clear()
+        return root
+
+    def invalidate_all(self) -> None:
+        with self._lock:
+            self._apps.clear()
+
+    def overlay(self, path: Path) -> str | None:
+        return self._overlays.get(path.resolve())
+
+    # -- apps --------------------------------------------------------------------------------
+
+    def folder_for(self, path: Path) -> Path:
+        path = path.resolve()
+        best: Path | None = None
+        for folder in self.folders:
+            if path == folder or folder in path.parents:
+                if best is None or len(folder.parts) > len(best.parts):
+                    best = folder
+        return best if best is not None else (path.parent if path.suffix else path)
+
+    def app_root(self, path: Path) -> Path:
+        path = path.resolve()
+        boundary = self.folder_for(path)
+        start = path if path.is_dir() else path.parent
+        return app_root_for(start, boundary)
+
+    def app_roots(self) -> list[Path]:
+        roots: set[Path] = set()
+        for folder in self.folders:
+            if folder.is_file():
+                roots.add(self.app_root(folder))
+            else:
+                roots.update(p.resolve() for p in discover_apps(folder))
+        return sorted(roots)
+
+    def app(self, root: Path) -> App:
+        root = root.resolve()
+        with self._lock:
+            found = self._apps.get(root)
+            if found is None:
+                found = self._load(root)
+                self._apps[root] = found
+            return found
+
+    def app_for(self, path: Path) -> App:
+        return self.app(self.app_root(path))
+
+    def apps(self) -> list[App]:
+        return [self.app(root) for root in self.app_roots()]
+
+    def _load(self, root: Path) -> App:
+        config, problems = load_config(root)
+        if self.overrides:
+            config = config.merged(self.overrides)
+        ignore = IgnoreRules.load(root)
+        nested = [p.resolve() for p in discover_apps(root) if p.resolve() != root]
+        files: dict[str, SourceFile] = {}
+        paths = set(iter_python_files(root, skip_roots=nested))
+        paths.update(p for p in self._overlays if p.suffix == ".py" and _within(p, root, nested))
+        for path in sorted(paths):
+            rel = path.relative_to(root).as_posix()
+            if _excluded(rel, config):
+                continue
+            files[rel] = self._source(root, path, rel, ignore)
+        return App(
+            root=root,
+            files=files,
+            config=config,
+            ignore=ignore,
+            requirements=read_requirements(root),
+            config_problems=problems,
+            environ=self.environ,
+        )
+
+    def _source(self, root: Path, path: Path, rel: str, ignore: IgnoreRules) -> SourceFile:
+        text = self._overlays.get(path)
+        if text is not None:
+            loaded = LoadedText(text, None, len(text.encode("utf-8", "surrogatepass")))
+        else:
+            loaded = read_source(path)
+        shipped = not ignore.is_ignored(rel)
+        module = module_name(rel)
+        if loaded.text is None:
+            facts = _error_facts(loaded.error or "cannot read file")
+        elif loaded.size > MAX_PARSE_BYTES:
+            facts = FileFacts(content_hash(loaded.text), loaded.text.count("\n") + 1, fully_parsed=False)
+            log.info("%s: %d bytes, larger than %d: not analysed", rel, loaded.size, MAX_PARSE_BYTES)
+        else:
+            facts = self.cache.facts(loaded.text)
+        return SourceFile(path, rel, module, facts, loaded.text, loaded.error, shipped, loaded.size)
+
+
+def _error_facts(message: str) -> FileFacts:
+    facts = FileFacts(text_hash="", line_count=0, fully_parsed=False)
+    facts.syntax_errors.append(SyntaxProblem(Span(0, 0, 0, 0), message))
+    return facts
+
+
+def _within(path: Path, root: Path, nested: list[Path]) -> bool:
+    if root not in path.parents:
+        return False
+    return not any(n in path.parents for n in nested)
+
+
+def _excluded(rel: str, config: Config) -> bool:
+    if not config.exclude:
+        return False
+    from pathspec import PathSpec
+
+    return PathSpec.from_lines("gitwildmatch", config.exclude).match_file(rel)

@@ -1,0 +1,50 @@
+"""Build throwaway Flash apps on disk and check them: the vocabulary of the rule tests."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from flash_ls.diagnostic import Diagnostic
+from flash_ls.project.app import App
+from flash_ls.project.workspace import Workspace
+from flash_ls.rules.engine import check_app
+
+
+def write_app(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``files`` (relative path -> text, dedented) under ``root``; adds a pyproject.toml."""
+    root.mkdir(parents=True, exist_ok=True)
+    if "pyproject.toml" not in files:
+        (root / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"))
+    return root
+
+
+def load_app(root: Path) -> App:
+    return Workspace([root]).app(root)
+
+
+def check(root: Path, files: dict[str, str | bytes] | None = None, **kwargs: object) -> list[Diagnostic]:
+    """Write the app (when ``files`` is given) and return every finding."""
+    if files is not None:
+        write_app(root, files)
+    return check_app(load_app(root), **kwargs)  # type: ignore[arg-type]
+
+
+def codes(diagnostics: list[Diagnostic], prefix: str = "FL") -> list[str]:
+    return [d.code for d in diagnostics if d.code.startswith(prefix)]
+
+
+def only(diagnostics: list[Diagnostic], code: str) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.code == code]
+
+
+def where(diagnostic: Diagnostic) -> tuple[str, int]:
+    """(file name, 1-based line) of a finding, for compact assertions."""
+    return diagnostic.path.name, diagnostic.span.start_line + 1

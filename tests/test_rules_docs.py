@@ -1,0 +1,146 @@
+"""The rules reference (docs/rules.md) and `flash-ls rules CODE`, rendered from Rule objects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flash_ls.diagnostic import Severity
+from flash_ls.rules.docs import anchor, render_rule_text, render_rules_markdown
+from flash_ls.rules.registry import Finding, FixAvailability, Rule
+
+
+def _no_check(app: object) -> list[Finding]:
+    return []
+
+
+QUEUE = Rule(
+    "FL101",
+    "queue-name-reused",
+    Severity.WARNING,
+    "Two queue endpoints in one file share a name",
+    "## What it does\nFlags queue endpoints that share a name.\n\n"
+    "## Example\n```python\n# not a heading\n```\n\n### Fix\nRename one of them.",
+    FixAvailability.SAFE,
+    _no_check,
+)
+IMPORT = Rule(
+    "FL301",
+    "top-level-import",
+    Severity.WARNING,
+    "Third-party import | at module level",
+    "",
+    FixAvailability.UNSAFE,
+    _no_check,
+)
+SYNTAX = Rule(
+    "FL901",
+    "syntax-error",
+    Severity.ERROR,
+    "File cannot be parsed",
+    "A file of the app cannot be parsed.",
+    FixAvailability.NONE,
+    _no_check,
+)
+
+
+def headings(markdown: str) -> list[str]:
+    """Markdown headings outside code fences."""
+    found = []
+    in_fence = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and line.startswith("#"):
+            found.append(line)
+    return found
+
+
+def test_title_index_and_one_section_per_rule_in_code_order() -> None:
+    markdown = render_rules_markdown([SYNTAX, QUEUE, IMPORT])
+    assert markdown.startswith("# flash-ls rules\n")
+    sections = [h for h in headings(markdown) if h.startswith("## ")]
+    assert sections == [
+        "## FL101 queue-name-reused",
+        "## FL301 top-level-import",
+        "## FL901 syntax-error",
+    ]
+    assert markdown.endswith("\n")
+    assert not markdown.endswith("\n\n")
+
+
+def test_index_table_rows() -> None:
+    markdown = render_rules_markdown([QUEUE, IMPORT, SYNTAX])
+    assert "| Code | Rule | Severity | Fix | Summary |" in markdown
+    assert (
+        "| [FL101](#fl101-queue-name-reused) | `queue-name-reused` | warning | safe "
+        "| Two queue endpoints in one file share a name |"
+    ) in markdown
+    # A pipe in a summary must not split the table cell.
+    assert "| unsafe | Third-party import \\| at module level |" in markdown
+    assert "| [FL901](#fl901-syntax-error) | `syntax-error` | error | none |" in markdown
+
+
+def test_index_links_and_doc_urls_point_at_the_section_anchors() -> None:
+    markdown = render_rules_markdown([QUEUE, IMPORT, SYNTAX])
+    anchors = {anchor(h.lstrip("#")) for h in headings(markdown)}
+    for rule in (QUEUE, IMPORT, SYNTAX):
+        fragment = rule.doc_url.split("#", 1)[1]
+        assert fragment in anchors
+        assert f"(#{fragment})" in markdown
+
+
+def test_github_anchor_rules() -> None:
+    assert anchor("FL101 queue-name-reused") == "fl101-queue-name-reused"
+    assert anchor("What it does?") == "what-it-does"
+    assert anchor("Fix `safety`, and more") == "fix-safety-and-more"
+
+
+def test_section_has_severity_fix_and_doc_with_demoted_headings() -> None:
+    markdown = render_rules_markdown([QUEUE])
+    section = markdown.split("## FL101 queue-name-reused\n", 1)[1]
+    assert "**Default severity:** warning" in section
+    assert "**Fix:** safe fix" in section
+    assert "### What it does\nFlags queue endpoints that share a name." in section
+    assert "### Example" in section
+    assert "#### Fix" in section
+    # Code inside fences is left alone.
+    assert "```python\n# not a heading\n```" in section
+
+
+def test_rule_without_doc_falls_back_to_its_summary() -> None:
+    section = render_rules_markdown([IMPORT]).split("## FL301 top-level-import\n", 1)[1]
+    assert "Third-party import | at module level" in section
+
+
+def test_empty_catalogue() -> None:
+    markdown = render_rules_markdown([])
+    assert markdown.startswith("# flash-ls rules\n")
+    assert [h for h in headings(markdown) if h.startswith("## ")] == []
+
+
+def test_rule_text_for_the_terminal() -> None:
+    text = render_rule_text(QUEUE)
+    lines = text.splitlines()
+    assert lines[0] == "FL101 queue-name-reused"
+    assert "Default severity: warning" in lines
+    assert any(line.startswith("Fix: safe fix") for line in lines)
+    assert f"Docs: {QUEUE.doc_url}" in lines
+    assert "Flags queue endpoints that share a name." in text
+    assert text.endswith("Rename one of them.\n")
+    assert "`" not in render_rule_text(SYNTAX)
+
+
+def test_every_registered_rule_renders() -> None:
+    from flash_ls.rules import registry
+
+    try:
+        rules = registry.all_rules()
+    except ImportError as error:  # rule families still being written
+        pytest.skip(f"registry not loadable yet: {error}")
+    markdown = render_rules_markdown(rules)
+    for rule in rules:
+        assert re.search(rf"^## {re.escape(rule.code)} {re.escape(rule.slug)}$", markdown, re.M)
+        assert f"(#{rule.doc_url.split('#', 1)[1]})" in markdown
+        assert render_rule_text(rule).startswith(f"{rule.code} {rule.slug}\n")
