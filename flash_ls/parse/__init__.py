@@ -109,7 +109,8 @@ def _shifted(value: _T, lines: int) -> _T:
     """A copy of a facts object with every Span moved down by ``lines`` (cached facts stay intact)."""
     if lines == 0:
         return value
-    return _shift(value, lines)  # type: ignore[no-any-return]
+    shifted: _T = _shift(value, lines)
+    return shifted
 
 
 def _shift(value: Any, lines: int) -> Any:
@@ -122,9 +123,7 @@ def _shift(value: Any, lines: int) -> Any:
     if isinstance(value, list):
         return [_shift(v, lines) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: _shift(getattr(value, f.name), lines) for f in dataclasses.fields(value)
-        }
+        changes = {f.name: _shift(getattr(value, f.name), lines) for f in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)
     return value
 

@@ -127,7 +127,9 @@ class _ChunkExtractor:
             # ``else`` of a TYPE_CHECKING test runs at import; of a __main__ test it does too.
             self.block(orelse.body, guarded, nested=True)
 
-    def small_statement(self, small: cst.BaseSmallStatement, *, guarded: bool, nested: bool) -> None:
+    def small_statement(
+        self, small: cst.BaseSmallStatement, *, guarded: bool, nested: bool
+    ) -> None:
         if isinstance(small, (cst.Import, cst.ImportFrom)):
             imp = self.import_(small, guarded=guarded, nested=nested)
             self.facts.imports.append(imp)
@@ -144,9 +146,11 @@ class _ChunkExtractor:
                 self.assign_target(target.target, value)
         elif isinstance(small, cst.AnnAssign):
             if isinstance(small.target, cst.Name):
-                value = self.expr(small.value) if small.value is not None else None
+                annotated = self.expr(small.value) if small.value is not None else None
                 self.facts.bindings.append(
-                    Binding(small.target.value, "annotated", self.span(small.target), value=value)
+                    Binding(
+                        small.target.value, "annotated", self.span(small.target), value=annotated
+                    )
                 )
         elif isinstance(small, cst.AugAssign):
             if isinstance(small.target, cst.Name):
@@ -160,7 +164,9 @@ class _ChunkExtractor:
 
     def assign_target(self, target: cst.BaseAssignTargetExpression, value: Expr) -> None:
         if isinstance(target, cst.Name):
-            self.facts.bindings.append(Binding(target.value, "assign", self.span(target), value=value))
+            self.facts.bindings.append(
+                Binding(target.value, "assign", self.span(target), value=value)
+            )
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 inner = element.value
@@ -191,7 +197,9 @@ class _ChunkExtractor:
     # -- definitions -------------------------------------------------------------------------
 
     def definition(self, node: cst.FunctionDef | cst.ClassDef) -> None:
-        decorators = [Decorator(self.expr(d.decorator), self.span(d.decorator)) for d in node.decorators]
+        decorators = [
+            Decorator(self.expr(d.decorator), self.span(d.decorator)) for d in node.decorators
+        ]
         body = self.body(node)
         span = self.span(node)
         name_span = self.span(node.name)
@@ -287,7 +295,9 @@ class _ChunkExtractor:
             return Literal(span, text, value)
         if isinstance(node, (cst.Integer, cst.Float)):
             return Literal(span, text, node.evaluated_value)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+        if isinstance(node, cst.UnaryOperation) and isinstance(
+            node.expression, (cst.Integer, cst.Float)
+        ):
             inner = node.expression.evaluated_value
             if isinstance(node.operator, cst.Minus):
                 return Literal(span, text, -inner)
@@ -314,11 +324,11 @@ class _ChunkExtractor:
             return SequenceExpr(span, text, kind, tuple(items), has_star)
         if isinstance(node, cst.Dict):
             pairs: list[tuple[Expr | None, Expr]] = []
-            for element in node.elements:
-                if isinstance(element, cst.DictElement):
-                    pairs.append((self.expr(element.key), self.expr(element.value)))
+            for entry in node.elements:
+                if isinstance(entry, cst.DictElement):
+                    pairs.append((self.expr(entry.key), self.expr(entry.value)))
                 else:
-                    pairs.append((None, self.expr(element.value)))
+                    pairs.append((None, self.expr(entry.value)))
             return MappingExpr(span, text, tuple(pairs))
         if isinstance(node, cst.Call):
             return self.call(node, span, text)
@@ -336,7 +346,9 @@ class _ChunkExtractor:
                 keywords.append(Keyword(None, value, self.span(arg), value.span))
             elif arg.keyword is not None:
                 value = self.expr(arg.value)
-                keywords.append(Keyword(arg.keyword.value, value, self.span(arg), self.span(arg.keyword)))
+                keywords.append(
+                    Keyword(arg.keyword.value, value, self.span(arg), self.span(arg.keyword))
+                )
             else:
                 args.append(self.expr(arg.value))
         return CallExpr(span, text, self.expr(node.func), tuple(args), tuple(keywords), has_star)

@@ -246,8 +246,8 @@ class FileFacts:
         full = dotted
         best = head
         for other in self.bindings.get(head, []):
-            if other.imported and full.startswith(other.imported.name + "."):
-                if len(other.imported.name) > len(best):
-                    best = other.imported.name
+            imported = other.imported
+            if imported and full.startswith(imported.name + ".") and len(imported.name) > len(best):
+                best = imported.name
         attr = full[len(best) + 1 :] if len(full) > len(best) else ""
         return f"{best}:{attr}"

@@ -50,19 +50,19 @@ def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
     started = False  # the current chunk holds a line of code
     in_decorators = False
     for number, line in enumerate(lines):
-        was_clean = state.clean
         first = line[:1]
-        if first and not first.isspace() and first != "#":
-            if was_clean or (state.string is None and _RECOVERY.match(line)):
-                clause = _CLAUSE.match(line)
-                if started and not clause and not in_decorators:
-                    chunks.append(Chunk(start, "".join(lines[start:number])))
-                    start = number
-                if not clause:
-                    # Decorators stay in one chunk with the def/class they decorate.
-                    in_decorators = line.startswith("@")
-                started = True
-                state = _ScanState()
+        code_at_column_0 = bool(first) and not first.isspace() and first != "#"
+        recovering = state.string is None and _RECOVERY.match(line) is not None
+        if code_at_column_0 and (state.clean or recovering):
+            clause = _CLAUSE.match(line)
+            if started and not clause and not in_decorators:
+                chunks.append(Chunk(start, "".join(lines[start:number])))
+                start = number
+            if not clause:
+                # Decorators stay in one chunk with the def/class they decorate.
+                in_decorators = line.startswith("@")
+            started = True
+            state = _ScanState()
         _scan_line(line, number, state, comments)
     if lines:
         chunks.append(Chunk(start, "".join(lines[start:])))

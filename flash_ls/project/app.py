@@ -74,7 +74,9 @@ class EndpointDecl:
     variable: str | None = None  # module-level name it is bound to
     via_alias: bool = False  # called through a name the official AST scan does not recognise
     annotated: bool = False  # ``api: Endpoint = Endpoint(...)``
-    resource_call: CallExpr | None = None  # remote(): the resource config call (LiveServerless(...))
+    resource_call: CallExpr | None = (
+        None  # remote(): the resource config call (LiveServerless(...))
+    )
 
     def keyword(self, name: str) -> Keyword | None:
         """A keyword argument of the Endpoint call (for remote(), of its resource config)."""
@@ -167,10 +169,15 @@ class Endpoint:
     def name_expr(self) -> Expr | None:
         return self.decl.argument("name")
 
+    @property
+    def functions(self) -> list[Target | Route]:
+        """Every function or class this endpoint serves, queue targets first."""
+        return [*self.targets, *self.routes]
+
     def usage_files(self) -> list[SourceFile]:
         """Files where its functions live (what the build calls the endpoint's files)."""
         seen: dict[str, SourceFile] = {}
-        for item in [*self.targets, *self.routes]:
+        for item in self.functions:
             seen.setdefault(item.file.rel, item.file)
         return [seen[k] for k in sorted(seen)]
 
@@ -240,7 +247,9 @@ class App:
             names.add(first[:-3] if first.endswith(".py") else first)
         return frozenset(names)
 
-    def local_module_file(self, source: SourceFile, imp: Import, name: str | None) -> SourceFile | None:
+    def local_module_file(
+        self, source: SourceFile, imp: Import, name: str | None
+    ) -> SourceFile | None:
         """The app file an import loads: ``from pkg import mod`` may name a module, not an attribute."""
         base = self.import_target(source, imp)
         if name is not None and name != "*":
@@ -260,9 +269,11 @@ class App:
     def unresolved_decorators(self) -> list[tuple[SourceFile, Definition, Decorator]]:
         return self._resolution.unresolved
 
-    def endpoint_for_definition(self, source: SourceFile, definition: Definition) -> Endpoint | None:
+    def endpoint_for_definition(
+        self, source: SourceFile, definition: Definition
+    ) -> Endpoint | None:
         for endpoint in self.endpoints:
-            for item in [*endpoint.targets, *endpoint.routes]:
+            for item in endpoint.functions:
                 if item.file is source and item.definition is definition:
                     return endpoint
         return None
@@ -282,7 +293,11 @@ class App:
         if not module:
             head, _, rest = attr.partition(".")
             binding = source.facts.binding(head)
-            if binding is not None and binding.kind == "assign" and isinstance(binding.value, NameExpr):
+            if (
+                binding is not None
+                and binding.kind == "assign"
+                and isinstance(binding.value, NameExpr)
+            ):
                 target = binding.value.dotted + (f".{rest}" if rest else "")
                 return self.qualified(source, target, depth + 1)
             return f"{source.module}:{attr}" if source.module else q
@@ -314,33 +329,45 @@ class App:
 
         Returns the expression unchanged when it is not a name of such a constant.
         """
+        return self.resolve_constant(source, expr, depth)[1]
+
+    def resolve_constant(
+        self, source: SourceFile, expr: Expr, depth: int = 0
+    ) -> tuple[SourceFile, Expr]:
+        """Like ``constant``, with the file the returned expression is written in.
+
+        Names inside the result (``GpuType.X``, other constants) must be resolved in that file,
+        and its spans point into it. Returns ``(source, expr)`` when ``expr`` is not a constant.
+        """
         if not isinstance(expr, NameExpr) or depth > _MAX_ALIAS_DEPTH:
-            return expr
+            return source, expr
         q = source.facts.qualify(expr.dotted)
         module, _, attr = q.partition(":")
         target = source
         if module:
             found = self.module_file(self.absolute_module(source, module))
             if found is None:
-                return expr
+                return source, expr
             target = found
         if "." in attr:
-            return expr
+            return source, expr
         binding = target.facts.binding(attr)
         if binding is None:
-            return expr
+            return source, expr
         if binding.kind == "import" and target is not source:
-            return self.constant(target, NameExpr(expr.span, expr.text, attr), depth + 1)
+            alias = NameExpr(expr.span, expr.text, attr)
+            where, value = self.resolve_constant(target, alias, depth + 1)
+            return (source, expr) if value is alias else (where, value)
         if binding.kind == "import":
-            return expr
+            return source, expr
         if binding.kind == "assign" and binding.value is not None:
             if len(target.facts.bindings.get(attr, [])) > 1:
-                return expr  # rebound: not statically one value
+                return source, expr  # rebound: not statically one value
             value = binding.value
             if isinstance(value, NameExpr):
-                return self.constant(target, value, depth + 1)
-            return value
-        return expr
+                return self.resolve_constant(target, value, depth + 1)
+            return target, value
+        return source, expr
 
 
 class _Resolution:
@@ -401,7 +428,11 @@ class _Resolution:
         binding = source.facts.binding(name)
         if binding is None:
             return None
-        if binding.kind == "import" and binding.import_ is not None and binding.imported is not None:
+        if (
+            binding.kind == "import"
+            and binding.import_ is not None
+            and binding.imported is not None
+        ):
             imp, imported = binding.import_, binding.imported
             if not imp.is_from:
                 return None
@@ -418,8 +449,14 @@ class _Resolution:
                 # ``api = common.api`` through ``import common``
                 q = source.facts.qualify(value.dotted)
                 module, _, attr = q.partition(":")
-                target = self.app.module_file(self.app.absolute_module(source, module)) if module else None
-                return self.instance(target, attr) if target is not None and "." not in attr else None
+                target = (
+                    self.app.module_file(self.app.absolute_module(source, module))
+                    if module
+                    else None
+                )
+                return (
+                    self.instance(target, attr) if target is not None and "." not in attr else None
+                )
             return self.instance(source, head)
         if not isinstance(value, CallExpr):
             return None
@@ -453,20 +490,20 @@ class _Resolution:
                 return
             base, _, method = func.rpartition(".")
             if base:
-                endpoint = self._instance_for_dotted(source, base)
-                if endpoint is not None:
+                routed = self._instance_for_dotted(source, base)
+                if routed is not None:
                     span = Span(
                         expr.func.span.end_line,
                         expr.func.span.end_col - len(method),
                         expr.func.span.end_line,
                         expr.func.span.end_col,
                     )
-                    endpoint.routes.append(Route(source, definition, decorator, method, span, expr))
+                    routed.routes.append(Route(source, definition, decorator, method, span, expr))
                     return
         elif isinstance(expr, NameExpr):
-            endpoint = self._instance_for_dotted(source, expr.dotted)
-            if endpoint is not None:
-                endpoint.targets.append(Target(source, definition, decorator))
+            instance = self._instance_for_dotted(source, expr.dotted)
+            if instance is not None:
+                instance.targets.append(Target(source, definition, decorator))
                 return
         if _mentions_flash_name(expr):
             self.unresolved.append((source, definition, decorator))
@@ -483,7 +520,9 @@ class _Resolution:
             return None
         return self.instance(target, attr)
 
-    def _remote(self, source: SourceFile, definition: Definition, decorator: Decorator, call: CallExpr) -> None:
+    def _remote(
+        self, source: SourceFile, definition: Definition, decorator: Decorator, call: CallExpr
+    ) -> None:
         resource: CallExpr | None = None
         first = call.args[0] if call.args else None
         kw = call.keyword("resource_config")
@@ -502,7 +541,14 @@ class _Resolution:
         if method is not None and path is not None and isinstance(method.value, Literal):
             route_call = CallExpr(call.span, call.text, call.func, (path.value,), (), False)
             endpoint.routes.append(
-                Route(source, definition, decorator, str(method.value.value), method.value.span, route_call)
+                Route(
+                    source,
+                    definition,
+                    decorator,
+                    str(method.value.value),
+                    method.value.span,
+                    route_call,
+                )
             )
         else:
             endpoint.targets.append(Target(source, definition, decorator))
@@ -512,4 +558,3 @@ class _Resolution:
 def _mentions_flash_name(expr: Expr) -> bool:
     text = expr.text
     return "Endpoint" in text or "remote" in text
-

@@ -138,7 +138,9 @@ def read_source(path: Path) -> LoadedText:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        return LoadedText(None, f"file is not valid UTF-8 (byte {err.start}); flash build cannot import it", size)
+        return LoadedText(
+            None, f"file is not valid UTF-8 (byte {err.start}); flash build cannot import it", size
+        )
     return LoadedText(text, None, size)
 
 
@@ -243,9 +245,9 @@ class Workspace:
         path = path.resolve()
         best: Path | None = None
         for folder in self.folders:
-            if path == folder or folder in path.parents:
-                if best is None or len(folder.parts) > len(best.parts):
-                    best = folder
+            inside = path == folder or folder in path.parents
+            if inside and (best is None or len(folder.parts) > len(best.parts)):
+                best = folder
         return best if best is not None else (path.parent if path.suffix else path)
 
     def app_root(self, path: Path) -> Path:
@@ -313,8 +315,12 @@ class Workspace:
         if loaded.text is None:
             facts = _error_facts(loaded.error or "cannot read file")
         elif loaded.size > MAX_PARSE_BYTES:
-            facts = FileFacts(content_hash(loaded.text), loaded.text.count("\n") + 1, fully_parsed=False)
-            log.info("%s: %d bytes, larger than %d: not analysed", rel, loaded.size, MAX_PARSE_BYTES)
+            facts = FileFacts(
+                content_hash(loaded.text), loaded.text.count("\n") + 1, fully_parsed=False
+            )
+            log.info(
+                "%s: %d bytes, larger than %d: not analysed", rel, loaded.size, MAX_PARSE_BYTES
+            )
         else:
             facts = self.cache.facts(loaded.text)
         return SourceFile(path, rel, module, facts, loaded.text, loaded.error, shipped, loaded.size)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from flash_ls.diagnostic import Diagnostic, Severity
+from flash_ls.diagnostic import Diagnostic, Fix, Severity
 from flash_ls.fixes.suppress import suppression_fix
 from flash_ls.parse.facts import FileFacts
 from flash_ls.project.app import App
@@ -15,9 +15,7 @@ from flash_ls.rules.registry import Rule, all_rules, matches
 log = logging.getLogger(__name__)
 
 
-def selected_rules(
-    select: Sequence[str] | None = None, ignore: Sequence[str] = ()
-) -> list[Rule]:
+def selected_rules(select: Sequence[str] | None = None, ignore: Sequence[str] = ()) -> list[Rule]:
     """Rules enabled by ``select`` (default: all) minus ``ignore``; selectors are codes, prefixes or slugs."""
     chosen = []
     for candidate in all_rules():
@@ -55,12 +53,18 @@ def check_app(
         for finding in findings:
             source = by_path.get(finding.path)
             facts = source.facts if source is not None else None
-            if facts is not None and _suppressed(facts, current, finding.span.start_line, finding.span.end_line):
+            if facts is not None and _suppressed(
+                facts, current, finding.span.start_line, finding.span.end_line
+            ):
                 continue
             severity = overrides.get(current.code) or finding.severity or current.severity
-            alternatives = ()
+            alternatives: tuple[Fix, ...] = ()
             if source is not None and source.text is not None:
-                alternatives = (suppression_fix(source.path, source.text, finding.span.start_line, current.code, facts),)
+                alternatives = (
+                    suppression_fix(
+                        source.path, source.text, finding.span.start_line, current.code, facts
+                    ),
+                )
             found.append(
                 Diagnostic(
                     code=current.code,
@@ -78,7 +82,9 @@ def check_app(
     return found
 
 
-def diagnostics_by_file(app: App, diagnostics: Sequence[Diagnostic]) -> dict[Path, list[Diagnostic]]:
+def diagnostics_by_file(
+    app: App, diagnostics: Sequence[Diagnostic]
+) -> dict[Path, list[Diagnostic]]:
     """Group by file, with an empty list for every file of the app (so stale results get cleared)."""
     grouped: dict[Path, list[Diagnostic]] = {source.path: [] for source in app.files.values()}
     for diagnostic in diagnostics:
@@ -86,7 +92,7 @@ def diagnostics_by_file(app: App, diagnostics: Sequence[Diagnostic]) -> dict[Pat
     return grouped
 
 
-def _severity_overrides(configured: dict[str, str]) -> dict[str, Severity]:
+def _severity_overrides(configured: Mapping[str, str]) -> dict[str, Severity]:
     result: dict[str, Severity] = {}
     for selector, level in configured.items():
         try:
@@ -104,8 +110,8 @@ def _suppressed(facts: FileFacts, current: Rule, start_line: int, end_line: int)
         if suppression.codes is None or _names(suppression.codes, current):
             return True
     for line in {start_line, end_line}:
-        suppression = facts.suppressions.get(line)
-        if suppression is not None and (suppression.codes is None or _names(suppression.codes, current)):
+        on_line = facts.suppressions.get(line)
+        if on_line is not None and (on_line.codes is None or _names(on_line.codes, current)):
             return True
     return False
 

@@ -10,7 +10,7 @@ from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.parse.facts import Literal, NameExpr
 from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, SourceFile
 from flash_ls.rules.registry import Finding, FixAvailability, rule
-from flash_ls.rules.values import Unknown, endpoint_name
+from flash_ls.rules.values import endpoint_name
 from flash_ls.span import Span
 
 _BAD_NAME_CHARS = re.compile(r'[/\\<>:"|?*\x00-\x1f]')
@@ -149,7 +149,9 @@ def name_in_multiple_files(app: App) -> Iterator[Finding]:
                 )
             continue
         for target in endpoint.targets:
-            span = _name_span(endpoint) if endpoint.decl.file is target.file else target.decorator.span
+            span = (
+                _name_span(endpoint) if endpoint.decl.file is target.file else target.decorator.span
+            )
             files_by_name[name][target.file.rel].append((endpoint, target.file, span))
         for route in endpoint.routes:
             files_by_name[name][route.file.rel].append((endpoint, route.file, route.decorator.span))
@@ -205,7 +207,9 @@ def mixed_endpoint_kinds(app: App) -> Iterator[Finding]:
     ## Fix
     Split it into two endpoints with their own names.
     """
-    kinds_by_name: dict[str, dict[EndpointKind, list[Endpoint]]] = defaultdict(lambda: defaultdict(list))
+    kinds_by_name: dict[str, dict[EndpointKind, list[Endpoint]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for endpoint in app.endpoints:
         if endpoint.kind is EndpointKind.MIXED:
             first_route = endpoint.routes[0]
@@ -218,12 +222,19 @@ def mixed_endpoint_kinds(app: App) -> Iterator[Finding]:
                     "either load-balanced (routes) or queue-based (direct decorator), not both: "
                     "use a second Endpoint with its own name",
                     related=(
-                        Related(first_route.file.path, first_route.decorator.span, "route registered here"),
+                        Related(
+                            first_route.file.path,
+                            first_route.decorator.span,
+                            "route registered here",
+                        ),
                     ),
                 )
             continue
         name = endpoint_name(app, endpoint)
-        if isinstance(name, str) and endpoint.kind in (EndpointKind.QUEUE, EndpointKind.LOAD_BALANCED):
+        if isinstance(name, str) and endpoint.kind in (
+            EndpointKind.QUEUE,
+            EndpointKind.LOAD_BALANCED,
+        ):
             kinds_by_name[name][endpoint.kind].append(endpoint)
     for name, kinds in kinds_by_name.items():
         if len(kinds) < 2:
@@ -272,7 +283,7 @@ def duplicate_function_name(app: App) -> Iterator[Finding]:
     by_name: dict[str, list[tuple[SourceFile, Span]]] = defaultdict(list)
     decorated: dict[tuple[str, str], bool] = {}
     for endpoint in app.endpoints:
-        for item in [*endpoint.targets, *endpoint.routes]:
+        for item in endpoint.functions:
             key = (item.file.rel, item.definition.name)
             if key in decorated:
                 continue
@@ -282,15 +293,18 @@ def duplicate_function_name(app: App) -> Iterator[Finding]:
         for name, bindings in source.facts.bindings.items():
             binding = bindings[-1]
             value = binding.value
-            if binding.kind == "assign" and isinstance(value, NameExpr) and "." not in value.dotted:
-                if decorated.get((source.rel, value.dotted)):
-                    yield Finding(
-                        source.path,
-                        binding.span,
-                        f"'{name}' is a module-level alias of endpoint function '{value.dotted}': "
-                        f"the build sees '{value.dotted}' twice and fails (Duplicate function name); "
-                        "call the function by its own name instead",
-                    )
+            if (
+                binding.kind == "assign"
+                and isinstance(value, NameExpr)
+                and decorated.get((source.rel, value.dotted))
+            ):
+                yield Finding(
+                    source.path,
+                    binding.span,
+                    f"'{name}' is a module-level alias of endpoint function '{value.dotted}': "
+                    f"the build sees '{value.dotted}' twice and fails (Duplicate function name); "
+                    "call the function by its own name instead",
+                )
     for name, places in by_name.items():
         if len(places) < 2:
             continue
@@ -302,7 +316,9 @@ def duplicate_function_name(app: App) -> Iterator[Finding]:
                 f"endpoint function name '{name}' is also used in "
                 f"{', '.join(sorted({o[0].rel for o in others}))}: flash build fails with "
                 "'Duplicate function name'; rename one of them",
-                related=tuple(Related(o[0].path, o[1], f"'{name}' also defined here") for o in others),
+                related=tuple(
+                    Related(o[0].path, o[1], f"'{name}' also defined here") for o in others
+                ),
             )
 
 
@@ -343,9 +359,11 @@ def unused_endpoint(app: App) -> Iterator[Finding]:
         label = f"'{decl.variable}'" if decl.variable else "this Endpoint"
         yield Finding(
             decl.file.path,
-            decl.call.func.span if decl.variable is None else _variable_span(decl.file, decl.variable, decl.call.span),
+            decl.call.func.span
+            if decl.variable is None
+            else _variable_span(decl.file, decl.variable, decl.call.span),
             f"{label} has no routes and decorates no function: it deploys nothing; add "
-            f"`@{decl.variable or 'ep'}.post(\"/path\")` routes or use it as a decorator, or remove it",
+            f'`@{decl.variable or "ep"}.post("/path")` routes or use it as a decorator, or remove it',
             fix=_removal_fix(decl.file, decl.variable, decl.call.span),
         )
 
@@ -408,7 +426,9 @@ def invalid_endpoint_name(app: App) -> Iterator[Finding]:
             continue
         source = endpoint.decl.file
         if name.strip() == "":
-            yield Finding(source.path, expr.span, "endpoint name is empty: give the endpoint a name")
+            yield Finding(
+                source.path, expr.span, "endpoint name is empty: give the endpoint a name"
+            )
             continue
         bad = sorted(set(_BAD_NAME_CHARS.findall(name)))
         if bad:
@@ -489,8 +509,3 @@ def client_endpoint_misuse(app: App) -> Iterator[Finding]:
                 f"Endpoint({which}...) is a client: .{route.method}() sends an HTTP request instead "
                 "of registering a route; declare routes on an Endpoint(name=...) without id=/image=",
             )
-
-
-def _unknown_name(endpoint: Endpoint, app: App) -> Unknown | None:
-    name = endpoint_name(app, endpoint)
-    return name if isinstance(name, Unknown) else None

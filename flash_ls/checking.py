@@ -1,0 +1,175 @@
+"""Check paths (files or folders), and apply safe fixes until nothing more changes.
+
+Shared by ``flash-ls check`` and the server's ``flash.check`` command.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flash_ls.diagnostic import Diagnostic, Fix
+from flash_ls.fixes.apply import apply_fixes_detailed
+from flash_ls.project.app import App
+from flash_ls.project.workspace import FactsCache, Workspace
+from flash_ls.rules.engine import check_app
+
+MAX_FIX_ROUNDS = 10
+
+
+class CheckInputError(Exception):
+    """A path that does not exist or cannot be read: a usage error, not a finding."""
+
+
+@dataclass
+class CheckResult:
+    diagnostics: list[Diagnostic]
+    apps: list[App]
+    problems: list[str] = field(default_factory=list)  # config problems, as "path:line: message"
+    fixed: int = 0
+    changed: dict[Path, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after)
+
+
+def _boundary(path: Path, cwd: Path) -> Path:
+    """The folder app-root discovery may not go above: the checked folder, or for a file the cwd."""
+    if path.is_dir():
+        return path
+    if path == cwd or cwd in path.parents:
+        return cwd
+    return path.parent
+
+
+def _within(path: Path, targets: Sequence[Path]) -> bool:
+    return any(path == t or t in path.parents for t in targets)
+
+
+def check_paths(
+    paths: Sequence[Path],
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    cache: FactsCache | None = None,
+    cwd: Path | None = None,
+    overlays: dict[Path, str] | None = None,
+) -> CheckResult:
+    """Findings for ``paths``: every app under a folder; for a file, its app's findings in that file."""
+    cwd = (cwd or Path.cwd()).resolve()
+    targets: list[Path] = []
+    for raw in paths:
+        path = (cwd / raw) if not raw.is_absolute() else raw
+        if not path.exists():
+            raise CheckInputError(f"{raw}: no such file or directory")
+        if not os.access(path, os.R_OK):
+            raise CheckInputError(f"{raw}: permission denied")
+        targets.append(path.resolve())
+    folders = sorted({_boundary(t, cwd) for t in targets})
+    workspace = Workspace(folders, cache=cache or FactsCache())
+    for path, text in (overlays or {}).items():
+        workspace.update(path, text)
+    roots: set[Path] = set()
+    for target in targets:
+        if target.is_dir():
+            roots.update(
+                r for r in workspace.app_roots() if _within(r, [target]) or r in target.parents
+            )
+        else:
+            roots.add(workspace.app_root(target))
+    apps = [workspace.app(root) for root in sorted(roots)]
+    diagnostics: list[Diagnostic] = []
+    problems: list[str] = []
+    for app in apps:
+        for problem in app.config_problems:
+            where = f"{app.root / 'pyproject.toml'}"
+            if problem.line is not None:
+                where += f":{problem.line + 1}"
+            problems.append(f"{where}: {problem.message}")
+        for diagnostic in check_app(app, select=select, ignore=ignore):
+            if _within(diagnostic.path, targets) or diagnostic.path in targets:
+                diagnostics.append(diagnostic)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return CheckResult(diagnostics, apps, problems)
+
+
+def fix_paths(
+    paths: Sequence[Path],
+    *,
+    write: bool,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    cache: FactsCache | None = None,
+    cwd: Path | None = None,
+) -> CheckResult:
+    """Apply safe fixes repeatedly (a fix can reveal or enable another) and re-check.
+
+    With ``write=False`` nothing touches the disk; ``changed`` holds what would change.
+    """
+    originals: dict[Path, str] = {}
+    current: dict[Path, str] = {}
+    fixed = 0
+    result = check_paths(paths, select=select, ignore=ignore, cache=cache, cwd=cwd)
+    for _ in range(MAX_FIX_ROUNDS):
+        fixes = [d.fix for d in result.diagnostics if d.fix is not None and d.fix.safe]
+        if not fixes:
+            break
+        texts = _texts_for(fixes, current, result.apps)
+        applied = apply_fixes_detailed(texts, fixes)
+        if not applied.texts:
+            break
+        fixed += len(applied.applied)
+        for path, text in applied.texts.items():
+            originals.setdefault(path, texts[path])
+            current[path] = text
+        result = check_paths(
+            paths, select=select, ignore=ignore, cache=cache, cwd=cwd, overlays=current
+        )
+    changed = {p: (originals[p], t) for p, t in current.items() if originals[p] != t}
+    if write:
+        for path, (_, text) in changed.items():
+            write_text_atomic(path, text)
+    result.fixed = fixed
+    result.changed = changed
+    return result
+
+
+def _texts_for(fixes: list[Fix], current: dict[Path, str], apps: list[App]) -> dict[Path, str]:
+    by_path = {s.path: s for app in apps for s in app.files.values()}
+    texts: dict[Path, str] = {}
+    for fix in fixes:
+        for edit in fix.edits:
+            path = edit.path
+            if path in texts:
+                continue
+            if path in current:
+                texts[path] = current[path]
+            elif path in by_path and by_path[path].text is not None:
+                texts[path] = by_path[path].text or ""
+            elif path.exists():
+                texts[path] = path.read_text(encoding="utf-8")
+            else:
+                texts[path] = ""  # a fix may create a file (e.g. .gitignore)
+    return texts
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace a file's text without ever leaving it half-written; keeps its mode and a UTF-8 BOM."""
+    data = text.encode("utf-8")
+    mode = None
+    if path.exists():
+        raw = path.read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):
+            data = b"\xef\xbb\xbf" + data
+        mode = path.stat().st_mode & 0o7777
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
