@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from typing import Any, TypeVar
 
 from flash_ls.parse.extract import ChunkFacts, extract_chunk
-from flash_ls.parse.facts import FileFacts, Suppression
+from flash_ls.parse.facts import FileFacts, Suppression, SyntaxProblem
 from flash_ls.parse.split import Chunk, Comment, split_statements
 from flash_ls.span import Span
 
@@ -83,8 +85,27 @@ def parse_file(text: str) -> FileFacts:
         if not relevant and not _may_import(chunk):
             continue
         _merge(facts, _CACHE.get(chunk.text), chunk)
+    if not relevant and not facts.syntax_errors:
+        # Prefiltered statements were never parsed, but the build imports this file too.
+        _check_syntax(facts, text)
     _read_suppressions(facts, comments)
     return facts
+
+
+def _check_syntax(facts: FileFacts, text: str) -> None:
+    """Record the first syntax error of a file with ``ast`` (much cheaper than libcst)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as err:
+        line = max((err.lineno or 1) - 1, 0)
+        col = max((err.offset or 1) - 1, 0)
+        facts.syntax_errors.append(
+            SyntaxProblem(Span(line, col, line, col + 1), err.msg or "invalid syntax")
+        )
+    except (RecursionError, MemoryError, ValueError) as err:
+        facts.syntax_errors.append(SyntaxProblem(Span(0, 0, 0, 1), f"cannot parse: {err}"))
 
 
 def _may_import(chunk: Chunk) -> bool:

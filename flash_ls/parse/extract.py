@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,15 +50,33 @@ def extract_chunk(text: str) -> ChunkFacts:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as err:
-        line = max(err.raw_line - 1, 0)
-        col = max(err.raw_column, 0)
-        message = err.message.strip().splitlines()[0] if err.message.strip() else "invalid syntax"
-        return ChunkFacts(syntax_errors=[SyntaxProblem(Span(line, col, line, col + 1), message)])
+        return ChunkFacts(syntax_errors=[_syntax_problem(text, err)])
     except (RecursionError, MemoryError, ValueError) as err:
         return ChunkFacts(syntax_errors=[SyntaxProblem(Span(0, 0, 0, 1), f"cannot parse: {err}")])
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     return _ChunkExtractor(text, positions, module.default_indent).run(module.body)
+
+
+def _syntax_problem(text: str, err: cst.ParserSyntaxError) -> SyntaxProblem:
+    """Where and why a statement does not parse.
+
+    libcst decides that it is broken (its grammar does not depend on the running Python); CPython's
+    compiler, when it agrees, says where and why more precisely ("'(' was never closed").
+    """
+    line = max(err.raw_line - 1, 0)
+    col = max(err.raw_column, 0)
+    message = err.message.strip().splitlines()[0] if err.message.strip() else "invalid syntax"
+    try:
+        compile(text, "<statement>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_err:
+        if py_err.lineno is not None:
+            line = py_err.lineno - 1
+            col = max((py_err.offset or 1) - 1, 0)
+            message = py_err.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return SyntaxProblem(Span(line, col, line, col + 1), message)
 
 
 class _ChunkExtractor:
@@ -202,6 +221,10 @@ class _ChunkExtractor:
         ]
         body = self.body(node)
         span = self.span(node)
+        if node.decorators:
+            # libcst's range of a definition starts at ``def``; the statement starts at its first ``@``.
+            first = self.span(node.decorators[0])
+            span = Span(first.start_line, first.start_col, span.end_line, span.end_col)
         name_span = self.span(node.name)
         header_end = self.span(node.body)
         header = Span(name_span.start_line, 0, header_end.start_line, header_end.start_col)
@@ -257,7 +280,6 @@ class _ChunkExtractor:
         suite = node.body
         if isinstance(suite, cst.SimpleStatementSuite):
             body.inline_body = True
-            body.body_start_line = self.span(suite).start_line
             statements: Sequence[cst.CSTNode] = list(suite.body)
         else:
             assert isinstance(suite, cst.IndentedBlock)
@@ -265,8 +287,6 @@ class _ChunkExtractor:
             def_col = self.span(node).start_col
             body.indent = " " * def_col + indent
             statements = list(suite.body)
-            if statements:
-                body.body_start_line = self.span(statements[0]).start_line
         if statements and _is_docstring(statements[0]):
             body.docstring_end = self.span(statements[0])
             statements = statements[1:]

@@ -150,7 +150,6 @@ class Body:
     first_statement: Span | None = None  # after the docstring; where inserted imports go
     docstring_end: Span | None = None
     indent: str = "    "
-    body_start_line: int = 0  # first line of the body block (a one-line body shares the def line)
     inline_body: bool = False  # ``def f(): return 1``
 
 

@@ -1,0 +1,179 @@
+"""Endpoint resolution: names, not spellings, across the files of one app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apps import load_app, write_app
+
+from flash_ls.rules.values import EnumValue, endpoint_name, evaluate
+
+
+def summary(root: Path) -> list[tuple[str, str, str | None, list[str]]]:
+    app = load_app(root)
+    rows = []
+    for e in app.endpoints:
+        name = endpoint_name(app, e)
+        served = [t.definition.name for t in e.targets] + [
+            f"{r.method.upper()} {r.path}" for r in e.routes
+        ]
+        rows.append(
+            (e.kind.value, e.decl.form.value, name if isinstance(name, str) else None, served)
+        )
+    return rows
+
+
+def test_every_alias_form_of_endpoint(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "a.py": """
+            import runpod_flash as rf
+            from runpod_flash import Endpoint as E
+            import runpod_flash
+
+            EP = E
+
+            @rf.Endpoint(name="one")
+            def one(): ...
+
+            @E(name="two")
+            def two(): ...
+
+            @runpod_flash.Endpoint(name="three")
+            def three(): ...
+
+            @EP(name="four")
+            def four(): ...
+            """
+        },
+    )
+    app = load_app(tmp_path)
+    forms = {endpoint_name(app, e): e.decl.via_alias for e in app.endpoints}
+    # The official AST scan only recognises callees spelled `Endpoint` / `x.Endpoint`.
+    assert forms == {"one": False, "two": True, "three": False, "four": True}
+
+
+def test_instance_from_another_file_and_alias_chains(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "common.py": """
+            from runpod_flash import Endpoint
+            api = Endpoint(name="api", cpu="cpu3c-1-2")
+            also_api = api
+            """,
+            "pkg/__init__.py": "",
+            "pkg/routes.py": """
+            from ..common import api
+            import common
+
+            @api.post("/a")
+            def a(): ...
+
+            @common.also_api.get("/b")
+            def b(): ...
+            """,
+        },
+    )
+    assert summary(tmp_path) == [("load-balanced", "instance", "api", ["POST /a", "GET /b"])]
+
+
+def test_unnamed_queue_endpoint_takes_the_function_name(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "w.py": """
+            from runpod_flash import Endpoint, GpuGroup
+            ep = Endpoint(gpu=GpuGroup.ADA_24)
+
+            @ep
+            class Model:
+                def predict(self, x): ...
+            """
+        },
+    )
+    assert summary(tmp_path) == [("queue", "instance", "Model", ["Model"])]
+
+
+def test_constants_from_other_files_and_enum_members(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "settings.py": 'from runpod_flash import GpuType as G\nNAME = "tts"\nGPU = G.NVIDIA_L4\n',
+            "w.py": """
+            from runpod_flash import Endpoint
+            from settings import NAME, GPU
+
+            @Endpoint(name=NAME, gpu=GPU)
+            def speak(): ...
+            """,
+        },
+    )
+    app = load_app(tmp_path)
+    (endpoint,) = app.endpoints
+    assert endpoint_name(app, endpoint) == "tts"
+    gpu = endpoint.decl.keyword("gpu")
+    assert gpu is not None
+    assert evaluate(app, endpoint.decl.file, gpu.value) == EnumValue("GpuType", "NVIDIA_L4")
+
+
+def test_legacy_remote_and_client_endpoints(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "legacy.py": """
+            from runpod_flash import remote, LiveServerless, Endpoint
+            gpu = LiveServerless(name="legacy-gpu")
+
+            @remote(gpu, dependencies=["numpy"])
+            def legacy(): ...
+
+            llm = Endpoint(id="abc123")
+            custom = Endpoint(name="custom", image="me/img:1")
+            """
+        },
+    )
+    rows = summary(tmp_path)
+    assert ("queue", "remote", "legacy-gpu", ["legacy"]) in rows
+    assert ("client", "instance", None, []) in rows
+    assert ("client", "instance", "custom", []) in rows
+
+
+def test_ignored_files_declare_no_endpoints(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            ".gitignore": "lib/\n",
+            "lib/worker.py": 'from runpod_flash import Endpoint\n@Endpoint(name="w")\ndef w(): ...\n',
+            "load_test.py": 'from runpod_flash import Endpoint\n@Endpoint(name="t")\ndef t(): ...\n',
+        },
+    )
+    app = load_app(tmp_path)
+    assert app.endpoints == []
+    assert {s.rel: s.shipped for s in app.sources()} == {
+        "lib/worker.py": False,
+        "load_test.py": False,
+    }
+
+
+def test_factory_functions_and_unrelated_decorators_are_not_endpoints(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "w.py": """
+            import functools
+            from runpod_flash import Endpoint
+
+            def make():
+                @Endpoint(name="inner")
+                def inner(): ...
+                return inner
+
+            @functools.lru_cache
+            def cached(): ...
+            """
+        },
+    )
+    app = load_app(tmp_path)
+    assert app.endpoints == []
