@@ -108,8 +108,13 @@ def _check_syntax(facts: FileFacts, text: str) -> None:
         facts.syntax_errors.append(SyntaxProblem(Span(0, 0, 0, 1), f"cannot parse: {err}"))
 
 
+# ``NAME = ...`` / ``NAME: T = ...`` at module level: constants other files may import.
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*\s*(?::[^=\n]*)?=(?!=)")
+
+
 def _may_import(chunk: Chunk) -> bool:
-    return "import" in chunk.text
+    """Statements of a prefiltered file still worth parsing: imports and module constants."""
+    return "import" in chunk.text or _ASSIGNMENT.match(chunk.text) is not None
 
 
 def _merge(facts: FileFacts, chunk_facts: ChunkFacts, chunk: Chunk) -> None:

@@ -505,6 +505,18 @@ class _Resolution:
             if instance is not None:
                 instance.targets.append(Target(source, definition, decorator))
                 return
+            base, _, method = expr.dotted.rpartition(".")
+            routed = self._instance_for_dotted(source, base) if base else None
+            if routed is not None:
+                # ``@api.post`` without a call: the SDK receives the function as the path.
+                span = Span(
+                    expr.span.end_line,
+                    expr.span.end_col - len(method),
+                    expr.span.end_line,
+                    expr.span.end_col,
+                )
+                routed.routes.append(Route(source, definition, decorator, method, span, None))
+                return
         if _mentions_flash_name(expr):
             self.unresolved.append((source, definition, decorator))
 

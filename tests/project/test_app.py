@@ -177,3 +177,41 @@ def test_factory_functions_and_unrelated_decorators_are_not_endpoints(tmp_path: 
     )
     app = load_app(tmp_path)
     assert app.endpoints == []
+
+
+def test_constants_in_files_without_flash_are_followed(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "paths.py": 'HEALTH = "/health"\n',
+            "api.py": """
+            from runpod_flash import Endpoint
+            from paths import HEALTH
+            api = Endpoint(name="api", cpu="cpu3c-1-2")
+
+            @api.get(HEALTH)
+            def health(): ...
+            """,
+        },
+    )
+    app = load_app(tmp_path)
+    (route,) = app.endpoints[0].routes
+    assert route.path_expr is not None
+    assert evaluate(app, route.file, route.path_expr) == "/health"
+
+
+def test_route_decorator_without_a_call_is_still_a_route(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "api.py": """
+            from runpod_flash import Endpoint
+            api = Endpoint(name="api", cpu="cpu3c-1-2")
+
+            @api.post
+            def run(): ...
+            """
+        },
+    )
+    (endpoint,) = load_app(tmp_path).endpoints
+    assert [(r.method, r.call) for r in endpoint.routes] == [("post", None)]

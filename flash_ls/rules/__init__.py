@@ -1,0 +1,1 @@
+"""Rules: the registry, the engine, and one module per rule family."""
