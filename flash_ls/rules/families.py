@@ -1,11 +1,9 @@
 """Imports every rule family so that its rules register. Add a family module here."""
 
-from flash_ls.rules import (  # noqa: F401
-    analysis,
-    budgets,
-    config,
-    identity,
-    imports,
-    routes,
-    usage,
-)
+import flash_ls.rules.analysis
+import flash_ls.rules.budgets
+import flash_ls.rules.config
+import flash_ls.rules.identity
+import flash_ls.rules.imports
+import flash_ls.rules.routes
+import flash_ls.rules.usage  # noqa: F401
