@@ -30,7 +30,9 @@ def load_app(root: Path) -> App:
     return Workspace([root]).app(root)
 
 
-def check(root: Path, files: dict[str, str | bytes] | None = None, **kwargs: object) -> list[Diagnostic]:
+def check(
+    root: Path, files: dict[str, str | bytes] | None = None, **kwargs: object
+) -> list[Diagnostic]:
     """Write the app (when ``files`` is given) and return every finding."""
     if files is not None:
         write_app(root, files)

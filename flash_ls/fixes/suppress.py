@@ -12,7 +12,9 @@ from flash_ls.span import Span
 _EXISTING = re.compile(r"(#\s*flash-ls:\s*ignore)\[([^\]]*)\]")
 
 
-def suppression_fix(path: Path, text: str, line: int, code: str, facts: FileFacts | None = None) -> Fix:
+def suppression_fix(
+    path: Path, text: str, line: int, code: str, facts: FileFacts | None = None
+) -> Fix:
     """Append ``# flash-ls: ignore[CODE]`` to ``line``, or add CODE to the comment already there."""
     lines = text.splitlines()
     content = lines[line] if 0 <= line < len(lines) else ""
@@ -25,7 +27,11 @@ def suppression_fix(path: Path, text: str, line: int, code: str, facts: FileFact
             start = existing.span.start_col + match.start(2)
             end = existing.span.start_col + match.end(2)
             new = ", ".join([*codes, code])
-            return Fix(f"Suppress {code} on this line", (TextEdit(path, Span(line, start, line, end), new),), safe=False)
+            return Fix(
+                f"Suppress {code} on this line",
+                (TextEdit(path, Span(line, start, line, end), new),),
+                safe=False,
+            )
     end_col = len(content)
     edit = TextEdit(path, Span(line, end_col, line, end_col), f"  # flash-ls: ignore[{code}]")
     return Fix(f"Suppress {code} on this line", (edit,), safe=False)

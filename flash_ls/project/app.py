@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from flash_ls.parse.facts import (
@@ -196,6 +195,8 @@ class App:
     environ: dict[str, str] = field(default_factory=dict)
     _modules: dict[str, SourceFile] = field(default_factory=dict, init=False, repr=False)
     _resolved: _Resolution | None = field(default=None, init=False, repr=False)
+    # Computed lazily: a slotted dataclass cannot hold a functools.cached_property.
+    _top_levels: frozenset[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for source in self.files.values():
@@ -239,13 +240,15 @@ class App:
         """Whether a top-level import name is a module or package of this app."""
         return top_level in self._top_level_modules
 
-    @cached_property
+    @property
     def _top_level_modules(self) -> frozenset[str]:
-        names = set()
-        for rel in self.files:
-            first = rel.split("/", 1)[0]
-            names.add(first[:-3] if first.endswith(".py") else first)
-        return frozenset(names)
+        if self._top_levels is None:
+            names = set()
+            for rel in self.files:
+                first = rel.split("/", 1)[0]
+                names.add(first[:-3] if first.endswith(".py") else first)
+            self._top_levels = frozenset(names)
+        return self._top_levels
 
     def local_module_file(
         self, source: SourceFile, imp: Import, name: str | None

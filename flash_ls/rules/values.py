@@ -41,7 +41,8 @@ Value = object  # str | int | float | bool | None | list | tuple | dict | EnumVa
 
 def evaluate(app: App, source: SourceFile, expr: Expr) -> Value:
     """The value ``expr`` has when the module is imported, or ``Unknown``."""
-    expr = app.constant(source, expr)
+    # A constant from another file is evaluated where it is written (its names, its imports).
+    source, expr = app.resolve_constant(source, expr)
     if isinstance(expr, Literal):
         return expr.value
     if isinstance(expr, SequenceExpr):

@@ -1,0 +1,1442 @@
+"""How big the `flash build` artifact would be, without building it.
+
+The artifact holds the shipped project files (the official ignore rules applied, sizes from
+``stat``) and the distributions pip installs for the collected requirements (``requirements.txt``
+lines and literal ``dependencies=[...]`` lists, as the build collects them), minus the excluded
+packages (torch, torchvision, torchaudio, triton always; ``flash build --exclude`` on top).
+
+Dependency sizes come from a chain of providers; for each distribution the first that knows wins:
+
+1. :class:`ReportProvider`: ``.flash/size-report.json``, written by the build engine after its pip
+   install (:class:`SizeReport`). When the report was built from exactly the current requirements,
+   its distribution list is taken as the truth, transitive ones included.
+2. :class:`EnvironmentProvider`: distributions installed in the app's environment (``.venv``/``venv``
+   of the app, or ``[tool.flash-ls] python`` / ``--python``): ``*.dist-info/RECORD`` sizes, found
+   without running the interpreter; ``Requires-Dist`` in ``METADATA`` leads to the transitive ones.
+3. :class:`IndexProvider`: the package index's JSON API (``FLASH_LS_PYPI_URL``, PyPI by default): the
+   size of the wheel pip would pick for manylinux x86_64 and the target CPython. Direct requirements
+   only (their own dependencies are not counted, and the estimate says so). Answers are cached on
+   disk; the lookups of one estimate never take more than :data:`INDEX_TIMEOUT` seconds in total.
+
+Nothing is guessed: a distribution no provider knows is listed in :attr:`SizeEstimate.unknown` with
+the reason in :attr:`SizeEstimate.notes`. Installed sizes (report, environment) are uncompressed and
+wheel sizes compressed, while the platform limit applies to the gzipped tarball, so the estimate
+errs high for installed packages.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import email.parser
+import hashlib
+import io
+import json
+import logging
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Literal as TypingLiteral
+from typing import Protocol
+
+from packaging.markers import Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.tags import Tag, compatible_tags, cpython_tags
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from flash_ls.parse.facts import Literal, SequenceExpr
+from flash_ls.platform import (
+    BYTES_PER_MB,
+    DEFAULT_PYTHON_VERSION,
+    SIZE_PROHIBITIVE_PACKAGES,
+    SUPPORTED_PYTHON_VERSIONS,
+)
+from flash_ls.project.app import App, DeclForm
+from flash_ls.project.ignore import iter_shipped_files
+from flash_ls.project.requirements import REQUIREMENTS_FILE, official_package_name
+from flash_ls.project.workspace import default_cache_dir
+from flash_ls.span import Span
+
+log = logging.getLogger(__name__)
+
+SIZE_REPORT_PATH = ".flash/size-report.json"
+"""Where the build engine writes its :class:`SizeReport`, relative to the app root."""
+
+PYPI_URL_ENV = "FLASH_LS_PYPI_URL"
+"""Base URL of the package index JSON API; empty or ``off`` disables index lookups."""
+DEFAULT_PYPI_URL = "https://pypi.org/pypi"
+INDEX_TIMEOUT = 2.0
+"""Seconds one estimate may wait for the package index, all lookups together."""
+
+# The wheels `flash build` asks pip for (pip expands manylinux2014 to 2010 and 1 as well).
+PIP_PLATFORMS: tuple[str, ...] = (
+    "manylinux_2_28_x86_64",
+    "manylinux_2_17_x86_64",
+    "manylinux2014_x86_64",
+    "manylinux2010_x86_64",
+    "manylinux1_x86_64",
+)
+
+SOURCE_REPORT = "size-report"
+SOURCE_ENVIRONMENT = "environment"
+SOURCE_INDEX = "index"
+SOURCE_UNKNOWN = "unknown"
+
+_FILES_CACHE_SECONDS = 30.0  # a file rewritten in place keeps its directory's mtime
+_OFFLINE_SECONDS = 60.0  # after a connection failure, do not try the index again for this long
+_INDEX_TTL_PINNED = 30 * 24 * 3600.0
+_INDEX_TTL_LATEST = 24 * 3600.0
+_INDEX_TTL_MISSING = 3600.0
+_INTERPRETER_TIMEOUT = 2.0
+
+
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "file")`` -> ``"1 file"``, ``plural(3, "file")`` -> ``"3 files"``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def format_size(size: int) -> str:
+    """``1572864000`` -> ``"1500.0 MB"`` (MB of 1024**2 bytes, as the build measures)."""
+    if size >= BYTES_PER_MB:
+        return f"{size / BYTES_PER_MB:.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} bytes"
+
+
+# ---------------------------------------------------------------------------------------------
+# .flash/size-report.json
+
+
+class ReportFile(BaseModel):
+    """One shipped project file of the build."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    path: str
+    """POSIX path relative to the app root."""
+    bytes: int = Field(ge=0)
+
+
+class ReportDistribution(BaseModel):
+    """One distribution pip installed into the build directory."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    """As installed (``huggingface_hub``); compared after PEP 503 normalisation."""
+    version: str | None = None
+    bytes: int = Field(ge=0)
+    """Bytes of its files in the build directory (bytecode excluded)."""
+    excluded: bool = False
+    """Dropped from the tarball (always-excluded packages and ``--exclude``)."""
+    requires: list[str] | None = None
+    """Its ``Requires-Dist`` lines, when the build read them (lets the report attribute
+    transitive distributions to the requirement that pulled them in)."""
+
+
+class SizeReport(BaseModel):
+    """``.flash/size-report.json``: what the last build put in the artifact, written by the build
+    engine and read back to size dependencies without a network or an environment."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    version: TypingLiteral[1] = 1
+    generated_at: datetime
+    """UTC time of the build (ISO 8601)."""
+    python_version: str
+    """The target Python of the pip install (``"3.12"``)."""
+    files: list[ReportFile] = Field(default_factory=list)
+    distributions: list[ReportDistribution] = Field(default_factory=list)
+    total_bytes: int = Field(ge=0)
+    """Files plus non-excluded distributions, before compression."""
+    requirements: list[str] | None = None
+    """The requirement strings handed to pip, after exclusion filtering; None when unknown."""
+    archive_bytes: int | None = None
+    """Size of the compressed tarball, when the build got that far."""
+
+
+_REPORT_CACHE: dict[Path, tuple[tuple[int, int], SizeReport | None, str | None]] = {}
+_LOCK = threading.RLock()
+
+
+def load_size_report(app_root: Path) -> tuple[SizeReport | None, str | None]:
+    """The app's size report and, when it exists but cannot be used, why (never raises)."""
+    path = app_root / SIZE_REPORT_PATH
+    try:
+        st = path.stat()
+    except OSError:
+        return None, None
+    stamp = (st.st_mtime_ns, st.st_size)
+    with _LOCK:
+        cached = _REPORT_CACHE.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    report: SizeReport | None = None
+    problem: str | None = None
+    try:
+        report = SizeReport.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        problem = f"{SIZE_REPORT_PATH} cannot be read: {exc.strerror or exc}"
+    except ValidationError as exc:
+        problem = (
+            f"{SIZE_REPORT_PATH} is not a valid size report ({exc.error_count()} problems); rebuild"
+        )
+    with _LOCK:
+        _REPORT_CACHE[path] = (stamp, report, problem)
+    return report, problem
+
+
+def write_size_report(app_root: Path, report: SizeReport) -> Path:
+    """Write ``report`` to ``app_root/.flash/size-report.json`` atomically; returns the path."""
+    path = app_root / SIZE_REPORT_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Shipped project files
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedFile:
+    """A project file `flash build` copies into the artifact."""
+
+    rel: str
+    path: Path
+    bytes: int
+
+
+@dataclass(slots=True)
+class _FilesEntry:
+    dirs: dict[Path, int]  # walked directory -> mtime_ns when walked
+    files: tuple[ShippedFile, ...]
+    walked_at: float
+
+
+_FILES_CACHE: dict[tuple[Path, tuple[str, ...]], _FilesEntry] = {}
+
+
+def shipped_files(app: App) -> list[ShippedFile]:
+    """Every file the build ships, sorted by path, with its size.
+
+    Sizes come from ``stat``; an open editor buffer of a ``.py`` file counts with its current size.
+    The walk is cached per app root and ignore rules, and redone when a directory's mtime changes
+    (or after :data:`_FILES_CACHE_SECONDS`, for files rewritten in place).
+    """
+    key = (app.root, app.ignore.patterns)
+    with _LOCK:
+        entry = _FILES_CACHE.get(key)
+    if entry is None or not _still_valid(entry):
+        entry = _walk_files(app)
+        with _LOCK:
+            _FILES_CACHE[key] = entry
+    by_rel = {f.rel: f for f in entry.files}
+    for source in app.files.values():
+        if source.shipped and source.text is not None:
+            by_rel[source.rel] = ShippedFile(source.rel, source.path, source.size)
+    return [by_rel[rel] for rel in sorted(by_rel)]
+
+
+def _still_valid(entry: _FilesEntry) -> bool:
+    if time.monotonic() - entry.walked_at > _FILES_CACHE_SECONDS:
+        return False
+    for directory, mtime in entry.dirs.items():
+        try:
+            if directory.stat().st_mtime_ns != mtime:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _walk_files(app: App) -> _FilesEntry:
+    started = time.monotonic()
+    dirs: dict[Path, int] = {}
+    files: list[ShippedFile] = []
+
+    def remember(directory: Path) -> None:
+        if directory not in dirs:
+            try:
+                dirs[directory] = directory.stat().st_mtime_ns
+            except OSError:
+                dirs[directory] = -1
+
+    remember(app.root)
+    for path in iter_shipped_files(app.root, app.ignore):
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        remember(path.parent)
+        files.append(ShippedFile(path.relative_to(app.root).as_posix(), path, size))
+    return _FilesEntry(dirs, tuple(files), started)
+
+
+# ---------------------------------------------------------------------------------------------
+# Declared dependencies (what the build hands to pip)
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredDependency:
+    """One requirement string the build collects, where it is written."""
+
+    raw: str
+    """The string as the build passes it to pip."""
+    name: str | None
+    """PEP 503 name; None when the string is not a valid requirement."""
+    path: Path
+    """``requirements.txt`` or the ``.py`` file with the ``dependencies=[...]`` list."""
+    span: Span
+    """The requirements.txt entry or the string literal in the list."""
+    requirement: Requirement | None = field(default=None, compare=False)
+
+    @property
+    def official_name(self) -> str:
+        """The name the build's pre-pip exclusion filter compares (``torch~=2`` stays unmatched)."""
+        return official_package_name(self.raw)
+
+
+def declared_dependencies(app: App) -> list[DeclaredDependency]:
+    """The requirements `flash build` collects, in its order: ``requirements.txt`` lines, then the
+    string literals of ``dependencies=[...]`` lists on recognised Endpoint/remote calls of shipped
+    files (not through an alias, not an annotated assignment, not a bare call)."""
+    found: list[DeclaredDependency] = []
+    requirements_path = app.root / REQUIREMENTS_FILE
+    for line in app.requirements:
+        if line.is_option:
+            continue
+        found.append(
+            DeclaredDependency(line.raw, line.name, requirements_path, line.span, line.requirement)
+        )
+    for endpoint in app.endpoints:
+        decl = endpoint.decl
+        if decl.via_alias or decl.annotated or decl.form is DeclForm.BARE:
+            continue
+        keyword = decl.call.keyword("dependencies")
+        if keyword is None or not isinstance(keyword.value, SequenceExpr):
+            continue
+        if keyword.value.kind != "list":
+            continue
+        for item in keyword.value.items:
+            if isinstance(item, Literal) and isinstance(item.value, str):
+                requirement = _requirement(item.value)
+                name = canonicalize_name(requirement.name) if requirement is not None else None
+                found.append(
+                    DeclaredDependency(item.value, name, decl.file.path, item.span, requirement)
+                )
+    return found
+
+
+def _requirement(text: str) -> Requirement | None:
+    try:
+        return Requirement(text.strip())
+    except InvalidRequirement:
+        return None
+
+
+def target_python_version(app: App) -> str:
+    """The Python the build installs wheels for: the highest declared ``python_version``, else 3.12."""
+    declared: list[str] = []
+    for endpoint in app.endpoints:
+        keyword = endpoint.decl.keyword("python_version")
+        if keyword is None or not isinstance(keyword.value, Literal):
+            continue
+        value = keyword.value.value
+        if isinstance(value, str) and value in SUPPORTED_PYTHON_VERSIONS:
+            declared.append(value)
+    if not declared:
+        return DEFAULT_PYTHON_VERSION
+    return max(declared, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def marker_environment(python_version: str) -> dict[str, str]:
+    """PEP 508 marker values of the workers: CPython ``python_version`` on Linux x86_64."""
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": f"{python_version}.0",
+        "os_name": "posix",
+        "platform_machine": "x86_64",
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": "Linux",
+        "platform_version": "",
+        "python_full_version": f"{python_version}.0",
+        "python_version": python_version,
+        "sys_platform": "linux",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Providers
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionRequest:
+    """A distribution whose size (and dependencies) the estimate needs."""
+
+    name: str
+    """PEP 503 name."""
+    specifier: str = ""
+    direct: bool = False
+    """Named by the app itself (not pulled in by another distribution)."""
+    need_size: bool = True
+    """False for excluded packages: only their dependencies matter."""
+
+    @property
+    def pinned(self) -> str | None:
+        """The version of an exact ``==X`` pin, else None."""
+        try:
+            specs = list(SpecifierSet(self.specifier))
+        except ValueError:
+            return None
+        if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+            return specs[0].version
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionInfo:
+    """What a provider knows about one distribution."""
+
+    name: str
+    version: str | None
+    bytes: int | None
+    source: str
+    requires: tuple[str, ...] | None = None
+    """``Requires-Dist`` lines; None when the provider does not know them."""
+    excluded: bool = False
+    """The build that wrote the size report dropped it from the tarball."""
+
+
+@dataclass(slots=True)
+class LookupResult:
+    found: dict[str, DistributionInfo] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    """name -> why it was not found (for ``--verbose``)."""
+
+
+class SizeProvider(Protocol):
+    """Something that knows distribution sizes."""
+
+    knows_dependencies: bool
+    """Whether its answers carry ``Requires-Dist`` (asked again for dependencies only if so)."""
+
+    def lookup(self, requests: Sequence[DistributionRequest]) -> LookupResult: ...
+
+
+def _version_matches(version: str | None, pinned: str | None) -> bool:
+    if pinned is None or version is None:
+        return True
+    try:
+        return Version(version) == Version(pinned)
+    except InvalidVersion:
+        return version == pinned
+
+
+class ReportProvider:
+    """Sizes from the last build's ``.flash/size-report.json``."""
+
+    knows_dependencies = True
+
+    def __init__(self, report: SizeReport) -> None:
+        self.report = report
+        self._by_name: dict[str, DistributionInfo] = {}
+        for dist in report.distributions:
+            name = canonicalize_name(dist.name)
+            requires = tuple(dist.requires) if dist.requires is not None else None
+            info = DistributionInfo(
+                name, dist.version, dist.bytes, SOURCE_REPORT, requires, dist.excluded
+            )
+            self._by_name.setdefault(name, info)
+
+    def lookup(self, requests: Sequence[DistributionRequest]) -> LookupResult:
+        result = LookupResult()
+        for request in requests:
+            info = self._by_name.get(request.name)
+            if info is None:
+                result.notes[request.name] = "not in the last build's size report"
+            elif not _version_matches(info.version, request.pinned):
+                result.notes[request.name] = (
+                    f"the last build installed {info.version}, the app now pins {request.pinned}"
+                )
+            else:
+                result.found[request.name] = info
+        return result
+
+    def installed_with(self, requirements: Iterable[str]) -> list[DistributionInfo] | None:
+        """Every distribution of the report when it was built from exactly ``requirements``."""
+        if self.report.requirements is None:
+            return None
+        if {r.strip() for r in self.report.requirements} != {r.strip() for r in requirements}:
+            return None
+        return list(self._by_name.values())
+
+
+# -- installed environment ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _InstalledDist:
+    version: str | None
+    bytes: int | None
+    requires: tuple[str, ...] | None
+
+
+_SITE_CACHE: dict[Path, tuple[int, dict[str, Path]]] = {}
+_DIST_CACHE: dict[Path, tuple[int, _InstalledDist]] = {}
+_INTERPRETER_CACHE: dict[Path, list[Path]] = {}
+
+
+def _site_index(site: Path) -> dict[str, Path]:
+    """Normalised name -> ``*.dist-info`` directory; one listing per site-packages change."""
+    try:
+        mtime = site.stat().st_mtime_ns
+    except OSError:
+        return {}
+    with _LOCK:
+        cached = _SITE_CACHE.get(site)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    index: dict[str, Path] = {}
+    try:
+        with os.scandir(site) as scan:
+            for entry in scan:
+                if entry.name.endswith(".dist-info") and entry.is_dir():
+                    name, _, _version = entry.name[: -len(".dist-info")].rpartition("-")
+                    index.setdefault(canonicalize_name(name or entry.name), Path(entry.path))
+    except OSError:
+        return {}
+    with _LOCK:
+        _SITE_CACHE[site] = (mtime, index)
+    return index
+
+
+def _installed(dist_info: Path) -> _InstalledDist:
+    try:
+        mtime = dist_info.stat().st_mtime_ns
+    except OSError:
+        return _InstalledDist(None, None, None)
+    with _LOCK:
+        cached = _DIST_CACHE.get(dist_info)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    version, requires = _read_metadata(dist_info)
+    found = _InstalledDist(version, _distribution_bytes(dist_info), requires)
+    with _LOCK:
+        _DIST_CACHE[dist_info] = (mtime, found)
+    return found
+
+
+def _read_metadata(dist_info: Path) -> tuple[str | None, tuple[str, ...] | None]:
+    try:
+        text = (dist_info / "METADATA").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None, None
+    message = email.parser.HeaderParser().parsestr(text)
+    return message.get("Version"), tuple(message.get_all("Requires-Dist") or ())
+
+
+def _distribution_bytes(dist_info: Path) -> int | None:
+    """Bytes of a distribution's files: its RECORD, else the packages named in top_level.txt."""
+    site = dist_info.parent
+    try:
+        record = (dist_info / "RECORD").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        record = None
+    if record is not None:
+        total = 0
+        for row in csv.reader(io.StringIO(record)):
+            if not row or _is_bytecode(row[0]):
+                continue
+            size = row[2] if len(row) > 2 else ""
+            if size.isdigit():
+                total += int(size)
+            else:
+                try:
+                    total += (site / row[0]).stat().st_size
+                except OSError:
+                    continue
+        return total
+    try:
+        tops = (dist_info / "top_level.txt").read_text(encoding="utf-8").split()
+    except OSError:
+        return None
+    total = _tree_bytes(dist_info)
+    for top in tops:
+        total += _tree_bytes(site / top) + _tree_bytes(site / f"{top}.py")
+    return total
+
+
+def _is_bytecode(rel: str) -> bool:
+    # The build removes bytecode before packing.
+    return rel.endswith((".pyc", ".pyo")) or "__pycache__/" in rel
+
+
+def _tree_bytes(path: Path) -> int:
+    try:
+        if path.is_file():
+            return path.stat().st_size
+        if not path.is_dir():
+            return 0
+    except OSError:
+        return 0
+    total = 0
+    for directory, subdirs, names in os.walk(path):
+        subdirs[:] = [d for d in subdirs if d != "__pycache__"]
+        for name in names:
+            if _is_bytecode(name):
+                continue
+            try:
+                total += os.stat(os.path.join(directory, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+class EnvironmentProvider:
+    """Sizes of distributions installed in a local environment (read from disk, never run)."""
+
+    knows_dependencies = True
+
+    def __init__(self, site_packages: Sequence[Path], label: str = "the app's environment") -> None:
+        self.site_packages = list(site_packages)
+        self.label = label
+
+    def lookup(self, requests: Sequence[DistributionRequest]) -> LookupResult:
+        result = LookupResult()
+        indexes = [_site_index(site) for site in self.site_packages]
+        for request in requests:
+            dist_info = next(
+                (index[request.name] for index in indexes if request.name in index), None
+            )
+            if dist_info is None:
+                result.notes[request.name] = f"not installed in {self.label}"
+                continue
+            dist = _installed(dist_info)
+            if not _version_matches(dist.version, request.pinned):
+                result.notes[request.name] = (
+                    f"{self.label} has {dist.version}, the app pins {request.pinned}"
+                )
+                continue
+            result.found[request.name] = DistributionInfo(
+                request.name, dist.version, dist.bytes, SOURCE_ENVIRONMENT, dist.requires
+            )
+        return result
+
+
+def find_site_packages(app: App) -> tuple[list[Path], str]:
+    """The app environment's site-packages directories and a description of where they came from.
+
+    ``[tool.flash-ls] python`` (an interpreter or a virtualenv directory, relative to the app root)
+    wins; otherwise the app's ``.venv``, ``venv`` or ``env`` virtualenv. Directories are found
+    on disk; only an interpreter outside any recognisable layout is asked (``sysconfig``).
+    """
+    configured = app.config.python
+    if configured:
+        path = Path(os.path.expanduser(configured))
+        if not path.is_absolute():
+            path = app.root / path
+        label = f"the configured environment ({configured})"
+        if path.is_dir():
+            return _prefix_site_packages(path), label
+        if path.is_file():
+            prefix = path.parent.parent  # <prefix>/bin/python, <venv>/Scripts/python.exe
+            found = _prefix_site_packages(prefix)
+            return (found or _ask_interpreter(path)), label
+        return [], label
+    for name in (".venv", "venv", "env"):
+        venv = app.root / name
+        if (venv / "pyvenv.cfg").is_file():
+            return _prefix_site_packages(venv), f"the app's {name}"
+    return [], "the app's environment"
+
+
+def _prefix_site_packages(prefix: Path) -> list[Path]:
+    found: list[Path] = []
+    for pattern in (
+        "lib/python3*/site-packages",
+        "lib64/python3*/site-packages",
+        "lib/python3*/dist-packages",
+        "Lib/site-packages",
+    ):
+        for candidate in sorted(prefix.glob(pattern)):
+            if candidate.is_dir() and candidate.resolve() not in {f.resolve() for f in found}:
+                found.append(candidate)
+    return found
+
+
+def _ask_interpreter(interpreter: Path) -> list[Path]:
+    """site-packages of an interpreter whose layout is not recognised (runs it once, cached)."""
+    with _LOCK:
+        cached = _INTERPRETER_CACHE.get(interpreter)
+    if cached is not None:
+        return cached
+    code = "import json, sysconfig; p = sysconfig.get_paths(); print(json.dumps([p['purelib'], p['platlib']]))"
+    found: list[Path] = []
+    try:
+        output = subprocess.run(
+            [str(interpreter), "-I", "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=_INTERPRETER_TIMEOUT,
+            check=True,
+        ).stdout
+        for item in json.loads(output):
+            path = Path(item)
+            if path.is_dir() and path not in found:
+                found.append(path)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        log.debug("cannot ask %s for its site-packages: %s", interpreter, exc)
+    with _LOCK:
+        _INTERPRETER_CACHE[interpreter] = found
+    return found
+
+
+# -- package index --------------------------------------------------------------------------
+
+
+def index_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """The index JSON API base URL from ``FLASH_LS_PYPI_URL`` (``environ``, then the process);
+    None when lookups are disabled (empty or ``off``)."""
+    value = (environ or {}).get(PYPI_URL_ENV)
+    if value is None:
+        value = os.environ.get(PYPI_URL_ENV)
+    if value is None:
+        return DEFAULT_PYPI_URL
+    value = value.strip()
+    if value.lower() in ("", "off", "none", "false", "0"):
+        return None
+    return value.rstrip("/")
+
+
+def supported_tags(python_version: str) -> dict[Tag, int]:
+    """Wheel tags pip accepts for the build's target, with their preference (lower is better)."""
+    major, minor = (int(p) for p in python_version.split(".")[:2])
+    interpreter = f"cp{major}{minor}"
+    tags = [
+        *cpython_tags((major, minor), abis=[interpreter], platforms=PIP_PLATFORMS),
+        *compatible_tags((major, minor), interpreter=interpreter, platforms=PIP_PLATFORMS),
+    ]
+    ranks: dict[Tag, int] = {}
+    for rank, tag in enumerate(tags):
+        ranks.setdefault(tag, rank)
+    return ranks
+
+
+@dataclass(frozen=True, slots=True)
+class _IndexAnswer:
+    version: str | None
+    bytes: int | None
+    filename: str | None
+    problem: str | None  # why there is no size (a definite answer, cached)
+    fetched: float
+
+
+class _IndexUnavailable(Exception):
+    """The index could not be asked (offline, timeout, server error): nothing is cached."""
+
+
+_INDEX_MEMO: dict[str, _IndexAnswer] = {}
+_OFFLINE_UNTIL: dict[str, float] = {}
+
+
+class IndexProvider:
+    """Wheel sizes from the package index's JSON API, for direct requirements only."""
+
+    knows_dependencies = False
+
+    def __init__(
+        self,
+        base_url: str,
+        python_version: str = DEFAULT_PYTHON_VERSION,
+        cache_dir: Path | None = None,
+        timeout: float = INDEX_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.python_version = python_version
+        self.cache_dir = cache_dir
+        self.timeout = timeout
+        self._tags = supported_tags(python_version)
+
+    def lookup(self, requests: Sequence[DistributionRequest]) -> LookupResult:
+        result = LookupResult()
+        pending: dict[str, DistributionRequest] = {}
+        for request in requests:
+            if not (request.direct and request.need_size):
+                result.notes[request.name] = (
+                    "the package index lookup sizes direct requirements only"
+                )
+                continue
+            answer = self._cached(request)
+            if answer is None:
+                pending[request.name] = request
+            else:
+                self._record(result, request, answer)
+        if not pending:
+            return result
+        with _LOCK:
+            offline = _OFFLINE_UNTIL.get(self.base_url, 0.0) > time.monotonic()
+        if offline:
+            for name in pending:
+                result.notes[name] = f"the package index ({self.base_url}) is unreachable"
+            return result
+        deadline = time.monotonic() + self.timeout
+        executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(8, len(pending)), thread_name_prefix="flash-ls-index"
+        )
+        futures = {executor.submit(self._fetch, request): request for request in pending.values()}
+        done, _ = concurrent.futures.wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+        # Late answers still land in the cache for the next check; nobody waits for them.
+        executor.shutdown(wait=False, cancel_futures=True)
+        for future, request in futures.items():
+            if future not in done:
+                result.notes[request.name] = (
+                    f"the package index did not answer within {self.timeout:g} s"
+                )
+                continue
+            try:
+                answer = future.result()
+            except _IndexUnavailable as exc:
+                result.notes[request.name] = str(exc)
+                continue
+            self._record(result, request, answer)
+        return result
+
+    def _record(
+        self, result: LookupResult, request: DistributionRequest, answer: _IndexAnswer
+    ) -> None:
+        if answer.bytes is None:
+            result.notes[request.name] = answer.problem or "no size on the package index"
+            return
+        result.found[request.name] = DistributionInfo(
+            request.name, answer.version, answer.bytes, SOURCE_INDEX, None
+        )
+
+    # -- cache ------------------------------------------------------------------------------
+
+    def _key(self, request: DistributionRequest) -> str:
+        parts = (self.base_url, request.name, request.specifier.strip(), self.python_version)
+        return hashlib.sha1("\x00".join(parts).encode()).hexdigest()
+
+    def _cached(self, request: DistributionRequest) -> _IndexAnswer | None:
+        key = self._key(request)
+        with _LOCK:
+            answer = _INDEX_MEMO.get(key)
+        if answer is None and self.cache_dir is not None:
+            answer = self._load(key)
+            if answer is not None:
+                with _LOCK:
+                    _INDEX_MEMO[key] = answer
+        if answer is None:
+            return None
+        if answer.bytes is None:
+            ttl = _INDEX_TTL_MISSING
+        else:
+            ttl = _INDEX_TTL_PINNED if request.pinned else _INDEX_TTL_LATEST
+        return answer if time.time() - answer.fetched < ttl else None
+
+    def _load(self, key: str) -> _IndexAnswer | None:
+        assert self.cache_dir is not None
+        try:
+            data = json.loads((self.cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+            return _IndexAnswer(
+                data.get("version"),
+                data.get("bytes"),
+                data.get("filename"),
+                data.get("problem"),
+                float(data["fetched"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def _store(self, request: DistributionRequest, answer: _IndexAnswer) -> None:
+        key = self._key(request)
+        with _LOCK:
+            _INDEX_MEMO[key] = answer
+        if self.cache_dir is None:
+            return
+        data = {
+            "name": request.name,
+            "specifier": request.specifier,
+            "version": answer.version,
+            "bytes": answer.bytes,
+            "filename": answer.filename,
+            "problem": answer.problem,
+            "fetched": answer.fetched,
+        }
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            path = self.cache_dir / f"{key}.json"
+            tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.debug("cannot write the index cache in %s: %s", self.cache_dir, exc)
+
+    # -- network ----------------------------------------------------------------------------
+
+    def _fetch(self, request: DistributionRequest) -> _IndexAnswer:
+        import httpx  # only when the index is asked: it costs ~70 ms to import
+
+        pinned = request.pinned
+        url = (
+            f"{self.base_url}/{request.name}/{pinned}/json"
+            if pinned
+            else f"{self.base_url}/{request.name}/json"
+        )
+        try:
+            response = httpx.get(url, timeout=self.timeout, follow_redirects=True)
+        except httpx.TransportError as exc:
+            with _LOCK:
+                _OFFLINE_UNTIL[self.base_url] = time.monotonic() + _OFFLINE_SECONDS
+            raise _IndexUnavailable(
+                f"the package index ({self.base_url}) is unreachable: {exc}"
+            ) from exc
+        if response.status_code == 404:
+            what = f"{request.name} {pinned}" if pinned else request.name
+            answer = _IndexAnswer(
+                None, None, None, f"{what} is not on the package index", time.time()
+            )
+        elif response.status_code != 200:
+            raise _IndexUnavailable(f"the package index answered HTTP {response.status_code}")
+        else:
+            try:
+                answer = self._choose(request, response.json())
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise _IndexUnavailable(f"unexpected package index answer: {exc}") from exc
+        self._store(request, answer)
+        return answer
+
+    def _choose(self, request: DistributionRequest, data: dict[str, object]) -> _IndexAnswer:
+        """The wheel pip would install from one JSON API answer."""
+        info = data.get("info")
+        version = str(info["version"]) if isinstance(info, dict) and "version" in info else None
+        files = data.get("urls")
+        specifier = SpecifierSet(request.specifier) if request.specifier.strip() else SpecifierSet()
+        if (
+            version is not None
+            and not request.pinned
+            and not specifier.contains(version, prereleases=True)
+        ):
+            version, files = _best_release(data.get("releases"), specifier)
+            if version is None:
+                return _IndexAnswer(
+                    None,
+                    None,
+                    None,
+                    f"no release matching {request.specifier} in the index answer",
+                    time.time(),
+                )
+        best: tuple[int, str, int] | None = None
+        for item in files if isinstance(files, list) else []:
+            if not isinstance(item, dict) or item.get("yanked"):
+                continue
+            filename = str(item.get("filename", ""))
+            size = item.get("size")
+            if not filename.endswith(".whl") or not isinstance(size, int):
+                continue
+            try:
+                tags = parse_wheel_filename(filename)[3]
+            except InvalidWheelFilename:
+                continue
+            rank = min((self._tags[t] for t in tags if t in self._tags), default=None)
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, filename, size)
+        if best is None:
+            problem = (
+                f"{request.name} {version or ''} has no wheel for CPython {self.python_version} on "
+                "manylinux x86_64 (flash build installs binary wheels only)"
+            )
+            return _IndexAnswer(version, None, None, problem.replace("  ", " "), time.time())
+        return _IndexAnswer(version, best[2], best[1], None, time.time())
+
+
+def _best_release(releases: object, specifier: SpecifierSet) -> tuple[str | None, object]:
+    """The highest final release in ``releases`` matching ``specifier``, with its files."""
+    if not isinstance(releases, dict):
+        return None, None
+    candidates: list[tuple[Version, str]] = []
+    for text in releases:
+        try:
+            version = Version(str(text))
+        except InvalidVersion:
+            continue
+        if not version.is_prerelease and specifier.contains(version):
+            candidates.append((version, str(text)))
+    if not candidates:
+        return None, None
+    _, text = max(candidates)
+    return text, releases[text]
+
+
+# -- the chain ------------------------------------------------------------------------------
+
+
+class ProviderChain:
+    """Providers asked in order: sizes from the first that knows one, ``Requires-Dist`` likewise."""
+
+    knows_dependencies = True
+
+    def __init__(self, providers: Sequence[SizeProvider], notes: Sequence[str] = ()) -> None:
+        self.providers = list(providers)
+        self.notes = list(notes)
+        """General remarks (which environment, no report, index off) for ``--verbose``."""
+
+    def lookup(self, requests: Sequence[DistributionRequest]) -> LookupResult:
+        result = LookupResult()
+        reasons: dict[str, list[str]] = {}
+        for provider in self.providers:
+            wanted = [
+                r
+                for r in requests
+                if _incomplete(result.found.get(r.name), r, provider.knows_dependencies)
+            ]
+            if not wanted:
+                break
+            answer = provider.lookup(wanted)
+            for name, reason in answer.notes.items():
+                reasons.setdefault(name, []).append(reason)
+            for name, info in answer.found.items():
+                result.found[name] = _merge(result.found.get(name), info)
+        for request in requests:
+            known = result.found.get(request.name)
+            if (known is None or known.bytes is None) and request.need_size:
+                result.notes[request.name] = "; ".join(
+                    reasons.get(request.name, ["no size provider"])
+                )
+        return result
+
+    def report(self) -> ReportProvider | None:
+        return next((p for p in self.providers if isinstance(p, ReportProvider)), None)
+
+
+def _incomplete(
+    info: DistributionInfo | None, request: DistributionRequest, for_dependencies: bool
+) -> bool:
+    if info is None:
+        return True
+    if request.need_size and info.bytes is None:
+        return True
+    return for_dependencies and info.requires is None
+
+
+def _merge(old: DistributionInfo | None, new: DistributionInfo) -> DistributionInfo:
+    """Size and version from the first provider that has a size, dependencies from the first
+    that has them."""
+    if old is None:
+        return new
+    merged = old
+    if old.bytes is None and new.bytes is not None:
+        merged = replace(new, requires=old.requires, excluded=old.excluded or new.excluded)
+    if merged.requires is None and new.requires is not None:
+        merged = replace(merged, requires=new.requires)
+    return merged
+
+
+def default_provider(app: App, python_version: str | None = None) -> ProviderChain:
+    """The report, environment and index providers for ``app`` (see the module docstring)."""
+    providers: list[SizeProvider] = []
+    notes: list[str] = []
+    report, problem = load_size_report(app.root)
+    if report is not None:
+        providers.append(ReportProvider(report))
+    else:
+        notes.append(problem or f"no {SIZE_REPORT_PATH} (written by flash-ls build)")
+    sites, label = find_site_packages(app)
+    if sites:
+        providers.append(EnvironmentProvider(sites, label))
+    else:
+        notes.append(
+            f"no site-packages found for {label}; set [tool.flash-ls] python or pass --python"
+        )
+    url = index_url(app.environ)
+    if url is not None:
+        version = python_version or target_python_version(app)
+        providers.append(IndexProvider(url, version, default_cache_dir() / "index"))
+    else:
+        notes.append(f"package index lookups are off ({PYPI_URL_ENV})")
+    return ProviderChain(providers, notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# The estimate
+
+
+@dataclass(frozen=True, slots=True)
+class DependencySize:
+    """One distribution that would be installed into the artifact."""
+
+    name: str
+    bytes: int | None
+    source: str
+    """Which provider sized it (``size-report``, ``environment``, ``index``) or ``unknown``."""
+    required_by: str | None = None
+    """The direct requirement that pulled it in; None for direct ones (and unattributed ones)."""
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyContribution:
+    """A declared requirement with everything it pulls in."""
+
+    declared: DeclaredDependency
+    name: str
+    bytes: int
+    """Known bytes of the distribution and of the transitive ones attributed to it."""
+    dependencies: int
+    """How many transitive distributions are attributed to it."""
+    complete: bool
+    """False when its size or some of its dependencies' sizes are unknown."""
+
+
+@dataclass(frozen=True)
+class SizeEstimate:
+    """The estimated artifact; ``total_bytes`` counts only what is known (see ``complete``)."""
+
+    total_bytes: int
+    files_bytes: int
+    deps: list[DependencySize]
+    unknown: list[str]
+    """Distributions whose size no provider knew."""
+    excluded: list[str]
+    """Distributions left out of the artifact (always-excluded packages, ``--exclude``)."""
+    partial: list[str] = field(default_factory=list)
+    """Distributions whose own dependencies could not be followed."""
+    notes: list[str] = field(default_factory=list)
+    """Why things are unknown, for ``--verbose`` and hover."""
+    files: list[ShippedFile] = field(default_factory=list)
+    contributions: list[DependencyContribution] = field(default_factory=list)
+    python_version: str = DEFAULT_PYTHON_VERSION
+
+    @property
+    def deps_bytes(self) -> int:
+        return self.total_bytes - self.files_bytes
+
+    @property
+    def complete(self) -> bool:
+        return not self.unknown and not self.partial
+
+    def largest_files(self, count: int = 5) -> list[ShippedFile]:
+        return sorted(self.files, key=lambda f: (-f.bytes, f.rel))[:count]
+
+    def contribution_for(self, name: str) -> DependencyContribution | None:
+        key = canonicalize_name(name)
+        return next((c for c in self.contributions if c.name == key), None)
+
+    def describe(self, budget_mb: float | None = None) -> list[str]:
+        """The breakdown as text lines (hover, ``--verbose``)."""
+        at_least = "" if self.complete else "at least "
+        head = f"Estimated artifact: {at_least}{format_size(self.total_bytes)}"
+        if budget_mb is not None:
+            head += f" of the {budget_mb:g} MB limit"
+        sized = sum(1 for d in self.deps if d.bytes is not None)
+        lines = [
+            head,
+            f"- project files: {format_size(self.files_bytes)} in {plural(len(self.files), 'file')}",
+            f"- dependencies: {format_size(self.deps_bytes)} in {plural(sized, 'distribution')} "
+            f"(target Python {self.python_version})",
+        ]
+        for contribution in sorted(self.contributions, key=lambda c: -c.bytes)[:10]:
+            count = contribution.dependencies
+            extra = ""
+            if count:
+                extra = " with 1 dependency" if count == 1 else f" with {count} dependencies"
+            mark = "" if contribution.complete else " (incomplete)"
+            lines.append(f"  - {contribution.name}: {format_size(contribution.bytes)}{extra}{mark}")
+        for shipped in self.largest_files(3):
+            lines.append(f"  - {shipped.rel}: {format_size(shipped.bytes)}")
+        if self.excluded:
+            lines.append(f"- excluded: {', '.join(self.excluded)}")
+        if self.unknown:
+            lines.append(f"- unknown size: {', '.join(self.unknown)}")
+        lines.extend(f"- {note}" for note in self.notes)
+        return lines
+
+
+def estimate_artifact(
+    app: App,
+    provider: SizeProvider | None = None,
+    *,
+    python_version: str | None = None,
+    excluded_packages: Iterable[str] = (),
+) -> SizeEstimate:
+    """Estimate the artifact of ``app``: shipped files plus the dependencies pip would install.
+
+    ``provider`` defaults to :func:`default_provider`; ``excluded_packages`` are the
+    ``flash build --exclude`` names, on top of torch, torchvision, torchaudio and triton.
+    """
+    files = shipped_files(app)
+    files_bytes = sum(f.bytes for f in files)
+    version = python_version or target_python_version(app)
+    chain = provider if provider is not None else default_provider(app, version)
+    declared = declared_dependencies(app)
+    user_excluded = {e.strip().lower() for e in excluded_packages if e.strip()}
+    resolver = _Resolver(chain, version, user_excluded)
+    resolver.run(declared)
+    deps = [d for d in resolver.sizes() if d.name not in resolver.excluded]
+    deps_bytes = sum(d.bytes or 0 for d in deps)
+    unknown = [d.name for d in deps if d.bytes is None]
+    notes = list(resolver.notes)
+    if (unknown or resolver.partial) and isinstance(chain, ProviderChain):
+        notes.extend(chain.notes)
+    return SizeEstimate(
+        total_bytes=files_bytes + deps_bytes,
+        files_bytes=files_bytes,
+        deps=deps,
+        unknown=unknown,
+        excluded=list(resolver.excluded),
+        partial=list(resolver.partial),
+        notes=notes,
+        files=files,
+        contributions=resolver.contributions(),
+        python_version=version,
+    )
+
+
+@dataclass(slots=True)
+class _Node:
+    name: str
+    required_by: str | None
+    extras: set[str]
+    info: DistributionInfo | None = None
+    expanded: frozenset[str] | None = None  # extras its requirements were expanded with
+
+
+_NO_REQUIRES = {
+    SOURCE_INDEX: "the package index lookup sizes direct requirements only",
+    SOURCE_REPORT: "the size report does not list what it requires",
+    SOURCE_ENVIRONMENT: "its metadata lists no requirements",
+}
+
+
+class _Resolver:
+    """Walks from the declared requirements through ``Requires-Dist`` as pip would install them."""
+
+    def __init__(
+        self, provider: SizeProvider, python_version: str, user_excluded: set[str]
+    ) -> None:
+        self.provider = provider
+        self.environment = marker_environment(python_version)
+        self.user_excluded = user_excluded
+        self.excluded_names = {
+            canonicalize_name(n) for n in SIZE_PROHIBITIVE_PACKAGES | user_excluded
+        }
+        self.official_excluded = {n.lower() for n in SIZE_PROHIBITIVE_PACKAGES} | user_excluded
+        self.nodes: dict[str, _Node] = {}
+        self.roots: dict[str, DeclaredDependency] = {}
+        self.excluded: dict[str, None] = {}  # ordered set
+        self.partial: list[str] = []
+        self.notes: list[str] = []
+
+    def run(self, declared: Sequence[DeclaredDependency]) -> None:
+        pending: list[DistributionRequest] = []
+        seen_raw: set[str] = set()
+        for dependency in declared:
+            if dependency.raw in seen_raw:
+                continue  # the build de-duplicates requirement strings
+            seen_raw.add(dependency.raw)
+            requirement = dependency.requirement
+            if requirement is None or dependency.name is None:
+                self.notes.append(
+                    f"'{dependency.raw}' is not a valid requirement and was not sized"
+                )
+                continue
+            if requirement.marker is not None and not self._marker(requirement.marker, {""}):
+                continue
+            name = dependency.name
+            if dependency.official_name in self.official_excluded:
+                self.excluded[name] = (
+                    None  # filtered out before pip: its dependencies are not installed
+                )
+                continue
+            self.roots.setdefault(name, dependency)
+            if self._reach(name, None, set(requirement.extras)):
+                pending.append(
+                    DistributionRequest(
+                        name,
+                        str(requirement.specifier),
+                        direct=True,
+                        need_size=name not in self.excluded_names,
+                    )
+                )
+        if self._use_current_report(declared):
+            return
+        while True:
+            if pending:
+                result = self.provider.lookup(pending)
+                for request in pending:
+                    node = self.nodes[request.name]
+                    node.info = result.found.get(request.name) or node.info
+                    if request.name in result.notes:
+                        self.notes.append(f"{request.name}: {result.notes[request.name]}")
+            pending = []
+            changed = False
+            for node in list(self.nodes.values()):
+                if node.info is not None and node.expanded != frozenset(node.extras):
+                    changed = True
+                    pending.extend(self._expand(node))
+            if not pending and not changed:
+                break
+
+    def _use_current_report(self, declared: Sequence[DeclaredDependency]) -> bool:
+        """Take the report's distributions as they are when it matches the current requirements."""
+        chain = self.provider
+        report = chain.report() if isinstance(chain, ProviderChain) else None
+        if report is None:
+            return False
+        raws = [
+            d.raw
+            for d in declared
+            if d.name is not None and d.official_name not in self.official_excluded
+        ]
+        installed = report.installed_with(raws)
+        if installed is None:
+            return False
+        by_name = {info.name: info for info in installed}
+        for name in list(self.nodes):
+            self.nodes[name].info = by_name.get(name)
+            if name not in by_name:
+                self.notes.append(f"{name}: not in the last build's size report")
+        # Attribute transitive distributions along the report's own Requires-Dist, when it has them.
+        queue = list(self.nodes.values())
+        while queue:
+            node = queue.pop(0)
+            if node.info is None or node.info.requires is None:
+                continue
+            for child, extras in self._children(node):
+                if child in by_name and self._reach(child, node.required_by or node.name, extras):
+                    self.nodes[child].info = by_name[child]
+                    queue.append(self.nodes[child])
+        for info in installed:
+            if info.name not in self.nodes:
+                self.nodes[info.name] = _Node(info.name, None, set(), info)
+        for node in self.nodes.values():
+            if node.info is not None and node.info.excluded:
+                self.excluded[node.name] = None
+        return True
+
+    def _reach(self, name: str, required_by: str | None, extras: set[str]) -> bool:
+        """Record that ``name`` is installed; True when it needs a (new) lookup or expansion."""
+        node = self.nodes.get(name)
+        if node is None:
+            self.nodes[name] = _Node(name, required_by, set(extras))
+            if name in self.excluded_names:
+                self.excluded[name] = None  # installed, then dropped from the tarball
+            return True
+        if not extras <= node.extras:
+            node.extras |= extras
+            return True
+        return False
+
+    def _marker(self, marker: Marker, extras: set[str]) -> bool:
+        try:
+            return any(marker.evaluate({**self.environment, "extra": e}) for e in extras)
+        except Exception:  # an undefined marker variable: pip would fail too; do not follow it
+            return False
+
+    def _children(self, node: _Node) -> list[tuple[str, set[str]]]:
+        assert node.info is not None and node.info.requires is not None
+        found: list[tuple[str, set[str]]] = []
+        for line in node.info.requires:
+            requirement = _requirement(line)
+            if requirement is None:
+                continue
+            if requirement.marker is not None and not self._marker(
+                requirement.marker, node.extras | {""}
+            ):
+                continue
+            found.append((canonicalize_name(requirement.name), set(requirement.extras)))
+        return found
+
+    def _expand(self, node: _Node) -> list[DistributionRequest]:
+        if node.info is None or node.expanded == frozenset(node.extras):
+            return []
+        if node.info.requires is None:
+            if node.expanded is None and node.name not in self.excluded:
+                self.partial.append(node.name)
+                self.notes.append(
+                    f"{node.name}: its own dependencies are not counted ({_NO_REQUIRES[node.info.source]})"
+                )
+            node.expanded = frozenset(node.extras)
+            return []
+        node.expanded = frozenset(node.extras)
+        requests = []
+        for child, extras in self._children(node):
+            is_new = child not in self.nodes
+            # _reach also widens the extras of a known node (expanded again on the next pass).
+            if self._reach(child, node.required_by or node.name, extras) and is_new:
+                requests.append(
+                    DistributionRequest(child, need_size=child not in self.excluded_names)
+                )
+        return requests
+
+    def sizes(self) -> list[DependencySize]:
+        found = []
+        for node in self.nodes.values():
+            info = node.info
+            if info is None:
+                found.append(DependencySize(node.name, None, SOURCE_UNKNOWN, node.required_by))
+            else:
+                found.append(
+                    DependencySize(
+                        node.name, info.bytes, info.source, node.required_by, info.version
+                    )
+                )
+        return found
+
+    def contributions(self) -> list[DependencyContribution]:
+        result = []
+        for name, declared in self.roots.items():
+            members = [n for n in self.nodes.values() if n.name == name or n.required_by == name]
+            members = [n for n in members if n.name not in self.excluded]
+            known = sum(
+                n.info.bytes for n in members if n.info is not None and n.info.bytes is not None
+            )
+            complete = all(
+                n.info is not None and n.info.bytes is not None for n in members
+            ) and not any(n.name in self.partial for n in members)
+            result.append(DependencyContribution(declared, name, known, len(members) - 1, complete))
+        return result
+
+
+_ESTIMATES: list[tuple[App, SizeEstimate]] = []
+_ESTIMATES_KEPT = 8
+
+
+def cached_estimate(app: App) -> SizeEstimate:
+    """:func:`estimate_artifact` with the default providers, computed once per ``App`` object
+    (the rules of one check share it; an edit builds a new App)."""
+    with _LOCK:
+        for known, estimate in _ESTIMATES:
+            if known is app:
+                return estimate
+    estimate = estimate_artifact(app)
+    with _LOCK:
+        _ESTIMATES.append((app, estimate))
+        del _ESTIMATES[:-_ESTIMATES_KEPT]
+    return estimate
+
+
+def clear_caches() -> None:
+    """Forget every cached walk, report, environment listing and index answer (tests)."""
+    with _LOCK:
+        _REPORT_CACHE.clear()
+        _FILES_CACHE.clear()
+        _SITE_CACHE.clear()
+        _DIST_CACHE.clear()
+        _INTERPRETER_CACHE.clear()
+        _INDEX_MEMO.clear()
+        _OFFLINE_UNTIL.clear()
+        _ESTIMATES.clear()

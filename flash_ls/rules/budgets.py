@@ -1,0 +1,522 @@
+"""FL4xx: size budgets and the build's file selection (what ships, what is left out).
+
+Size findings come from :func:`flash_ls.project.sizes.cached_estimate` (shipped files plus the
+dependencies pip would install, excluded packages subtracted); hover and ``--verbose`` show the same
+estimate with :meth:`SizeEstimate.describe`.
+
+Findings on files that are not Python sources (``requirements.txt``, a model file, ``.flashignore``)
+use that file's path; files without a meaningful position get the empty span at (0, 0).
+
+Fixes that add patterns to the root ``.gitignore`` append to it. When the app has no ``.gitignore``,
+the edit is an insertion at (0, 0) of a path that does not exist yet: front ends create the file
+(the CLI treats a missing file as empty text; the server sends a ``CreateFile`` operation before the
+text edit).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
+from flash_ls.parse.facts import Import
+from flash_ls.platform import BYTES_PER_MB, MAX_TARBALL_SIZE_MB
+from flash_ls.project.app import App, EndpointKind, Route, SourceFile, Target
+from flash_ls.project.ignore import BUILTIN_PATTERNS, GITIGNORE_LABEL, IgnoreRules
+from flash_ls.project.sizes import (
+    SizeEstimate,
+    cached_estimate,
+    format_size,
+    plural,
+    shipped_files,
+)
+from flash_ls.rules.registry import Finding, FixAvailability, rule
+from flash_ls.rules.values import endpoint_name
+from flash_ls.span import Span
+
+FILE_START = Span(0, 0, 0, 0)
+FLASHIGNORE = ".flashignore"
+GITIGNORE = ".gitignore"
+_RELATED_CONTRIBUTORS = 5
+_GITIGNORE_SPECIAL = re.compile(r"([\\*?\[\]!#])")
+
+
+# ---------------------------------------------------------------------------------------------
+# FL401 / FL402
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Contributor:
+    path: Path
+    span: Span
+    label: str
+    bytes: int
+
+
+def _contributors(estimate: SizeEstimate) -> list[_Contributor]:
+    """Declared dependencies (with what they pull in) and shipped files, largest first.
+
+    Files are grouped by top-level directory, so a folder of many small files shows as one
+    contributor (located at its largest file).
+    """
+    found: list[_Contributor] = []
+    for contribution in estimate.contributions:
+        if contribution.bytes <= 0:
+            continue
+        label = f"dependency '{contribution.declared.raw}'"
+        if contribution.dependencies:
+            label += f" with the {plural(contribution.dependencies, 'package')} it pulls in"
+        found.append(
+            _Contributor(
+                contribution.declared.path, contribution.declared.span, label, contribution.bytes
+            )
+        )
+    groups: dict[str, list[tuple[str, Path, int]]] = {}
+    for shipped in estimate.files:
+        top = shipped.rel.split("/", 1)[0] if "/" in shipped.rel else shipped.rel
+        groups.setdefault(top, []).append((shipped.rel, shipped.path, shipped.bytes))
+    for top, members in groups.items():
+        rel, path, _ = max(members, key=lambda m: m[2])
+        total = sum(m[2] for m in members)
+        if total <= 0:
+            continue
+        label = rel if len(members) == 1 else f"{top}/ with {plural(len(members), 'file')}"
+        found.append(_Contributor(path, FILE_START, label, total))
+    found.sort(key=lambda c: (-c.bytes, c.label))
+    return found
+
+
+def _budget_finding(app: App, estimate: SizeEstimate, *, near: bool) -> Finding | None:
+    contributors = _contributors(estimate)
+    if not contributors:
+        return None
+    budget_mb = app.config.size_budget_mb
+    top = contributors[0]
+    size = format_size(estimate.total_bytes)
+    at_least = "" if estimate.complete else "at least "
+    limit = "limit" if budget_mb == MAX_TARBALL_SIZE_MB else "budget"
+    if near:
+        share = estimate.total_bytes / (budget_mb * BYTES_PER_MB)
+        head = (
+            f"estimated artifact is {at_least}{size}, {share:.0%} of the {budget_mb:g} MB {limit}"
+        )
+    else:
+        head = f"estimated artifact is {at_least}{size}, above the {budget_mb:g} MB {limit}"
+        if estimate.total_bytes > MAX_TARBALL_SIZE_MB * BYTES_PER_MB:
+            head += ": flash build fails ('Archive exceeds RunPod limit')"
+    message = (
+        f"{head}; the largest part is {top.label} ({format_size(top.bytes)}). "
+        "Leave out packages the base image provides (flash build --exclude), drop unneeded "
+        "dependencies, and keep large files out of the app (.gitignore; download them at run time "
+        "or use a network volume)"
+    )
+    related = tuple(
+        Related(c.path, c.span, f"{c.label}: {format_size(c.bytes)}")
+        for c in contributors[:_RELATED_CONTRIBUTORS]
+    )
+    return Finding(top.path, top.span, message, related=related)
+
+
+@rule(
+    "FL401",
+    "artifact-too-large",
+    Severity.ERROR,
+    "The estimated artifact exceeds the size budget (1500 MB by default)",
+)
+def artifact_too_large(app: App) -> Iterator[Finding]:
+    """
+    ## What it does
+    Estimates the artifact `flash build` would produce: the shipped project files (after the
+    ignore rules) plus every distribution pip would install for `requirements.txt` and the
+    `dependencies=[...]` lists, transitive ones included, minus the excluded packages (torch,
+    torchvision, torchaudio and triton are always left out). It reports when the estimate exceeds
+    the budget, `size-budget-mb` in `[tool.flash-ls]` (default 1500 MB, the platform limit).
+
+    Dependency sizes come from the last build's `.flash/size-report.json`, then from the app's
+    environment (`.venv`, or `[tool.flash-ls] python`), then from the package index (wheel sizes
+    of direct requirements). Packages no source knows are left out rather than guessed; the
+    finding then says "at least" and `flash-ls check --verbose` lists them.
+
+    ## Why is this bad
+    The build refuses an archive above 1500 MB ("Archive exceeds RunPod limit") after installing
+    everything, and every deploy uploads the whole archive.
+
+    ## Example
+    ```python
+    @Endpoint(name="sd", gpu=GpuGroup.ADA_24, dependencies=["diffusers", "xformers", "tensorflow"])
+    async def generate(prompt: str): ...   # FL401 on the largest entry
+    ```
+    A 600 MB `weights.bin` next to the code counts as well.
+
+    ## Fix
+    Leave out packages the base image already provides (`flash build --exclude`), drop
+    dependencies the workers do not need, and keep large files out of the app: add them to
+    `.gitignore` and download them at run time or read them from a network volume.
+    """
+    estimate = cached_estimate(app)
+    budget = app.config.size_budget_mb * BYTES_PER_MB
+    if estimate.total_bytes > budget:
+        finding = _budget_finding(app, estimate, near=False)
+        if finding is not None:
+            yield finding
+
+
+@rule(
+    "FL402",
+    "artifact-near-limit",
+    Severity.WARNING,
+    "The estimated artifact is close to the size budget",
+)
+def artifact_near_limit(app: App) -> Iterator[Finding]:
+    """
+    ## What it does
+    Reports when the estimated artifact (see FL401) is above `size-warn-ratio` (default 0.8) of
+    the budget but not above the budget itself.
+
+    ## Why is this bad
+    One more dependency or data file and `flash build` fails at the very end, after installing
+    everything. Large artifacts also make every deploy upload slower.
+
+    ## Example
+    ```python
+    @Endpoint(name="ocr", cpu="cpu3c-4-8", dependencies=["paddlepaddle", "opencv-python"])
+    def read(image: bytes): ...   # FL402: 1.3 GB of the 1500 MB budget
+    ```
+
+    ## Fix
+    The same as FL401: exclude, drop or move out what is not needed on the workers.
+    """
+    estimate = cached_estimate(app)
+    budget = app.config.size_budget_mb * BYTES_PER_MB
+    if budget * app.config.size_warn_ratio < estimate.total_bytes <= budget:
+        finding = _budget_finding(app, estimate, near=True)
+        if finding is not None:
+            yield finding
+
+
+# ---------------------------------------------------------------------------------------------
+# FL403
+
+
+def _gitignore_pattern(rel: str) -> str:
+    """A root ``.gitignore`` line that matches exactly ``rel`` (anchored, specials escaped)."""
+    escaped = _GITIGNORE_SPECIAL.sub(r"\\\1", rel)
+    if escaped.endswith(" "):
+        escaped = escaped[:-1] + "\\ "
+    return "/" + escaped
+
+
+def _gitignore_append(app: App, lines: list[str]) -> TextEdit | None:
+    """An edit appending ``lines`` to the root ``.gitignore`` (creating it when absent)."""
+    path = app.root / GITIGNORE
+    try:
+        text: str | None = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = None
+    except (OSError, UnicodeDecodeError):
+        return None
+    if text is None:
+        return TextEdit(path, FILE_START, "".join(f"{line}\n" for line in lines))
+    newline = "\r\n" if "\r\n" in text else "\n"
+    line = text.count("\n")
+    column = len(text) - (text.rfind("\n") + 1)
+    prefix = "" if text == "" or text.endswith("\n") else newline
+    return TextEdit(path, Span(line, column, line, column), prefix + newline.join(lines) + newline)
+
+
+def _ignore_file_fix(app: App, rel: str) -> Fix | None:
+    pattern = _gitignore_pattern(rel)
+    if not IgnoreRules((*app.ignore.gitignore_patterns, pattern)).is_ignored(rel):
+        return None  # a built-in negation (!README.md) would re-include it
+    edit = _gitignore_append(app, [pattern])
+    if edit is None:
+        return None
+    return Fix(f"Add {pattern} to .gitignore", (edit,), safe=False)
+
+
+@rule(
+    "FL403",
+    "large-file-shipped",
+    Severity.WARNING,
+    "A large project file is shipped in the artifact",
+    fix=FixAvailability.UNSAFE,
+)
+def large_file_shipped(app: App) -> Iterator[Finding]:
+    """
+    ## What it does
+    Reports each shipped project file (one the build's ignore rules do not exclude) larger than
+    `large-file-mb` in `[tool.flash-ls]` (default 50 MB): model weights, datasets, videos, archives.
+
+    ## Why is this bad
+    Everything not ignored is copied into the artifact, counts against the 1500 MB limit and is
+    uploaded on every deploy. Large files are usually there by accident (a downloaded checkpoint,
+    a test dataset) or better served from a network volume or downloaded at start-up.
+
+    ## Example
+    ```
+    my_app/
+      worker.py
+      models/sd-v1-5.ckpt   # FL403: 4.0 GB shipped
+    ```
+
+    ## Fix
+    Adds the file to the root `.gitignore` (creating it when absent). Unsafe: workers that read the
+    file from the artifact will no longer find it, and git stops offering it for commits.
+    """
+    limit = app.config.large_file_mb * BYTES_PER_MB
+    for shipped in shipped_files(app):
+        if shipped.bytes <= limit:
+            continue
+        yield Finding(
+            shipped.path,
+            FILE_START,
+            f"{shipped.rel} is {format_size(shipped.bytes)} and is shipped in the artifact "
+            f"(threshold {app.config.large_file_mb:g} MB): it counts against the "
+            f"{MAX_TARBALL_SIZE_MB} MB limit and is uploaded on every deploy; add it to "
+            ".gitignore and download it at run time or read it from a network volume",
+            fix=_ignore_file_fix(app, shipped.rel),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# FL404
+
+
+def _excluded_by(app: App, rel: str) -> tuple[str, bool]:
+    """How a message names the pattern excluding ``rel``, and whether it is a .gitignore line."""
+    pattern = app.ignore.matching_pattern(rel) or "?"
+    if pattern.startswith(GITIGNORE_LABEL):
+        return f"`{pattern[len(GITIGNORE_LABEL) :]}` in .gitignore", True
+    return f"the built-in ignore pattern `{pattern}`", False
+
+
+def _all_imports(source: SourceFile) -> Iterator[Import]:
+    """Every import of a file: module level (also guarded or nested) and inside bodies."""
+    yield from source.facts.imports
+    for definition in source.facts.definitions:
+        yield from definition.body.imports
+
+
+def _with_parents(app: App, module: str) -> list[SourceFile]:
+    """The app files importing ``module`` loads: ``a``, ``a.b`` and ``a.b.c`` for ``a.b.c``."""
+    parts = module.split(".")
+    found = []
+    for end in range(1, len(parts) + 1):
+        source = app.module_file(".".join(parts[:end]))
+        if source is not None:
+            found.append(source)
+    return found
+
+
+def _local_files(app: App, source: SourceFile, imp: Import) -> list[SourceFile]:
+    if not imp.is_from:
+        return [f for name in imp.names for f in _with_parents(app, name.name)]
+    base = app.import_target(source, imp)
+    found = _with_parents(app, base) if base else []
+    for name in imp.names:
+        if name.name == "*":
+            continue
+        module = app.module_file(f"{base}.{name.name}" if base else name.name)
+        if module is not None:
+            found.append(module)
+    return found
+
+
+def _is_own_package(source: SourceFile, target: SourceFile) -> bool:
+    """``target`` is ``source`` or a package containing it (loaded before ``source`` anyway)."""
+    return target is source or source.module.startswith(target.module + ".")
+
+
+def _ignored_imports(app: App) -> Iterator[Finding]:
+    """Imports of ignored app files from shipped code (and from ignored files it loads)."""
+    queue = list(app.sources(shipped_only=True))
+    reached = {source.rel for source in queue}
+    while queue:
+        source = queue.pop(0)
+        for imp in _all_imports(source):
+            ignored: dict[str, SourceFile] = {}
+            for target in _local_files(app, source, imp):
+                if not target.shipped and not _is_own_package(source, target):
+                    ignored.setdefault(target.rel, target)
+            if not ignored:
+                continue
+            for target in ignored.values():
+                if target.rel not in reached:
+                    reached.add(target.rel)
+                    queue.append(target)
+            yield _ignored_import_finding(app, source, imp, list(ignored.values()))
+
+
+def _ignored_import_finding(
+    app: App, source: SourceFile, imp: Import, targets: list[SourceFile]
+) -> Finding:
+    reasons = []
+    removable = False
+    for target in targets:
+        pattern, from_gitignore = _excluded_by(app, target.rel)
+        removable = removable or from_gitignore
+        reasons.append(f"{target.rel} (excluded by {pattern})")
+    importer = "shipped code" if source.shipped else f"{source.rel}, which shipped code imports,"
+    remedy = (
+        "remove the pattern from .gitignore or move the module out of the ignored path"
+        if removable
+        else "rename or move the module out of the ignored path"
+    )
+    message = (
+        f"{importer} imports {', '.join(reasons)}, which the build does not ship: flash build "
+        "fails ('Shipped code imports local modules that the build ignore rules exclude'); "
+        f"{remedy}"
+    )
+    related = tuple(
+        Related(target.path, FILE_START, f"{target.rel} is excluded from the build")
+        for target in targets
+    )
+    return Finding(source.path, imp.span, message, related=related, severity=Severity.ERROR)
+
+
+def _ignored_endpoints(app: App) -> Iterator[Finding]:
+    """Endpoint functions and routes that live in files the build ignores."""
+    candidates = [
+        s for s in app.sources() if not s.shipped and any(d.decorators for d in s.facts.definitions)
+    ]
+    if not candidates:
+        return
+    # Resolve as if every file shipped, to see the endpoints the build never gets to see.
+    everything = App(
+        root=app.root,
+        files={rel: dataclasses.replace(s, shipped=True) for rel, s in app.files.items()},
+        config=app.config,
+        ignore=app.ignore,
+        requirements=app.requirements,
+        environ=app.environ,
+    )
+    kinds = (EndpointKind.QUEUE, EndpointKind.LOAD_BALANCED, EndpointKind.MIXED)
+    for endpoint in everything.endpoints:
+        if endpoint.kind not in kinds:
+            continue
+        name = endpoint_name(everything, endpoint)
+        items: list[Target | Route] = [*endpoint.targets, *endpoint.routes]
+        for item in items:
+            original = app.files.get(item.file.rel)
+            if original is None or original.shipped:
+                continue
+            pattern, from_gitignore = _excluded_by(app, item.file.rel)
+            label = f"endpoint '{name}'" if isinstance(name, str) else "its endpoint"
+            remedy = "remove the pattern from .gitignore or move" if from_gitignore else "move"
+            yield Finding(
+                original.path,
+                item.decorator.span,
+                f"'{item.definition.name}' is in {item.file.rel}, which the build ignores "
+                f"(excluded by {pattern}): flash build never sees it and {label} is not "
+                f"deployed with it; {remedy} the file out of the ignored path",
+            )
+
+
+@rule(
+    "FL404",
+    "shipped-code-ignored",
+    Severity.WARNING,
+    "Endpoint code or a module shipped code imports lies under an ignored path",
+)
+def shipped_code_ignored(app: App) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks the build's file selection against the code: an endpoint function or route in a file
+    the ignore rules exclude is a warning; a local module that shipped code imports (at module
+    level or inside a function) but the ignore rules exclude is an error. The ignore rules are the
+    root `.gitignore` plus built-in patterns such as `tests/`, `docs/`, `test_*.py`, `*_test.py`;
+    the message names the pattern that excludes the file.
+
+    ## Why is this bad
+    An ignored endpoint file is never imported by the build: the endpoint silently does not
+    deploy. An ignored module imported by shipped code fails the build with "Shipped code imports
+    local modules that the build ignore rules (.gitignore or built-in defaults) exclude". The
+    `flash init` `.gitignore` ignores `lib/`, `build/`, `dist/` and more, so code placed there is
+    a common surprise, and so is a worker named `load_test.py`.
+
+    ## Example
+    ```python
+    # .gitignore contains "lib/"
+    # worker.py
+    from lib.preprocess import clean   # FL404 (error): lib/preprocess.py is not shipped
+    ```
+
+    ## Fix
+    Remove the pattern from `.gitignore` or move the file out of the ignored path (for built-in
+    patterns: rename it).
+    """
+    yield from _ignored_imports(app)
+    yield from _ignored_endpoints(app)
+
+
+# ---------------------------------------------------------------------------------------------
+# FL405
+
+
+@rule(
+    "FL405",
+    "flashignore-unsupported",
+    Severity.WARNING,
+    ".flashignore is not honoured by flash build and is shipped itself",
+    fix=FixAvailability.UNSAFE,
+)
+def flashignore_unsupported(app: App) -> Iterator[Finding]:
+    """
+    ## What it does
+    Reports a `.flashignore` file at the app root.
+
+    ## Why is this bad
+    Since runpod-flash 1.4 the build ignores `.flashignore` ("no longer supported; patterns are now
+    built-in"): only the root `.gitignore` and the built-in patterns decide what ships. Files it
+    was meant to exclude are shipped, and so is `.flashignore` itself. Many examples still have one.
+
+    ## Example
+    ```
+    # .flashignore          FL405
+    data/
+    *.ckpt
+    ```
+
+    ## Fix
+    Appends its patterns that are neither built in nor already in `.gitignore` to `.gitignore`
+    (creating it when absent); then delete `.flashignore`. Unsafe: the moved patterns take effect,
+    so files that are shipped today stop being shipped.
+    """
+    path = app.root / FLASHIGNORE
+    if not path.is_file():
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    lines = text.splitlines()
+    first = Span(0, 0, 0, len(lines[0])) if lines else FILE_START
+    known = {*app.ignore.gitignore_patterns, *BUILTIN_PATTERNS}
+    moved: list[str] = []
+    for raw in lines:
+        pattern = raw.strip()
+        if (
+            pattern
+            and not pattern.startswith("#")
+            and pattern not in known
+            and pattern not in moved
+        ):
+            moved.append(pattern)
+    shipped = "" if app.ignore.is_ignored(FLASHIGNORE) else " and is itself shipped in the artifact"
+    fix = None
+    if moved:
+        message = (
+            f".flashignore is not read by flash build (since runpod-flash 1.4){shipped}: move its "
+            f"patterns ({', '.join(moved)}) to .gitignore and delete it"
+        )
+        edit = _gitignore_append(app, ["# moved from .flashignore", *moved])
+        if edit is not None:
+            fix = Fix("Move the .flashignore patterns to .gitignore", (edit,), safe=False)
+    else:
+        message = (
+            f".flashignore is not read by flash build (since runpod-flash 1.4){shipped}; its "
+            "patterns are built in or already in .gitignore: delete it"
+        )
+    yield Finding(path, first, message, fix=fix)

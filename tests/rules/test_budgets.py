@@ -1,0 +1,358 @@
+"""FL4xx: size budgets and the build's file selection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apps import check, codes, only, where, write_app
+
+from flash_ls.diagnostic import Fix, Severity
+from flash_ls.fixes.apply import apply_edits
+from flash_ls.platform import BYTES_PER_MB
+from flash_ls.project import sizes
+from flash_ls.span import Span
+
+MB = BYTES_PER_MB
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    sizes.clear_caches()
+    yield
+    sizes.clear_caches()
+
+
+def sparse(path: Path, size: int) -> Path:
+    """A file of ``size`` bytes that takes no disk space."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    return path
+
+
+def venv_with(root: Path, dists: dict[str, tuple[int, list[str]]]) -> None:
+    """An app ``.venv`` whose dist-info RECORDs claim these sizes (nothing big is written)."""
+    site = root / ".venv" / "lib" / "python3.12" / "site-packages"
+    site.mkdir(parents=True)
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    for name, (size, requires) in dists.items():
+        folder = name.replace("-", "_")
+        info = site / f"{folder}-1.0.dist-info"
+        info.mkdir()
+        lines = [f"Name: {name}", "Version: 1.0", *(f"Requires-Dist: {r}" for r in requires)]
+        (info / "METADATA").write_text("\n".join(lines) + "\n")
+        (info / "RECORD").write_text(f"{folder}/__init__.py,sha256=x,{size}\n")
+
+
+def apply_fix_to_disk(fix: Fix) -> None:
+    """Apply a fix's edits to the files (an edit on a missing file creates it)."""
+    for edit in fix.edits:
+        text = edit.path.read_text() if edit.path.exists() else ""
+        edit.path.write_text(apply_edits(text, [edit]))
+
+
+WORKER = """
+from runpod_flash import Endpoint, GpuGroup
+
+@Endpoint(name="worker", gpu=GpuGroup.ADA_24, dependencies=["diffusers", "transformers"])
+async def generate(prompt: str):
+    import diffusers
+    return prompt
+"""
+
+HELLO = {
+    "gpu_worker.py": """
+    from runpod_flash import Endpoint, GpuGroup
+
+    @Endpoint(name="hello", gpu=GpuGroup.ADA_24, dependencies=["numpy"])
+    async def hello(name: str):
+        import numpy as np
+        return {"greeting": f"hello {name}", "n": int(np.arange(3).sum())}
+    """,
+    "README.md": "# hello\n",
+    ".gitignore": ".venv/\n__pycache__/\n",
+    "requirements.txt": "runpod-flash\n",
+    "tests/test_gpu_worker.py": "from gpu_worker import hello\n",
+}
+
+
+def test_a_small_normal_app_has_no_size_findings(tmp_path: Path) -> None:
+    assert codes(check(tmp_path, HELLO), "FL4") == []
+
+
+# -- FL401 / FL402 --------------------------------------------------------------------------------
+
+
+def test_fl401_on_the_dependency_that_contributes_most(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "pillow\n"})
+    venv_with(
+        tmp_path,
+        {
+            "diffusers": (20 * MB, ["safetensors"]),
+            "safetensors": (5 * MB, []),
+            "transformers": (900 * MB, ["tokenizers"]),
+            "tokenizers": (700 * MB, []),
+            "pillow": (12 * MB, []),
+        },
+    )
+    found = only(check(tmp_path), "FL401")
+    assert [where(d) for d in found] == [("worker.py", 3)]
+    diagnostic = found[0]
+    assert diagnostic.severity is Severity.ERROR
+    line = (tmp_path / "worker.py").read_text().splitlines()[2]
+    span = diagnostic.span
+    assert line[span.start_col : span.end_col] == '"transformers"'
+    assert "1637.0 MB, above the 1500 MB limit" in diagnostic.message
+    assert "flash build fails" in diagnostic.message
+    assert "'transformers' with the 1 package it pulls in (1600.0 MB)" in diagnostic.message
+    assert [r.message for r in diagnostic.related[:3]] == [
+        "dependency 'transformers' with the 1 package it pulls in: 1600.0 MB",
+        "dependency 'diffusers' with the 1 package it pulls in: 25.0 MB",
+        "dependency 'pillow': 12.0 MB",
+    ]
+    assert diagnostic.related[2].path == tmp_path / "requirements.txt"
+    assert only(check(tmp_path), "FL402") == []
+
+
+def test_fl401_on_a_requirements_line(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "# heavy\ntensorflow>=2.16\n"})
+    venv_with(tmp_path, {"tensorflow": (1600 * MB, [])})
+    found = only(check(tmp_path), "FL401")
+    assert [where(d) for d in found] == [("requirements.txt", 2)]
+    assert (found[0].span.start_col, found[0].span.end_col) == (0, len("tensorflow>=2.16"))
+
+
+def test_fl401_on_the_largest_file_and_excluded_packages_do_not_count(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "worker.py": """
+            from runpod_flash import Endpoint
+
+            @Endpoint(name="w", dependencies=["torch", "torchvision"])
+            def w(): ...
+            """
+        },
+    )
+    venv_with(tmp_path, {"torch": (2000 * MB, []), "torchvision": (400 * MB, [])})
+    assert codes(check(tmp_path), "FL40") == []
+    sparse(tmp_path / "checkpoints" / "model.safetensors", 1200 * MB)
+    sparse(tmp_path / "checkpoints" / "vae.safetensors", 400 * MB)
+    found = check(tmp_path)
+    fl401 = only(found, "FL401")
+    assert [where(d) for d in fl401] == [("model.safetensors", 1)]
+    assert fl401[0].span == Span(0, 0, 0, 0)
+    assert "the largest part is checkpoints/ with 2 files (1600.0 MB)" in fl401[0].message
+    # Each big file is also FL403.
+    assert sorted(where(d) for d in only(found, "FL403")) == [
+        ("model.safetensors", 1),
+        ("vae.safetensors", 1),
+    ]
+
+
+def test_fl402_near_the_limit_and_configurable_budget(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER})
+    venv_with(tmp_path, {"diffusers": (1300 * MB, []), "transformers": (10 * MB, [])})
+    found = check(tmp_path)
+    assert codes(found, "FL40") == ["FL402"]
+    near = only(found, "FL402")[0]
+    assert near.severity is Severity.WARNING
+    assert "87% of the 1500 MB limit" in near.message
+    assert "'diffusers'" in near.message
+
+    (tmp_path / "pyproject.toml").write_text("[tool.flash-ls]\nsize-warn-ratio = 0.9\n")
+    assert codes(check(tmp_path), "FL40") == []
+
+    (tmp_path / "pyproject.toml").write_text("[tool.flash-ls]\nsize-budget-mb = 1000\n")
+    over = only(check(tmp_path), "FL401")
+    assert len(over) == 1
+    assert "above the 1000 MB budget" in over[0].message
+    assert "flash build fails" not in over[0].message
+
+
+def test_unknown_sizes_are_never_guessed(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER})
+    venv_with(tmp_path, {"transformers": (10 * MB, [])})  # diffusers is not installed, index off
+    assert codes(check(tmp_path), "FL40") == []
+    sparse(tmp_path / "blob.bin", 1600 * MB)
+    over = only(check(tmp_path), "FL401")
+    assert "estimated artifact is at least 1610.0 MB" in over[0].message
+
+
+# -- FL403 -----------------------------------------------------------------------------------------
+
+
+def test_fl403_large_file_and_the_gitignore_fix(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER, ".gitignore": ".venv/\n*.log"})
+    sparse(tmp_path / "models" / "weights [v2].bin", 60 * MB)
+    sparse(tmp_path / "models" / "small.bin", 10 * MB)
+    found = only(check(tmp_path), "FL403")
+    assert [where(d) for d in found] == [("weights [v2].bin", 1)]
+    assert "models/weights [v2].bin is 60.0 MB" in found[0].message
+    fix = found[0].fix
+    assert fix is not None and not fix.safe
+    apply_fix_to_disk(fix)
+    assert (tmp_path / ".gitignore").read_text() == ".venv/\n*.log\n/models/weights \\[v2\\].bin\n"
+    assert only(check(tmp_path), "FL403") == []
+
+
+def test_fl403_fix_creates_gitignore_and_threshold_is_configurable(tmp_path: Path) -> None:
+    write_app(
+        tmp_path, {"worker.py": WORKER, "pyproject.toml": "[tool.flash-ls]\nlarge-file-mb = 5\n"}
+    )
+    sparse(tmp_path / "data.parquet", 6 * MB)
+    found = only(check(tmp_path), "FL403")
+    assert [where(d) for d in found] == [("data.parquet", 1)]
+    assert found[0].fix is not None
+    (edit,) = found[0].fix.edits
+    assert edit.path == tmp_path / ".gitignore" and not edit.path.exists()
+    assert (edit.span, edit.new_text) == (Span(0, 0, 0, 0), "/data.parquet\n")
+
+
+def test_fl403_not_for_ignored_files_and_no_fix_when_gitignore_cannot_exclude(
+    tmp_path: Path,
+) -> None:
+    write_app(tmp_path, {"worker.py": WORKER, ".gitignore": "*.ckpt\n"})
+    sparse(tmp_path / "model.ckpt", 80 * MB)
+    sparse(tmp_path / "docs" / "video.mp4", 80 * MB)
+    assert only(check(tmp_path), "FL403") == []
+    sparse(tmp_path / "README.md", 80 * MB)  # the built-in !README.md re-includes it
+    found = only(check(tmp_path), "FL403")
+    assert [where(d) for d in found] == [("README.md", 1)]
+    assert found[0].fix is None
+
+
+# -- FL404 -----------------------------------------------------------------------------------------
+
+
+def test_fl404_shipped_code_imports_an_ignored_module(tmp_path: Path) -> None:
+    found = check(
+        tmp_path,
+        {
+            ".gitignore": "lib/\n",
+            "lib/preprocess.py": "def clean(x):\n    return x\n",
+            "lib/unused.py": "",
+            "load_test.py": "def hammer(): ...\n",
+            "worker.py": """
+            from runpod_flash import Endpoint
+            from lib.preprocess import clean
+
+            @Endpoint(name="worker", cpu="cpu3c-1-2")
+            def work(x):
+                import load_test
+                return clean(x)
+            """,
+        },
+    )
+    errors = only(found, "FL404")
+    assert [where(d) for d in errors] == [("worker.py", 2), ("worker.py", 6)]
+    assert all(d.severity is Severity.ERROR for d in errors)
+    assert "lib/preprocess.py (excluded by `lib/` in .gitignore)" in errors[0].message
+    assert "remove the pattern from .gitignore" in errors[0].message
+    assert "Shipped code imports local modules" in errors[0].message
+    assert errors[0].related[0].path == tmp_path / "lib" / "preprocess.py"
+    assert "load_test.py (excluded by the built-in ignore pattern `*_test.py`)" in errors[1].message
+    assert "rename or move" in errors[1].message
+
+
+def test_fl404_follows_ignored_modules_that_import_more(tmp_path: Path) -> None:
+    found = check(
+        tmp_path,
+        {
+            ".gitignore": "vendor/\n",
+            "vendor/__init__.py": "",
+            "vendor/a.py": "from . import b\n",
+            "vendor/b.py": "",
+            "worker.py": """
+            from runpod_flash import Endpoint
+            import vendor.a
+
+            @Endpoint(name="worker", cpu="cpu3c-1-2")
+            def work(): ...
+            """,
+        },
+    )
+    errors = only(found, "FL404")
+    assert [where(d) for d in errors] == [("a.py", 1), ("worker.py", 2)]
+    assert "vendor/__init__.py" in errors[1].message and "vendor/a.py" in errors[1].message
+    assert errors[0].message.startswith(
+        "vendor/a.py, which shipped code imports, imports vendor/b.py"
+    )
+
+
+def test_fl404_endpoint_in_an_ignored_file(tmp_path: Path) -> None:
+    found = check(
+        tmp_path,
+        {
+            "common.py": """
+            from runpod_flash import Endpoint
+
+            api = Endpoint(name="api", cpu="cpu3c-1-2")
+
+            @api.get("/health")
+            def health(): ...
+            """,
+            "tests/worker.py": """
+            from runpod_flash import Endpoint
+
+            @Endpoint(name="gpu-worker")
+            def infer(): ...
+            """,
+            "build/routes.py": """
+            from common import api
+
+            @api.post("/run")
+            def run(): ...
+            """,
+            "tests/test_common.py": """
+            import pytest
+
+            @pytest.fixture
+            def client(): ...
+            """,
+        },
+    )
+    warnings = only(found, "FL404")
+    assert [where(d) for d in warnings] == [("routes.py", 3), ("worker.py", 3)]
+    assert all(d.severity is Severity.WARNING for d in warnings)
+    assert "'run' is in build/routes.py" in warnings[0].message
+    assert "the built-in ignore pattern `build/`" in warnings[0].message
+    assert "endpoint 'api' is not deployed" in warnings[0].message
+    assert "endpoint 'gpu-worker'" in warnings[1].message and "`tests/`" in warnings[1].message
+
+
+def test_fl404_not_for_tests_that_import_shipped_code(tmp_path: Path) -> None:
+    assert only(check(tmp_path, HELLO), "FL404") == []
+
+
+# -- FL405 -----------------------------------------------------------------------------------------
+
+
+def test_fl405_flashignore_and_the_move_fix(tmp_path: Path) -> None:
+    found = only(
+        check(
+            tmp_path,
+            {
+                "worker.py": WORKER,
+                ".gitignore": "*.log\n",
+                ".flashignore": "# old ignore file\n__pycache__/\n*.log\ndata/\n*.ckpt\n",
+            },
+        ),
+        "FL405",
+    )
+    assert [where(d) for d in found] == [(".flashignore", 1)]
+    assert found[0].span == Span(0, 0, 0, len("# old ignore file"))
+    assert "is itself shipped" in found[0].message and "data/, *.ckpt" in found[0].message
+    fix = found[0].fix
+    assert fix is not None and not fix.safe
+    apply_fix_to_disk(fix)
+    assert (
+        tmp_path / ".gitignore"
+    ).read_text() == "*.log\n# moved from .flashignore\ndata/\n*.ckpt\n"
+    # Still reported until the file is deleted, now without anything left to move.
+    again = only(check(tmp_path), "FL405")
+    assert again[0].fix is None and "delete it" in again[0].message
+    (tmp_path / ".flashignore").unlink()
+    assert only(check(tmp_path), "FL405") == []
