@@ -114,8 +114,15 @@ def default_cache_dir() -> Path:
     root = Path(base) if base else Path.home() / ".cache"
     if not os.environ.get("FLASH_LS_CACHE_DIR"):
         root = root / "flash-ls"
-    tag = hashlib.sha1(__version__.encode()).hexdigest()[:8]
-    return root / tag
+    return root / _cache_tag()
+
+
+def _cache_tag() -> str:
+    """Changes whenever the parser that produced cached facts changes, not only on releases."""
+    digest = hashlib.sha1(__version__.encode())
+    for source in sorted((Path(__file__).parent.parent / "parse").glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @dataclass(slots=True)
@@ -253,8 +260,9 @@ class Workspace:
     def app_root(self, path: Path) -> Path:
         path = path.resolve()
         boundary = self.folder_for(path)
-        start = path if path.is_dir() else path.parent
-        return app_root_for(start, boundary)
+        # app_root_for decides file vs directory itself: passing a missing directory would make it
+        # start one level higher (at "/" for "/missing/x.py") and scan from there.
+        return app_root_for(path, boundary)
 
     def app_roots(self) -> list[Path]:
         roots: set[Path] = set()
