@@ -1,0 +1,641 @@
+"""FL108 and FL3xx: imports and dependencies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apps import check, codes, only, where
+
+from flash_ls.diagnostic import Severity
+from flash_ls.rules.registry import FixAvailability, lookup
+
+CPU_WORKER = """
+from runpod_flash import CpuInstanceType, Endpoint
+
+
+@Endpoint(name="preprocess", cpu=CpuInstanceType.CPU3G_2_8)
+async def preprocess_text(input_data: dict) -> dict:
+    import re
+
+    return {"text": re.sub(r"\\s+", " ", input_data.get("text", ""))}
+
+
+WORD_LIMIT = 100
+"""
+
+
+def test_rules_are_registered_with_the_contract() -> None:
+    expected = {
+        "FL108": ("top-level-endpoint-import", Severity.ERROR),
+        "FL301": ("top-level-import", Severity.WARNING),
+        "FL302": ("module-global-in-endpoint", Severity.INFO),
+        "FL303": ("undeclared-dependency", Severity.WARNING),
+        "FL304": ("dependencies-not-collected", Severity.WARNING),
+        "FL305": ("torch-on-cpu", Severity.WARNING),
+        "FL306": ("invalid-dependency", Severity.ERROR),
+    }
+    for code, (slug, severity) in expected.items():
+        found = lookup(code)
+        assert found is not None and found.slug == slug and found.severity is severity
+        for heading in ("## What it does", "## Why is this bad", "## Example"):
+            assert heading in found.doc, (code, heading)
+        if found.fix is not FixAvailability.NONE:
+            assert "## Fix" in found.doc, code
+
+
+# -- FL108 --------------------------------------------------------------------------------------
+
+
+def test_fl108_top_level_from_import_of_sibling_endpoint(tmp_path: Path) -> None:
+    files = {
+        "cpu_worker.py": CPU_WORKER,
+        "pipeline.py": """
+        from cpu_worker import preprocess_text
+        from runpod_flash import Endpoint
+
+        pipeline = Endpoint(name="pipeline", cpu="cpu3c-1-2")
+
+
+        @pipeline.post("/classify")
+        async def classify(text: str) -> dict:
+            return await preprocess_text({"text": text})
+        """,
+    }
+    found = only(check(tmp_path, files), "FL108")
+    assert [where(d) for d in found] == [("pipeline.py", 1)]
+    finding = found[0]
+    assert finding.severity is Severity.ERROR
+    assert finding.span.start_col == len("from cpu_worker import ")  # the imported name
+    message = finding.message
+    assert "'preprocess_text'" in message and "cpu_worker.py" in message
+    assert "'preprocess'" in message and "two files" in message
+    assert "inside the function" in message
+    assert finding.related[0].path.name == "cpu_worker.py"
+    assert finding.related[0].span.start_line == 4  # the def
+    assert finding.fix is not None and finding.fix.safe
+
+
+def test_fl108_alias_reexport_and_star(tmp_path: Path) -> None:
+    files = {
+        "workers/__init__.py": "from .cpu import preprocess_text\n",
+        "workers/cpu.py": CPU_WORKER,
+        "aliased.py": """
+        from workers.cpu import preprocess_text as pre
+
+        def run():
+            return pre
+        """,
+        "through_package.py": """
+        from workers import preprocess_text
+        """,
+        "starred.py": """
+        from workers.cpu import *
+        """,
+    }
+    found = only(check(tmp_path, files), "FL108")
+    assert sorted(where(d) for d in found) == [
+        ("aliased.py", 1),
+        ("starred.py", 1),
+        ("through_package.py", 1),
+    ]
+    starred = next(d for d in found if d.path.name == "starred.py")
+    assert "import *" in starred.message and starred.fix is None
+
+
+def test_fl108_not_for_in_function_imports_modules_helpers_or_guarded_code(tmp_path: Path) -> None:
+    files = {
+        "cpu_worker.py": CPU_WORKER,
+        "pkg/__init__.py": "",
+        "pkg/gpu_worker.py": """
+        from runpod_flash import Endpoint, GpuGroup
+
+        @Endpoint(name="gpu", gpu=GpuGroup.ADA_24)
+        async def infer(data: dict) -> dict:
+            return data
+        """,
+        "pipeline.py": """
+        import cpu_worker
+        from cpu_worker import WORD_LIMIT
+        from pkg import gpu_worker
+        from runpod_flash import Endpoint
+
+        pipeline = Endpoint(name="pipeline", cpu="cpu3c-1-2")
+
+
+        @pipeline.post("/classify")
+        async def classify(text: str) -> dict:
+            from cpu_worker import preprocess_text
+            from pkg.gpu_worker import infer
+
+            return await infer(await preprocess_text({"text": text}))
+
+
+        if __name__ == "__main__":
+            from cpu_worker import preprocess_text
+        """,
+        # Not shipped (tests/ is ignored by the build): never imported by flash build.
+        "tests/test_pipeline.py": """
+        from cpu_worker import preprocess_text
+        """,
+    }
+    assert only(check(tmp_path, files), "FL108") == []
+
+
+# -- FL301 --------------------------------------------------------------------------------------
+
+
+def test_fl301_third_party_import_at_top_of_endpoint_file(tmp_path: Path) -> None:
+    files = {
+        "gpu_worker.py": """
+        import logging
+
+        import torch
+        from runpod_flash import Endpoint, GpuGroup
+
+
+        @Endpoint(name="gpu-worker", gpu=GpuGroup.ADA_24)
+        async def gpu_hello(input_data: dict) -> dict:
+            return {"cuda": torch.cuda.is_available()}
+        """
+    }
+    found = only(check(tmp_path, files), "FL301")
+    assert [where(d) for d in found] == [("gpu_worker.py", 3)]
+    assert found[0].severity is Severity.WARNING
+    assert "'torch'" in found[0].message and "inside the endpoint functions" in found[0].message
+    assert found[0].span.end_col == len("import torch")
+    assert found[0].fix is not None and found[0].fix.safe
+
+
+def test_fl301_names_only_third_party_packages_of_a_statement(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        import os, numpy
+        from google.cloud import storage
+        from runpod_flash import Endpoint
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        def work():
+            return os, numpy, storage
+        """
+    }
+    found = only(check(tmp_path, files), "FL301")
+    assert [where(d) for d in found] == [("worker.py", 1), ("worker.py", 2)]
+    assert "'numpy'" in found[0].message and "'os'" not in found[0].message
+    assert "'google'" in found[1].message
+
+
+def test_fl301_not_for_sdk_stdlib_local_guarded_or_optional_imports(tmp_path: Path) -> None:
+    files = {
+        "helpers/__init__.py": "",
+        "helpers/text.py": "def tokenize(text):\n    return text.split()\n",
+        "common.py": "LIMIT = 3\n",
+        "worker.py": """
+        from __future__ import annotations
+
+        import logging
+        from typing import TYPE_CHECKING
+
+        from common import LIMIT
+        from helpers.text import tokenize
+        from runpod_flash import Endpoint, GpuGroup
+
+        from . import common as relative_common
+
+        if TYPE_CHECKING:
+            import numpy as np
+
+        try:
+            import orjson as json
+        except ImportError:
+            import json
+
+        logger = logging.getLogger(__name__)
+
+
+        @Endpoint(name="w", gpu=GpuGroup.ANY, workers=LIMIT)
+        async def work(text: str) -> dict:
+            from helpers.text import tokenize
+            import torch
+
+            return {"words": tokenize(text), "cuda": torch.cuda.is_available()}
+
+
+        if __name__ == "__main__":
+            import requests
+
+            print(requests.get("http://localhost"))
+        """,
+        # A file without endpoints may import what it likes (FL301 is about endpoint files).
+        "scripts.py": "import numpy\nprint(numpy.zeros(1))\n",
+    }
+    assert only(check(tmp_path, files), "FL301") == []
+
+
+# -- FL302 --------------------------------------------------------------------------------------
+
+
+def test_fl302_module_globals_used_in_endpoint_bodies(tmp_path: Path) -> None:
+    files = {
+        "helpers.py": "def tokenize(text):\n    return text.split()\n",
+        "worker.py": """
+        import logging
+
+        from helpers import tokenize
+        from runpod_flash import Endpoint, GpuGroup
+
+        logger = logging.getLogger(__name__)
+        MODEL_PATH = "/runpod-volume/models"
+
+
+        def clean(text):
+            return text.strip()
+
+
+        @Endpoint(name="w", gpu=GpuGroup.ANY, env={"MODEL_PATH": MODEL_PATH})
+        async def work(text: str) -> dict:
+            logger.info("start")
+            logger.info("again")
+            return {"words": tokenize(clean(text)), "path": MODEL_PATH}
+        """,
+    }
+    found = only(check(tmp_path, files), "FL302")
+    line = '    return {"words": tokenize(clean(text)), "path": MODEL_PATH}'
+    assert [(where(d), d.span.start_col) for d in found] == [
+        (("worker.py", 16), 4),  # logger, first use only
+        (("worker.py", 18), line.index("tokenize")),
+        (("worker.py", 18), line.index("clean")),
+        (("worker.py", 18), line.index("MODEL_PATH")),  # the env= decorator argument is exempt
+    ]
+    assert all(d.severity is Severity.INFO for d in found)
+    logger, tokenize, clean, constant = found
+    assert "variable 'logger'" in logger.message and "NameError" in logger.message
+    assert "'tokenize' is a module-level import" in tokenize.message
+    assert "helper function 'clean'" in clean.message
+    assert "'MODEL_PATH'" in constant.message and "env=" in constant.message
+    assert tokenize.fix is not None and tokenize.fix.safe
+    assert logger.fix is None and clean.fix is None and constant.fix is None
+
+
+def test_fl302_exempts_direct_endpoint_calls_recursion_and_locals(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from runpod_flash import Endpoint, GpuGroup
+
+
+        @Endpoint(name="second", gpu=GpuGroup.ANY)
+        async def second(data: dict) -> dict:
+            return data
+
+
+        @Endpoint(name="first", gpu=GpuGroup.ANY)
+        async def first(data: dict, depth: int = 0) -> dict:
+            import json
+
+            limit = 3
+            if depth < limit:
+                return await first(data, depth + 1)
+            return await second(json.loads(json.dumps(data)))
+
+
+        @Endpoint(name="model", gpu=GpuGroup.ANY)
+        class Model:
+            def __init__(self):
+                self.kind = Model.__name__
+
+            def predict(self, x):
+                return self.helper(x)
+
+            def helper(self, x):
+                return x
+        """
+    }
+    assert only(check(tmp_path, files), "FL302") == []
+
+
+def test_fl302_module_attribute_call_of_an_endpoint(tmp_path: Path) -> None:
+    files = {
+        "cpu_worker.py": CPU_WORKER,
+        "pipeline.py": """
+        import cpu_worker
+        from runpod_flash import Endpoint
+
+        api = Endpoint(name="pipeline", cpu="cpu3c-1-2")
+
+
+        @api.post("/run")
+        async def run(text: str) -> dict:
+            return await cpu_worker.preprocess_text({"text": text})
+        """,
+    }
+    found = check(tmp_path, files)
+    assert only(found, "FL108") == []  # the module-level name is a module: the build is fine
+    fl302 = only(found, "FL302")
+    assert [where(d) for d in fl302] == [("pipeline.py", 9)]
+    assert "cross-endpoint call" in fl302[0].message
+    assert "from cpu_worker import preprocess_text" in fl302[0].message
+
+
+def test_fl302_class_endpoint_reports_class_level_and_method_uses(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from runpod_flash import Endpoint, GpuGroup
+
+        MODEL_ID = "gpt2"
+
+
+        @Endpoint(name="model", gpu=GpuGroup.ANY)
+        class Model:
+            default = MODEL_ID
+
+            def load(self):
+                return MODEL_ID
+        """
+    }
+    found = only(check(tmp_path, files), "FL302")
+    assert [where(d) for d in found] == [("worker.py", 8)]  # once per body, at the first use
+    assert "endpoint class 'Model'" in found[0].message
+
+
+# -- FL303 --------------------------------------------------------------------------------------
+
+
+def test_fl303_undeclared_package_on_cpu_endpoint(tmp_path: Path) -> None:
+    files = {
+        "cpu_worker.py": """
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="thumbs", cpu="cpu3c-1-2", dependencies=["requests"])
+        def thumbnail(url: str) -> dict:
+            import io
+
+            import numpy as np
+            import requests
+            from PIL import Image
+
+            return {"size": Image.open(io.BytesIO(requests.get(url).content)).size, "n": np.e}
+        """
+    }
+    found = only(check(tmp_path, files), "FL303")
+    assert [where(d) for d in found] == [("cpu_worker.py", 8), ("cpu_worker.py", 10)]
+    numpy, pillow = found
+    assert "'numpy'" in numpy.message and "CPU base image" in numpy.message
+    assert "'PIL' (distribution 'pillow')" in pillow.message
+    assert "'thumbs'" in pillow.message and 'add "pillow"' in pillow.message
+    assert pillow.fix is not None and pillow.fix.safe
+
+
+def test_fl303_not_for_base_image_declared_requirements_stdlib_or_local(tmp_path: Path) -> None:
+    files = {
+        "requirements.txt": "opencv-python-headless==4.10.0.84\nPyYAML\n",
+        "helpers.py": "def f():\n    return 1\n",
+        "gpu_worker.py": """
+        from runpod_flash import Endpoint, GpuGroup
+
+        DEPS = ["pandas"]
+
+
+        @Endpoint(name="hello", gpu=GpuGroup.ADA_24)
+        async def gpu_hello(input_data: dict) -> dict:
+            import json
+
+            import numpy as np
+            import torch
+            import torchvision.transforms as T
+
+            from helpers import f
+            from runpod_flash import Endpoint
+
+            return {"ok": torch.cuda.is_available()}
+
+
+        @Endpoint(name="deps", gpu=GpuGroup.ADA_24, dependencies=["Pillow>=10.0.0", "scikit-learn"])
+        async def with_deps(data: dict) -> dict:
+            import cv2
+            import yaml
+            from PIL import Image
+            from sklearn.linear_model import LinearRegression
+
+            return {}
+
+
+        @Endpoint(name="constant", gpu=GpuGroup.ADA_24, dependencies=DEPS)
+        async def from_constant(data: dict) -> dict:
+            import pandas as pd
+
+            return {}
+
+
+        @Endpoint(name="unknown", gpu=GpuGroup.ADA_24, dependencies=make_deps())
+        async def unknown(data: dict) -> dict:
+            import polars
+
+            return {}
+        """,
+    }
+    assert only(check(tmp_path, files), "FL303") == []
+
+
+def test_fl303_shared_endpoint_instance(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from runpod_flash import Endpoint
+
+        ep = Endpoint(name="shared", cpu="cpu3c-1-2", dependencies=["pandas"])
+
+
+        @ep
+        def first():
+            import pandas
+
+
+        @ep
+        def second():
+            import pandas
+            import httpx
+        """
+    }
+    found = only(check(tmp_path, files), "FL303")
+    assert [where(d) for d in found] == [("worker.py", 14)]
+    assert "'httpx'" in found[0].message and "'second'" in found[0].message
+
+
+# -- FL304 --------------------------------------------------------------------------------------
+
+
+def test_fl304_variable_tuple_alias_and_annotation(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from runpod_flash import Endpoint
+        from runpod_flash import Endpoint as EP
+
+        DEPS = ["pandas", "scipy>=1.11.0"]
+
+
+        @Endpoint(name="variable", cpu="cpu3c-1-2", dependencies=DEPS)
+        def variable(): ...
+
+
+        @Endpoint(name="tuple", cpu="cpu3c-1-2", dependencies=("pillow",))
+        def tuple_(): ...
+
+
+        @EP(name="alias", cpu="cpu3c-1-2", dependencies=["httpx"])
+        def alias(): ...
+
+
+        api: Endpoint = Endpoint(name="annotated", cpu="cpu3c-1-2", dependencies=["httpx"])
+
+
+        @api.post("/run")
+        def annotated(): ...
+
+
+        @Endpoint(name="computed", cpu="cpu3c-1-2", dependencies=["pandas"] + DEPS)
+        def computed(): ...
+        """
+    }
+    found = only(check(tmp_path, files), "FL304")
+    assert [where(d) for d in found] == [
+        ("worker.py", 7),
+        ("worker.py", 11),
+        ("worker.py", 15),
+        ("worker.py", 19),
+        ("worker.py", 26),
+    ]
+    variable, tuple_, alias, annotated, computed = found
+    assert (
+        "variable 'DEPS'" in variable.message
+        and "'pandas', 'scipy>=1.11.0' are" in variable.message
+    )
+    assert "a tuple" in tuple_.message and "'pillow' is never installed" in tuple_.message
+    assert "'EP(...)'" in alias.message and "call Endpoint directly" in alias.message
+    assert alias.span.end_col - alias.span.start_col == 2  # the alias name
+    assert "annotation" in annotated.message and "'annotated'" in annotated.message
+    assert "computed value" in computed.message and computed.fix is None
+    assert all(d.fix is not None and d.fix.safe for d in (variable, tuple_, alias, annotated))
+
+
+def test_fl304_not_for_literal_lists_or_empty_dependencies(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        import runpod_flash as rf
+        from runpod_flash import Endpoint as EP
+
+        api = rf.Endpoint(name="lb", cpu="cpu3c-1-2", dependencies=["httpx", "orjson>=3"])
+
+
+        @api.post("/run")
+        def run(): ...
+
+
+        @EP(name="no-deps", cpu="cpu3c-1-2")
+        def plain(): ...
+
+
+        @EP(name="empty", cpu="cpu3c-1-2", dependencies=[])
+        def empty(): ...
+        """
+    }
+    assert only(check(tmp_path, files), "FL304") == []
+
+
+# -- FL305 --------------------------------------------------------------------------------------
+
+
+def test_fl305_torch_declared_or_imported_on_cpu(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from runpod_flash import CpuInstanceType, Endpoint, GpuGroup
+
+
+        @Endpoint(name="embed", cpu=CpuInstanceType.CPU3C_4_8, dependencies=["torchvision>=0.15", "numpy"])
+        def embed(text: str):
+            import torch
+            import torchaudio.functional
+
+            return torch.zeros(1)
+
+
+        @Endpoint(name="gpu", gpu=GpuGroup.ANY, dependencies=["torch"])
+        def on_gpu():
+            import torch
+        """
+    }
+    found = only(check(tmp_path, files), "FL305")
+    assert [where(d) for d in found] == [("worker.py", 4), ("worker.py", 6), ("worker.py", 7)]
+    declared, torch, torchaudio = found
+    assert "'torchvision'" in declared.message and "CPU endpoint 'embed'" in declared.message
+    assert declared.span.start_col == len(
+        '@Endpoint(name="embed", cpu=CpuInstanceType.CPU3C_4_8, dependencies=['
+    )
+    assert "'torch'" in torch.message and "'torchaudio'" in torchaudio.message
+    assert "FL303" not in codes(check(tmp_path))  # torch on CPU is FL305's business
+
+
+# -- FL306 --------------------------------------------------------------------------------------
+
+
+def test_fl306_invalid_requirements(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(
+            name="x",
+            cpu="cpu3c-1-2",
+            dependencies=[
+                "numpy>=",
+                "pillow  # imaging",
+                "",
+                "requests==2.32.3",
+                "python-dateutil<3.0.0",
+                "torch @ https://example.com/torch.whl",
+                "pandas[performance]>=2; python_version >= '3.10'",
+            ],
+        )
+        def x(): ...
+        """
+    }
+    found = only(check(tmp_path, files), "FL306")
+    assert [where(d) for d in found] == [("worker.py", 8), ("worker.py", 9), ("worker.py", 10)]
+    assert all(d.severity is Severity.ERROR for d in found)
+    assert '"numpy>="' in found[0].message and "PEP 508" in found[0].message
+    assert "inline comment" in found[1].message
+    assert "'x'" in found[2].message
+
+
+# -- realistic apps ---------------------------------------------------------------------------
+
+
+def test_mixed_workers_example_is_clean(tmp_path: Path) -> None:
+    files = {
+        "cpu_worker.py": CPU_WORKER,
+        "gpu_worker.py": """
+        from runpod_flash import Endpoint, GpuGroup
+
+
+        @Endpoint(name="gpu-inference", gpu=GpuGroup.ADA_24, workers=(0, 3))
+        async def gpu_inference(input_data: dict) -> dict:
+            import torch
+
+            return {"cuda": torch.cuda.is_available()}
+        """,
+        "pipeline.py": """
+        from runpod_flash import Endpoint
+
+        pipeline = Endpoint(name="pipeline", cpu="cpu3c-1-2")
+
+
+        @pipeline.post("/classify")
+        async def classify(text: str) -> dict:
+            from cpu_worker import preprocess_text
+            from gpu_worker import gpu_inference
+
+            return await gpu_inference(await preprocess_text({"text": text}))
+        """,
+    }
+    assert [
+        c for c in codes(check(tmp_path, files)) if c in ("FL108",) or c.startswith("FL3")
+    ] == []
