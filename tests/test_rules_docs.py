@@ -156,7 +156,7 @@ def test_docs_rules_md_is_up_to_date() -> None:
 def test_every_rule_of_the_contract_is_registered() -> None:
     from flash_ls.rules import registry
 
-    contract = (Path(__file__).parent.parent.parent / "shared" / "rules.md")
+    contract = Path(__file__).parent.parent.parent / "shared" / "rules.md"
     if not contract.exists():
         pytest.skip("shared/rules.md is not beside this checkout")
     rows = re.findall(r"^\| (FL\d{3}) \| ([a-z0-9-]+) \| (\w+)", contract.read_text(), re.M)
@@ -164,4 +164,6 @@ def test_every_rule_of_the_contract_is_registered() -> None:
     for code, slug, severity in rows:
         assert code in registered, f"{code} is not implemented"
         assert registered[code][0] == slug
-        assert registered[code][1] == severity, f"{code}: default severity differs from the contract"
+        assert registered[code][1] == severity, (
+            f"{code}: default severity differs from the contract"
+        )

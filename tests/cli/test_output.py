@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from flash_ls_cli.output import FORMATS, render, render_diff, summary_counts
 
 from flash_ls.diagnostic import Diagnostic, Fix, Related, Severity, TextEdit
 from flash_ls.rules.registry import Finding, FixAvailability, Rule
 from flash_ls.span import Span
+from flash_ls_cli.output import FORMATS, render, render_diff, summary_counts
 
 CWD = Path("/work/app")
 MAIN = CWD / "src" / "main.py"
