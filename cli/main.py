@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flash_ls import __version__
 from flash_ls.diagnostic import Severity
 from flash_ls_cli.output import FORMATS, display_path, render, render_diff
+
+if TYPE_CHECKING:
+    from flash_ls.project.app import App
+    from flash_ls.project.workspace import FactsCache
 
 app = typer.Typer(
     name="flash-ls",
@@ -87,6 +92,10 @@ def check(
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Colour text output.")
     ] = None,
+    python: Annotated[
+        Path | None,
+        typer.Option("--python", help="Interpreter or venv whose packages size the dependencies."),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks).")
     ] = False,
@@ -104,10 +113,20 @@ def check(
     for selector in [*(selected or []), *ignored]:
         if not is_known_selector(selector):
             raise _fail(f"unknown rule selector {selector!r} (see `flash-ls rules`)")
-    targets = paths or [Path(".")]
-    use_color = sys.stdout.isatty() if color is None else color
+    from flash_ls.project.workspace import FactsCache, default_cache_dir
+
     run = _CheckRun(
-        targets, output_format, fail_on, selected, ignored, fix, diff, no_cache, use_color, verbose
+        targets=paths or [Path(".")],
+        output_format=output_format,
+        fail_on=fail_on,
+        select=selected,
+        ignore=ignored,
+        fix=fix,
+        diff=diff,
+        color=sys.stdout.isatty() if color is None else color,
+        verbose=verbose,
+        cache=FactsCache(None if no_cache else default_cache_dir()),
+        overrides={"python": str(python.resolve())} if python else {},
     )
     if watch:
         run.watch()
@@ -115,32 +134,19 @@ def check(
     raise typer.Exit(run.once())
 
 
+@dataclass
 class _CheckRun:
-    def __init__(
-        self,
-        targets: list[Path],
-        output_format: str,
-        fail_on: str,
-        select: list[str] | None,
-        ignore: list[str],
-        fix: bool,
-        diff: bool,
-        no_cache: bool,
-        color: bool,
-        verbose: bool,
-    ) -> None:
-        self.targets = targets
-        self.output_format = output_format
-        self.fail_on = fail_on
-        self.select = select
-        self.ignore = ignore
-        self.fix = fix
-        self.diff = diff
-        self.color = color
-        self.verbose = verbose
-        from flash_ls.project.workspace import FactsCache, default_cache_dir
-
-        self.cache = FactsCache(None if no_cache else default_cache_dir())
+    targets: list[Path]
+    output_format: str
+    fail_on: str
+    select: list[str] | None
+    ignore: list[str]
+    fix: bool
+    diff: bool
+    color: bool
+    verbose: bool
+    cache: FactsCache
+    overrides: dict[str, object]
 
     def once(self) -> int:
         from flash_ls.checking import CheckInputError, check_paths, fix_paths
@@ -155,10 +161,16 @@ class _CheckRun:
                     ignore=self.ignore,
                     cache=self.cache,
                     cwd=cwd,
+                    overrides=self.overrides,
                 )
             else:
                 result = check_paths(
-                    self.targets, select=self.select, ignore=self.ignore, cache=self.cache, cwd=cwd
+                    self.targets,
+                    select=self.select,
+                    ignore=self.ignore,
+                    cache=self.cache,
+                    cwd=cwd,
+                    overrides=self.overrides,
                 )
         except CheckInputError as err:
             typer.echo(f"flash-ls: {err}", err=True)
@@ -173,6 +185,8 @@ class _CheckRun:
             return 2
         for problem in result.problems:
             typer.echo(f"flash-ls: warning: {problem}", err=True)
+        if self.verbose:
+            self._describe_sizes(result.apps)
         texts = {s.path: s.text for a in result.apps for s in a.files.values()}
 
         def read_lines(path: Path) -> list[str] | None:
@@ -199,10 +213,21 @@ class _CheckRun:
         )
         if output and not (self.diff and self.output_format == "text" and not result.diagnostics):
             sys.stdout.write(output)
+            sys.stdout.flush()  # --watch prints into pipes (CI logs, editors) as it goes
         if self.fail_on == "never":
             return 0
         threshold = Severity.parse(self.fail_on)
         return 1 if any(d.severity >= threshold for d in result.diagnostics) else 0
+
+    def _describe_sizes(self, apps: list[App]) -> None:
+        # What the size budget rules estimated, and what they could not know (offline, unknown).
+        from flash_ls.project.sizes import cached_estimate
+
+        for checked in apps:
+            estimate = cached_estimate(checked)
+            typer.echo(f"flash-ls: size estimate for {checked.root}:", err=True)
+            for line in estimate.describe(checked.config.size_budget_mb):
+                typer.echo(f"  {line}", err=True)
 
     def watch(self) -> None:
         import watchfiles

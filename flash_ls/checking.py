@@ -5,6 +5,7 @@ Shared by ``flash-ls check`` and the server's ``flash.check`` command.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Sequence
@@ -54,6 +55,7 @@ def check_paths(
     cache: FactsCache | None = None,
     cwd: Path | None = None,
     overlays: dict[Path, str] | None = None,
+    overrides: dict[str, object] | None = None,
 ) -> CheckResult:
     """Findings for ``paths``: every app under a folder; for a file, its app's findings in that file."""
     cwd = (cwd or Path.cwd()).resolve()
@@ -66,7 +68,7 @@ def check_paths(
             raise CheckInputError(f"{raw}: permission denied")
         targets.append(path.resolve())
     folders = sorted({_boundary(t, cwd) for t in targets})
-    workspace = Workspace(folders, cache=cache or FactsCache())
+    workspace = Workspace(folders, cache=cache or FactsCache(), overrides=dict(overrides or {}))
     for path, text in (overlays or {}).items():
         workspace.update(path, text)
     roots: set[Path] = set()
@@ -101,6 +103,7 @@ def fix_paths(
     ignore: Sequence[str] = (),
     cache: FactsCache | None = None,
     cwd: Path | None = None,
+    overrides: dict[str, object] | None = None,
 ) -> CheckResult:
     """Apply safe fixes repeatedly (a fix can reveal or enable another) and re-check.
 
@@ -109,7 +112,10 @@ def fix_paths(
     originals: dict[Path, str] = {}
     current: dict[Path, str] = {}
     fixed = 0
-    result = check_paths(paths, select=select, ignore=ignore, cache=cache, cwd=cwd)
+    run_check = functools.partial(
+        check_paths, paths, select=select, ignore=ignore, cache=cache, cwd=cwd, overrides=overrides
+    )
+    result = run_check()
     for _ in range(MAX_FIX_ROUNDS):
         fixes = [d.fix for d in result.diagnostics if d.fix is not None and d.fix.safe]
         if not fixes:
@@ -122,9 +128,7 @@ def fix_paths(
         for path, text in applied.texts.items():
             originals.setdefault(path, texts[path])
             current[path] = text
-        result = check_paths(
-            paths, select=select, ignore=ignore, cache=cache, cwd=cwd, overlays=current
-        )
+        result = run_check(overlays=current)
     changed = {p: (originals[p], t) for p, t in current.items() if originals[p] != t}
     if write:
         for path, (_, text) in changed.items():

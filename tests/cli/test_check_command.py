@@ -148,3 +148,41 @@ def test_rules_command_prints_a_rule_doc() -> None:
     )
     assert result.returncode == 0
     assert "FL101" in result.stdout and "What it does" in result.stdout
+
+
+def test_watch_rechecks_when_a_file_changes(tmp_path: Path) -> None:
+    import selectors
+    import time
+
+    write_app(tmp_path, {"w.py": DUPLICATE_NAME + '\n@Endpoint(name="worker")\ndef z(): ...\n'})
+    env = {**os.environ, "FLASH_LS_CACHE_DIR": str(tmp_path / ".cache-for-test")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flash_ls", "check", "--watch", "--no-color", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    seen = ""
+
+    def wait_for(text: str, timeout: float = 30.0) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while text not in seen:
+            assert time.monotonic() < deadline, f"timed out waiting for {text!r}; output: {seen}"
+            if selector.select(timeout=0.5):
+                line = process.stdout.readline()  # type: ignore[union-attr]
+                seen += line
+
+    try:
+        wait_for("Watching for changes")
+        assert "FL101" in seen
+        (tmp_path / "w.py").write_text(DUPLICATE_NAME)
+        wait_for("All checks passed")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
