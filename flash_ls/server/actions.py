@@ -1,0 +1,170 @@
+"""Code actions: the fixes that travel with each finding, looked up by the key in ``Diagnostic.data``.
+
+Nothing is re-linted here: the finding's own fix becomes a ``quickfix`` (preferred when safe), its
+alternatives ("Suppress FLxxx on this line") become further quick fixes, and
+``source.fixAll.flash`` applies every safe fix of the document at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsprotocol import types
+
+from flash_ls.diagnostic import Diagnostic, Fix
+from flash_ls.fixes.apply import apply_fixes_detailed
+from flash_ls.server.convert import to_text_edits, workspace_edit
+from flash_ls.server.diagnostics import AppReport, FileReport
+from flash_ls.server.positions import LineIndex, changed_span
+
+FIX_ALL_KIND = "source.fixAll.flash"
+QUICKFIX = types.CodeActionKind.QuickFix.value
+
+
+def kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether ``kind`` passes the client's ``only`` filter (a kind matches its parents)."""
+    if not only:
+        return True
+    return any(kind == wanted or kind.startswith(f"{wanted}.") for wanted in only)
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    a_start = (a.start.line, a.start.character)
+    a_end = (a.end.line, a.end.character)
+    b_start = (b.start.line, b.start.character)
+    b_end = (b.end.line, b.end.character)
+    return not (a_end < b_start or b_end < a_start)
+
+
+@dataclass
+class ActionContext:
+    """What building actions needs from the server."""
+
+    report: FileReport
+    app_report: AppReport | None
+    encoding: str
+    document_changes: bool
+    current_version: int | None
+    uri_for: Callable[[Path], str]
+    versions: Callable[[Path], int | None]
+
+    def text_for(self, path: Path) -> str | None:
+        if path == self.report.path:
+            return self.report.text
+        found = self.app_report.text(path) if self.app_report is not None else None
+        if found is not None:
+            return found
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def index_for(self, path: Path) -> LineIndex:
+        return LineIndex(self.text_for(path) or "", self.encoding)
+
+    @property
+    def stale(self) -> bool:
+        return self.report.version is not None and self.report.version != self.current_version
+
+    def edit(self, edits: dict[Path, list[types.TextEdit]]) -> types.WorkspaceEdit:
+        versions = {
+            path: (self.report.version if path == self.report.path else self.versions(path))
+            for path in edits
+        }
+        uris = {path: self.uri_for(path) for path in edits}
+        return workspace_edit(
+            edits, versions=versions, uris=uris, document_changes=self.document_changes
+        )
+
+
+def _selected(
+    report: FileReport, range_: types.Range, context_items: Sequence[types.Diagnostic]
+) -> list[tuple[Diagnostic, types.Diagnostic]]:
+    """Findings at the requested range, plus the ones the client sent in the context."""
+    wanted_keys = set()
+    for item in context_items:
+        data = item.data
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            wanted_keys.add(data["id"])
+    chosen: list[tuple[Diagnostic, types.Diagnostic]] = []
+    for diagnostic, item, key in zip(report.diagnostics, report.items, report.keys, strict=True):
+        if key in wanted_keys or _overlaps(item.range, range_):
+            chosen.append((diagnostic, item))
+    return chosen
+
+
+def _fix_action(
+    fix: Fix, item: types.Diagnostic, ctx: ActionContext, *, preferred: bool
+) -> types.CodeAction:
+    edits = to_text_edits(fix.edits, ctx.index_for)
+    return types.CodeAction(
+        title=fix.message,
+        kind=QUICKFIX,
+        diagnostics=[item],
+        is_preferred=preferred or None,
+        edit=ctx.edit(edits),
+    )
+
+
+def fix_all_edit(fixes: Iterable[Fix], ctx: ActionContext) -> types.WorkspaceEdit | None:
+    """One edit per changed file applying every given fix that does not conflict."""
+    fixes = list(fixes)
+    paths = {edit.path for fix in fixes for edit in fix.edits}
+    texts: dict[Path, str] = {}
+    for path in paths:
+        text = ctx.text_for(path)
+        if text is not None:
+            texts[path] = text
+    outcome = apply_fixes_detailed(texts, fixes)
+    edits: dict[Path, list[types.TextEdit]] = {}
+    for path, new_text in outcome.texts.items():
+        change = changed_span(texts[path], new_text)
+        if change is None:
+            continue
+        span, replacement = change
+        edits[path] = [types.TextEdit(range=ctx.index_for(path).range(span), new_text=replacement)]
+    if not edits:
+        return None
+    return ctx.edit(edits)
+
+
+def code_actions(
+    ctx: ActionContext,
+    range_: types.Range,
+    context_items: Sequence[types.Diagnostic],
+    only: Sequence[str] | None,
+) -> list[types.CodeAction]:
+    if ctx.stale and not ctx.document_changes:
+        return []  # the fixes were computed for an older text and the client cannot check versions
+    actions: list[types.CodeAction] = []
+    if kind_wanted(QUICKFIX, only):
+        for diagnostic, item in _selected(ctx.report, range_, context_items):
+            if diagnostic.fix is not None:
+                actions.append(
+                    _fix_action(diagnostic.fix, item, ctx, preferred=diagnostic.fix.safe)
+                )
+            for alternative in diagnostic.alternatives:
+                actions.append(_fix_action(alternative, item, ctx, preferred=False))
+    if (only and kind_wanted(FIX_ALL_KIND, only)) or (not only and _has_safe_fix(ctx.report)):
+        safe = [d.fix for d in ctx.report.diagnostics if d.fix is not None and d.fix.safe]
+        edit = fix_all_edit(safe, ctx) if safe else None
+        if edit is not None:
+            actions.append(
+                types.CodeAction(
+                    title="Fix all safe flash-ls findings",
+                    kind=FIX_ALL_KIND,
+                    diagnostics=[
+                        item
+                        for d, item in zip(ctx.report.diagnostics, ctx.report.items, strict=True)
+                        if d.fix is not None and d.fix.safe
+                    ],
+                    edit=edit,
+                )
+            )
+    return actions
+
+
+def _has_safe_fix(report: FileReport) -> bool:
+    return any(d.fix is not None and d.fix.safe for d in report.diagnostics)

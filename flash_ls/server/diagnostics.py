@@ -1,0 +1,320 @@
+"""Diagnostics: checking apps on the engine thread, then pushing or serving them to the editor.
+
+A check covers one app (cross-file rules need all of it). Every file of the app whose findings
+changed is republished, so fixing a duplicate name in one file clears the finding in the other.
+Each open document's results carry the buffer version they were computed from; results for an
+older version than the editor holds are dropped (a newer check is already scheduled). Edits are
+debounced per document, and a newer edit cancels the pending check of the same document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+
+from flash_ls.diagnostic import Diagnostic
+from flash_ls.project.app import App
+from flash_ls.rules.engine import check_app, diagnostics_by_file
+from flash_ls.server.convert import diagnostic_key, result_id, to_lsp_diagnostic
+from flash_ls.server.engine import Documents, Engine
+from flash_ls.server.positions import LineIndex, path_to_uri
+
+log = logging.getLogger(__name__)
+
+EMPTY_RESULT_ID = result_id([])
+_MAX_ROUNDS = 8  # a document edited while we check it: check again, but not forever
+
+
+@dataclass
+class FileReport:
+    """The findings of one file from one check, in engine and LSP form."""
+
+    path: Path
+    root: Path
+    version: int | None  # buffer version checked; None for the file on disk
+    diagnostics: list[Diagnostic]
+    items: list[types.Diagnostic]
+    keys: list[str]
+    result_id: str
+    text: str | None
+
+    def find(self, key: str) -> Diagnostic | None:
+        for candidate, found in zip(self.keys, self.diagnostics, strict=True):
+            if candidate == key:
+                return found
+        return None
+
+
+@dataclass
+class AppReport:
+    root: Path
+    app: App
+    generation: int
+    files: dict[Path, FileReport] = field(default_factory=dict)
+
+    def text(self, path: Path) -> str | None:
+        report = self.files.get(path)
+        if report is not None:
+            return report.text
+        for source in self.app.files.values():
+            if source.path == path:
+                return source.text
+        return None
+
+
+def build_report(
+    engine: Engine, root: Path, generation: int, encoding: str, uri_for: Callable[[Path], str]
+) -> AppReport:
+    """Engine thread: check the app at ``root`` and convert its findings for the editor."""
+    app = engine.workspace.app(root)
+    findings = check_app(app)
+    texts = {source.path: source.text for source in app.files.values()}
+    indexes: dict[Path, LineIndex] = {}
+
+    def index_for(path: Path) -> LineIndex:
+        found = indexes.get(path)
+        if found is None:
+            text = texts.get(path)
+            if text is None:
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    text = ""
+            found = indexes[path] = LineIndex(text, encoding)
+        return found
+
+    report = AppReport(root, app, generation)
+    for path, diagnostics in diagnostics_by_file(app, findings).items():
+        keys = [diagnostic_key(d) for d in diagnostics]
+        items = [
+            to_lsp_diagnostic(d, index_for, key, uri_for)
+            for d, key in zip(diagnostics, keys, strict=True)
+        ]
+        report.files[path] = FileReport(
+            path=path,
+            root=root,
+            version=engine.versions.get(path),
+            diagnostics=diagnostics,
+            items=items,
+            keys=keys,
+            result_id=result_id(items),
+            text=texts.get(path),
+        )
+    return report
+
+
+Publish = Callable[[str, list[types.Diagnostic], "int | None"], None]
+
+
+class DiagnosticsManager:
+    """Owns checks, their results and their delivery (push or pull). Lives on the event loop."""
+
+    def __init__(
+        self, engine: Engine, documents: Documents, publish: Publish, refresh: Callable[[], None]
+    ) -> None:
+        self.engine = engine
+        self.documents = documents
+        self._publish = publish
+        self._refresh = refresh
+        self.encoding = "utf-16"
+        self.pull = False  # the client pulls; nothing is pushed
+        self.debounce = 0.1
+        self.reports: dict[Path, AppReport] = {}
+        self.files: dict[Path, FileReport] = {}
+        self._published: dict[Path, str] = {}  # path -> result id last pushed
+        self._generations: dict[Path, int] = {}
+        self._epoch = 0  # bumped by changes that touch every app (settings, marker files)
+        self._pending: dict[object, asyncio.Task[None]] = {}
+        self._roots: dict[Path, Path] = {}  # file -> app root (cache)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def generation(self, root: Path) -> int:
+        return self._epoch + self._generations.get(root, 0)
+
+    def touch(self, root: Path) -> None:
+        """Something in the app at ``root`` changed: its results are stale."""
+        self._generations[root] = self._generations.get(root, 0) + 1
+
+    def touch_all(self) -> None:
+        self._epoch += 1
+        self._roots.clear()
+
+    def root_of(self, path: Path) -> Path:
+        root = self._roots.get(path)
+        if root is None:
+            root = self._roots[path] = self.engine.workspace.app_root(path)
+        return root
+
+    def known_roots(self) -> list[Path]:
+        roots = set(self.reports)
+        roots.update(self.root_of(path) for path in self.documents.paths())
+        return sorted(roots)
+
+    def uri_for(self, path: Path) -> str:
+        return self.documents.uri(path) or path_to_uri(path)
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def schedule(
+        self, key: object, root: Path, *, trigger: Path | None = None, delay: float | None = None
+    ) -> None:
+        """Check ``root`` after the debounce; a newer schedule under ``key`` cancels this one."""
+        previous = self._pending.pop(key, None)
+        if previous is not None and not previous.done():
+            previous.cancel()
+        wait = self.debounce if delay is None else delay
+        task = asyncio.get_running_loop().create_task(self._debounced(key, root, trigger, wait))
+        self._pending[key] = task
+
+    async def _debounced(self, key: object, root: Path, trigger: Path | None, delay: float) -> None:
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self.check(root, trigger=trigger)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("checking %s failed", root)
+        finally:
+            if self._pending.get(key) is asyncio.current_task():
+                del self._pending[key]
+
+    async def check(self, root: Path, *, trigger: Path | None = None) -> AppReport:
+        """Check the app now (its turn on the engine thread) and deliver the results."""
+        generation = self.generation(root)
+        report = await self.engine.call(
+            build_report, self.engine, root, generation, self.encoding, self.uri_for
+        )
+        self._accept(report, trigger)
+        return report
+
+    async def fresh(self, root: Path, *, trigger: Path | None = None) -> AppReport:
+        """The app's results, checking it first when something changed since the last check."""
+        report = self.reports.get(root)
+        for _ in range(_MAX_ROUNDS):
+            if report is not None and report.generation >= self.generation(root):
+                return report
+            report = await self.check(root, trigger=trigger)
+        assert report is not None
+        return report
+
+    async def fresh_file(self, path: Path) -> FileReport | None:
+        """The results of one file, computed from the buffer version the editor holds now."""
+        for _ in range(_MAX_ROUNDS):
+            await self.fresh(self.root_of(path), trigger=path)
+            found = self.files.get(path)
+            if found is None or found.version == self.documents.version(path):
+                return found
+            self.touch(self.root_of(path))
+        return self.files.get(path)
+
+    def forget_outside(self, folders: list[Path]) -> None:
+        """Drop (and clear in the editor) the results of apps no longer in the workspace."""
+        opened = self.documents.paths()
+        for root in list(self.reports):
+            inside = any(root == folder or folder in root.parents for folder in folders)
+            if inside or any(root in path.parents for path in opened):
+                continue
+            report = self.reports.pop(root)
+            for path, file_report in report.files.items():
+                if self.files.get(path) is file_report:
+                    del self.files[path]
+                    self._push(path, [], EMPTY_RESULT_ID)
+
+    def cancel_all(self) -> None:
+        for task in self._pending.values():
+            task.cancel()
+        self._pending.clear()
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    def _accept(self, report: AppReport, trigger: Path | None) -> None:
+        previous = self.reports.get(report.root)
+        if previous is not None and previous.generation > report.generation:
+            return  # a newer check of this app already delivered
+        self.reports[report.root] = report
+        others_changed = False
+        for path, file_report in report.files.items():
+            current = self.documents.version(path)
+            if self.documents.is_open(path) and file_report.version != current:
+                continue  # computed from an older buffer: the newer check will deliver
+            if not self.documents.is_open(path):
+                file_report.version = None
+            before = self.files.get(path)
+            self.files[path] = file_report
+            changed = (before.result_id if before else EMPTY_RESULT_ID) != file_report.result_id
+            if changed and path != trigger:
+                others_changed = True
+            self._push(path, file_report.items, file_report.result_id, force=path == trigger)
+        if previous is not None:
+            for path in set(previous.files) - set(report.files):
+                if self.files.get(path) is previous.files[path]:
+                    del self.files[path]
+                    self._push(path, [], EMPTY_RESULT_ID)
+        if trigger is not None and trigger not in report.files and self.documents.is_open(trigger):
+            self.files.pop(trigger, None)
+            self._push(trigger, [], EMPTY_RESULT_ID, force=True)
+        if self.pull and others_changed:
+            self._refresh()
+
+    def _push(
+        self, path: Path, items: list[types.Diagnostic], rid: str, *, force: bool = False
+    ) -> None:
+        if self.pull:
+            return
+        if not force and self._published.get(path, EMPTY_RESULT_ID) == rid:
+            return
+        self._published[path] = rid
+        self._publish(self.uri_for(path), items, self.documents.version(path))
+
+    def closed(self, path: Path) -> None:
+        """A document was closed: its next results are for the file on disk."""
+        self._roots.pop(path, None)
+
+    # -- pull --------------------------------------------------------------------------------
+
+    async def document_report(
+        self, path: Path, previous_result_id: str | None
+    ) -> types.DocumentDiagnosticReport:
+        found = await self.fresh_file(path)
+        rid = found.result_id if found is not None else EMPTY_RESULT_ID
+        if previous_result_id is not None and previous_result_id == rid:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=rid)
+        items = found.items if found is not None else []
+        return types.RelatedFullDocumentDiagnosticReport(items=list(items), result_id=rid)
+
+    async def workspace_report(
+        self, roots: list[Path], previous: dict[str, str]
+    ) -> types.WorkspaceDiagnosticReport:
+        reports: list[types.WorkspaceDocumentDiagnosticReport] = []
+        for root in roots:
+            app_report = await self.fresh(root)
+            for path in sorted(app_report.files):
+                found = self.files.get(path)
+                if found is None:
+                    continue
+                uri = self.uri_for(path)
+                version = self.documents.version(path)
+                before = previous.get(uri)
+                if before is not None and before == found.result_id:
+                    reports.append(
+                        types.WorkspaceUnchangedDocumentDiagnosticReport(
+                            uri=uri, version=version, result_id=found.result_id
+                        )
+                    )
+                elif found.items or before is not None:
+                    reports.append(
+                        types.WorkspaceFullDocumentDiagnosticReport(
+                            uri=uri,
+                            version=version,
+                            items=list(found.items),
+                            result_id=found.result_id,
+                        )
+                    )
+        return types.WorkspaceDiagnosticReport(items=reports)

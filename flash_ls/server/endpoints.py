@@ -1,0 +1,375 @@
+"""What the editor shows about an endpoint: hardware, workers, image, dependencies, routes, files.
+
+Facts come from the App and ``platform.py``; this module only words them for hover, code lens and
+symbols. Values the engine cannot know statically are shown as written in the source.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flash_ls import platform
+from flash_ls.parse.facts import Definition
+from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, Route, SourceFile, Target
+from flash_ls.rules.values import EnumValue, Unknown, endpoint_name, evaluate
+from flash_ls.span import Span
+
+MANIFEST = Path(".flash") / "flash_manifest.json"
+
+_KIND_LABELS = {
+    EndpointKind.QUEUE: "queue-based",
+    EndpointKind.LOAD_BALANCED: "load-balanced",
+    EndpointKind.MIXED: "queue-based and load-balanced (invalid)",
+    EndpointKind.UNUSED: "unused",
+    EndpointKind.CLIENT: "client",
+}
+
+
+def kind_label(endpoint: Endpoint) -> str:
+    return _KIND_LABELS[endpoint.kind]
+
+
+def label(app: App, endpoint: Endpoint) -> str:
+    """The endpoint's resource name, or the best stand-in (variable, function)."""
+    name = endpoint_name(app, endpoint)
+    if isinstance(name, str):
+        return name
+    if isinstance(name, Unknown):
+        return name.text
+    if endpoint.decl.variable:
+        return endpoint.decl.variable
+    return "<unnamed>"
+
+
+def _value(app: App, endpoint: Endpoint, keyword: str) -> object | None:
+    """The statically known value of a keyword argument; None when it is not given."""
+    expr = endpoint.decl.argument(keyword)
+    if expr is None:
+        return None
+    return evaluate(app, endpoint.decl.file, expr)
+
+
+def _items(value: object) -> list[object]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+@dataclass
+class Hardware:
+    """``cpu`` is None when it cannot be known (e.g. ``gpu=`` computed at run time)."""
+
+    cpu: bool | None
+    short: str
+    details: list[str] = field(default_factory=list)
+
+
+def _gpu_details(value: object) -> Hardware:
+    details: list[str] = []
+    short: list[str] = []
+    for item in _items(value):
+        if isinstance(item, EnumValue) and item.enum == "GpuGroup":
+            pool = platform.GPU_GROUPS_BY_MEMBER.get(item.member)
+            details.append(
+                f"GPU pool `{item.member}`: {pool.description if pool else 'unknown pool'}"
+            )
+            short.append(item.member)
+        elif isinstance(item, EnumValue) and item.enum == "GpuType":
+            model = platform.GPU_TYPES_BY_MEMBER.get(item.member)
+            if model is None:
+                details.append(f"GPU `{item.member}`: unknown GPU type")
+            elif model.pool is None:
+                details.append(f"GPU `{item.member}`: any GPU, expands to every pool")
+            else:
+                details.append(f"GPU `{model.value}` (pool `{model.pool}`)")
+            short.append(model.value if model else item.member)
+        elif isinstance(item, Unknown):
+            details.append(f"GPU `{item.text}` (known at run time)")
+            short.append(item.text)
+        else:
+            details.append(f"GPU `{item!r}` (not a GpuGroup/GpuType member)")
+            short.append(repr(item))
+    return Hardware(False, "GPU " + ", ".join(short) if short else "GPU (none selected)", details)
+
+
+def _cpu_details(value: object) -> Hardware:
+    details: list[str] = []
+    short: list[str] = []
+    instances: list[platform.CpuInstance] = []
+    for item in _items(value):
+        instance = None
+        if isinstance(item, EnumValue) and item.enum == "CpuInstanceType":
+            instance = platform.CPU_INSTANCES_BY_MEMBER.get(item.member)
+        elif isinstance(item, str):
+            instance = platform.CPU_INSTANCES_BY_VALUE.get(item)
+        if instance is not None:
+            instances.append(instance)
+            details.append(f"CPU `{instance.value}`: {instance.description}")
+            short.append(f"{instance.value} ({instance.vcpu} vCPU, {instance.ram_gb} GB)")
+        elif isinstance(item, Unknown):
+            details.append(f"CPU `{item.text}` (known at run time)")
+            short.append(item.text)
+        else:
+            details.append(f"CPU `{item}`: unknown instance type")
+            short.append(str(item))
+    if len(instances) > 1:
+        disk = min(i.max_disk_gb for i in instances)
+        details.append(f"max container disk {disk} GB (the smallest of the instance types)")
+    return Hardware(True, "CPU " + ", ".join(short) if short else "CPU (none selected)", details)
+
+
+def hardware(app: App, endpoint: Endpoint) -> Hardware:
+    if endpoint.kind is EndpointKind.CLIENT:
+        image = _value(app, endpoint, "image")
+        if isinstance(image, str):
+            return Hardware(None, f"image {image}", [f"custom image `{image}`"])
+        return Hardware(None, "existing endpoint", ["client of an already-deployed endpoint"])
+    cpu = _value(app, endpoint, "cpu")
+    if cpu is not None:
+        return _cpu_details(cpu)
+    gpu = _value(app, endpoint, "gpu")
+    if gpu is not None:
+        return _gpu_details(gpu)
+    return Hardware(False, "GPU any", ["GPU: any pool (`GpuGroup.ANY`, the default)"])
+
+
+def workers(app: App, endpoint: Endpoint) -> str:
+    value = _value(app, endpoint, "workers")
+    if value is None:
+        low, high = platform.DEFAULT_WORKERS
+        return f"{low}-{high} (default)"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"0-{value}"
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return f"{value[0]}-{value[1]}"
+    if isinstance(value, Unknown):
+        return f"`{value.text}` (known at run time)"
+    return repr(value)
+
+
+def idle_timeout(app: App, endpoint: Endpoint) -> str:
+    value = _value(app, endpoint, "idle_timeout")
+    if value is None:
+        return f"{platform.DEFAULT_IDLE_TIMEOUT} s (default)"
+    if isinstance(value, Unknown):
+        return f"`{value.text}` (known at run time)"
+    return f"{value} s"
+
+
+def image_type(app: App, endpoint: Endpoint) -> str:
+    is_lb = endpoint.kind is EndpointKind.LOAD_BALANCED
+    is_cpu = bool(hardware(app, endpoint).cpu)
+    return platform.IMAGE_TYPE_BY_KIND[(is_lb, is_cpu)]
+
+
+def image(app: App, endpoint: Endpoint) -> str:
+    if endpoint.kind is EndpointKind.CLIENT:
+        value = _value(app, endpoint, "image")
+        return value if isinstance(value, str) else "(none: calls an existing endpoint)"
+    try:
+        return platform.image_name(
+            image_type(app, endpoint), platform.DEFAULT_PYTHON_VERSION, app.environ
+        )
+    except ValueError as error:
+        return f"(unknown: {error})"
+
+
+def dependencies(app: App, endpoint: Endpoint) -> list[str]:
+    """Each declared dependency, noting the ones excluded from the artifact or preinstalled."""
+    value = _value(app, endpoint, "dependencies")
+    if value is None:
+        return []
+    if isinstance(value, Unknown):
+        return [f"`{value.text}` (not a list literal: `flash build` collects nothing)"]
+    preinstalled = platform.BASE_IMAGE_PACKAGES[image_type(app, endpoint)]
+    lines: list[str] = []
+    for item in _items(value):
+        if not isinstance(item, str):
+            lines.append(f"`{item}` (not a string)")
+            continue
+        name = platform.normalize_distribution(platform.sdk_requirement_name(item))
+        if name in platform.SIZE_PROHIBITIVE_PACKAGES:
+            where = (
+                "preinstalled in GPU images" if name in preinstalled else "CPU images have no torch"
+            )
+            lines.append(f"`{item}`: excluded from the artifact ({where})")
+        elif name in preinstalled:
+            lines.append(f"`{item}`: preinstalled in the base image")
+        else:
+            lines.append(f"`{item}`")
+    return lines
+
+
+def routes(endpoint: Endpoint) -> list[str]:
+    return [
+        f"{route.method.upper()} {route.path or (route.path_expr.text if route.path_expr else '?')}"
+        for route in endpoint.routes
+    ]
+
+
+def files(endpoint: Endpoint) -> list[str]:
+    rels = {endpoint.decl.file.rel, *(f.rel for f in endpoint.usage_files())}
+    return sorted(rels)
+
+
+@dataclass(frozen=True)
+class DeployState:
+    """What the last deploy wrote into the app's local manifest (never fetched over the network)."""
+
+    environment: str | None
+    urls: dict[str, str]
+
+
+def deploy_state(app: App) -> DeployState | None:
+    """``resources_endpoints`` of ``.flash/flash_manifest.json``; None when there is no local state."""
+    path = app.root / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    urls = data.get("resources_endpoints")
+    if not isinstance(urls, dict):
+        return None
+    environment = app.environ.get("FLASH_ENV") or None
+    return DeployState(environment, {str(k): str(v) for k, v in urls.items()})
+
+
+def state_line(app: App, endpoint: Endpoint, state: DeployState | None) -> str | None:
+    if state is None:
+        return None
+    where = f" in `{state.environment}`" if state.environment else ""
+    url = state.urls.get(label(app, endpoint))
+    if url:
+        return f"deployed{where}: {url}"
+    return f"not deployed{where} (last deploy)"
+
+
+def summary(app: App, endpoint: Endpoint, state: DeployState | None = None) -> str:
+    """One line: kind, hardware, workers, state (code lens, symbol detail)."""
+    parts = [kind_label(endpoint), hardware(app, endpoint).short]
+    if endpoint.kind is not EndpointKind.CLIENT:
+        parts.append(f"workers {workers(app, endpoint)}")
+    if state is not None:
+        url = state.urls.get(label(app, endpoint))
+        parts.append("deployed" if url else "not deployed")
+    return " · ".join(parts)
+
+
+def describe(app: App, endpoint: Endpoint, state: DeployState | None = None) -> str:
+    """Markdown for hover."""
+    lines = [f"**Endpoint `{label(app, endpoint)}`**: {kind_label(endpoint)}", ""]
+    hw = hardware(app, endpoint)
+    lines.extend(f"- {detail}" for detail in hw.details)
+    if endpoint.kind is not EndpointKind.CLIENT:
+        lines.append(f"- Workers: {workers(app, endpoint)}")
+        lines.append(f"- Idle timeout: {idle_timeout(app, endpoint)}")
+    lines.append(f"- Image: `{image(app, endpoint)}`")
+    deps = dependencies(app, endpoint)
+    if deps:
+        lines.append("- Dependencies:")
+        lines.extend(f"  - {dep}" for dep in deps)
+    if endpoint.routes:
+        lines.append("- Routes:")
+        lines.extend(
+            f"  - `{text}` ({route.file.rel}:{route.decorator.span.start_line + 1})"
+            for text, route in zip(routes(endpoint), endpoint.routes, strict=True)
+        )
+    if endpoint.targets:
+        names = ", ".join(f"`{t.definition.name}`" for t in endpoint.targets)
+        lines.append(f"- Serves: {names}")
+    lines.append(f"- Files: {', '.join(files(endpoint))}")
+    state_text = state_line(app, endpoint, state)
+    if state_text:
+        lines.append(f"- State: {state_text}")
+    return "\n".join(lines)
+
+
+# -- where endpoints are in the source -------------------------------------------------------
+
+
+def same_file(a: SourceFile, b: SourceFile) -> bool:
+    return a.path == b.path
+
+
+def declaration_span(endpoint: Endpoint) -> Span:
+    """The whole declaring statement (symbol range)."""
+    decl = endpoint.decl
+    call = decl.call.span
+    if decl.form is DeclForm.INSTANCE and decl.variable:
+        binding = decl.file.facts.binding(decl.variable)
+        if binding is not None:
+            return Span(
+                binding.span.start_line, binding.span.start_col, call.end_line, call.end_col
+            )
+    if decl.form in (DeclForm.INLINE, DeclForm.REMOTE):
+        definition = _definition_of(endpoint)
+        if definition is not None:
+            return definition.span
+    return call
+
+
+def anchor_span(endpoint: Endpoint) -> Span:
+    """The endpoint's own name in the source: its variable, else its ``name=`` value, else the call."""
+    decl = endpoint.decl
+    if decl.variable:
+        binding = decl.file.facts.binding(decl.variable)
+        if binding is not None:
+            return binding.span
+    expr = endpoint.name_expr
+    if expr is not None:
+        return expr.span
+    return decl.call.func.span
+
+
+def _definition_of(endpoint: Endpoint) -> Definition | None:
+    for target in endpoint.targets:
+        if same_file(target.file, endpoint.decl.file):
+            return target.definition
+    for route in endpoint.routes:
+        if same_file(route.file, endpoint.decl.file):
+            return route.definition
+    return None
+
+
+def qualified_name(endpoint: Endpoint) -> str | None:
+    """``module:variable`` of an instance, as ``App.qualified`` resolves names to it."""
+    decl = endpoint.decl
+    if decl.variable is None:
+        return None
+    return f"{decl.file.module}:{decl.variable}" if decl.file.module else f":{decl.variable}"
+
+
+def instance_named(app: App, source: SourceFile, dotted: str) -> Endpoint | None:
+    """The Endpoint instance a (dotted) module-level name in ``source`` refers to."""
+    qualified = app.qualified(source, dotted)
+    for endpoint in app.endpoints:
+        if qualified_name(endpoint) == qualified:
+            return endpoint
+    return None
+
+
+def endpoint_at(
+    app: App, source: SourceFile, line: int, col: int, word: str | None = None
+) -> Endpoint | None:
+    """The endpoint whose declaration, decorator, route or function name is at (line, col)."""
+    for endpoint in app.endpoints:
+        decl = endpoint.decl
+        here = same_file(decl.file, source)
+        if here and (
+            decl.call.span.contains(line, col) or anchor_span(endpoint).contains(line, col)
+        ):
+            return endpoint
+        uses: list[Target | Route] = [*endpoint.targets, *endpoint.routes]
+        for item in uses:
+            if not same_file(item.file, source):
+                continue
+            if item.decorator.span.contains(line, col) or item.definition.name_span.contains(
+                line, col
+            ):
+                return endpoint
+    binding = source.facts.binding(word) if word else None
+    if word and binding is not None and binding.span.contains(line, col):
+        return instance_named(app, source, word)
+    return None

@@ -1,0 +1,75 @@
+"""Hover: endpoint summaries, ``Endpoint(...)`` keyword docs, and rule docs in suppression comments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flash_ls import platform
+from flash_ls.project.app import App, SourceFile
+from flash_ls.rules.registry import Rule, lookup
+from flash_ls.server import endpoints
+from flash_ls.span import Span
+
+_SUPPRESSION = re.compile(r"#\s*flash-ls:\s*ignore(?:-file)?\[([^\]]*)\]", re.IGNORECASE)
+_TOKEN = re.compile(r"[^,\s]+")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class HoverText:
+    markdown: str
+    span: Span | None
+
+
+def word_at(line_text: str, col: int) -> tuple[str, int, int] | None:
+    """The identifier touching column ``col`` and its columns."""
+    for match in _WORD.finditer(line_text):
+        if match.start() <= col <= match.end():
+            return match.group(), match.start(), match.end()
+    return None
+
+
+def rule_in_suppression(line_text: str, col: int) -> tuple[Rule, int, int] | None:
+    """The rule named at ``col`` inside a ``# flash-ls: ignore[...]`` comment."""
+    for match in _SUPPRESSION.finditer(line_text):
+        offset = match.start(1)
+        for token in _TOKEN.finditer(match.group(1)):
+            start, end = offset + token.start(), offset + token.end()
+            if start <= col <= end:
+                found = lookup(token.group())
+                return (found, start, end) if found is not None else None
+    return None
+
+
+def rule_markdown(rule: Rule) -> str:
+    return (
+        f"**{rule.code}** `{rule.slug}` ({rule.severity.label})\n\n{rule.summary}\n\n"
+        f"{rule.doc}\n\n[Rule documentation]({rule.doc_url})"
+    )
+
+
+def param_markdown(param: platform.Param) -> str:
+    return f"**`{param.name}`**`: {param.annotation} = {param.default}`\n\n{param.doc}"
+
+
+def hover(app: App, source: SourceFile, line_text: str, line: int, col: int) -> HoverText | None:
+    found_rule = rule_in_suppression(line_text, col)
+    if found_rule is not None:
+        rule, start, end = found_rule
+        return HoverText(rule_markdown(rule), Span(line, start, line, end))
+    for endpoint in app.endpoints:
+        if not endpoints.same_file(endpoint.decl.file, source):
+            continue
+        for keyword in endpoint.decl.call.keywords:
+            if keyword.name and keyword.name_span.contains(line, col):
+                param = platform.ENDPOINT_PARAMS_BY_NAME.get(keyword.name)
+                if param is not None:
+                    return HoverText(param_markdown(param), keyword.name_span)
+    word = word_at(line_text, col)
+    found = endpoints.endpoint_at(app, source, line, col, word[0] if word else None)
+    if found is None:
+        return None
+    state = endpoints.deploy_state(app)
+    span = Span(line, word[1], line, word[2]) if word else None
+    return HoverText(endpoints.describe(app, found, state), span)

@@ -1,0 +1,37 @@
+"""Code lens above each endpoint: a summary line, then Deploy and Show manifest entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flash_ls.project.app import App, SourceFile
+from flash_ls.server import endpoints
+from flash_ls.span import Span
+
+DEPLOY = "flash.deploy"
+MANIFEST_PREVIEW = "flash.manifest.preview"
+
+
+@dataclass(frozen=True)
+class Lens:
+    span: Span
+    title: str
+    command: str  # "" for a label without an action
+    arguments: list[Any] | None = None
+
+
+def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
+    state = endpoints.deploy_state(app)
+    found: list[Lens] = []
+    for endpoint in app.endpoints:
+        if endpoint.decl.file.path != source.path:
+            continue
+        start = endpoints.declaration_span(endpoint)
+        line = Span(start.start_line, 0, start.start_line, 0)
+        name = endpoints.label(app, endpoint)
+        argument = {"uri": uri, "endpoint": name}
+        found.append(Lens(line, endpoints.summary(app, endpoint, state), ""))
+        found.append(Lens(line, "Deploy", DEPLOY, [argument]))
+        found.append(Lens(line, "Show manifest entry", MANIFEST_PREVIEW, [argument]))
+    return found

@@ -1,0 +1,257 @@
+"""Symbols and navigation: endpoints with their routes, definitions and references across the app.
+
+Everything here returns engine locations (path, Span); the server converts them to LSP ranges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flash_ls.parse.facts import CallExpr, Expr, Literal
+from flash_ls.project.app import App, Endpoint, SourceFile
+from flash_ls.rules.values import endpoint_name
+from flash_ls.server import endpoints
+from flash_ls.span import Span
+
+
+@dataclass
+class Symbol:
+    name: str
+    detail: str
+    kind: str  # "endpoint" | "route" | "function"
+    path: Path
+    span: Span  # the whole construct
+    selection: Span  # its name
+    children: list[Symbol] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Location:
+    path: Path
+    span: Span
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return (outer.start_line, outer.start_col) <= (inner.start_line, inner.start_col) and (
+        inner.end_line,
+        inner.end_col,
+    ) <= (outer.end_line, outer.end_col)
+
+
+def _union(spans: list[Span]) -> Span:
+    start = min((s.start_line, s.start_col) for s in spans)
+    end = max((s.end_line, s.end_col) for s in spans)
+    return Span(start[0], start[1], end[0], end[1])
+
+
+def _children(endpoint: Endpoint, path: Path) -> list[Symbol]:
+    children: list[Symbol] = []
+    for route, text in zip(endpoint.routes, endpoints.routes(endpoint), strict=True):
+        if route.file.path != path:
+            continue
+        children.append(
+            Symbol(
+                text,
+                route.definition.name,
+                "route",
+                path,
+                route.definition.span,
+                route.decorator.span,
+            )
+        )
+    for target in endpoint.targets:
+        if target.file.path != path:
+            continue
+        children.append(
+            Symbol(
+                target.definition.name,
+                target.definition.kind,
+                "function",
+                path,
+                target.definition.span,
+                target.definition.name_span,
+            )
+        )
+    return children
+
+
+def document_symbols(app: App, source: SourceFile) -> list[Symbol]:
+    """Endpoints declared or used in ``source``, with their routes/functions there as children."""
+    state = endpoints.deploy_state(app)
+    symbols: list[Symbol] = []
+    for endpoint in app.endpoints:
+        children = _children(endpoint, source.path)
+        declared_here = endpoint.decl.file.path == source.path
+        if not declared_here and not children:
+            continue
+        if declared_here:
+            span = endpoints.declaration_span(endpoint)
+            selection = endpoints.anchor_span(endpoint)
+            if not _contains(span, selection):
+                span = _union([span, selection])
+        else:
+            span = _union([child.span for child in children])
+            selection = children[0].selection
+        for child in children:
+            if not _contains(span, child.span):
+                span = _union([span, child.span])
+        symbols.append(
+            Symbol(
+                endpoints.label(app, endpoint),
+                endpoints.summary(app, endpoint, state),
+                "endpoint",
+                source.path,
+                span,
+                selection,
+                children,
+            )
+        )
+    symbols.sort(key=lambda s: (s.span.start_line, s.span.start_col))
+    return symbols
+
+
+def _matches(query: str, name: str) -> bool:
+    """Case-insensitive subsequence match, as editors filter workspace symbols."""
+    if not query:
+        return True
+    position = 0
+    lowered = name.lower()
+    for char in query.lower():
+        position = lowered.find(char, position)
+        if position < 0:
+            return False
+        position += 1
+    return True
+
+
+def workspace_symbols(apps: list[App], query: str) -> list[tuple[Symbol, str]]:
+    """(symbol, container name) for every endpoint and route matching ``query``."""
+    found: list[tuple[Symbol, str]] = []
+    for app in apps:
+        for endpoint in app.endpoints:
+            name = endpoints.label(app, endpoint)
+            decl = endpoint.decl
+            if _matches(query, name):
+                found.append(
+                    (
+                        Symbol(
+                            name,
+                            endpoints.kind_label(endpoint),
+                            "endpoint",
+                            decl.file.path,
+                            endpoints.declaration_span(endpoint),
+                            endpoints.anchor_span(endpoint),
+                        ),
+                        app.name,
+                    )
+                )
+            for route, text in zip(endpoint.routes, endpoints.routes(endpoint), strict=True):
+                if _matches(query, text) or _matches(query, route.definition.name):
+                    found.append(
+                        (
+                            Symbol(
+                                text,
+                                route.definition.name,
+                                "route",
+                                route.file.path,
+                                route.decorator.span,
+                                route.decorator.span,
+                            ),
+                            name,
+                        )
+                    )
+    return found
+
+
+# -- definition and references ---------------------------------------------------------------
+
+
+def _name_value(app: App, endpoint: Endpoint) -> str | None:
+    name = endpoint_name(app, endpoint)
+    return name if isinstance(name, str) else None
+
+
+def _name_string_at(app: App, source: SourceFile, line: int, col: int) -> str | None:
+    """The endpoint name when the cursor is on a ``name=`` string literal."""
+    for endpoint in app.endpoints:
+        expr = endpoint.name_expr
+        if (
+            endpoint.decl.file.path == source.path
+            and expr is not None
+            and expr.span.contains(line, col)
+        ):
+            if isinstance(expr, Literal) and isinstance(expr.value, str):
+                return expr.value
+            return _name_value(app, endpoint)
+    return None
+
+
+def _instance_span(expr: Expr, drop: str = "") -> Span:
+    """The part of a decorator naming the instance: ``api`` in ``api.post(...)``, ``ep`` in ``@ep``."""
+    if isinstance(expr, CallExpr):
+        expr = expr.func
+    span = expr.span
+    if drop and span.start_line == span.end_line and expr.text.endswith(f".{drop}"):
+        return Span(span.start_line, span.start_col, span.end_line, span.end_col - len(drop) - 1)
+    return span
+
+
+def _uses(app: App, endpoint: Endpoint) -> list[Location]:
+    """Decorators that use the endpoint and names bound to it in other modules."""
+    found: list[Location] = []
+    for target in endpoint.targets:
+        if target.decorator.expr is not endpoint.decl.call:  # ``@Endpoint(...)`` is the declaration
+            found.append(Location(target.file.path, _instance_span(target.decorator.expr)))
+    for route in endpoint.routes:
+        found.append(Location(route.file.path, _instance_span(route.decorator.expr, route.method)))
+    qualified = endpoints.qualified_name(endpoint)
+    if qualified is not None:
+        for source in app.sources():
+            for name, bindings in source.facts.bindings.items():
+                binding = bindings[-1]
+                if binding.kind not in ("import", "assign") or (
+                    source.path == endpoint.decl.file.path and name == endpoint.decl.variable
+                ):
+                    continue
+                try:
+                    resolved = app.qualified(source, name)
+                except RecursionError:
+                    continue
+                if resolved == qualified:
+                    found.append(Location(source.path, binding.span))
+    return found
+
+
+def _targets(app: App, source: SourceFile, line: int, col: int, word: str | None) -> list[Endpoint]:
+    """The endpoints the cursor refers to: by name string (all sharing it), else the one at the cursor."""
+    name = _name_string_at(app, source, line, col)
+    if name is not None:
+        return [e for e in app.endpoints if _name_value(app, e) == name]
+    found = endpoints.endpoint_at(app, source, line, col, word)
+    if found is None and word:
+        found = endpoints.instance_named(app, source, word)
+    return [found] if found is not None else []
+
+
+def definitions(
+    app: App, source: SourceFile, line: int, col: int, word: str | None
+) -> list[Location]:
+    return [
+        Location(endpoint.decl.file.path, endpoints.anchor_span(endpoint))
+        for endpoint in _targets(app, source, line, col, word)
+    ]
+
+
+def references(
+    app: App, source: SourceFile, line: int, col: int, word: str | None, include_declaration: bool
+) -> list[Location]:
+    found: list[Location] = []
+    for endpoint in _targets(app, source, line, col, word):
+        if include_declaration:
+            found.append(Location(endpoint.decl.file.path, endpoints.anchor_span(endpoint)))
+        found.extend(_uses(app, endpoint))
+    unique: dict[tuple[Path, Span], Location] = {}
+    for location in found:
+        unique.setdefault((location.path, location.span), location)
+    return sorted(unique.values(), key=lambda loc: (loc.path.as_posix(), loc.span))

@@ -1,0 +1,271 @@
+"""The server's pure parts, in process: positions, settings, completion parsing, fix-all, errors."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from flash_ls.diagnostic import Diagnostic, Fix, Severity, TextEdit
+from flash_ls.fixes.apply import apply_edits
+from flash_ls.progress import Cancelled
+from flash_ls.server import completion
+from flash_ls.server.actions import ActionContext, code_actions, kind_wanted
+from flash_ls.server.convert import diagnostic_key, result_id, to_lsp_diagnostic
+from flash_ls.server.diagnostics import FileReport
+from flash_ls.server.positions import (
+    UTF8,
+    UTF16,
+    UTF32,
+    LineIndex,
+    changed_span,
+    column_to_units,
+    negotiate_encoding,
+    units_to_column,
+)
+from flash_ls.server.progress import WorkDoneProgress
+from flash_ls.server.settings import parse_settings
+from flash_ls.span import Span
+
+# -- positions --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "units"),
+    [(UTF16, [0, 1, 2, 3, 5, 6]), (UTF8, [0, 1, 3, 6, 10, 11]), (UTF32, [0, 1, 2, 3, 4, 5])],
+)
+def test_columns_round_trip(encoding: str, units: list[int]) -> None:
+    line = "aé€😀b"
+    for column, expected in enumerate(units):
+        assert column_to_units(line, column, encoding) == expected
+        assert units_to_column(line, expected, encoding) == column
+
+
+def test_positions_clamp_and_snap() -> None:
+    line = "a😀b"
+    assert units_to_column(line, 2, UTF16) == 1  # inside the surrogate pair: its start
+    assert units_to_column(line, 99, UTF16) == 3
+    assert column_to_units(line, 99, UTF8) == 6
+    index = LineIndex("x = 1\r\ny😀 = 2\n", UTF16)
+    assert index.range(Span(0, 0, 0, 99)) == types.Range(types.Position(0, 0), types.Position(0, 5))
+    assert index.position(1, 2) == types.Position(1, 3)
+    assert index.position(9, 0) == types.Position(2, 0)
+    assert index.span(types.Range(types.Position(1, 3), types.Position(1, 4))) == Span(1, 2, 1, 3)
+
+
+def test_negotiation() -> None:
+    assert negotiate_encoding(None) == UTF16
+    assert negotiate_encoding(["utf-8", "utf-16"]) == UTF8
+    assert negotiate_encoding(["latin-1", "utf-32"]) == UTF32
+    assert negotiate_encoding(["latin-1"]) == UTF16
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("abc\ndef\n", "abc\nxyz\n"),
+        ("a\r\nb\r\n", "a\r\nc\r\nb\r\n"),
+        ("same", "same"),
+        ("x = 1\r\n", "x = 1\n"),
+        ("", "new\n"),
+        ("😀 = 1\n", "😀 = 2\n"),
+    ],
+)
+def test_changed_span_reproduces_the_new_text(old: str, new: str) -> None:
+    change = changed_span(old, new)
+    if old == new:
+        assert change is None
+        return
+    assert change is not None
+    span, text = change
+    assert apply_edits(old, [TextEdit(Path("f.py"), span, text)]) == new
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+def test_settings_layers_and_spellings() -> None:
+    settings = parse_settings(
+        {"flash-ls": {"debounceMs": 250, "ignore": ["FL3"]}},
+        {"settings": {"flash-ls": {"size-budget-mb": 900, "logLevel": "INFO"}}},
+    )
+    assert settings.debounce_ms == 250
+    assert settings.log_level == "info"
+    assert settings.overrides == {"ignore": ["FL3"], "size_budget_mb": 900}
+    assert settings.problems == []
+
+
+def test_invalid_settings_are_left_out_with_a_message() -> None:
+    settings = parse_settings(
+        {"debounce_ms": -1, "severity": {"FL101": "loud"}, "selekt": ["FL1"], "ignore": ["FL2"]}
+    )
+    assert settings.debounce_ms == 100
+    assert settings.overrides == {"ignore": ["FL2"]}
+    assert len(settings.problems) == 3
+    assert any("select" in problem for problem in settings.problems)  # "did you mean"
+
+
+# -- completion parsing -----------------------------------------------------------------------
+
+
+def _complete(text: str) -> list[str]:
+    lines = text.split("\n")
+    ctx = completion.CompletionContext(
+        text, len(lines) - 1, len(lines[-1]), LineIndex(text).range, markdown=True
+    )
+    return [item.label for item in completion.complete(ctx, None, None)]
+
+
+def test_keyword_completion_contexts() -> None:
+    assert "gpu=" in _complete("ep = Endpoint(")
+    assert "name=" not in _complete('ep = Endpoint(name="x", ')
+    assert "name=" not in _complete('ep = Endpoint("x", name="y",\n    ')
+    assert _complete("ep = Endpoint(gpu=") == []  # a value, not an argument name
+    assert _complete('ep = Endpoint(name="a, b') == []  # inside a string
+    assert _complete("ep = Endpoint(dependencies=[") == []  # inside a list
+    assert "size=" in _complete("vol = NetworkVolume(")
+    assert _complete("print(") == []
+    assert "gpu=" in _complete("x = f(Endpoint(\n  name='a',  # a comment, with a comma\n  g")
+
+
+def test_enum_and_string_completion() -> None:
+    assert "ADA_24" in _complete("gpu=GpuGroup.")
+    assert "US_CA_2" in _complete("datacenter=[DataCenter.")
+    assert "EU-RO-1" in _complete('Endpoint(datacenter="EU')
+    assert "cpu5c-8-16" in _complete("Endpoint(cpu=['cpu3c-1-2', '")
+
+
+# -- code actions -----------------------------------------------------------------------------
+
+
+def _report(path: Path, text: str, diagnostics: list[Diagnostic]) -> FileReport:
+    index = LineIndex(text)
+    keys = [diagnostic_key(d) for d in diagnostics]
+    items = [
+        to_lsp_diagnostic(d, lambda _: index, k) for d, k in zip(diagnostics, keys, strict=True)
+    ]
+    return FileReport(path, path.parent, 3, diagnostics, items, keys, result_id(items), text)
+
+
+def test_fix_all_applies_every_safe_fix_once(tmp_path: Path) -> None:
+    path = tmp_path / "main.py"
+    text = 'a = "x"\nb = "y"\n'
+
+    def finding(line: int, new: str, safe: bool) -> Diagnostic:
+        fix = Fix(f"use {new}", (TextEdit(path, Span(line, 4, line, 7), new),), safe=safe)
+        return Diagnostic(
+            "FL999", "test", Severity.ERROR, path, Span(line, 4, line, 7), "bad", fix=fix
+        )
+
+    report = _report(path, text, [finding(0, '"X"', True), finding(1, '"Y"', False)])
+    ctx = ActionContext(report, None, UTF16, True, 3, lambda p: p.as_uri(), lambda p: None)
+    actions = code_actions(
+        ctx, types.Range(types.Position(0, 0), types.Position(0, 0)), [], ["source.fixAll"]
+    )
+    assert [a.kind for a in actions] == ["source.fixAll.flash"]
+    edit = actions[0].edit
+    assert edit is not None and edit.document_changes is not None
+    change = edit.document_changes[0]
+    assert isinstance(change, types.TextDocumentEdit) and change.text_document.version == 3
+    edits = [e for e in change.edits if isinstance(e, types.TextEdit)]
+    assert len(edits) == 1
+    start, end = edits[0].range.start, edits[0].range.end
+    span = Span(start.line, start.character, end.line, end.character)
+    assert (
+        apply_edits(text, [TextEdit(path, span, edits[0].new_text)]) == 'a = "X"\nb = "y"\n'
+    )  # minimal edit
+    # Quick fixes: the unsafe one is offered but not preferred; stale texts without versions: none.
+    quick = code_actions(ctx, report.items[1].range, [], None)
+    assert (quick[0].title, bool(quick[0].is_preferred)) == ('use "Y"', False)
+    stale = ActionContext(report, None, UTF16, False, 4, lambda p: p.as_uri(), lambda p: None)
+    assert code_actions(stale, report.items[1].range, [], None) == []
+
+
+def test_kind_filter() -> None:
+    assert kind_wanted("source.fixAll.flash", ["source.fixAll"])
+    assert kind_wanted("source.fixAll.flash", ["source"])
+    assert not kind_wanted("source.fixAll.flash", ["quickfix"])
+    assert kind_wanted("quickfix", None)
+
+
+# -- errors and progress ----------------------------------------------------------------------
+
+
+class _FakeProgress:
+    def __init__(self) -> None:
+        self.tokens: dict[Any, Future[Any]] = {}
+        self.sent: list[tuple[str, Any]] = []
+
+    def begin(self, token: Any, value: Any) -> None:
+        self.tokens.setdefault(token, Future())
+        self.sent.append(("begin", value))
+
+    def report(self, token: Any, value: Any) -> None:
+        self.sent.append(("report", value))
+
+    def end(self, token: Any, value: Any) -> None:
+        self.sent.append(("end", value))
+
+
+class _FakeServer:
+    def __init__(self) -> None:
+        self.work_done_progress = _FakeProgress()
+        self.logged: list[str] = []
+        self.client_capabilities = types.ClientCapabilities()
+
+    def window_log_message(self, params: types.LogMessageParams) -> None:
+        self.logged.append(params.message)
+
+    def log_to_client(self, message: str, kind: Any = None) -> None:
+        self.logged.append(message)
+
+
+async def test_work_done_progress_reports_and_cancels() -> None:
+    server = _FakeServer()
+    progress = WorkDoneProgress(server, "build", token="t")  # type: ignore[arg-type]
+    await progress.begin()
+    progress.step("install", total=4)
+    progress.advance(2, "numpy")
+    progress.log("skipped torch")
+    progress.check_cancelled()
+    server.work_done_progress.tokens["t"].cancel()  # window/workDoneProgress/cancel
+    with pytest.raises(Cancelled):
+        progress.check_cancelled()
+    progress.end("cancelled")
+    await asyncio.sleep(0)
+    kinds = [kind for kind, _ in server.work_done_progress.sent]
+    assert kinds[0] == "begin" and kinds[-1] == "end"
+    reports = [value for kind, value in server.work_done_progress.sent if kind == "report"]
+    assert [(r.message, r.percentage) for r in reports[:2]] == [
+        ("install", 0),
+        ("install: numpy", 50),
+    ]
+    assert server.logged == ["build: skipped torch"]
+    assert "t" not in server.work_done_progress.tokens
+
+
+async def test_handler_errors_are_logged_and_answered() -> None:
+    from flash_ls.server.server import _guard
+
+    server = _FakeServer()
+
+    @_guard("textDocument/hover")
+    async def broken(ls: Any, params: Any) -> Any:
+        raise KeyError("boom")
+
+    with pytest.raises(JsonRpcException) as raised:
+        await broken(server, None)
+    assert raised.value.code == -32603 and "boom" in raised.value.message
+    assert "Traceback" in server.logged[0] and "KeyError" in server.logged[0]
+
+    @_guard("textDocument/didOpen", notification=True)
+    async def broken_notification(ls: Any, params: Any) -> Any:
+        raise ValueError("bad")
+
+    assert await broken_notification(server, None) is None
+    assert "ValueError" in server.logged[1]
