@@ -23,7 +23,7 @@ from flash_ls.project.app import App, SourceFile
 from flash_ls.project.config import Config, load_config
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import read_requirements
-from flash_ls.project.roots import app_root_for, discover_apps
+from flash_ls.project.roots import app_root_for, discover_apps, is_app_root
 from flash_ls.span import Span
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,9 @@ def read_source(path: Path) -> LoadedText:
     return LoadedText(text, None, size)
 
 
-def iter_python_files(root: Path, *, skip_roots: Iterable[Path] = ()) -> Iterator[Path]:
+def iter_python_files(
+    root: Path, *, skip_roots: Iterable[Path] = (), recursive: bool = True
+) -> Iterator[Path]:
     """Every ``.py`` file under ``root``, not descending into nested apps, virtualenvs or VCS dirs."""
     skipped = {p.resolve() for p in skip_roots}
     seen: set[Path] = set()
@@ -184,7 +186,8 @@ def iter_python_files(root: Path, *, skip_roots: Iterable[Path] = ()) -> Iterato
                         continue
                 except OSError:
                     continue
-                stack.append(path)
+                if recursive:
+                    stack.append(path)
             elif is_file and entry.name.endswith(".py"):
                 yield path
 
@@ -293,9 +296,15 @@ class Workspace:
         if self.overrides:
             config = config.merged(self.overrides)
         ignore = IgnoreRules.load(root)
-        nested = [p.resolve() for p in discover_apps(root) if p.resolve() != root]
+        if self._is_project_dir(root):
+            nested = [p.resolve() for p in discover_apps(root) if p.resolve() != root]
+            paths = set(iter_python_files(root, skip_roots=nested))
+        else:
+            # A loose file outside every workspace folder and app (``~/notes.py``): its directory
+            # is not a project, so list only that directory instead of scanning everything below.
+            nested = []
+            paths = set(iter_python_files(root, recursive=False))
         files: dict[str, SourceFile] = {}
-        paths = set(iter_python_files(root, skip_roots=nested))
         paths.update(p for p in self._overlays if p.suffix == ".py" and _within(p, root, nested))
         for path in sorted(paths):
             rel = path.relative_to(root).as_posix()
@@ -311,6 +320,11 @@ class Workspace:
             config_problems=problems,
             environ=self.environ,
         )
+
+    def _is_project_dir(self, root: Path) -> bool:
+        """A workspace folder, a folder inside one, or a folder with an app marker."""
+        inside = any(root == f or f in root.parents for f in self.folders)
+        return inside or is_app_root(root)
 
     def _source(self, root: Path, path: Path, rel: str, ignore: IgnoreRules) -> SourceFile:
         text = self._overlays.get(path)

@@ -215,3 +215,15 @@ def test_route_decorator_without_a_call_is_still_a_route(tmp_path: Path) -> None
     )
     (endpoint,) = load_app(tmp_path).endpoints
     assert [(r.method, r.call) for r in endpoint.routes] == [("post", None)]
+
+
+def test_a_loose_file_outside_the_workspace_does_not_scan_its_tree(tmp_path: Path) -> None:
+    from flash_ls.project.workspace import Workspace
+
+    home = tmp_path / "home"
+    (home / "deep" / "tree").mkdir(parents=True)
+    (home / "deep" / "tree" / "other.py").write_text("x = 1\n")
+    (home / "notes.py").write_text("import os\n")
+    workspace = Workspace([tmp_path / "project"])
+    app = workspace.app_for(home / "notes.py")
+    assert sorted(app.files) == ["notes.py"]
