@@ -1,0 +1,168 @@
+"""Build time of flash-ls against the official ``flash build --no-deps`` on ``fixtures/apps``.
+
+    python benchmarks/build_compare.py [--runs 5] [--apps hello_world,mixed_workers] [--write]
+
+Three measurements per app, each repeated ``--runs`` times in its own temp copy of the app:
+
+- ``flash build --no-deps``: the official CLI (runpod-flash), one process per build.
+- ``flash-ls build --no-deps``: the flash-ls CLI, one process per build (parse cache on disk).
+- engine: ``build_app`` in a warm process with a reused workspace, as the language server runs
+  ``flash.build``.
+
+Builds run offline: pip only sees a local wheelhouse with stand-ins for the fixtures' dependencies.
+``--write`` replaces the results table in ``benchmarks/build.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures" / "apps"
+APPS = (
+    "hello_world",
+    "cpu_worker",
+    "mixed_workers",
+    "load_balancer",
+    "class_worker",
+    "async_concurrency",
+    "network_volume",
+)
+RESULTS = REPO / "benchmarks" / "build.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def _wheelhouse(folder: Path) -> Path:
+    sys.path.insert(0, str(REPO / "tests" / "build"))
+    from wheels import make_wheel
+
+    make_wheel(folder, "diffusers", "0.30.0", requires=("huggingface-hub>=0.20",))
+    make_wheel(folder, "huggingface-hub", "0.24.0")
+    make_wheel(
+        folder, "runpod-flash", "1.21.0", modules={"runpod_flash/__init__.py": "STUB = True\n"}
+    )
+    return folder
+
+
+def _timed(action: Callable[[], None], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _command(cmd: list[str], cwd: Path, env: dict[str, str]) -> Callable[[], None]:
+    def run() -> None:
+        done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{done.stdout}{done.stderr}")
+
+    return run
+
+
+def _engine(root: Path) -> Callable[[], None]:
+    from flash_ls.build.api import BuildOptions, build_app
+    from flash_ls.progress import SilentProgress
+    from flash_ls.project.workspace import Workspace
+
+    workspace = Workspace([root])
+
+    def run() -> None:
+        workspace.invalidate_all()  # a build after an edit: the app is rebuilt, parses are cached
+        build_app(workspace.app(root), BuildOptions(no_deps=True), SilentProgress())
+
+    return run
+
+
+def _summary(times: list[float]) -> str:
+    return f"{min(times):.2f} / {statistics.median(times):.2f} / {max(times):.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--apps", default=",".join(APPS))
+    parser.add_argument("--write", action="store_true", help=f"update {RESULTS.name}")
+    args = parser.parse_args()
+    bin_dir = Path(sys.executable).parent
+    official, flash_ls = bin_dir / "flash", bin_dir / "flash-ls"
+    for tool in (official, flash_ls):
+        if not tool.exists():
+            raise SystemExit(f"{tool} not found: pip install -e .[test]")
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="flash-build-bench-") as tmp:
+        base = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASH_", "RUNPOD_"))}
+        env.update(
+            FLASH_NO_UPDATE_CHECK="1",
+            CI="1",
+            RUNPOD_FLASH_SILENCE_DEPRECATION="1",
+            FLASH_LS_PYPI_URL="off",
+            PIP_NO_INDEX="1",
+            PIP_FIND_LINKS=str(_wheelhouse(base / "wheelhouse")),
+            XDG_CACHE_HOME=str(base / "cache"),
+        )
+        os.environ.update(
+            {k: env[k] for k in ("PIP_NO_INDEX", "PIP_FIND_LINKS", "FLASH_LS_PYPI_URL")}
+        )
+        for app in args.apps.split(","):
+            copies = {}
+            for tool in ("official", "flash-ls", "engine"):
+                copies[tool] = base / tool / app
+                shutil.copytree(
+                    FIXTURES / app, copies[tool], ignore=shutil.ignore_patterns(".flash")
+                )
+            measured = {
+                "official": _timed(
+                    _command([str(official), "build", "--no-deps"], copies["official"], env),
+                    args.runs,
+                ),
+                "flash-ls": _timed(
+                    _command([str(flash_ls), "build", "--no-deps"], copies["flash-ls"], env),
+                    args.runs,
+                ),
+                "engine": _timed(_engine(copies["engine"]), args.runs),
+            }
+            speedup = statistics.median(measured["official"]) / statistics.median(
+                measured["flash-ls"]
+            )
+            rows.append(
+                f"| {app} | {_summary(measured['official'])} | {_summary(measured['flash-ls'])} | "
+                f"{_summary(measured['engine'])} | {speedup:.1f}x |"
+            )
+            print(rows[-1], flush=True)
+
+    table = "\n".join(
+        [
+            f"Seconds, min / median / max of {args.runs} runs; speedup = official median / "
+            "flash-ls CLI median.",
+            "",
+            "| app | `flash build --no-deps` | `flash-ls build --no-deps` | engine (warm) | speedup |",
+            "|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+    if args.write:
+        text = RESULTS.read_text()
+        head, _, rest = text.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        RESULTS.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+    else:
+        print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

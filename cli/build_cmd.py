@@ -1,0 +1,194 @@
+"""``flash-ls manifest`` and ``flash-ls build``: the official build's flags, the shared engine."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import Progress as RichBar
+
+from flash_ls import __version__
+from flash_ls.build.api import BuildError, BuildOptions, blocking_findings, build_app
+from flash_ls.build.manifest import build_manifest, manifest_json
+from flash_ls.diagnostic import Diagnostic
+from flash_ls.progress import Cancelled
+from flash_ls.project.app import App
+from flash_ls.project.sizes import format_size
+from flash_ls_cli.output import display_path, render
+
+AppArgument = Annotated[
+    Path,
+    typer.Argument(metavar="APP", help="The app directory (default: the current directory)."),
+]
+PythonOption = Annotated[
+    str | None,
+    typer.Option(
+        "--python-version",
+        help="Target Python of the workers (3.10-3.13); default: declared by the resources, else 3.12.",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``manifest`` and ``build`` commands to the ``flash-ls`` app."""
+    app.command("manifest")(manifest_command)
+    app.command("build")(build_command)
+
+
+def manifest_command(app_dir: AppArgument = Path("."), python_version: PythonOption = None) -> None:
+    """Print the flash_manifest.json `flash build` would write (nothing is written)."""
+    app = _load(app_dir)
+    _stop_on_errors(app)
+    try:
+        manifest = build_manifest(app, python_version=python_version)
+    except BuildError as err:
+        raise _fail(err) from None
+    typer.echo(manifest_json(manifest))
+
+
+def build_command(
+    app_dir: AppArgument = Path("."),
+    no_deps: Annotated[
+        bool, typer.Option("--no-deps", help="Skip transitive dependencies during pip install.")
+    ] = False,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Archive name inside .flash/.")
+    ] = "artifact.tar.gz",
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Comma-separated packages to leave out (torch packages always are).",
+        ),
+    ] = None,
+    python_version: PythonOption = None,
+) -> None:
+    """Build the app: .flash/flash_manifest.json, .flash/<output> and .flash/size-report.json."""
+    app = _load(app_dir)
+    options = BuildOptions(
+        no_deps=no_deps,
+        output=output,
+        exclude=[p.strip() for value in exclude or [] for p in value.split(",") if p.strip()],
+        python_version=python_version,
+    )
+    console = Console(stderr=True)
+    try:
+        with _RichProgress(console) as progress:
+            result = build_app(app, options, progress)
+    except BuildError as err:
+        raise _fail(err) from None
+    except (Cancelled, KeyboardInterrupt):
+        typer.echo("flash-ls: build cancelled", err=True)
+        raise typer.Exit(1) from None
+    out = Console(highlight=False)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)
+    cwd = Path.cwd()
+    out.print(
+        f"[green]✓[/green] built {app.name}  [dim]{format_size(result.size_bytes)} in "
+        f"{result.duration_s:.2f}s[/dim]"
+    )
+    out.print(f"  [dim]Archive:[/dim]  {display_path(Path(result.artifact_path), cwd)}")
+    out.print(f"  [dim]Manifest:[/dim] {display_path(Path(result.manifest_path), cwd)}")
+    out.print(f"  [dim]Sizes:[/dim]    {display_path(Path(result.size_report_path), cwd)}")
+
+
+def _load(app_dir: Path) -> App:
+    from flash_ls.project.workspace import FactsCache, Workspace, default_cache_dir
+
+    root = app_dir.resolve()
+    if not root.is_dir():
+        typer.echo(f"flash-ls: {app_dir} is not a directory", err=True)
+        raise typer.Exit(2)
+    return Workspace([root], cache=FactsCache(default_cache_dir())).app(root)
+
+
+def _stop_on_errors(app: App) -> None:
+    errors = blocking_findings(app)
+    if errors:
+        _print_findings(app, errors)
+        raise typer.Exit(1)
+
+
+def _fail(err: BuildError) -> typer.Exit:
+    if err.diagnostics:
+        _print_findings(None, list(err.diagnostics))
+    typer.echo(f"flash-ls: {err.message}", err=True)
+    return typer.Exit(1)
+
+
+def _print_findings(app: App | None, diagnostics: list[Diagnostic]) -> None:
+    def read_lines(path: Path) -> list[str] | None:
+        try:
+            return path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    text = render(
+        diagnostics,
+        "text",
+        cwd=Path.cwd(),
+        read_lines=read_lines,
+        tool_version=__version__,
+        color=sys.stderr.isatty(),
+    )
+    typer.echo(text, err=True, nl=False)
+
+
+class _RichProgress:
+    """The engine's ``Progress`` as rich progress bars: one line per step."""
+
+    def __init__(self, console: Console) -> None:
+        self.bar = RichBar(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=not console.is_terminal,
+        )
+        self.task: TaskID | None = None
+        self.title = ""
+
+    def __enter__(self) -> _RichProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
+        self.bar.__exit__(None, None, None)
+
+    def _finish(self) -> None:
+        if self.task is not None:
+            task = self.bar.tasks[self.task]
+            total = task.total if task.total is not None else 1
+            self.bar.update(self.task, total=total, completed=total, description=self.title)
+
+    def step(self, title: str, total: int | None = None) -> None:
+        self._finish()
+        self.title = title
+        self.task = self.bar.add_task(title, total=total)
+
+    def advance(self, amount: int = 1, message: str | None = None) -> None:
+        if self.task is None:
+            return
+        description = f"{self.title}: {message}" if message else self.title
+        self.bar.update(self.task, advance=amount, description=description[:80])
+
+    def log(self, message: str) -> None:
+        self.bar.console.print(message, markup=False, highlight=False)
+
+    def check_cancelled(self) -> None:
+        return None
