@@ -161,22 +161,22 @@ def test_watch_rechecks_when_a_file_changes(tmp_path: Path) -> None:
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
         env=env,
     )
     assert process.stdout is not None
+    fd = process.stdout.fileno()
     selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
+    selector.register(fd, selectors.EVENT_READ)
     seen = ""
 
     def wait_for(text: str, timeout: float = 30.0) -> None:
+        # Raw reads: a buffered readline() would hide already-received lines from select().
         nonlocal seen
         deadline = time.monotonic() + timeout
         while text not in seen:
             assert time.monotonic() < deadline, f"timed out waiting for {text!r}; output: {seen}"
             if selector.select(timeout=0.5):
-                line = process.stdout.readline()  # type: ignore[union-attr]
-                seen += line
+                seen += os.read(fd, 65536).decode()
 
     try:
         wait_for("Watching for changes")

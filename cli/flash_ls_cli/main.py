@@ -233,11 +233,20 @@ class _CheckRun:
         import watchfiles
 
         self.once()
-        typer.echo("Watching for changes (Ctrl-C to stop)...", err=True)
+        ready = False
         try:
+            # yield_on_timeout: the first (empty) yield proves the watcher is running, so the
+            # "Watching" line never promises more than it does.
             for changes in watchfiles.watch(
-                *self.targets, watch_filter=_watch_filter, raise_interrupt=False
+                *self.targets,
+                watch_filter=_watch_filter,
+                raise_interrupt=False,
+                yield_on_timeout=True,
+                rust_timeout=500,
             ):
+                if not ready:
+                    typer.echo("Watching for changes (Ctrl-C to stop)...", err=True)
+                    ready = True
                 if changes:
                     typer.echo("\x1b[2J\x1b[H" if sys.stdout.isatty() else "", nl=False)
                     self.once()
