@@ -15,7 +15,8 @@ from pathlib import Path
 from flash_ls.diagnostic import Diagnostic, Fix
 from flash_ls.fixes.apply import apply_fixes_detailed
 from flash_ls.project.app import App
-from flash_ls.project.workspace import FactsCache, Workspace
+from flash_ls.project.cache import FactsCache
+from flash_ls.project.workspace import Workspace
 from flash_ls.rules.engine import check_app
 
 MAX_FIX_ROUNDS = 10

@@ -105,7 +105,8 @@ def build_command(
 
 
 def _load(app_dir: Path) -> App:
-    from flash_ls.project.workspace import FactsCache, Workspace, default_cache_dir
+    from flash_ls.project.cache import FactsCache, default_cache_dir
+    from flash_ls.project.workspace import Workspace
 
     root = app_dir.resolve()
     if not root.is_dir():

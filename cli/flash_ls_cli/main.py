@@ -16,7 +16,7 @@ from flash_ls_cli.output import FORMATS, display_path, render, render_diff
 
 if TYPE_CHECKING:
     from flash_ls.project.app import App
-    from flash_ls.project.workspace import FactsCache
+    from flash_ls.project.cache import FactsCache
 
 app = typer.Typer(
     name="flash-ls",
@@ -113,7 +113,7 @@ def check(
     for selector in [*(selected or []), *ignored]:
         if not is_known_selector(selector):
             raise _fail(f"unknown rule selector {selector!r} (see `flash-ls rules`)")
-    from flash_ls.project.workspace import FactsCache, default_cache_dir
+    from flash_ls.project.cache import FactsCache, default_cache_dir
 
     run = _CheckRun(
         targets=paths or [Path(".")],

@@ -60,9 +60,9 @@ from flash_ls.platform import (
     SUPPORTED_PYTHON_VERSIONS,
 )
 from flash_ls.project.app import App, DeclForm
+from flash_ls.project.cache import default_cache_dir
 from flash_ls.project.ignore import iter_shipped_files
 from flash_ls.project.requirements import REQUIREMENTS_FILE, official_package_name
-from flash_ls.project.workspace import default_cache_dir
 from flash_ls.span import Span
 
 log = logging.getLogger(__name__)
