@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import ast
-import dataclasses
 import hashlib
 import re
 import threading
-import warnings
 from collections import OrderedDict
-from typing import Any, TypeVar
+from collections.abc import Callable
 
-from flash_ls.parse.extract import ChunkFacts, extract_chunk
-from flash_ls.parse.facts import FileFacts, Suppression, SyntaxProblem
-from flash_ls.parse.split import Chunk, Comment, split_statements
+from flash_ls.parse.facts import FileFacts, Suppression
+from flash_ls.parse.light import ChunkFacts, extract_light
+from flash_ls.parse.shift import shift_chunk
+from flash_ls.parse.split import Comment, split_statements
 from flash_ls.span import Span
 
 __all__ = ["FileFacts", "clear_cache", "is_flash_relevant", "parse_file"]
@@ -21,26 +19,42 @@ __all__ = ["FileFacts", "clear_cache", "is_flash_relevant", "parse_file"]
 SDK_MODULE = "runpod_flash"
 _SUPPRESS = re.compile(r"#\s*flash-ls:\s*ignore(?P<file>-file)?(?:\[(?P<codes>[^\]]*)\])?", re.I)
 _CHUNK_CACHE_SIZE = 20_000
-_T = TypeVar("_T")
+
+
+def _extract_full(text: str) -> ChunkFacts:
+    # libcst is imported here, the first time a chunk needs it (a warm check never does).
+    from flash_ls.parse.extract import extract_chunk
+
+    return extract_chunk(text)
 
 
 class _ChunkCache:
-    """LRU of chunk text -> facts; shared by every file (identical statements parse once)."""
+    """LRU of chunk text -> (start line, facts at that line); shared by every file.
 
-    def __init__(self, size: int) -> None:
+    Facts are stored where they were last used, so re-assembling a file whose statements did not
+    move (an edit that keeps the line count) copies nothing; a moved statement is shifted once.
+    """
+
+    def __init__(self, size: int, extract: Callable[[str], ChunkFacts]) -> None:
         self._size = size
-        self._data: OrderedDict[str, ChunkFacts] = OrderedDict()
+        self._extract = extract
+        self._data: OrderedDict[str, tuple[int, ChunkFacts]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, text: str) -> ChunkFacts:
+    def get(self, text: str, line: int) -> ChunkFacts:
         with self._lock:
             found = self._data.get(text)
             if found is not None:
                 self._data.move_to_end(text)
-                return found
-        facts = extract_chunk(text)
+        if found is not None:
+            at, facts = found
+            if at == line:
+                return facts
+            facts = shift_chunk(facts, line - at)
+        else:
+            facts = shift_chunk(self._extract(text), line)
         with self._lock:
-            self._data[text] = facts
+            self._data[text] = (line, facts)
             if len(self._data) > self._size:
                 self._data.popitem(last=False)
         return facts
@@ -50,108 +64,81 @@ class _ChunkCache:
             self._data.clear()
 
 
-_CACHE = _ChunkCache(_CHUNK_CACHE_SIZE)
+_FULL = _ChunkCache(_CHUNK_CACHE_SIZE, _extract_full)
+_LIGHT = _ChunkCache(_CHUNK_CACHE_SIZE, extract_light)
 
 
 def clear_cache() -> None:
     """Forget every cached statement parse (tests and memory pressure)."""
-    _CACHE.clear()
+    _FULL.clear()
+    _LIGHT.clear()
 
 
 def is_flash_relevant(text: str) -> bool:
-    """Cheap prefilter: can this file declare or use an endpoint at all?
+    """Text-only prefilter: does this file mention the SDK (so it needs every fact)?
 
-    A file that mentions neither the SDK nor decorators cannot declare endpoints; only its imports
-    matter (for cross-file rules), so only import statements are parsed.
+    A file that does not can still declare routes on an endpoint imported from another app module
+    (``from common import api`` + ``@api.post``); the workspace decides that across files and asks
+    for full facts with ``parse_file(text, full=True)``.
     """
-    return SDK_MODULE in text or "@" in text or "Endpoint" in text
+    return SDK_MODULE in text
 
 
 def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def parse_file(text: str) -> FileFacts:
-    """Facts of one file. Never raises: unparseable statements become syntax problems."""
+def parse_file(text: str, *, full: bool | None = None) -> FileFacts:
+    """Facts of one file. Never raises: unparseable statements become syntax problems.
+
+    ``full=None`` decides from the text alone (``is_flash_relevant``). Light facts
+    (``fully_parsed=False``) hold only module-level imports, assignments and bare calls, read with
+    the stdlib ``ast`` from the statements that can hold them; other statements are not parsed.
+    """
+    mentions_flash = SDK_MODULE in text
+    if full is None:
+        full = mentions_flash
     chunks, comments = split_statements(text)
-    relevant = is_flash_relevant(text)
     facts = FileFacts(
         text_hash=content_hash(text),
         line_count=text.count("\n") + 1,
-        mentions_flash=SDK_MODULE in text,
-        fully_parsed=relevant,
+        mentions_flash=mentions_flash,
+        fully_parsed=full,
     )
+    cache = _FULL if full else _LIGHT
     for chunk in chunks:
-        if not relevant and not _may_import(chunk):
+        if not full and not _may_import(chunk.text):
             continue
-        _merge(facts, _CACHE.get(chunk.text), chunk)
-    if not relevant and not facts.syntax_errors:
-        # Prefiltered statements were never parsed, but the build imports this file too.
-        _check_syntax(facts, text)
+        _merge(facts, cache.get(chunk.text, chunk.start_line))
     _read_suppressions(facts, comments)
     return facts
 
 
-def _check_syntax(facts: FileFacts, text: str) -> None:
-    """Record the first syntax error of a file with ``ast`` (much cheaper than libcst)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except SyntaxError as err:
-        line = max((err.lineno or 1) - 1, 0)
-        col = max((err.offset or 1) - 1, 0)
-        facts.syntax_errors.append(
-            SyntaxProblem(Span(line, col, line, col + 1), err.msg or "invalid syntax")
-        )
-    except (RecursionError, MemoryError, ValueError) as err:
-        facts.syntax_errors.append(SyntaxProblem(Span(0, 0, 0, 1), f"cannot parse: {err}"))
-
-
 # ``NAME = ...`` / ``NAME: T = ...`` at module level: constants other files may import.
 _ASSIGNMENT = re.compile(r"[A-Za-z_]\w*\s*(?::[^=\n]*)?=(?!=)")
+# Leading blank/comment lines, then a definition: never holds module-level imports or constants.
+_DEFINITION = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:@|def\b|class\b|async\s+def\b)")
 
 
-def _may_import(chunk: Chunk) -> bool:
-    """Statements of a prefiltered file still worth parsing: imports and module constants."""
-    return "import" in chunk.text or _ASSIGNMENT.match(chunk.text) is not None
+def _may_import(text: str) -> bool:
+    """Statements of a light file worth parsing: imports, module constants (not definitions)."""
+    if "import" in text:
+        return _DEFINITION.match(text) is None
+    return _ASSIGNMENT.match(text) is not None
 
 
-def _merge(facts: FileFacts, chunk_facts: ChunkFacts, chunk: Chunk) -> None:
-    shift = chunk.start_line
-    for imp in chunk_facts.imports:
-        facts.imports.append(_shifted(imp, shift))
+def _merge(facts: FileFacts, chunk_facts: ChunkFacts) -> None:
+    facts.imports.extend(chunk_facts.imports)
+    bindings = facts.bindings
     for binding in chunk_facts.bindings:
-        facts.bindings.setdefault(binding.name, []).append(_shifted(binding, shift))
-    for definition in chunk_facts.definitions:
-        facts.definitions.append(_shifted(definition, shift))
-    for call in chunk_facts.module_calls:
-        facts.module_calls.append(_shifted(call, shift))
-    for problem in chunk_facts.syntax_errors:
-        facts.syntax_errors.append(_shifted(problem, shift))
-
-
-def _shifted(value: _T, lines: int) -> _T:
-    """A copy of a facts object with every Span moved down by ``lines`` (cached facts stay intact)."""
-    if lines == 0:
-        return value
-    shifted: _T = _shift(value, lines)
-    return shifted
-
-
-def _shift(value: Any, lines: int) -> Any:
-    if isinstance(value, Span):
-        return value.shifted(lines)
-    if isinstance(value, (str, int, float, bool, bytes)) or value is None:
-        return value
-    if isinstance(value, tuple):
-        return tuple(_shift(v, lines) for v in value)
-    if isinstance(value, list):
-        return [_shift(v, lines) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _shift(getattr(value, f.name), lines) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
-    return value
+        found = bindings.get(binding.name)
+        if found is None:
+            bindings[binding.name] = [binding]
+        else:
+            found.append(binding)
+    facts.definitions.extend(chunk_facts.definitions)
+    facts.module_calls.extend(chunk_facts.module_calls)
+    facts.syntax_errors.extend(chunk_facts.syntax_errors)
 
 
 def _read_suppressions(facts: FileFacts, comments: list[Comment]) -> None:

@@ -1,11 +1,12 @@
-"""libcst -> facts for one top-level statement chunk (positions relative to the chunk)."""
+"""libcst -> facts for one top-level statement chunk (positions relative to the chunk).
+
+Imported lazily (``flash_ls.parse`` does not import libcst until a chunk needs it)."""
 
 from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -31,18 +32,10 @@ from flash_ls.parse.facts import (
     SequenceExpr,
     SyntaxProblem,
 )
+from flash_ls.parse.light import AstBodies, ChunkFacts
 from flash_ls.span import Span
 
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__class__"}
-
-
-@dataclass(slots=True)
-class ChunkFacts:
-    imports: list[Import] = field(default_factory=list)
-    bindings: list[Binding] = field(default_factory=list)
-    definitions: list[Definition] = field(default_factory=list)
-    module_calls: list[ModuleCall] = field(default_factory=list)
-    syntax_errors: list[SyntaxProblem] = field(default_factory=list)
 
 
 def extract_chunk(text: str) -> ChunkFacts:
@@ -53,9 +46,23 @@ def extract_chunk(text: str) -> ChunkFacts:
         return ChunkFacts(syntax_errors=[_syntax_problem(text, err)])
     except (RecursionError, MemoryError, ValueError) as err:
         return ChunkFacts(syntax_errors=[SyntaxProblem(Span(0, 0, 0, 1), f"cannot parse: {err}")])
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    return _ChunkExtractor(text, positions, module.default_indent).run(module.body)
+    return _ChunkExtractor(text, _positions(module), module.default_indent).run(module.body)
+
+
+def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """Every node's range, from one position-recording codegen pass over the tree.
+
+    ``MetadataWrapper.resolve`` runs the same pass plus a full no-op batched visit of the tree
+    and a copy of the result (about half its cost); the provider is driven directly when its
+    internals are the ones we know (libcst 1.x), through the wrapper otherwise.
+    """
+    provider = PositionProvider()
+    try:
+        provider._gen_impl(module)
+        computed = provider._computed
+    except AttributeError:  # pragma: no cover - a libcst without these internals
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return computed  # type: ignore[return-value]
 
 
 def _syntax_problem(text: str, err: cst.ParserSyntaxError) -> SyntaxProblem:
@@ -81,7 +88,9 @@ def _syntax_problem(text: str, err: cst.ParserSyntaxError) -> SyntaxProblem:
 
 class _ChunkExtractor:
     def __init__(self, text: str, positions: object, default_indent: str) -> None:
+        self.text = text
         self.lines = text.splitlines(keepends=True)
+        self._bodies: AstBodies | None = None
         self.positions = positions
         self.default_indent = default_indent
         self.facts = ChunkFacts()
@@ -292,6 +301,12 @@ class _ChunkExtractor:
             statements = statements[1:]
         if statements:
             body.first_statement = self.span(statements[0])
+        if self._bodies is None:
+            self._bodies = AstBodies(self.text)
+        names = self._bodies.body(node.name.value, self.span(node.name).start_line, set(_BUILTINS))
+        if names is not None:
+            body.imports, body.calls, body.free_names = names.imports, names.calls, names.free_names
+            return body
         collector = _BodyCollector(self)
         if isinstance(node, cst.FunctionDef):
             collector.bind_params(node.params)

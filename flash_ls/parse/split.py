@@ -16,6 +16,13 @@ _RECOVERY = re.compile(r"(@|(async\s+)?def\s|class\s|import\s|from\s+\S+\s+impor
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
+# (line text, depth, open string) -> state after the line and its comments: an edited file is
+# rescanned with dictionary lookups for every line but the edited ones.
+_LineScan = tuple[int, "str | None", bool, list[tuple[int, str]]]
+_LINES: dict[tuple[str, int, str | None], _LineScan] = {}
+_LINE_CACHE_SIZE = 30_000
+
+
 @dataclass(frozen=True, slots=True)
 class Chunk:
     start_line: int
@@ -52,8 +59,9 @@ def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
     for number, line in enumerate(lines):
         first = line[:1]
         code_at_column_0 = bool(first) and not first.isspace() and first != "#"
-        recovering = state.string is None and _RECOVERY.match(line) is not None
-        if code_at_column_0 and (state.clean or recovering):
+        if code_at_column_0 and (
+            state.clean or (state.string is None and _RECOVERY.match(line) is not None)
+        ):
             clause = _CLAUSE.match(line)
             if started and not clause and not in_decorators:
                 chunks.append(Chunk(start, "".join(lines[start:number])))
@@ -63,37 +71,60 @@ def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
                 in_decorators = line.startswith("@")
             started = True
             state = _ScanState()
-        _scan_line(line, number, state, comments)
+        key = (line, state.depth, state.string)
+        scanned = _LINES.get(key)
+        if scanned is None:
+            found: list[Comment] = []
+            _scan_line(line, number, state, found)
+            scanned = (state.depth, state.string, state.continued, [(c.col, c.text) for c in found])
+            if len(_LINES) >= _LINE_CACHE_SIZE:
+                _LINES.clear()
+            _LINES[key] = scanned
+        else:
+            state.depth, state.string, state.continued = scanned[0], scanned[1], scanned[2]
+        for col, comment in scanned[3]:
+            comments.append(Comment(number, col, comment))
     if lines:
         chunks.append(Chunk(start, "".join(lines[start:])))
     return chunks, comments
+
+
+# Characters that change the scanner's state; everything between them is skipped in C.
+_SPECIAL = re.compile(r"[#\"'\\()\[\]{}]")
+_LINE_END = ("\n", "\r", "")
 
 
 def _scan_line(line: str, number: int, state: _ScanState, comments: list[Comment]) -> None:
     i = 0
     n = len(line)
     state.continued = False
+    search = _SPECIAL.search
     while i < n:
-        if state.string is not None:
-            delim = state.string
-            if line[i] == "\\":
-                if line[i + 1 : i + 2] in ("\n", "\r", ""):
+        delim = state.string
+        if delim is not None:
+            close = line.find(delim, i)
+            escape = line.find("\\", i, close if close != -1 else n)
+            if escape != -1:
+                if line[escape + 1 : escape + 2] in _LINE_END:
                     state.continued = True
-                i += 2
+                i = escape + 2
                 continue
-            if line.startswith(delim, i):
-                state.string = None
-                i += len(delim)
-                continue
-            i += 1
+            if close == -1:
+                break
+            state.string = None
+            i = close + len(delim)
             continue
+        found = search(line, i)
+        if found is None:
+            break
+        i = found.start()
         c = line[i]
         if c == "#":
             comments.append(Comment(number, i, line[i:].rstrip("\r\n")))
             return
-        if c in "\"'":
+        if c == '"' or c == "'":
             triple = line[i : i + 3]
-            if triple in ('"""', "'''"):
+            if triple == '"""' or triple == "'''":
                 state.string = triple
                 i += 3
             else:
@@ -104,7 +135,7 @@ def _scan_line(line: str, number: int, state: _ScanState, comments: list[Comment
             state.depth += 1
         elif c in _CLOSERS:
             state.depth = max(0, state.depth - 1)
-        elif c == "\\" and line[i + 1 : i + 2] in ("\n", "\r", ""):
+        elif c == "\\" and line[i + 1 : i + 2] in _LINE_END:
             state.continued = True
         i += 1
     if state.string in ('"', "'") and not state.continued:

@@ -237,6 +237,7 @@ class Workspace:
             if _excluded(rel, config):
                 continue
             files[rel] = self._source(root, path, rel, ignore)
+        self._complete_facts(files)
         return App(
             root=root,
             files=files,
@@ -246,6 +247,41 @@ class Workspace:
             config_problems=problems,
             environ=self.environ,
         )
+
+    def _complete_facts(self, files: dict[str, SourceFile]) -> None:
+        """Second phase: full facts for the files that can use an endpoint without naming the SDK.
+
+        Every file got light facts (imports and constants) unless its text mentions
+        ``runpod_flash``. A file that imports (at module level) a module of this app that is itself
+        relevant can decorate with or call an endpoint declared there (``from common import api``
+        + ``@api.post``), so it is relevant too; chains of re-exports are followed to a fixed point.
+        """
+        by_module = {source.module: source for source in files.values()}
+        importers: dict[str, list[SourceFile]] = {}
+        for source in files.values():
+            if source.facts.mentions_flash or not source.facts.imports:
+                continue
+            for module in _imported_modules(source):
+                if module in by_module:
+                    importers.setdefault(module, []).append(source)
+        if not importers:
+            return
+        relevant = [s.module for s in files.values() if s.facts.mentions_flash]
+        seen = set(relevant)
+        while relevant:
+            module = relevant.pop()
+            for source in importers.get(module, ()):
+                if source.module in seen:
+                    continue
+                seen.add(source.module)
+                relevant.append(source.module)
+                if not source.facts.fully_parsed and source.text is not None:
+                    source.facts = self._full_facts(source.text, source.facts)
+
+    def _full_facts(self, text: str, light: FileFacts) -> FileFacts:
+        if len(text) > MAX_PARSE_BYTES:
+            return light
+        return self.cache.full_facts(text)
 
     def _is_project_dir(self, root: Path) -> bool:
         """A workspace folder, a folder inside one, or a folder with an app marker."""
@@ -272,6 +308,32 @@ class Workspace:
         else:
             facts = self.cache.facts(loaded.text)
         return SourceFile(path, rel, module, facts, loaded.text, loaded.error, shipped, loaded.size)
+
+
+def _imported_modules(source: SourceFile) -> Iterator[str]:
+    """Every dotted module a file's module-level imports may load (absolute names)."""
+    package = source.package.split(".") if source.package else []
+    for imp in source.facts.imports:
+        if imp.is_from:
+            parts: list[str] = []
+            if imp.level:
+                keep = len(package) - (imp.level - 1)
+                if keep < 0:
+                    continue
+                parts = package[:keep]
+            if imp.module:
+                parts = [*parts, imp.module]
+            base = ".".join(parts)
+            if base:
+                yield base
+            for name in imp.names:
+                if name.name != "*":
+                    yield f"{base}.{name.name}" if base else name.name
+        else:
+            for name in imp.names:
+                pieces = name.name.split(".")
+                for end in range(1, len(pieces) + 1):
+                    yield ".".join(pieces[:end])
 
 
 def _error_facts(message: str) -> FileFacts:

@@ -22,8 +22,11 @@ from flash_ls.span import Span
 def syntax_error(app: App) -> Iterator[Finding]:
     """
     ## What it does
-    Reports each syntax error of every Python file of the app, and files that cannot be read as
-    Python source at all (not UTF-8, NUL bytes, no permission).
+    Reports syntax errors, and files that cannot be read as Python source at all (not UTF-8, NUL
+    bytes, no permission). flash-ls parses every statement of the files it analyses: files that
+    mention `runpod_flash`, and files that import (at module level) a module of the same app that is
+    analysed. Other files are read only for their module-level imports, constant assignments and
+    bare calls, so a syntax error inside a function or class of such a file is not reported.
 
     ## Why is this bad
     `flash build` imports every shipped `.py` file to discover endpoints; a file that does not

@@ -9,7 +9,7 @@ from flash_ls.parse.facts import CallExpr, Literal, NameExpr, SequenceExpr
 
 
 def facts(text: str):  # type: ignore[no-untyped-def]
-    return parse_file(textwrap.dedent(text).lstrip("\n"))
+    return parse_file(textwrap.dedent(text).lstrip("\n"), full=True)
 
 
 def test_qualify_follows_every_import_form() -> None:
@@ -166,7 +166,7 @@ def test_syntax_error_is_reported_at_its_statement_and_the_rest_parses() -> None
 
 
 def test_files_without_flash_only_parse_imports() -> None:
-    f = facts("import os\nfrom worker import work\n\ndef helper():\n    return 1\n")
+    f = parse_file("import os\nfrom worker import work\n\ndef helper():\n    return 1\n")
     assert not f.fully_parsed
     assert [imp.module for imp in f.imports] == [None, "worker"]
     assert f.definitions == []
