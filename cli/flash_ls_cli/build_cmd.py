@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.progress import Progress as RichBar
 
 from flash_ls import __version__
-from flash_ls.build.api import BuildError, BuildOptions, blocking_findings, build_app
-from flash_ls.build.manifest import build_manifest, manifest_json
-from flash_ls.diagnostic import Diagnostic
-from flash_ls.progress import Cancelled
-from flash_ls.project.app import App
-from flash_ls.project.sizes import format_size
-from flash_ls_cli.output import display_path, render
+
+if TYPE_CHECKING:  # the engine and rich load when a command runs, not when the CLI starts
+    from rich.console import Console
+
+    from flash_ls.build.errors import BuildError
+    from flash_ls.diagnostic import Diagnostic
+    from flash_ls.project.app import App
 
 AppArgument = Annotated[
     Path,
@@ -48,6 +38,9 @@ def register(app: typer.Typer) -> None:
 
 def manifest_command(app_dir: AppArgument = Path("."), python_version: PythonOption = None) -> None:
     """Print the flash_manifest.json `flash build` would write (nothing is written)."""
+    from flash_ls.build.errors import BuildError
+    from flash_ls.build.manifest import build_manifest, manifest_json
+
     app = _load(app_dir)
     _stop_on_errors(app)
     try:
@@ -75,6 +68,13 @@ def build_command(
     python_version: PythonOption = None,
 ) -> None:
     """Build the app: .flash/flash_manifest.json, .flash/<output> and .flash/size-report.json."""
+    from rich.console import Console
+
+    from flash_ls.build.api import BuildError, BuildOptions, build_app
+    from flash_ls.progress import Cancelled
+    from flash_ls.project.sizes import format_size
+    from flash_ls_cli.output import display_path
+
     app = _load(app_dir)
     options = BuildOptions(
         no_deps=no_deps,
@@ -112,10 +112,15 @@ def _load(app_dir: Path) -> App:
     if not root.is_dir():
         typer.echo(f"flash-ls: {app_dir} is not a directory", err=True)
         raise typer.Exit(2)
-    return Workspace([root], cache=FactsCache(default_cache_dir())).app(root)
+    cache = FactsCache(default_cache_dir())
+    loaded = Workspace([root], cache=cache).app(root)
+    cache.flush()
+    return loaded
 
 
 def _stop_on_errors(app: App) -> None:
+    from flash_ls.build.blocking import blocking_findings
+
     errors = blocking_findings(app)
     if errors:
         _print_findings(app, errors)
@@ -136,6 +141,8 @@ def _print_findings(app: App | None, diagnostics: list[Diagnostic]) -> None:
         except (OSError, UnicodeDecodeError):
             return None
 
+    from flash_ls_cli.output import render
+
     text = render(
         diagnostics,
         "text",
@@ -151,6 +158,15 @@ class _RichProgress:
     """The engine's ``Progress`` as rich progress bars: one line per step."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.progress import Progress as RichBar
+
         self.bar = RichBar(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -160,7 +176,7 @@ class _RichProgress:
             console=console,
             transient=not console.is_terminal,
         )
-        self.task: TaskID | None = None
+        self.task: Any = None  # rich's TaskID
         self.title = ""
 
     def __enter__(self) -> _RichProgress:

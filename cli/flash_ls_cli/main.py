@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from dataclasses import dataclass
@@ -149,6 +150,12 @@ class _CheckRun:
     overrides: dict[str, object]
 
     def once(self) -> int:
+        try:
+            return self._once()
+        finally:
+            self.cache.flush()  # write what this run parsed (a warm run writes nothing)
+
+    def _once(self) -> int:
         from flash_ls.checking import CheckInputError, check_paths, fix_paths
 
         cwd = Path.cwd()
@@ -365,6 +372,10 @@ _register_optional_commands()
 
 def main() -> None:
     """Console-script entry point."""
+    # A CLI run builds a few hundred thousand small, acyclic objects (facts from the cache) and
+    # exits: the default thresholds spend ~60% of the cache load in collections (measured on L).
+    # Collect rarely instead (mypy does the same); cycles are still collected, just later.
+    gc.set_threshold(200_000, 30, 30)
     app()
 
 

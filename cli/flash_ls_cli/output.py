@@ -15,15 +15,16 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from rich.console import Console
-from rich.text import Text
-
 from flash_ls.diagnostic import Diagnostic, Fix, Severity
-from flash_ls.rules.registry import Rule, all_rules
 from flash_ls.span import Span
+
+if TYPE_CHECKING:  # rich and the rule catalogue load when a report is rendered
+    from rich.text import Text
+
+    from flash_ls.rules.registry import Rule
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -86,6 +87,8 @@ def render(
     if fmt == "github":
         return _render_github(ordered, context)
     if fmt == "sarif":
+        from flash_ls.rules.registry import all_rules
+
         catalogue = list(all_rules() if rules is None else rules)
         return _render_sarif(ordered, context, tool_version, catalogue)
     if fmt == "junit":
@@ -196,6 +199,9 @@ def _position(span: Span) -> dict[str, int]:
 
 
 def _render_text(diagnostics: Sequence[Diagnostic], context: _Context, *, color: bool) -> str:
+    from rich.console import Console
+    from rich.text import Text
+
     blocks = [_text_block(d, context) for d in diagnostics]
     lines: list[Text] = []
     for block in blocks:
@@ -221,6 +227,8 @@ def _render_text(diagnostics: Sequence[Diagnostic], context: _Context, *, color:
 
 def _text_block(d: Diagnostic, context: _Context) -> list[Text]:
     """The lines for one finding, without the blank line that separates findings."""
+    from rich.text import Text
+
     style = _STYLES[d.severity]
     s = d.span
     header = Text()
@@ -294,6 +302,8 @@ def _char_width(char: str) -> int:
 
 
 def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[Text]:
+    from rich.text import Text
+
     if not diagnostics:
         return [Text("All checks passed!", style="bold green")]
     counts = summary_counts(diagnostics)

@@ -21,13 +21,13 @@ from pydantic import BaseModel, Field
 
 from flash_ls import platform
 from flash_ls.build import deps
+from flash_ls.build.blocking import blocking_findings
 from flash_ls.build.errors import BuildError
 from flash_ls.build.files import ShippedFile, shipped_files, source_fingerprint
 from flash_ls.build.handlers import RESOURCE_CONFIG_PATH, handler_files, resource_config_source
 from flash_ls.build.manifest import BuildPlan, build_plan, manifest_json, utc_timestamp
 from flash_ls.build.runtime import BundledRuntime, find_runtime
 from flash_ls.build.tarball import Entry, overlay, real_size, tree_entries, write_artifact
-from flash_ls.diagnostic import Diagnostic, Severity
 from flash_ls.progress import Progress
 from flash_ls.project.app import App
 from flash_ls.project.sizes import (
@@ -38,8 +38,6 @@ from flash_ls.project.sizes import (
     format_size,
     write_size_report,
 )
-from flash_ls.rules.engine import check_app
-from flash_ls.rules.values import evaluate
 
 __all__ = ["BuildError", "BuildOptions", "BuildResult", "blocking_findings", "build_app"]
 
@@ -47,11 +45,7 @@ FLASH_DIR = ".flash"
 MANIFEST_FILE = "flash_manifest.json"
 REQUIREMENTS_FILE = "requirements.txt"
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
-# Size estimates are superseded by the real sizes the build measures.
-_ESTIMATE_RULES = ("artifact-too-large", "artifact-near-limit")
 MAX_CONTENT_BYTES = platform.MAX_TARBALL_SIZE_MB * platform.BYTES_PER_MB
-# FL508 also reports the official handler's failure on sync functions with max_concurrency > 1.
-_CONCURRENCY_RULE = "FL508"
 
 
 class BuildOptions(BaseModel):
@@ -76,30 +70,6 @@ class BuildResult(BaseModel):
     size_report_path: str
     warnings: list[str] = Field(default_factory=list)
     duration_s: float
-
-
-def blocking_findings(app: App) -> list[Diagnostic]:
-    """The error findings that stop a build (what ``flash-ls check`` reports as errors).
-
-    Left out: the size estimates (the build measures the real artifact) and FL508 on a sync
-    function with ``max_concurrency > 1``, which breaks the official handler but not flash-ls's.
-    """
-    found = check_app(app, ignore=_ESTIMATE_RULES)
-    return [d for d in found if d.severity is Severity.ERROR and not _handled_concurrency(app, d)]
-
-
-def _handled_concurrency(app: App, diagnostic: Diagnostic) -> bool:
-    if diagnostic.code != _CONCURRENCY_RULE:
-        return False
-    for endpoint in app.endpoints:
-        keyword = endpoint.decl.keyword("max_concurrency")
-        if keyword is None or endpoint.decl.file.path != diagnostic.path:
-            continue
-        if diagnostic.span not in (keyword.span, keyword.value.span):
-            continue
-        value = evaluate(app, endpoint.decl.file, keyword.value)
-        return isinstance(value, int) and not isinstance(value, bool) and value > 1
-    return False
 
 
 def build_app(app: App, options: BuildOptions, progress: Progress) -> BuildResult:

@@ -1,38 +1,87 @@
-"""The parse cache: content hash -> FileFacts, in memory and (for the CLI) on disk."""
+"""The parse cache: content hash -> FileFacts, in memory and (for the CLI) on disk.
+
+On disk the cache is one pack file per cache directory: a pickled ``{content hash: pickled facts}``
+dict, read with one ``open`` on the first lookup and rewritten (atomically, merged with what other
+processes wrote meanwhile) by ``flush()`` only when this run parsed something new. Each entry stays
+a separate pickle so a lookup unpickles only the facts it needs, not the whole pack.
+
+Correctness rule: entries are keyed by the hash of the file's text and nothing else. The file is
+always read (its text is part of the ``SourceFile``), so mtime/size/inode are never trusted and
+there is no racy-timestamp window: an edit that keeps the size and restores the mtime still changes
+the hash. The cache directory's tag covers the parser and this module, so facts written by another
+parser or another serialization are never read.
+
+Facts are slotted (mostly frozen) dataclasses; pickle's default path rebuilds them through
+``dataclasses._dataclass_setstate``, which calls ``fields()`` per object. The pickler here reduces
+each of them to ``(cls, field values)`` instead: unpickling is one constructor call per object.
+"""
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
+import functools
 import hashlib
+import io
 import logging
 import os
 import pickle
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flash_ls import __version__
 from flash_ls.parse import FileFacts, content_hash, parse_file
 
 log = logging.getLogger(__name__)
 
+PACK_NAME = "facts.pack"
+# Rewriting the pack keeps every entry used or made by this run, plus older ones (other projects,
+# earlier versions of files) while the pack stays under this size: every run reads it whole.
+PACK_LIMIT_BYTES = 32 * 1024 * 1024
+_LOAD_ERRORS = (
+    OSError,
+    pickle.UnpicklingError,
+    EOFError,
+    AttributeError,
+    ImportError,
+    TypeError,
+    ValueError,
+    IndexError,
+)
+
 
 class FactsCache:
-    """Content-hash -> FileFacts, in memory and optionally on disk (one pickle per hash)."""
+    """Content-hash -> FileFacts, in memory and optionally on disk (one pack file, see the module)."""
 
     def __init__(self, directory: Path | None = None, memory_limit: int = 50_000) -> None:
         self.directory = directory
         self._memory: dict[str, FileFacts] = {}
         self._limit = memory_limit
         self._lock = threading.Lock()
+        self._pack: dict[str, bytes] | None = None  # loaded on the first lookup
+        self._pack_stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the pack we read
+        self._used: set[str] = set()  # keys looked up in the pack by this run
+        self._new: dict[str, bytes] = {}  # facts parsed by this run, not yet written
 
     def facts(self, text: str) -> FileFacts:
-        key = content_hash(text)
+        """The facts ``parse_file(text)`` returns (full or light, decided from the text)."""
+        return self._facts(text, None)
+
+    def full_facts(self, text: str) -> FileFacts:
+        """``parse_file(text, full=True)``: a light file that turned out to need full facts."""
+        return self._facts(text, True)
+
+    def _facts(self, text: str, full: bool | None) -> FileFacts:
+        key = content_hash(text) if full is None else f"full:{content_hash(text)}"
         with self._lock:
             found = self._memory.get(key)
         if found is not None:
             return found
         found = self._load(key)
         if found is None:
-            found = parse_file(text)
+            found = parse_file(text) if full is None else parse_file(text, full=full)
             self._store(key, found)
         with self._lock:
             if len(self._memory) >= self._limit:
@@ -40,34 +89,144 @@ class FactsCache:
             self._memory[key] = found
         return found
 
-    def _file(self, key: str) -> Path | None:
-        if self.directory is None:
-            return None
-        return self.directory / key[:2] / f"{key}.pickle"
+    # -- disk --------------------------------------------------------------------------------
+
+    def _file(self) -> Path | None:
+        return None if self.directory is None else self.directory / PACK_NAME
 
     def _load(self, key: str) -> FileFacts | None:
-        path = self._file(key)
-        if path is None:
+        if self.directory is None:
             return None
+        with self._lock:
+            if self._pack is None:
+                self._pack, self._pack_stamp = _read_pack(self._file())
+            blob = self._pack.get(key)
+            if blob is None:
+                return None
+            self._used.add(key)
         try:
-            with path.open("rb") as handle:
-                found = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+            found = pickle.loads(blob)
+        except _LOAD_ERRORS:
             return None
         return found if isinstance(found, FileFacts) else None
 
     def _store(self, key: str, facts: FileFacts) -> None:
-        path = self._file(key)
-        if path is None:
+        if self.directory is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as handle:
-                pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError as err:  # a read-only cache directory must not break checking
-            log.debug("cannot write facts cache %s: %s", path, err)
+            blob = dumps(facts)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as err:
+            log.debug("cannot serialise facts %s: %s", key, err)
+            return
+        with self._lock:
+            self._new[key] = blob
+
+    def flush(self) -> None:
+        """Write what this run parsed (nothing to do after a warm run that parsed nothing)."""
+        path = self._file()
+        with self._lock:
+            if path is None or not self._new:
+                return
+            old = self._pack if self._pack is not None else {}
+            stamp = _stamp(path)
+            if stamp is not None and stamp != self._pack_stamp:
+                old = {**old, **_read_pack(path)[0]}  # another process wrote meanwhile: merge
+            keep = {k: old[k] for k in self._used if k in old}
+            keep.update(self._new)
+            total = sum(len(blob) for blob in keep.values())
+            for key, blob in old.items():
+                if total + len(blob) > PACK_LIMIT_BYTES:
+                    break
+                if key not in keep:
+                    keep[key] = blob
+                    total += len(blob)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f"{PACK_NAME}.{os.getpid()}.{threading.get_ident()}.tmp")
+                with tmp.open("wb") as handle:
+                    pickle.dump(keep, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, path)
+            except OSError as err:  # a read-only cache directory must not break checking
+                log.debug("cannot write facts cache %s: %s", path, err)
+                return
+            self._pack, self._pack_stamp = keep, _stamp(path)
+            self._used.update(self._new)
+            self._new.clear()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _read_pack(path: Path | None) -> tuple[dict[str, bytes], tuple[int, int] | None]:
+    if path is None:
+        return {}, None
+    try:
+        with path.open("rb") as handle:
+            stamp = os.fstat(handle.fileno())
+            pack = pickle.load(handle)
+    except FileNotFoundError:
+        return {}, None
+    except _LOAD_ERRORS as err:
+        log.debug("ignoring unreadable facts cache %s: %s", path, err)
+        return {}, None
+    if not isinstance(pack, dict):
+        return {}, None
+    return pack, (stamp.st_mtime_ns, stamp.st_size)
+
+
+# -- serialization -----------------------------------------------------------------------------
+
+_DISPATCH: dict[type, Callable[[Any], Any]] | None = None
+
+
+def _reducer(cls: type) -> Callable[[Any], Any] | None:
+    fields = dataclasses.fields(cls)
+    if any(not f.init for f in fields):
+        return None  # cls(*values) would not rebuild it: pickle's default path
+    names = tuple(f.name for f in fields)
+
+    def reduce(obj: Any) -> tuple[type, tuple[Any, ...]]:
+        return (cls, tuple([getattr(obj, name) for name in names]))
+
+    return reduce
+
+
+def _dispatch_table() -> dict[type, Callable[[Any], Any]]:
+    global _DISPATCH
+    if _DISPATCH is None:
+        import flash_ls.parse.facts as facts_module
+        import flash_ls.span as span_module
+
+        table: dict[type, Callable[[Any], Any]] = dict(copyreg.dispatch_table)
+        for module in (facts_module, span_module):
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and dataclasses.is_dataclass(value)
+                    and value.__module__ == module.__name__
+                ):
+                    reduce = _reducer(value)
+                    if reduce is not None:
+                        table[value] = reduce
+        _DISPATCH = table
+    return _DISPATCH
+
+
+def dumps(facts: FileFacts) -> bytes:
+    """Pickle ``facts`` with one ``(cls, field values)`` reduction per facts object."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dispatch_table()
+    pickler.dump(facts)
+    return buffer.getvalue()
+
+
+# -- location ----------------------------------------------------------------------------------
 
 
 def default_cache_dir() -> Path:
@@ -79,9 +238,12 @@ def default_cache_dir() -> Path:
     return root / _cache_tag()
 
 
+@functools.cache
 def _cache_tag() -> str:
-    """Changes whenever the parser that produced cached facts changes, not only on releases."""
+    """Changes whenever the parser that produced cached facts (or their encoding) changes."""
     digest = hashlib.sha1(__version__.encode())
-    for source in sorted((Path(__file__).parent.parent / "parse").glob("*.py")):
+    here = Path(__file__)
+    sources = [*sorted((here.parent.parent / "parse").glob("*.py")), here.parent.parent / "span.py"]
+    for source in [*sources, here]:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:12]

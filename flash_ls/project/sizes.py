@@ -34,6 +34,7 @@ import io
 import json
 import logging
 import os
+import pickle
 import subprocess
 import threading
 import time
@@ -74,6 +75,19 @@ PYPI_URL_ENV = "FLASH_LS_PYPI_URL"
 """Base URL of the package index JSON API; empty or ``off`` disables index lookups."""
 DEFAULT_PYPI_URL = "https://pypi.org/pypi"
 INDEX_TIMEOUT = 2.0
+_index_wait = INDEX_TIMEOUT
+
+
+def set_index_wait(seconds: float) -> None:
+    """How long a check may wait for package index answers (per check, whole process).
+
+    The language server sets 0: it never waits on the network while someone types; the lookups
+    finish in the background and their answers, cached on disk, serve the next check.
+    """
+    global _index_wait
+    _index_wait = max(0.0, seconds)
+
+
 """Seconds one estimate may wait for the package index, all lookups together."""
 
 # The wheels `flash build` asks pip for (pip expands manylinux2014 to 2010 and 1 as well).
@@ -262,26 +276,118 @@ def _still_valid(entry: _FilesEntry) -> bool:
 
 
 def _walk_files(app: App) -> _FilesEntry:
+    """The shipped files of ``app`` with their sizes (``stat`` now), listed by a walk or, when no
+    walked directory changed since a previous process walked the same tree, from the disk cache."""
     started = time.monotonic()
-    dirs: dict[Path, int] = {}
+    listed = _load_listing(app)
+    if listed is None:
+        listed = _list_shipped(app)
+    dirs, rels = listed
     files: list[ShippedFile] = []
-
-    def remember(directory: Path) -> None:
-        if directory not in dirs:
-            try:
-                dirs[directory] = directory.stat().st_mtime_ns
-            except OSError:
-                dirs[directory] = -1
-
-    remember(app.root)
-    for path in iter_shipped_files(app.root, app.ignore):
+    root = app.root
+    for rel in rels:
+        path = root / rel
         try:
-            size = path.stat().st_size
+            size = os.stat(path).st_size
         except OSError:
             continue
-        remember(path.parent)
-        files.append(ShippedFile(path.relative_to(app.root).as_posix(), path, size))
-    return _FilesEntry(dirs, tuple(files), started)
+        files.append(ShippedFile(rel, path, size))
+    return _FilesEntry({Path(d): m for d, m in dirs.items()}, tuple(files), started)
+
+
+_LISTING_VERSION = 1
+# A directory modified this close to the walk may change again within the same timestamp tick
+# (git's "racy" case): such a listing is not written to disk.
+_RACY_NS = 2_000_000_000
+
+
+def _list_shipped(app: App) -> tuple[dict[str, int], list[str]]:
+    """Walk like :func:`iter_shipped_files`, also recording every walked directory's mtime.
+
+    Plain trees are walked here (stat before scan, so a later change always shows in the mtime);
+    a tree with a symlink or an unreadable directory falls back to ``iter_shipped_files`` (the
+    reference walk, which guards loops and escapes) and is not cached on disk.
+    """
+    wall = time.time_ns()
+    root = str(app.root)
+    check = app.ignore._check
+    dirs: dict[str, int] = {}
+    rels: list[str] = []
+    stack: list[tuple[str, str]] = [(root, "")]
+    plain = True
+    while stack and plain:
+        directory, rel_dir = stack.pop()
+        try:
+            dirs[directory] = os.stat(directory).st_mtime_ns
+            with os.scandir(directory) as scan:
+                entries = list(scan)
+        except OSError:
+            plain = False
+            break
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if check(rel) is not None:
+                continue
+            try:
+                if entry.is_symlink():
+                    plain = False
+                    break
+                if entry.is_file():
+                    rels.append(rel)
+                elif entry.is_dir():
+                    stack.append((entry.path, rel))
+            except OSError:
+                plain = False
+                break
+    if not plain:
+        reference = [
+            p.relative_to(app.root).as_posix() for p in iter_shipped_files(app.root, app.ignore)
+        ]
+        return {root: _mtime(root)}, reference
+    rels.sort()
+    if all(m < wall - _RACY_NS for m in dirs.values()):
+        _save_listing(app, dirs, rels)
+    return dirs, rels
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _listing_file(app: App) -> Path:
+    key = hashlib.sha1("\0".join((str(app.root), *app.ignore.patterns)).encode()).hexdigest()
+    return default_cache_dir() / "walks" / f"{key[:24]}.pickle"
+
+
+def _load_listing(app: App) -> tuple[dict[str, int], list[str]] | None:
+    try:
+        with _listing_file(app).open("rb") as handle:
+            data = pickle.load(handle)
+        version, root, patterns, dirs, rels = data
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return None
+    if version != _LISTING_VERSION or root != str(app.root) or patterns != app.ignore.patterns:
+        return None
+    for directory, mtime in dirs.items():
+        if _mtime(directory) != mtime:
+            return None
+    return dirs, rels
+
+
+def _save_listing(app: App, dirs: dict[str, int], rels: list[str]) -> None:
+    path = _listing_file(app)
+    data = (_LISTING_VERSION, str(app.root), app.ignore.patterns, dirs, rels)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as err:
+        log.debug("cannot write the file listing cache %s: %s", path, err)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -804,6 +910,8 @@ class IndexProvider:
             if future not in done:
                 result.notes[request.name] = (
                     f"the package index did not answer within {self.timeout:g} s"
+                    if self.timeout
+                    else "its size is being looked up on the package index (known at the next check)"
                 )
                 continue
             try:
@@ -1064,7 +1172,9 @@ def default_provider(app: App, python_version: str | None = None) -> ProviderCha
     url = index_url(app.environ)
     if url is not None:
         version = python_version or target_python_version(app)
-        providers.append(IndexProvider(url, version, default_cache_dir() / "index"))
+        providers.append(
+            IndexProvider(url, version, default_cache_dir() / "index", timeout=_index_wait)
+        )
     else:
         notes.append(f"package index lookups are off ({PYPI_URL_ENV})")
     return ProviderChain(providers, notes)

@@ -10,18 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
-from flash_ls.fixes.imports import (
-    SourceAnalysis,
-    add_dependencies,
-    analyze,
-    copy_import,
-    describe_sites,
-    import_statements,
-    list_literal_edit,
-    move_import,
-)
 from flash_ls.parse.facts import (
     Binding,
     Definition,
@@ -50,6 +42,16 @@ from flash_ls.span import Span
 
 # ---------------------------------------------------------------------------------------------
 # What the app serves
+
+if TYPE_CHECKING:
+    from flash_ls.fixes.imports import SourceAnalysis
+
+
+def _fixes() -> ModuleType:
+    """The fix builders (libcst) load when a finding needs an edit, not with the rules."""
+    from flash_ls.fixes import imports
+
+    return imports
 
 
 @dataclass(eq=False, slots=True)
@@ -148,7 +150,7 @@ class _ImportPlan:
 
 
 def _statement_label(imp: Import, names: Sequence[ImportedName]) -> str:
-    return "; ".join(import_statements(imp, names))
+    return "; ".join(_fixes().import_statements(imp, names))
 
 
 def _move_plan(
@@ -168,7 +170,7 @@ def _move_plan(
     """
     if analysis is None:
         return _ImportPlan(imp, names, None)
-    plan = move_import(source.path, analysis, imp, names)
+    plan = _fixes().move_import(source.path, analysis, imp, names)
     if plan is None:
         return _ImportPlan(imp, names, None)
     safe = not imp.nested
@@ -180,7 +182,7 @@ def _move_plan(
         safe = False
     label = _statement_label(imp, names)
     if plan.sites:
-        message = f"Move `{label}` into {describe_sites(plan.sites)}"
+        message = f"Move `{label}` into {_fixes().describe_sites(plan.sites)}"
     else:
         message = f"Remove the unused `{label}`"
     return _ImportPlan(imp, names, Fix(message, plan.edits, safe=safe))
@@ -203,7 +205,7 @@ class _Plans:
         self._endpoint_plans: dict[tuple[str, Span], _ImportPlan | None] = {}
 
     def analysis(self, source: SourceFile) -> SourceAnalysis | None:
-        return analyze(source.text) if source.text is not None else None
+        return _fixes().analyze(source.text) if source.text is not None else None
 
     def served_in(self, source: SourceFile) -> list[_Served]:
         return [s for s in self.served if s.source is source]
@@ -246,7 +248,8 @@ class _Plans:
     ) -> list[tuple[ImportedName, _Served]]:
         if not imp.is_from or imp.guarded:
             return []
-        base = self.app.import_target(source, imp)
+        # An absolute ``from x import y`` names ``x`` itself (the common case: skip resolving).
+        base = (imp.module or "") if imp.level == 0 else self.app.import_target(source, imp)
         target = self.app.module_file(base) if base else None
         if target is None or target is source:
             return []
@@ -603,7 +606,7 @@ def _copy_fixes(
     body = Span(header.end_line, header.end_col, definition.span.end_line, definition.span.end_col)
     for imp, names in by_statement.values():
         names.sort(key=imp.names.index)
-        edits = copy_import(source.path, analysis, imp, names, definition.span, body)
+        edits = _fixes().copy_import(source.path, analysis, imp, names, definition.span, body)
         if edits is None:
             continue
         label = _statement_label(imp, names)
@@ -748,12 +751,12 @@ def _dependency_fix(decl: EndpointDecl, dist: str, missing: list[str]) -> Fix | 
         return None
     call = decl.call
     if call.keyword("dependencies") is None:
-        edits = add_dependencies(source.path, source.text, call, missing)
+        edits = _fixes().add_dependencies(source.path, source.text, call, missing)
         if edits is None:
             return None
         shown = ", ".join(f'"{d}"' for d in missing)
         return Fix(f"Add dependencies=[{shown}] to the Endpoint", tuple(edits))
-    edits = add_dependencies(source.path, source.text, call, [dist])
+    edits = _fixes().add_dependencies(source.path, source.text, call, [dist])
     if edits is None:
         return None
     return Fix(f'Add "{dist}" to dependencies', tuple(edits))
@@ -868,7 +871,7 @@ def _inline_fix(app: App, decl: EndpointDecl, kw: Keyword) -> Fix | None:
         if not (isinstance(item, Literal) and isinstance(item.value, str)):
             return None
         items.append(item)
-    edit = list_literal_edit(decl.file.path, _value_span(decl.file, kw), items)
+    edit = _fixes().list_literal_edit(decl.file.path, _value_span(decl.file, kw), items)
     return Fix("Write the dependencies as a list literal", (edit,))
 
 
