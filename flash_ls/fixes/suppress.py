@@ -13,14 +13,13 @@ _EXISTING = re.compile(r"(#\s*flash-ls:\s*ignore)\[([^\]]*)\]")
 
 
 def suppression_fix(
-    path: Path, text: str, line: int, code: str, facts: FileFacts | None = None
+    path: Path, line_text: str, line: int, code: str, facts: FileFacts | None = None
 ) -> Fix:
-    """Append ``# flash-ls: ignore[CODE]`` to ``line``, or add CODE to the comment already there."""
-    lines = text.splitlines()
-    content = lines[line] if 0 <= line < len(lines) else ""
+    """Append ``# flash-ls: ignore[CODE]`` to ``line`` (whose text is ``line_text``), or add CODE to
+    the suppression comment already there."""
     existing = facts.suppressions.get(line) if facts is not None else None
     if existing is not None and existing.codes is not None:
-        comment = content[existing.span.start_col : existing.span.end_col]
+        comment = line_text[existing.span.start_col : existing.span.end_col]
         match = _EXISTING.search(comment)
         if match is not None:
             codes = [c.strip() for c in match.group(2).split(",") if c.strip()]
@@ -32,6 +31,6 @@ def suppression_fix(
                 (TextEdit(path, Span(line, start, line, end), new),),
                 safe=False,
             )
-    end_col = len(content)
+    end_col = len(line_text)
     edit = TextEdit(path, Span(line, end_col, line, end_col), f"  # flash-ls: ignore[{code}]")
     return Fix(f"Suppress {code} on this line", (edit,), safe=False)

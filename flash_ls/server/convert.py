@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from lsprotocol.converters import get_converter
 
 from flash_ls.diagnostic import Diagnostic, Severity, TextEdit
 from flash_ls.rules.registry import lookup
@@ -23,7 +21,6 @@ _SEVERITY = {
     Severity.INFO: types.DiagnosticSeverity.Information,
     Severity.HINT: types.DiagnosticSeverity.Hint,
 }
-_CONVERTER = get_converter()
 
 IndexFor = Callable[[Path], LineIndex]
 
@@ -68,9 +65,38 @@ def to_lsp_diagnostic(
 
 
 def result_id(items: Iterable[types.Diagnostic]) -> str:
-    """A content hash of a file's diagnostics: equal ids mean an unchanged report."""
-    payload = json.dumps(_CONVERTER.unstructure(list(items)), sort_keys=True)
-    return hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()
+    """A content hash of a file's diagnostics: equal ids mean an unchanged report.
+
+    Hashes the fields this server sets (not a full cattrs serialisation: this runs on every edit,
+    and pygls serialises the published items once more anyway).
+    """
+    digest = hashlib.blake2b(digest_size=12)
+    for item in items:
+        digest.update(repr(_fingerprint(item)).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _range_tuple(range_: types.Range) -> tuple[int, int, int, int]:
+    return (range_.start.line, range_.start.character, range_.end.line, range_.end.character)
+
+
+def _fingerprint(item: types.Diagnostic) -> tuple[Any, ...]:
+    data = item.data
+    return (
+        _range_tuple(item.range),
+        int(item.severity) if item.severity is not None else None,
+        item.code,
+        item.message,
+        item.source,
+        item.code_description.href if item.code_description is not None else None,
+        tuple(
+            (info.location.uri, _range_tuple(info.location.range), info.message)
+            for info in item.related_information or ()
+        ),
+        tuple(int(tag) for tag in item.tags or ()),
+        tuple(sorted(data.items())) if isinstance(data, dict) else data,
+    )
 
 
 def to_text_edits(

@@ -240,7 +240,9 @@ class DiagnosticsManager:
             return  # a newer check of this app already delivered
         self.reports[report.root] = report
         others_changed = False
-        for path, file_report in report.files.items():
+        # The file the editor is waiting on goes out first.
+        ordered = sorted(report.files.items(), key=lambda entry: entry[0] != trigger)
+        for path, file_report in ordered:
             current = self.documents.version(path)
             if self.documents.is_open(path) and file_report.version != current:
                 continue  # computed from an older buffer: the newer check will deliver

@@ -9,6 +9,8 @@ version of every buffer it applied. Serialising engine work on one thread keeps 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +21,11 @@ from typing import TypeVar
 from flash_ls.project.workspace import Workspace
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Imported by the first check; loading them while the event loop waits for the client's first
+# messages (initialized, configuration, didOpen) takes them off the first diagnostics' path.
+WARM_MODULES = ("flash_ls.parse.extract", "flash_ls.rules.families", "flash_ls.rules.engine")
 
 
 @dataclass
@@ -130,6 +137,19 @@ class Engine:
             return fn(*args)
 
         return await asyncio.wrap_future(self._executor.submit(job))
+
+    def warm_up(self, modules: tuple[str, ...] = WARM_MODULES) -> None:
+        """Queue the imports the first check needs on the engine thread (not awaited)."""
+
+        def job() -> None:
+            for name in modules:
+                try:
+                    importlib.import_module(name)
+                except Exception as error:  # the real check reports any problem
+                    log.debug("warm-up import of %s failed: %s", name, error)
+
+        if not self._closed:
+            self._executor.submit(job)
 
     def close(self) -> None:
         """Stop accepting work; queued jobs are dropped, a running one finishes."""

@@ -27,6 +27,7 @@ from pygls.protocol.language_server import lsp_method
 from flash_ls import __version__
 from flash_ls.progress import Cancelled
 from flash_ls.project.app import App, SourceFile
+from flash_ls.project.sizes import set_index_wait
 from flash_ls.project.workspace import Workspace
 from flash_ls.server import commands, completion, hover, lens, symbols
 from flash_ls.server.actions import FIX_ALL_KIND, QUICKFIX, ActionContext, code_actions
@@ -214,7 +215,7 @@ class FlashLanguageServer(LanguageServer):
             self.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Warning, message=problem)
             )
-        if settings.overrides != old.overrides or not reindex:
+        if settings.overrides != old.overrides:
 
             def apply() -> None:
                 self.engine.workspace.overrides = dict(settings.overrides)
@@ -470,6 +471,8 @@ def _register_lifecycle(server: FlashLanguageServer) -> None:
         ls.diagnostics.pull = ls.client_pulls
         ls.folders = _folders(params)
         ls.engine.workspace = Workspace(ls.folders)
+        set_index_wait(0.0)  # never wait on the network while typing
+        ls.engine.warm_up()
         ls.init_options = params.initialization_options
         settings = parse_settings(ls.init_options)
         ls.settings = settings

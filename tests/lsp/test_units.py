@@ -269,3 +269,101 @@ async def test_handler_errors_are_logged_and_answered() -> None:
 
     assert await broken_notification(server, None) is None
     assert "ValueError" in server.logged[1]
+
+
+# -- result ids -------------------------------------------------------------------------------
+
+
+def _lsp_item(**changes: Any) -> types.Diagnostic:
+    fields: dict[str, Any] = {
+        "range": types.Range(types.Position(1, 2), types.Position(1, 5)),
+        "message": "bad",
+        "severity": types.DiagnosticSeverity.Error,
+        "code": "FL101",
+        "source": "flash-ls",
+        "data": {"id": "FL101:abc", "rule": "slug"},
+    }
+    fields.update(changes)
+    return types.Diagnostic(**fields)
+
+
+def test_result_id_follows_every_published_field() -> None:
+    base = result_id([_lsp_item()])
+    assert result_id([_lsp_item()]) == base
+    assert result_id([]) != base
+    other = types.Location("file:///b.py", types.Range(types.Position(0, 0), types.Position(0, 1)))
+    variants = [
+        _lsp_item(range=types.Range(types.Position(1, 2), types.Position(1, 6))),
+        _lsp_item(message="worse"),
+        _lsp_item(severity=types.DiagnosticSeverity.Warning),
+        _lsp_item(code="FL102"),
+        _lsp_item(data={"id": "FL101:abc", "rule": "slug", "fix": "do it", "safe": True}),
+        _lsp_item(code_description=types.CodeDescription(href="https://x/FL101")),
+        _lsp_item(related_information=[types.DiagnosticRelatedInformation(other, "here")]),
+        _lsp_item(tags=[types.DiagnosticTag.Unnecessary]),
+    ]
+    ids = {result_id([item]) for item in variants}
+    assert base not in ids and len(ids) == len(variants)
+    assert result_id([_lsp_item(), _lsp_item(message="worse")]) != result_id(
+        [_lsp_item(message="worse"), _lsp_item()]
+    )
+
+
+# -- delivery ---------------------------------------------------------------------------------
+
+
+def test_the_edited_file_is_published_first(tmp_path: Path) -> None:
+    from flash_ls.server.diagnostics import AppReport, DiagnosticsManager
+    from flash_ls.server.engine import Documents
+
+    documents = Documents()
+    edited, other = tmp_path / "z_edited.py", tmp_path / "a_other.py"
+    documents.open(edited, edited.as_uri(), 3, "x = 1\n")
+    published: list[str] = []
+    manager = DiagnosticsManager(
+        None,  # type: ignore[arg-type]  # delivery never touches the engine
+        documents,
+        lambda uri, items, version: published.append(uri),
+        lambda: None,
+    )
+    report = AppReport(tmp_path, None, 0)  # type: ignore[arg-type]
+    item = _lsp_item()
+    for path in (other, edited):
+        report.files[path] = FileReport(
+            path, tmp_path, 3, [], [item], ["k"], result_id([item]), None
+        )
+    manager._accept(report, edited)
+    assert published == [edited.as_uri(), other.as_uri()]
+
+
+def test_warm_up_imports_on_the_engine_thread() -> None:
+    from flash_ls.project.workspace import Workspace
+    from flash_ls.server.engine import Documents, Engine
+
+    engine = Engine(Workspace([]), Documents())
+    try:
+        engine.warm_up(("json", "flash_ls.no_such_module"))  # a failing import is only logged
+        assert asyncio.run(engine.call(lambda: 42)) == 42
+    finally:
+        engine.close()
+        engine.join()
+
+
+def test_client_settings_equal_to_the_init_options_keep_the_built_apps() -> None:
+    from flash_ls.server.server import create_server
+
+    server = create_server()
+    calls: list[str] = []
+    server.engine.workspace.invalidate_all = lambda: calls.append("all")  # type: ignore[method-assign]
+    server.init_options = {"debounce_ms": 0}
+    server.client_settings = {"debounceMs": 0}
+    server.settings = parse_settings(server.init_options)
+    try:
+        asyncio.run(server.apply_settings(reindex=False))
+        assert calls == []  # nothing the apps depend on changed
+        server.client_settings = {"ignore": ["FL101"]}
+        asyncio.run(server.apply_settings(reindex=False))
+        assert calls == ["all"]
+    finally:
+        server.engine.close()
+        server.engine.join()
