@@ -97,9 +97,9 @@ def main() -> int:
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
     official, flash_ls = bin_dir / "flash", bin_dir / "flash-ls"
-    for tool in (official, flash_ls):
-        if not tool.exists():
-            raise SystemExit(f"{tool} not found: pip install -e .[test]")
+    for binary in (official, flash_ls):
+        if not binary.exists():
+            raise SystemExit(f"{binary} not found: pip install -e .[test]")
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="flash-build-bench-") as tmp:
@@ -117,12 +117,12 @@ def main() -> int:
         os.environ.update(
             {k: env[k] for k in ("PIP_NO_INDEX", "PIP_FIND_LINKS", "FLASH_LS_PYPI_URL")}
         )
-        for app in args.apps.split(","):
+        for app_name in args.apps.split(","):
             copies = {}
             for tool in ("official", "flash-ls", "engine"):
-                copies[tool] = base / tool / app
+                copies[tool] = base / tool / app_name
                 shutil.copytree(
-                    FIXTURES / app, copies[tool], ignore=shutil.ignore_patterns(".flash")
+                    FIXTURES / app_name, copies[tool], ignore=shutil.ignore_patterns(".flash")
                 )
             measured = {
                 "official": _timed(
@@ -139,7 +139,7 @@ def main() -> int:
                 measured["flash-ls"]
             )
             rows.append(
-                f"| {app} | {_summary(measured['official'])} | {_summary(measured['flash-ls'])} | "
+                f"| {app_name} | {_summary(measured['official'])} | {_summary(measured['flash-ls'])} | "
                 f"{_summary(measured['engine'])} | {speedup:.1f}x |"
             )
             print(rows[-1], flush=True)
