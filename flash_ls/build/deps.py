@@ -30,7 +30,7 @@ from packaging.utils import canonicalize_name
 
 from flash_ls import platform
 from flash_ls.build.errors import BuildError
-from flash_ls.build.values import follow, where
+from flash_ls.build.values import where
 from flash_ls.progress import Progress
 from flash_ls.project.app import App
 from flash_ls.project.requirements import official_package_name
@@ -100,7 +100,7 @@ def collect_requirements(app: App, user_exclusions: Iterable[str] = ()) -> Requi
         expr = decl.keyword("dependencies")
         if expr is None:
             continue
-        source, followed = follow(app, decl.file, expr.value)
+        source, followed = app.resolve_constant(decl.file, expr.value)
         value = evaluate(app, source, followed)
         if value is None:
             continue

@@ -28,39 +28,6 @@ MISSING = _Missing()
 """An argument that was not given (distinct from an explicit ``None``)."""
 
 
-def follow(app: App, source: SourceFile, expr: Expr, depth: int = 0) -> tuple[SourceFile, Expr]:
-    """The expression a name is bound to at module level, with the file that binds it.
-
-    Like ``App.constant`` but keeps track of the file, so the value is evaluated with that file's
-    imports (``from common import GPUS`` where ``GPUS = [GpuGroup.ADA_24]`` lives in common.py).
-    """
-    if not isinstance(expr, NameExpr) or depth > _MAX_DEPTH:
-        return source, expr
-    module, _, attr = source.facts.qualify(expr.dotted).partition(":")
-    target = source
-    if module:
-        found = app.module_file(app.absolute_module(source, module))
-        if found is None:
-            return source, expr
-        target = found
-    if "." in attr:
-        return source, expr
-    binding = target.facts.binding(attr)
-    if binding is None:
-        return source, expr
-    if binding.kind == "import":
-        if target is source:
-            return source, expr
-        return follow(app, target, NameExpr(expr.span, expr.text, attr), depth + 1)
-    if binding.kind in ("assign", "annotated") and binding.value is not None:
-        if len(target.facts.bindings.get(attr, [])) > 1:
-            return source, expr  # rebound: not statically one value
-        if isinstance(binding.value, NameExpr):
-            return follow(app, target, binding.value, depth + 1)
-        return target, binding.value
-    return source, expr
-
-
 def where(source: SourceFile, expr: Expr) -> str:
     """``file.py:12`` for messages (1-based line)."""
     return f"{source.rel}:{expr.span.start_line + 1}"
@@ -78,7 +45,7 @@ def _has_unknown(value: object) -> bool:
 
 def known_value(app: App, source: SourceFile, expr: Expr, what: str) -> object:
     """The value of ``expr``; a ``BuildError`` naming ``what`` when it is only known at run time."""
-    target, followed = follow(app, source, expr)
+    target, followed = app.resolve_constant(source, expr)
     value = evaluate(app, target, followed)
     if _has_unknown(value):
         raise BuildError(
@@ -99,7 +66,7 @@ class SdkCall:
 
 def sdk_call(app: App, source: SourceFile, expr: Expr, sdk_name: str, what: str) -> SdkCall:
     """``expr`` as a call of ``runpod_flash.<sdk_name>`` (followed through constants), or BuildError."""
-    target, followed = follow(app, source, expr)
+    target, followed = app.resolve_constant(source, expr)
     if (
         isinstance(followed, CallExpr)
         and isinstance(followed.func, NameExpr)
@@ -126,7 +93,7 @@ def sdk_calls(
     app: App, source: SourceFile, expr: Expr, sdk_name: str, what: str, *, many: bool = True
 ) -> list[SdkCall]:
     """No call (``None``), one ``sdk_name(...)`` call or, when ``many``, a list of them."""
-    target, followed = follow(app, source, expr)
+    target, followed = app.resolve_constant(source, expr)
     if isinstance(followed, Literal) and followed.value is None:
         return []
     if many and isinstance(followed, SequenceExpr) and followed.kind == "list":

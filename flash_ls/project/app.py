@@ -363,7 +363,7 @@ class App:
             return (source, expr) if value is alias else (where, value)
         if binding.kind == "import":
             return source, expr
-        if binding.kind == "assign" and binding.value is not None:
+        if binding.kind in ("assign", "annotated") and binding.value is not None:
             if len(target.facts.bindings.get(attr, [])) > 1:
                 return source, expr  # rebound: not statically one value
             value = binding.value

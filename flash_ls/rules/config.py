@@ -34,7 +34,7 @@ from flash_ls.project.app import (
     SourceFile,
 )
 from flash_ls.rules.registry import Finding, FixAvailability, rule
-from flash_ls.rules.values import EnumValue, Unknown, Value, endpoint_name, evaluate
+from flash_ls.rules.values import EnumValue, Unknown, Value, endpoint_label, evaluate
 from flash_ls.span import Span
 
 # ---------------------------------------------------------------------------------------------
@@ -163,14 +163,7 @@ class EndpointContext:
 
     @property
     def label(self) -> str:
-        name = endpoint_name(self.app, self.endpoint)
-        if isinstance(name, str):
-            return f"endpoint '{name}'"
-        if self.decl.variable:
-            return f"endpoint '{self.decl.variable}'"
-        if self.endpoint.targets:
-            return f"the endpoint of '{self.endpoint.targets[0].definition.name}'"
-        return "this endpoint"
+        return endpoint_label(self.app, self.endpoint)
 
     @property
     def spread(self) -> bool:

@@ -13,7 +13,7 @@ from flash_ls.parse.facts import Expr, Literal, NameExpr
 from flash_ls.platform import HTTP_METHODS, RESERVED_ROUTE_PATHS
 from flash_ls.project.app import App, DeclForm, Endpoint, Route
 from flash_ls.rules.registry import Finding, FixAvailability, rule
-from flash_ls.rules.values import Unknown, endpoint_name, evaluate
+from flash_ls.rules.values import Unknown, endpoint_label, endpoint_name, evaluate
 from flash_ls.span import Span
 
 # Legacy ``remote()`` compares the method as written against this set (no upper-casing, 1.7).
@@ -143,15 +143,6 @@ def _by_group(app: App) -> dict[object, list[_Registered]]:
     return groups
 
 
-def _endpoint_label(app: App, endpoint: Endpoint) -> str:
-    name = endpoint_name(app, endpoint)
-    if isinstance(name, str):
-        return f"endpoint '{name}'"
-    if endpoint.decl.variable:
-        return f"'{endpoint.decl.variable}'"
-    return "this endpoint"
-
-
 def _decorator_text(route: Route) -> str:
     text = route.decorator.expr.text
     first_line = text.splitlines()[0] if text else ""
@@ -274,7 +265,7 @@ def duplicate_route(app: App) -> Iterator[Finding]:
             yield Finding(
                 item.route.file.path,
                 item.span,
-                f"route {item.label} is registered twice on {_endpoint_label(app, item.endpoint)}: "
+                f"route {item.label} is registered twice on {endpoint_label(app, item.endpoint)}: "
                 f"'{first.function}' already serves it and importing the module fails "
                 f"(duplicate route); change the path or method of '{item.function}' or remove it",
                 related=(
@@ -346,7 +337,7 @@ def shadowed_route(app: App) -> Iterator[Finding]:
                 yield Finding(
                     later.route.file.path,
                     later.span,
-                    f"route {later.label} of {_endpoint_label(app, later.endpoint)} is never reached: "
+                    f"route {later.label} of {endpoint_label(app, later.endpoint)} is never reached: "
                     f"{earlier.label} ('{earlier.function}') is registered first and {why}; {advice}",
                     related=(
                         Related(
@@ -390,7 +381,7 @@ def reserved_route(app: App) -> Iterator[Finding]:
             yield Finding(
                 item.route.file.path,
                 item.span,
-                f"route {item.label} on {_endpoint_label(app, item.endpoint)} uses the reserved path "
+                f"route {item.label} on {endpoint_label(app, item.endpoint)} uses the reserved path "
                 f"'{item.path}' (the worker serves /ping and /execute itself): flash build fails; "
                 "use another path such as '/health'",
             )
@@ -574,7 +565,7 @@ def invalid_http_method(app: App) -> Iterator[Finding]:
             yield Finding(
                 route.file.path,
                 route.method_span,
-                f"'{route.method}' is not a route method of {_endpoint_label(app, endpoint)}: "
+                f"'{route.method}' is not a route method of {endpoint_label(app, endpoint)}: "
                 f"@{_base(route)}.{route.method}(...) on '{route.definition.name}' fails when the module "
                 f"is imported; {advice}",
                 fix=fix,

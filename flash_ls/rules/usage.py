@@ -18,9 +18,9 @@ from flash_ls.platform import (
     GPU_TYPES_BY_VALUE,
     TYPE_TO_POOL,
 )
-from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, SourceFile
+from flash_ls.project.app import App, DeclForm, EndpointKind, SourceFile
 from flash_ls.rules.registry import Finding, rule
-from flash_ls.rules.values import EnumValue, Unknown, endpoint_name, evaluate
+from flash_ls.rules.values import EnumValue, Unknown, endpoint_label, evaluate
 from flash_ls.span import Span
 
 # ---------------------------------------------------------------------------------------------
@@ -60,15 +60,6 @@ def _max_workers(value: object) -> int | None:
         if isinstance(upper, (bool, int, float)):
             return int(upper)
     return None
-
-
-def _label(app: App, endpoint: Endpoint) -> str:
-    name = endpoint_name(app, endpoint)
-    if isinstance(name, str):
-        return f"endpoint '{name}'"
-    if endpoint.decl.variable:
-        return f"'{endpoint.decl.variable}'"
-    return "this endpoint"
 
 
 @rule(
@@ -147,7 +138,7 @@ def gpu_fallback_needs_workers(app: App) -> Iterator[Finding]:
         yield Finding(
             source.path,
             span,
-            f"{_label(app, endpoint)} lists {len(pools)} GPU pools ({shown}) but {how}: the platform "
+            f"{endpoint_label(app, endpoint)} lists {len(pools)} GPU pools ({shown}) but {how}: the platform "
             f"only falls back to another GPU type with at least {GPU_FALLBACK_MIN_WORKERS} max workers, "
             f"so the other choices are never used; set workers=(0, {GPU_FALLBACK_MIN_WORKERS}) or more, "
             "or list a single GPU pool",
@@ -319,7 +310,7 @@ def model_loaded_per_request(app: App) -> Iterator[Finding]:
             yield Finding(
                 source.path,
                 _callee_span(source, first),
-                f"queue function '{definition.name}' of {_label(app, endpoint)} loads a model on every "
+                f"queue function '{definition.name}' of {endpoint_label(app, endpoint)} loads a model on every "
                 f"request with {first.callee}(...){more}: the handler runs the whole body for each job; "
                 f"make it a class endpoint that loads the model once in __init__ and serves requests "
                 "from a method",

@@ -94,6 +94,18 @@ def endpoint_name(app: App, endpoint: Endpoint) -> str | Unknown | None:
     return Unknown(expr.text)
 
 
+def endpoint_label(app: App, endpoint: Endpoint) -> str:
+    """How messages name an endpoint: by name, else its variable, else its function."""
+    name = endpoint_name(app, endpoint)
+    if isinstance(name, str):
+        return f"endpoint '{name}'"
+    if endpoint.decl.variable:
+        return f"endpoint '{endpoint.decl.variable}'"
+    if endpoint.targets:
+        return f"the endpoint of '{endpoint.targets[0].definition.name}'"
+    return "this endpoint"
+
+
 def call_keyword_value(app: App, source: SourceFile, call: CallExpr, name: str) -> Value | None:
     """The evaluated value of keyword ``name`` of ``call``; None when it is not given."""
     kw = call.keyword(name)
