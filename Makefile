@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	-$(BIN)/flash-ls check fixtures/apps/demo
+	@$(BIN)/flash-ls check fixtures/apps/demo || echo "(flash-ls exited $$?: the demo app has these mistakes on purpose)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
