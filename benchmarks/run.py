@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import json
 import os
@@ -818,15 +819,13 @@ def source_mtimes() -> dict[str, float]:
 def machine() -> dict[str, str]:
     cpu = "unknown"
     memory = "unknown"
-    try:
+    with contextlib.suppress(OSError):  # not Linux: the machine line says "unknown"
         cpuinfo = Path("/proc/cpuinfo").read_text()
         found = re.search(r"model name\s*:\s*(.+)", cpuinfo)
         cpu = found.group(1).strip() if found else cpu
         meminfo = Path("/proc/meminfo").read_text()
         kib = re.search(r"MemTotal:\s*(\d+)", meminfo)
         memory = f"{int(kib.group(1)) / 1024 / 1024:.1f} GiB" if kib else memory
-    except OSError:
-        pass
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -26,6 +26,14 @@ def write_app(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def sparse(path: Path, size: int) -> Path:
+    """A file of ``size`` bytes that takes no disk space (for size limits and budgets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    return path
+
+
 def load_app(root: Path) -> App:
     return Workspace([root]).app(root)
 

@@ -7,6 +7,7 @@ itself: the caller passes ``read_lines`` so the CLI can reuse the texts it alrea
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import io
 import json
@@ -127,10 +128,8 @@ def display_path(path: Path, cwd: Path) -> str:
     if not path.is_absolute():
         return path.as_posix()
     base = cwd.absolute()
-    try:
+    with contextlib.suppress(ValueError):
         return path.relative_to(base).as_posix()
-    except ValueError:
-        pass
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except (ValueError, OSError):

@@ -9,6 +9,7 @@ package that another one pulls in transitively is not shipped either.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
 import os
@@ -289,15 +290,15 @@ def installed_distributions(
             continue
         name = metadata.get("Name") or info.name.split("-", 1)[0]
         files: set[str] = {f"{info.name}/{p.name}" for p in info.iterdir() if p.is_file()}
-        try:
-            with (info / "RECORD").open(encoding="utf-8", newline="") as handle:
-                for row in csv.reader(handle):
-                    if row:
-                        rel = _record_path(row[0])
-                        if rel is not None:
-                            files.add(rel)
-        except OSError:
-            pass
+        # An unreadable RECORD leaves the files listed in the dist-info directory itself.
+        with (
+            contextlib.suppress(OSError),
+            (info / "RECORD").open(encoding="utf-8", newline="") as handle,
+        ):
+            for row in csv.reader(handle):
+                rel = _record_path(row[0]) if row else None
+                if rel is not None:
+                    files.add(rel)
         present = sorted(f for f in files if (target / f).is_file() and not _is_bytecode(f))
         size = sum((target / f).stat().st_size for f in present)
         key = canonicalize_name(name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 
 import libcst as cst
@@ -74,15 +75,15 @@ def _syntax_problem(text: str, err: cst.ParserSyntaxError) -> SyntaxProblem:
     line = max(err.raw_line - 1, 0)
     col = max(err.raw_column, 0)
     message = err.message.strip().splitlines()[0] if err.message.strip() else "invalid syntax"
-    try:
-        compile(text, "<statement>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as py_err:
-        if py_err.lineno is not None:
-            line = py_err.lineno - 1
-            col = max((py_err.offset or 1) - 1, 0)
-            message = py_err.msg
-    except (ValueError, RecursionError, MemoryError):
-        pass
+    # A value CPython cannot even compile (NUL bytes, too deep) keeps libcst's location.
+    with contextlib.suppress(ValueError, RecursionError, MemoryError):
+        try:
+            compile(text, "<statement>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as py_err:
+            if py_err.lineno is not None:
+                line = py_err.lineno - 1
+                col = max((py_err.offset or 1) - 1, 0)
+                message = py_err.msg
     return SyntaxProblem(Span(line, col, line, col + 1), message)
 
 

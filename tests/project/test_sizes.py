@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from apps import load_app, write_app
+from apps import load_app, sparse, write_app
 
 from flash_ls.platform import BYTES_PER_MB
 from flash_ls.project import sizes
@@ -47,14 +47,6 @@ def fresh_caches() -> Iterator[None]:
     sizes.clear_caches()
     yield
     sizes.clear_caches()
-
-
-def sparse(path: Path, size: int) -> Path:
-    """A file of ``size`` bytes that takes no disk space."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        handle.truncate(size)
-    return path
 
 
 def make_venv(

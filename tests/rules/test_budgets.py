@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apps import check, codes, only, where, write_app
+from apps import check, codes, only, sparse, where, write_app
 
 from flash_ls.diagnostic import Fix, Severity
 from flash_ls.fixes.apply import apply_edits
@@ -22,14 +22,6 @@ def fresh_caches() -> Iterator[None]:
     sizes.clear_caches()
     yield
     sizes.clear_caches()
-
-
-def sparse(path: Path, size: int) -> Path:
-    """A file of ``size`` bytes that takes no disk space."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        handle.truncate(size)
-    return path
 
 
 def venv_with(root: Path, dists: dict[str, tuple[int, list[str]]]) -> None:
