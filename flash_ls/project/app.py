@@ -207,6 +207,12 @@ class App:
         """The app name the official CLI uses: the project directory's name."""
         return self.root.name
 
+    @property
+    def uses_flash(self) -> bool:
+        """Whether any file mentions the SDK: a project that never does is not a Flash app, and
+        no rule reports on it (not its size, not its syntax errors)."""
+        return any(source.facts.mentions_flash for source in self.files.values())
+
     def sources(self, *, shipped_only: bool = False) -> Iterator[SourceFile]:
         for rel in sorted(self.files):
             source = self.files[rel]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,10 @@ class IgnoreRules:
     invalid_patterns: tuple[str, ...] = field(init=False)
     _gitignore_count: int = field(init=False, repr=False, compare=False)
     _spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
+    # One regex matching whatever any excluding pattern matches (None: not available), and the
+    # results for directory prefixes, which many files share.
+    _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _dirs: dict[str, int | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         valid: list[str] = []
@@ -118,6 +123,8 @@ class IgnoreRules:
         object.__setattr__(self, "invalid_patterns", tuple(invalid))
         object.__setattr__(self, "_gitignore_count", len(valid) - len(BUILTIN_PATTERNS))
         object.__setattr__(self, "_spec", pathspec.PathSpec(compiled))
+        object.__setattr__(self, "_any", _union(compiled))
+        object.__setattr__(self, "_dirs", {})
 
     @classmethod
     def load(cls, app_root: Path) -> IgnoreRules:
@@ -126,19 +133,29 @@ class IgnoreRules:
 
     def _check(self, rel: str) -> int | None:
         """Index of the pattern that excludes ``rel`` (last match wins), or None if it is kept."""
+        if self._any is not None and self._any.match(rel) is None:
+            return None  # no excluding pattern matches: kept whatever the negations say
         result = self._spec.check_file(rel)
         return result.index if result.include else None
+
+    def _check_dir(self, rel: str) -> int | None:
+        try:
+            return self._dirs[rel]
+        except KeyError:
+            index = self._dirs[rel] = self._check(rel)
+            return index
 
     def _excluding_index(self, rel_path: str, is_dir: bool) -> int | None:
         rel = _normalise(rel_path)
         if not rel:
             return None
-        parts = rel.split("/")
         # The build never enters a directory whose bare path matches, whatever lies below it.
-        for depth in range(1, len(parts)):
-            index = self._check("/".join(parts[:depth]))
+        end = rel.find("/")
+        while end != -1:
+            index = self._check_dir(rel[:end])
             if index is not None:
                 return index
+            end = rel.find("/", end + 1)
         return self._check(rel + "/" if is_dir else rel)
 
     def is_ignored(self, rel_path: str, is_dir: bool = False) -> bool:
@@ -164,6 +181,29 @@ class IgnoreRules:
     def skips_dir(self, rel_dir: str) -> bool:
         """Whether the official walk never enters ``rel_dir`` (a pattern matches its bare path)."""
         return self._check(_normalise(rel_dir)) is not None
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def _union(compiled: list[_GitWildMatch]) -> re.Pattern[str] | None:
+    """One regex for the excluding (non-negated) patterns, to rule most paths out in one match.
+
+    Relies on pathspec's regex patterns; any surprise (another pattern class, a regex that does
+    not combine) gives None and every path goes through pathspec itself.
+    """
+    parts = []
+    for pattern in compiled:
+        if not pattern.include:
+            continue
+        regex = getattr(pattern, "regex", None)
+        if not isinstance(regex, re.Pattern) or not isinstance(regex.pattern, str):
+            return None
+        parts.append("(?:" + _NAMED_GROUP.sub("(?:", regex.pattern) + ")")
+    try:
+        return re.compile("|".join(parts)) if parts else None
+    except re.error:
+        return None
 
 
 def _normalise(rel_path: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flash_ls.parse import FileFacts, content_hash
+from flash_ls.parse import FileFacts, content_hash, is_flash_relevant
 from flash_ls.parse.facts import SyntaxProblem
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.cache import FactsCache
@@ -56,6 +56,7 @@ class LoadedText:
     text: str | None
     error: str | None
     size: int
+    mentions_sdk: bool = False  # unreadable as text, but its bytes name the SDK
 
 
 def read_source(path: Path) -> LoadedText:
@@ -66,13 +67,17 @@ def read_source(path: Path) -> LoadedText:
         reason = err.strerror or str(err)
         return LoadedText(None, f"cannot read file: {reason}", 0)
     size = len(data)
+    mentions = b"runpod_flash" in data
     if b"\x00" in data:
-        return LoadedText(None, "file contains NUL bytes; it is not Python source", size)
+        return LoadedText(None, "file contains NUL bytes; it is not Python source", size, mentions)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         return LoadedText(
-            None, f"file is not valid UTF-8 (byte {err.start}); flash build cannot import it", size
+            None,
+            f"file is not valid UTF-8 (byte {err.start}); flash build cannot import it",
+            size,
+            mentions,
         )
     return LoadedText(text, None, size)
 
@@ -249,13 +254,20 @@ class Workspace:
         )
 
     def _complete_facts(self, files: dict[str, SourceFile]) -> None:
-        """Second phase: full facts for the files that can use an endpoint without naming the SDK.
+        """Second phase: facts for the files that do not mention the SDK.
 
-        Every file got light facts (imports and constants) unless its text mentions
-        ``runpod_flash``. A file that imports (at module level) a module of this app that is itself
-        relevant can decorate with or call an endpoint declared there (``from common import api``
-        + ``@api.post``), so it is relevant too; chains of re-exports are followed to a fixed point.
+        In a folder where no file mentions ``runpod_flash`` (a library next to the apps, a
+        project that is not a Flash app) nothing is parsed: no rule reports on such a folder.
+        In a Flash app every other file gets light facts (imports and constants), and a file that
+        imports (at module level) a module of this app that is itself relevant can decorate with
+        or call an endpoint declared there (``from common import api`` + ``@api.post``), so it
+        gets full facts; chains of re-exports are followed to a fixed point.
         """
+        if not any(source.facts.mentions_flash for source in files.values()):
+            return
+        for source in files.values():
+            if source.text is not None and not source.facts.text_hash:
+                source.facts = self.cache.facts(source.text)
         by_module = {source.module: source for source in files.values()}
         importers: dict[str, list[SourceFile]] = {}
         for source in files.values():
@@ -298,16 +310,27 @@ class Workspace:
         module = module_name(rel)
         if loaded.text is None:
             facts = _error_facts(loaded.error or "cannot read file")
+            facts.mentions_flash = loaded.mentions_sdk
         elif loaded.size > MAX_PARSE_BYTES:
             facts = FileFacts(
-                content_hash(loaded.text), loaded.text.count("\n") + 1, fully_parsed=False
+                content_hash(loaded.text),
+                loaded.text.count("\n") + 1,
+                fully_parsed=False,
+                mentions_flash=is_flash_relevant(loaded.text),
             )
             log.info(
                 "%s: %d bytes, larger than %d: not analysed", rel, loaded.size, MAX_PARSE_BYTES
             )
-        else:
+        elif is_flash_relevant(loaded.text):
             facts = self.cache.facts(loaded.text)
+        else:
+            facts = _unparsed_facts()  # parsed later only if it can matter (_complete_facts)
         return SourceFile(path, rel, module, facts, loaded.text, loaded.error, shipped, loaded.size)
+
+
+def _unparsed_facts() -> FileFacts:
+    """Facts of a readable file not parsed (yet): no content hash, nothing extracted."""
+    return FileFacts(text_hash="", line_count=0, fully_parsed=False)
 
 
 def _imported_modules(source: SourceFile) -> Iterator[str]:

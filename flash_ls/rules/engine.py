@@ -37,6 +37,8 @@ def check_app(
 
     ``select``/``ignore`` (CLI flags, editor settings) narrow what the app's own config selects.
     """
+    if not app.uses_flash:
+        return []
     config = app.config
     rules = selected_rules(config.select, [*config.ignore, *ignore])
     if select is not None:

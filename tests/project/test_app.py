@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apps import load_app, write_app
+from apps import check, codes, load_app, only, where, write_app
 
 from flash_ls.rules.values import EnumValue, endpoint_name, evaluate
 
@@ -227,3 +227,43 @@ def test_a_loose_file_outside_the_workspace_does_not_scan_its_tree(tmp_path: Pat
     workspace = Workspace([tmp_path / "project"])
     app = workspace.app_for(home / "notes.py")
     assert sorted(app.files) == ["notes.py"]
+
+
+def test_a_folder_that_never_mentions_the_sdk_is_read_but_not_parsed_or_checked(
+    tmp_path: Path,
+) -> None:
+    # A library next to the apps (or any project that is not a Flash app): reading it is enough
+    # to know; nothing in it is parsed and no rule reports on it, not even a syntax error.
+    root = write_app(
+        tmp_path,
+        {
+            "lib/helpers.py": "import numpy\nLIMIT = 3\n",
+            "lib/broken.py": "def f(:\n",
+        },
+    )
+    app = load_app(root)
+    assert not app.uses_flash
+    assert set(app.files) == {"lib/helpers.py", "lib/broken.py"}
+    assert app.files["lib/helpers.py"].facts.imports == []
+    assert app.files["lib/helpers.py"].text is not None
+    assert check(root, {}) == []
+
+
+def test_adding_the_sdk_to_one_file_makes_every_file_of_the_folder_checked(
+    tmp_path: Path,
+) -> None:
+    root = write_app(tmp_path, {"helpers.py": "import numpy\nLIMIT = (\n"})
+    assert codes(check(root, {})) == []
+    found = check(root, {"worker.py": "from runpod_flash import Endpoint\n"})
+    assert [where(d)[0] for d in only(found, "FL901")] == ["helpers.py"]
+    assert load_app(root).files["helpers.py"].facts.imports  # light facts now
+
+
+def test_an_unreadable_file_that_names_the_sdk_keeps_the_folder_a_flash_app(
+    tmp_path: Path,
+) -> None:
+    root = write_app(
+        tmp_path, {"worker.py": b"from runpod_flash import Endpoint\n# caf\xe9 in Latin-1\n"}
+    )
+    assert load_app(root).uses_flash
+    assert [where(d)[0] for d in only(check(root, {}), "FL901")] == ["worker.py"]

@@ -8,6 +8,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flash_ls.project.ignore import BUILTIN_PATTERNS, IgnoreRules, iter_shipped_files
 
@@ -244,3 +246,70 @@ def test_same_files_as_official_build(tmp_path: Path) -> None:
         p.relative_to(tmp_path).as_posix() for p in official.get_file_tree(tmp_path, spec)
     )
     assert shipped(tmp_path) == expected
+
+
+_PATTERNS = st.sampled_from(
+    [
+        "lib/",
+        "lib",
+        "*.bin",
+        "!keep.bin",
+        "data/**",
+        "**/cache",
+        "/top.py",
+        "a/*/c",
+        "build",
+        "!build/",
+        "*.py[cod]",
+        "[Tt]emp*",
+        "docs/**/*.md",
+        "!docs/README.md",
+        "x?y",
+        "\\#hash",
+        "name\\ with",
+        "**",
+        "!**/*.py",
+        "sub/dir/",
+    ]
+)
+_PARTS = st.sampled_from(
+    [
+        "lib",
+        "a",
+        "b",
+        "c",
+        "data",
+        "cache",
+        "build",
+        "docs",
+        "keep.bin",
+        "w.bin",
+        "top.py",
+        "x.py",
+        "README.md",
+        "n.md",
+        "xzy",
+        "Temp1",
+        "#hash",
+        "tests",
+        "test_a.py",
+        "z_test.py",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PATTERNS, max_size=6), st.lists(st.lists(_PARTS, min_size=1, max_size=5)))
+def test_fast_matching_agrees_with_pathspec_alone(
+    patterns: list[str], paths: list[list[str]]
+) -> None:
+    # The one-regex prefilter and the per-directory memo only skip work: with them removed,
+    # every path must get the same answer and the same excluding pattern.
+    fast = IgnoreRules(tuple(patterns))
+    plain = IgnoreRules(tuple(patterns))
+    object.__setattr__(plain, "_any", None)
+    for parts in paths:
+        rel = "/".join(parts)
+        for is_dir in (False, True):
+            assert fast.matching_pattern(rel, is_dir) == plain.matching_pattern(rel, is_dir)
+        assert fast.skips_dir(rel) == plain.skips_dir(rel)
