@@ -82,45 +82,51 @@ def read_source(path: Path) -> LoadedText:
     return LoadedText(text, None, size)
 
 
-def iter_python_files(
+def python_files(
     root: Path, *, skip_roots: Iterable[Path] = (), recursive: bool = True
-) -> Iterator[Path]:
-    """Every ``.py`` file under ``root``, not descending into nested apps, virtualenvs or VCS dirs."""
-    skipped = {p.resolve() for p in skip_roots}
-    seen: set[Path] = set()
-    stack = [root]
+) -> list[tuple[str, Path]]:
+    """``(relative POSIX path, path)`` of every ``.py`` file under ``root``, in path order.
+
+    Nested apps (``skip_roots``), virtualenvs, VCS and tool directories are not entered; symlink
+    loops are cut. The order is the one the build's module table relies on: ``pkg/__init__.py``
+    comes before ``pkg.py``.
+    """
+    skipped = {os.path.realpath(p) for p in skip_roots}
+    try:
+        real_root = os.path.realpath(root)
+    except (OSError, ValueError):
+        return []
+    seen: set[str] = set()
+    found: list[tuple[str, Path]] = []
+    stack: list[tuple[str, str, str]] = [(str(root), "", real_root)]  # (path, rel, real path)
     while stack:
-        directory = stack.pop()
-        try:
-            real = directory.resolve()
-        except OSError:
-            continue
+        directory, rel_dir, real = stack.pop()
         if real in seen:
             continue  # symlink loop or second link to the same tree
         seen.add(real)
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as scan:
+                entries = list(scan)
         except OSError:
             continue
         for entry in entries:
-            path = Path(entry.path)
+            name = entry.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
             try:
-                is_dir = entry.is_dir()
-                is_file = entry.is_file()
+                if entry.is_dir():
+                    if not recursive or name in SKIPPED_DIRS:
+                        continue
+                    if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                        continue
+                    child = os.path.realpath(entry.path) if entry.is_symlink() else f"{real}/{name}"
+                    if child not in skipped:
+                        stack.append((entry.path, rel, child))
+                elif name.endswith(".py") and entry.is_file():
+                    found.append((rel, Path(entry.path)))
             except OSError:
                 continue
-            if is_dir:
-                if entry.name in SKIPPED_DIRS or (path / "pyvenv.cfg").exists():
-                    continue
-                try:
-                    if path.resolve() in skipped:
-                        continue
-                except OSError:
-                    continue
-                if recursive:
-                    stack.append(path)
-            elif is_file and entry.name.endswith(".py"):
-                yield path
+    found.sort(key=lambda item: item[0].split("/"))
+    return found
 
 
 def module_name(rel: str) -> str:
@@ -229,16 +235,20 @@ class Workspace:
         ignore = IgnoreRules.load(root)
         if self._is_project_dir(root):
             nested = [p.resolve() for p in discover_apps(root) if p.resolve() != root]
-            paths = set(iter_python_files(root, skip_roots=nested))
+            listed = python_files(root, skip_roots=nested)
         else:
             # A loose file outside every workspace folder and app (``~/notes.py``): its directory
             # is not a project, so list only that directory instead of scanning everything below.
             nested = []
-            paths = set(iter_python_files(root, recursive=False))
+            listed = python_files(root, recursive=False)
+        paths = dict(listed)
+        unsaved = [p for p in self._overlays if p.suffix == ".py" and _within(p, root, nested)]
+        if unsaved:
+            for path in unsaved:
+                paths.setdefault(path.relative_to(root).as_posix(), path)
+            listed = sorted(paths.items(), key=lambda item: item[0].split("/"))
         files: dict[str, SourceFile] = {}
-        paths.update(p for p in self._overlays if p.suffix == ".py" and _within(p, root, nested))
-        for path in sorted(paths):
-            rel = path.relative_to(root).as_posix()
+        for rel, path in listed:
             if _excluded(rel, config):
                 continue
             files[rel] = self._source(root, path, rel, ignore)
