@@ -29,10 +29,12 @@ import pickle
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flash_ls import __version__
-from flash_ls.parse import FileFacts, content_hash, parse_file
+
+if TYPE_CHECKING:  # the parser is imported on the first lookup: finding the cache needs none of it
+    from flash_ls.parse import FileFacts
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ class FactsCache:
         return self._facts(text, True)
 
     def _facts(self, text: str, full: bool | None) -> FileFacts:
+        from flash_ls.parse import content_hash, parse_file
+
         key = content_hash(text) if full is None else f"full:{content_hash(text)}"
         with self._lock:
             found = self._memory.get(key)
@@ -108,6 +112,8 @@ class FactsCache:
             found = pickle.loads(blob)
         except _LOAD_ERRORS:
             return None
+        from flash_ls.parse import FileFacts
+
         return found if isinstance(found, FileFacts) else None
 
     def _store(self, key: str, facts: FileFacts) -> None:

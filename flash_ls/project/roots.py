@@ -9,6 +9,7 @@ resolved) so roots keep the spelling the editor and the CLI use.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 APP_MARKER_FILES: tuple[str, ...] = ("pyproject.toml", "requirements.txt")
@@ -119,3 +120,34 @@ def discover_apps(boundary: Path) -> list[Path]:
 def _is_virtualenv(directory: str) -> bool:
     # Virtualenvs under any name (env/, .env-3.11/) hold thousands of files and no app.
     return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
+
+
+def containing_folder(path: Path, folders: Sequence[Path]) -> Path:
+    """The innermost of the (resolved) ``folders`` holding ``path``; for a path in none of them,
+    its own directory (a file) or itself (a directory)."""
+    path = path.resolve()
+    best: Path | None = None
+    for folder in folders:
+        inside = path == folder or folder in path.parents
+        if inside and (best is None or len(folder.parts) > len(best.parts)):
+            best = folder
+    return best if best is not None else (path.parent if path.suffix else path)
+
+
+def app_root_in(path: Path, folders: Sequence[Path]) -> Path:
+    """The app root of ``path`` when ``folders`` (resolved) are the workspace folders."""
+    path = path.resolve()
+    # app_root_for decides file vs directory itself: passing a missing directory would make it
+    # start one level higher (at "/" for "/missing/x.py") and scan from there.
+    return app_root_for(path, containing_folder(path, folders))
+
+
+def app_roots_in(folders: Sequence[Path]) -> list[Path]:
+    """Every app root under the (resolved) ``folders``, resolved and sorted."""
+    roots: set[Path] = set()
+    for folder in folders:
+        if folder.is_file():
+            roots.add(app_root_in(folder, folders))
+        else:
+            roots.update(p.resolve() for p in discover_apps(folder))
+    return sorted(roots)

@@ -21,7 +21,13 @@ from flash_ls.project.cache import FactsCache
 from flash_ls.project.config import Config, load_config
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import read_requirements
-from flash_ls.project.roots import app_root_for, discover_apps, is_app_root
+from flash_ls.project.roots import (
+    app_root_in,
+    app_roots_in,
+    containing_folder,
+    discover_apps,
+    is_app_root,
+)
 from flash_ls.span import Span
 
 log = logging.getLogger(__name__)
@@ -189,29 +195,13 @@ class Workspace:
     # -- apps --------------------------------------------------------------------------------
 
     def folder_for(self, path: Path) -> Path:
-        path = path.resolve()
-        best: Path | None = None
-        for folder in self.folders:
-            inside = path == folder or folder in path.parents
-            if inside and (best is None or len(folder.parts) > len(best.parts)):
-                best = folder
-        return best if best is not None else (path.parent if path.suffix else path)
+        return containing_folder(path, self.folders)
 
     def app_root(self, path: Path) -> Path:
-        path = path.resolve()
-        boundary = self.folder_for(path)
-        # app_root_for decides file vs directory itself: passing a missing directory would make it
-        # start one level higher (at "/" for "/missing/x.py") and scan from there.
-        return app_root_for(path, boundary)
+        return app_root_in(path, self.folders)
 
     def app_roots(self) -> list[Path]:
-        roots: set[Path] = set()
-        for folder in self.folders:
-            if folder.is_file():
-                roots.add(self.app_root(folder))
-            else:
-                roots.update(p.resolve() for p in discover_apps(folder))
-        return sorted(roots)
+        return app_roots_in(self.folders)
 
     def app(self, root: Path) -> App:
         root = root.resolve()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import flash_ls.parse
 from flash_ls.parse import parse_file
 from flash_ls.project import cache as cache_module
 from flash_ls.project.cache import PACK_NAME, FactsCache, dumps
@@ -43,7 +44,7 @@ def test_second_process_reads_the_pack_instead_of_parsing(
     expected = first.facts(FLASH)
     first.flush()
     assert (tmp_path / PACK_NAME).is_file()
-    monkeypatch.setattr(cache_module, "parse_file", _no_parse)
+    monkeypatch.setattr(flash_ls.parse, "parse_file", _no_parse)
     second = FactsCache(tmp_path)
     assert second.facts(FLASH) == expected
 
@@ -88,7 +89,7 @@ def test_concurrent_writers_merge(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     b.facts("import sys\n")
     a.flush()
     b.flush()  # merges what ``a`` wrote instead of dropping it
-    monkeypatch.setattr(cache_module, "parse_file", _no_parse)
+    monkeypatch.setattr(flash_ls.parse, "parse_file", _no_parse)
     fresh = FactsCache(tmp_path)
     assert fresh.facts("import os\n") == parse_file("import os\n")
     assert fresh.facts("import sys\n") == parse_file("import sys\n")
@@ -136,7 +137,7 @@ def test_pack_keeps_what_this_run_used_and_drops_old_entries_over_budget(
     second.flush()
     kept = pickle.loads((tmp_path / PACK_NAME).read_bytes())
     assert len(kept) == 2
-    monkeypatch.setattr(cache_module, "parse_file", _no_parse)
+    monkeypatch.setattr(flash_ls.parse, "parse_file", _no_parse)
     third = FactsCache(tmp_path)
     third.facts("import os\n")
     third.facts("import json\n")
