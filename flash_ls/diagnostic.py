@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import FrozenInstanceError, dataclass, field
 from pathlib import Path
 
 from flash_ls.span import Span
@@ -42,13 +45,108 @@ class TextEdit:
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
+EditsProducer = Callable[[], Sequence[TextEdit] | None]
+"""Computes a fix's edits when they are first needed; None (or no edits) when it cannot."""
+
+log = logging.getLogger(__name__)
+
+# Serialises the computation of lazy edits: producers share caches (libcst analyses of a file) that
+# are not safe to fill from two threads, and a fix asked for twice at once is computed once.
+_PRODUCING = threading.RLock()
+
+
 class Fix:
-    """Edits that resolve a finding. ``safe`` fixes are applied by ``--fix`` and fix-all."""
+    """Edits that resolve a finding. ``safe`` fixes are applied by ``--fix`` and fix-all.
+
+    ``message`` and ``safe`` are known when the finding is made; ``edits`` may be given as they are
+    or as an ``EditsProducer`` called on first access of ``edits`` (JSON output, ``--fix``, code
+    actions), so that a plain check never pays for planning them. The result is kept. A producer
+    that returns None or nothing, or raises, leaves the fix without edits: ``available`` is then
+    False and applying it does nothing (``apply_fixes_detailed`` skips it).
+
+    Fixes compare and hash by message, safety and what gives their edits: the edits themselves, or
+    the producer, which should compare by value (a frozen dataclass describing the change), so that
+    two findings sharing one change have equal fixes without computing anything. A pickled fix
+    carries its edits (computed then), not its producer.
+    """
+
+    __slots__ = ("_edits", "_key", "message", "safe")
 
     message: str
-    edits: tuple[TextEdit, ...]
-    safe: bool = True
+    safe: bool
+    _edits: tuple[TextEdit, ...] | None  # None until a producer has run
+    _key: tuple[TextEdit, ...] | EditsProducer
+
+    def __init__(
+        self, message: str, edits: Sequence[TextEdit] | EditsProducer, safe: bool = True
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "message", message)
+        set_(self, "safe", safe)
+        if callable(edits):
+            set_(self, "_edits", None)
+            set_(self, "_key", edits)
+        else:
+            given = tuple(edits)
+            set_(self, "_edits", given)
+            set_(self, "_key", given)
+
+    @property
+    def edits(self) -> tuple[TextEdit, ...]:
+        """The edits, computed (once, by any thread) on first access; () when unavailable."""
+        edits = self._edits
+        if edits is not None:
+            return edits
+        with _PRODUCING:
+            edits = self._edits
+            if edits is None:
+                edits = self._produce()
+                object.__setattr__(self, "_edits", edits)
+        return edits
+
+    def _produce(self) -> tuple[TextEdit, ...]:
+        producer = self._key
+        assert callable(producer)
+        try:
+            produced = producer()
+        except Exception:  # a fix that cannot be computed must not break a check or a fix run
+            log.warning("could not compute the edits of fix %r", self.message, exc_info=True)
+            return ()
+        if produced is None:
+            log.debug("fix %r has no edits after all", self.message)
+            return ()
+        return tuple(produced)
+
+    @property
+    def available(self) -> bool:
+        """Whether the fix has edits (computing them if needed)."""
+        return bool(self.edits)
+
+    @property
+    def computed(self) -> bool:
+        """Whether the edits are known without calling the producer."""
+        return self._edits is not None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fix):
+            return NotImplemented
+        return (self.message, self.safe, self._key) == (other.message, other.safe, other._key)
+
+    def __hash__(self) -> int:
+        return hash((self.message, self.safe, self._key))
+
+    def __reduce__(self) -> tuple[type[Fix], tuple[str, tuple[TextEdit, ...], bool]]:
+        return (Fix, (self.message, self.edits, self.safe))
+
+    def __repr__(self) -> str:
+        edits = repr(self._edits) if self._edits is not None else "<not computed>"
+        return f"Fix(message={self.message!r}, edits={edits}, safe={self.safe!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,8 @@ class AppliedFixes:
     applied: list[Fix] = field(default_factory=list)
     """Distinct fixes applied, in the order they were considered."""
     skipped: list[Fix] = field(default_factory=list)
-    """Fixes left out: an edit overlaps an applied fix, or edits a file not in ``text_by_path``."""
+    """Fixes left out: an edit overlaps an applied fix or edits a file not in ``text_by_path``, or
+    the fix has no edits (its edits could not be computed)."""
 
 
 def apply_fixes_detailed(text_by_path: Mapping[Path, str], fixes: Iterable[Fix]) -> AppliedFixes:
@@ -146,9 +147,12 @@ def _plan(
     offsets: dict[Path, _Offsets],
     accepted: Mapping[Path, list[_Resolved]],
 ) -> list[tuple[Path, _Resolved]] | None:
-    """The fix's resolved edits, or None when it cannot be applied without a conflict."""
+    """The fix's resolved edits, or None when it cannot be applied (a conflict, no edits)."""
+    edits = fix.edits  # a lazy fix computes them here
+    if not edits:
+        return None
     planned: list[tuple[Path, _Resolved]] = []
-    for edit in fix.edits:
+    for edit in edits:
         text = text_by_path.get(edit.path)
         if text is None:
             return None

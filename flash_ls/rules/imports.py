@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
+from flash_ls.fixes.dependencies import add_dependencies, list_literal_edit
+from flash_ls.fixes.moves import describe_functions, import_statements, plan_copy, plan_move
 from flash_ls.parse.facts import (
     Binding,
     Definition,
@@ -42,16 +42,6 @@ from flash_ls.span import Span
 
 # ---------------------------------------------------------------------------------------------
 # What the app serves
-
-if TYPE_CHECKING:
-    from flash_ls.fixes.imports import SourceAnalysis
-
-
-def _fixes() -> ModuleType:
-    """The fix builders (libcst) load when a finding needs an edit, not with the rules."""
-    from flash_ls.fixes import imports
-
-    return imports
 
 
 @dataclass(eq=False, slots=True)
@@ -150,12 +140,11 @@ class _ImportPlan:
 
 
 def _statement_label(imp: Import, names: Sequence[ImportedName]) -> str:
-    return "; ".join(_fixes().import_statements(imp, names))
+    return "; ".join(import_statements(imp, names))
 
 
 def _move_plan(
     source: SourceFile,
-    analysis: SourceAnalysis | None,
     imp: Import,
     names: list[ImportedName],
     *,
@@ -166,23 +155,23 @@ def _move_plan(
 
     The fix is safe when the import is a plain module-level statement, every function it goes to
     lies inside one of ``safe_within`` (None: any function) and, unless ``unused_is_safe``, every
-    name is used somewhere (an unused import may be there for its side effects).
+    name is used somewhere (an unused import may be there for its side effects). Its message and
+    safety come from where the names are used; the edits are planned when first asked for.
     """
-    if analysis is None:
+    if source.text is None:
         return _ImportPlan(imp, names, None)
-    plan = _fixes().move_import(source.path, analysis, imp, names)
+    plan = plan_move(source.path, source.text, imp, names)
     if plan is None:
         return _ImportPlan(imp, names, None)
+    sites = plan.sites
     safe = not imp.nested
     if safe_within is not None:
-        safe = safe and all(
-            any(_inside(site.span, area) for area in safe_within) for site in plan.sites
-        )
-    if plan.uses.unused and not unused_is_safe:
+        safe = safe and all(any(_inside(site.span, area) for area in safe_within) for site in sites)
+    if plan.usage.unused and not unused_is_safe:
         safe = False
     label = _statement_label(imp, names)
-    if plan.sites:
-        message = f"Move `{label}` into {_fixes().describe_sites(plan.sites)}"
+    if sites:
+        message = f"Move `{label}` into {describe_functions([site.name for site in sites])}"
     else:
         message = f"Remove the unused `{label}`"
     return _ImportPlan(imp, names, Fix(message, plan.edits, safe=safe))
@@ -203,9 +192,6 @@ class _Plans:
         self._top_level: dict[tuple[str, Span], _ImportPlan | None] = {}
         self._endpoint_imports: dict[tuple[str, Span], list[tuple[ImportedName, _Served]]] = {}
         self._endpoint_plans: dict[tuple[str, Span], _ImportPlan | None] = {}
-
-    def analysis(self, source: SourceFile) -> SourceAnalysis | None:
-        return _fixes().analyze(source.text) if source.text is not None else None
 
     def served_in(self, source: SourceFile) -> list[_Served]:
         return [s for s in self.served if s.source is source]
@@ -228,9 +214,7 @@ class _Plans:
         if any(n.name == "*" for n in names):
             return _ImportPlan(imp, names, None)
         areas = [s.definition.span for s in self.served_in(source)]
-        return _move_plan(
-            source, self.analysis(source), imp, names, safe_within=areas, unused_is_safe=False
-        )
+        return _move_plan(source, imp, names, safe_within=areas, unused_is_safe=False)
 
     # FL108 -----------------------------------------------------------------------------------
 
@@ -287,14 +271,7 @@ class _Plans:
                 if any(n.name == "*" for n in names):
                     plan = _ImportPlan(imp, names, None)
                 else:
-                    plan = _move_plan(
-                        source,
-                        self.analysis(source),
-                        imp,
-                        names,
-                        safe_within=None,
-                        unused_is_safe=True,
-                    )
+                    plan = _move_plan(source, imp, names, safe_within=None, unused_is_safe=True)
             self._endpoint_plans[key] = plan
         return self._endpoint_plans[key]
 
@@ -599,18 +576,17 @@ def _copy_fixes(
             entry = by_statement.setdefault(imp.span, (imp, []))
             if imported not in entry[1]:
                 entry[1].append(imported)
-    analysis = plans.analysis(source) if by_statement else None
-    if analysis is None:
+    if not by_statement or source.text is None:
         return fixes
     header = definition.def_line_span or definition.name_span
     body = Span(header.end_line, header.end_col, definition.span.end_line, definition.span.end_col)
     for imp, names in by_statement.values():
         names.sort(key=imp.names.index)
-        edits = _fixes().copy_import(source.path, analysis, imp, names, definition.span, body)
-        if edits is None:
+        copy = plan_copy(source.path, source.text, imp, names, definition.span, body)
+        if copy is None:
             continue
         label = _statement_label(imp, names)
-        fix = Fix(f"Add `{label}` inside '{definition.name}'", edits)
+        fix = Fix(f"Add `{label}` inside '{definition.name}'", copy)
         for imported in names:
             fixes[imported.bound] = fix
     return fixes
@@ -751,12 +727,12 @@ def _dependency_fix(decl: EndpointDecl, dist: str, missing: list[str]) -> Fix | 
         return None
     call = decl.call
     if call.keyword("dependencies") is None:
-        edits = _fixes().add_dependencies(source.path, source.text, call, missing)
+        edits = add_dependencies(source.path, source.text, call, missing)
         if edits is None:
             return None
         shown = ", ".join(f'"{d}"' for d in missing)
         return Fix(f"Add dependencies=[{shown}] to the Endpoint", tuple(edits))
-    edits = _fixes().add_dependencies(source.path, source.text, call, [dist])
+    edits = add_dependencies(source.path, source.text, call, [dist])
     if edits is None:
         return None
     return Fix(f'Add "{dist}" to dependencies', tuple(edits))
@@ -871,7 +847,7 @@ def _inline_fix(app: App, decl: EndpointDecl, kw: Keyword) -> Fix | None:
         if not (isinstance(item, Literal) and isinstance(item.value, str)):
             return None
         items.append(item)
-    edit = _fixes().list_literal_edit(decl.file.path, _value_span(decl.file, kw), items)
+    edit = list_literal_edit(decl.file.path, _value_span(decl.file, kw), items)
     return Fix("Write the dependencies as a list literal", (edit,))
 
 

@@ -141,7 +141,8 @@ def code_actions(
     actions: list[types.CodeAction] = []
     if kind_wanted(QUICKFIX, only):
         for diagnostic, item in _selected(ctx.report, range_, context_items):
-            if diagnostic.fix is not None:
+            # ``available`` computes a lazy fix's edits; one that has none after all is not offered.
+            if diagnostic.fix is not None and diagnostic.fix.available:
                 actions.append(
                     _fix_action(diagnostic.fix, item, ctx, preferred=diagnostic.fix.safe)
                 )
@@ -158,7 +159,7 @@ def code_actions(
                     diagnostics=[
                         item
                         for d, item in zip(ctx.report.diagnostics, ctx.report.items, strict=True)
-                        if d.fix is not None and d.fix.safe
+                        if d.fix is not None and d.fix.safe and d.fix.available
                     ],
                     edit=edit,
                 )
