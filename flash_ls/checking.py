@@ -8,16 +8,19 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flash_ls.diagnostic import Diagnostic, Fix
-from flash_ls.fixes.apply import apply_fixes_detailed
-from flash_ls.project.app import App
-from flash_ls.project.cache import FactsCache
-from flash_ls.project.workspace import Workspace
-from flash_ls.rules.engine import check_app
+from flash_ls.project.roots import app_root_in, app_roots_in
+from flash_ls.results import INDEX_REPLAY_SECONDS, AppResult, ResultCache
+
+if TYPE_CHECKING:  # the engine is imported when an app has to be checked, not for a replay
+    from flash_ls.project.app import App
+    from flash_ls.project.cache import FactsCache
 
 MAX_FIX_ROUNDS = 10
 
@@ -57,8 +60,15 @@ def check_paths(
     cwd: Path | None = None,
     overlays: dict[Path, str] | None = None,
     overrides: dict[str, object] | None = None,
+    results: ResultCache | None = None,
+    need_edits: bool = False,
 ) -> CheckResult:
-    """Findings for ``paths``: every app under a folder; for a file, its app's findings in that file."""
+    """Findings for ``paths``: every app under a folder; for a file, its app's findings in that file.
+
+    With ``results``, an app whose files did not change since a stored check is replayed instead of
+    checked (it is then missing from ``CheckResult.apps``); ``need_edits`` says that the caller
+    will read fix edits, so they are stored, and a result stored without them is not replayed.
+    """
     cwd = (cwd or Path.cwd()).resolve()
     targets: list[Path] = []
     for raw in paths:
@@ -68,32 +78,70 @@ def check_paths(
         if not os.access(path, os.R_OK):
             raise CheckInputError(f"{raw}: permission denied")
         targets.append(path.resolve())
-    folders = sorted({_boundary(t, cwd) for t in targets})
-    workspace = Workspace(folders, cache=cache or FactsCache(), overrides=dict(overrides or {}))
-    for path, text in (overlays or {}).items():
-        workspace.update(path, text)
+    folders = sorted({_boundary(t, cwd).resolve() for t in targets})
     roots: set[Path] = set()
     for target in targets:
         if target.is_dir():
             roots.update(
-                r for r in workspace.app_roots() if _within(r, [target]) or r in target.parents
+                r for r in app_roots_in(folders) if _within(r, [target]) or r in target.parents
             )
         else:
-            roots.add(workspace.app_root(target))
-    apps = [workspace.app(root) for root in sorted(roots)]
+            roots.add(app_root_in(target, folders))
+    replayed: dict[Path, AppResult] = {}
+    stamps: dict[Path, str] = {}
+    if results is not None and not overlays:
+        options = {"select": select, "ignore": ignore, "overrides": overrides}
+        for root in sorted(roots):
+            stamp = results.stamp(root, options)
+            if stamp is None:
+                continue
+            found = results.get(root, stamp, need_edits=need_edits)
+            if found is not None:
+                replayed[root] = found
+            else:
+                stamps[root] = stamp
+    apps: list[App] = []
+    if len(replayed) < len(roots):
+        from flash_ls.project.cache import FactsCache
+        from flash_ls.project.workspace import Workspace
+        from flash_ls.rules.engine import check_app
+
+        workspace = Workspace(folders, cache=cache or FactsCache(), overrides=dict(overrides or {}))
+        for path, text in (overlays or {}).items():
+            workspace.update(path, text)
+        apps = [workspace.app(root) for root in sorted(roots) if root not in replayed]
     diagnostics: list[Diagnostic] = []
     problems: list[str] = []
     for app in apps:
-        for problem in app.config_problems:
-            where = f"{app.root / 'pyproject.toml'}"
-            if problem.line is not None:
-                where += f":{problem.line + 1}"
-            problems.append(f"{where}: {problem.message}")
-        for diagnostic in check_app(app, select=select, ignore=ignore):
+        result = AppResult(
+            tuple(check_app(app, select=select, ignore=ignore)), tuple(_config_problems(app))
+        )
+        stamp = stamps.get(app.root)
+        if results is not None and stamp is not None and app.config.python is None:
+            expires = time.time() + INDEX_REPLAY_SECONDS if app.uses_flash else float("inf")
+            results.put(app.root, stamp, result, expires=expires, with_edits=need_edits)
+        replayed[app.root] = result
+    for root in sorted(replayed):
+        result = replayed[root]
+        problems.extend(result.problems)
+        for diagnostic in result.diagnostics:
             if _within(diagnostic.path, targets) or diagnostic.path in targets:
                 diagnostics.append(diagnostic)
     diagnostics.sort(key=Diagnostic.sort_key)
+    if results is not None:
+        results.flush()
     return CheckResult(diagnostics, apps, problems)
+
+
+def _config_problems(app: App) -> list[str]:
+    """The app's ``[tool.flash-ls]`` problems as ``path:line: message``."""
+    found = []
+    for problem in app.config_problems:
+        where = f"{app.root / 'pyproject.toml'}"
+        if problem.line is not None:
+            where += f":{problem.line + 1}"
+        found.append(f"{where}: {problem.message}")
+    return found
 
 
 def fix_paths(
@@ -116,6 +164,8 @@ def fix_paths(
     run_check = functools.partial(
         check_paths, paths, select=select, ignore=ignore, cache=cache, cwd=cwd, overrides=overrides
     )
+    from flash_ls.fixes.apply import apply_fixes_detailed
+
     result = run_check()
     for _ in range(MAX_FIX_ROUNDS):
         fixes = [d.fix for d in result.diagnostics if d.fix is not None and d.fix.safe]
