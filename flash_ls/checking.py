@@ -103,13 +103,19 @@ def check_paths(
     apps: list[App] = []
     if len(replayed) < len(roots):
         from flash_ls.project.cache import FactsCache
+        from flash_ls.project.sizes import start_size_lookups
         from flash_ls.project.workspace import Workspace
         from flash_ls.rules.engine import check_app
 
         workspace = Workspace(folders, cache=cache or FactsCache(), overrides=dict(overrides or {}))
         for path, text in (overlays or {}).items():
             workspace.update(path, text)
-        apps = [workspace.app(root) for root in sorted(roots) if root not in replayed]
+        # Each app's package index lookups start as it loads: they overlap the rest of the work.
+        apps = [
+            start_size_lookups(workspace.app(root))
+            for root in sorted(roots)
+            if root not in replayed
+        ]
     diagnostics: list[Diagnostic] = []
     problems: list[str] = []
     for app in apps:

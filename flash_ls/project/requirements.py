@@ -4,10 +4,15 @@ The official build (``build.py::collect_requirements``) takes every stripped, no
 does not start with ``#`` and passes it to ``pip install`` as one argument each; it never
 interprets the file as pip does. Each line is additionally parsed as a PEP 508 requirement here
 so rules can name the distribution and point at lines pip would reject.
+
+Parsing with ``packaging`` is cached per string (and per ``requirements.txt`` text): an app is
+rebuilt after every edit, but its requirement strings rarely change. The cached
+:class:`~packaging.requirements.Requirement` objects are shared; callers must not modify them.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,24 +63,35 @@ def parse_requirement(text: str) -> tuple[str | None, str | None]:
 
     Used for ``requirements.txt`` entries and ``dependencies=[...]`` strings alike.
     """
-    requirement, error = _parse(text)
-    if requirement is None:
-        return None, error
-    return canonicalize_name(requirement.name), None
+    _, name, error = _parse(text.strip())
+    return name, error
 
 
-def _parse(text: str) -> tuple[Requirement | None, str | None]:
-    stripped = text.strip()
+def requirement_of(text: str) -> Requirement | None:
+    """The parsed PEP 508 requirement of ``text`` (stripped), None when it is not valid.
+
+    Cached: the same string is parsed once per process. Do not modify the result.
+    """
+    return _parse(text.strip())[0]
+
+
+_PARSE_CACHE_SIZE = 8192
+
+
+@functools.lru_cache(maxsize=_PARSE_CACHE_SIZE)
+def _parse(stripped: str) -> tuple[Requirement | None, str | None, str | None]:
+    """``(requirement, normalised name, None)`` or ``(None, None, error message)``."""
     if not stripped:
-        return None, "empty requirement"
+        return None, None, "empty requirement"
     try:
-        return Requirement(stripped), None
+        requirement = Requirement(stripped)
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
         if "#" in stripped:
             # pip gets the whole line as one argument, so an inline comment breaks the install.
             reason = f"inline comment is passed to pip as part of the requirement ({reason})"
-        return None, f"not a valid PEP 508 requirement: {reason}"
+        return None, None, f"not a valid PEP 508 requirement: {reason}"
+    return requirement, canonicalize_name(requirement.name), None
 
 
 def official_package_name(req: str) -> str:
@@ -90,6 +106,11 @@ def official_package_name(req: str) -> str:
 
 def parse_requirements_text(text: str) -> list[RequirementLine]:
     """The entries of a ``requirements.txt`` text, in order (blank and ``#`` lines skipped)."""
+    return list(_parse_text(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_text(text: str) -> tuple[RequirementLine, ...]:
     entries: list[RequirementLine] = []
     for number, line in enumerate(_LINE_END.split(text)):
         offset = 0
@@ -99,7 +120,7 @@ def parse_requirements_text(text: str) -> list[RequirementLine]:
             offset += len(piece)
             if entry is not None:
                 entries.append(entry)
-    return entries
+    return tuple(entries)
 
 
 def _entry(piece: str, number: int, offset: int) -> RequirementLine | None:
@@ -110,8 +131,7 @@ def _entry(piece: str, number: int, offset: int) -> RequirementLine | None:
     span = Span(number, start, number, start + len(raw))
     if raw.startswith("-"):
         return RequirementLine(raw, number, span, None, None, is_option=True)
-    requirement, error = _parse(raw)
-    name = canonicalize_name(requirement.name) if requirement is not None else None
+    requirement, name, error = _parse(raw)
     return RequirementLine(raw, number, span, name, error, requirement=requirement)
 
 

@@ -18,6 +18,17 @@ Dependency sizes come from a chain of providers; for each distribution the first
    only (their own dependencies are not counted, and the estimate says so). Answers are cached on
    disk; the lookups of one estimate never take more than :data:`INDEX_TIMEOUT` seconds in total.
 
+Nothing here sits on the critical path more than it must:
+
+- Index lookups run on a shared pool of threads, one request per distribution (and pin) however
+  many apps or estimates ask for it. :func:`start_size_lookups` starts an app's lookups as soon as
+  the app is loaded, so a multi-app check fetches while it parses; an estimate then waits at most
+  until :data:`INDEX_TIMEOUT` after the lookup started (never, in the language server).
+- The dependency part of an estimate is memoised by what it depends on: the declared requirement
+  strings, the target Python, the excluded packages, the size report's and the environment's
+  stamps and the index setting. Re-estimating an app after an edit that leaves those alone costs
+  a dictionary look-up plus the shipped-file listing (cached per app, see :func:`shipped_files`).
+
 Nothing is guessed: a distribution no provider knows is listed in :attr:`SizeEstimate.unknown` with
 the reason in :attr:`SizeEstimate.notes`. Installed sizes (report, environment) are uncompressed and
 wheel sizes compressed, while the platform limit applies to the gzipped tarball, so the estimate
@@ -29,30 +40,34 @@ from __future__ import annotations
 import concurrent.futures
 import csv
 import email.parser
+import functools
 import hashlib
 import io
 import json
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from typing import Literal as TypingLiteral
-from typing import Protocol
 
 from packaging.markers import Marker
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from flash_ls import __version__
 from flash_ls.parse.facts import Literal, SequenceExpr
 from flash_ls.platform import (
     BYTES_PER_MB,
@@ -63,10 +78,19 @@ from flash_ls.platform import (
 from flash_ls.project.app import App, DeclForm
 from flash_ls.project.cache import default_cache_dir
 from flash_ls.project.ignore import iter_shipped_files
-from flash_ls.project.requirements import REQUIREMENTS_FILE, official_package_name
+from flash_ls.project.requirements import (
+    REQUIREMENTS_FILE,
+    official_package_name,
+    parse_requirement,
+    requirement_of,
+)
 from flash_ls.span import Span
 
+if TYPE_CHECKING:
+    import ssl
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 SIZE_REPORT_PATH = ".flash/size-report.json"
 """Where the build engine writes its :class:`SizeReport`, relative to the app root."""
@@ -75,6 +99,8 @@ PYPI_URL_ENV = "FLASH_LS_PYPI_URL"
 """Base URL of the package index JSON API; empty or ``off`` disables index lookups."""
 DEFAULT_PYPI_URL = "https://pypi.org/pypi"
 INDEX_TIMEOUT = 2.0
+"""Seconds an estimate may wait for the package index, counted from when its lookups started;
+also the network timeout of one index request."""
 _index_wait = INDEX_TIMEOUT
 
 
@@ -87,8 +113,6 @@ def set_index_wait(seconds: float) -> None:
     global _index_wait
     _index_wait = max(0.0, seconds)
 
-
-"""Seconds one estimate may wait for the package index, all lookups together."""
 
 # The wheels `flash build` asks pip for (pip expands manylinux2014 to 2010 and 1 as well).
 PIP_PLATFORMS: tuple[str, ...] = (
@@ -235,11 +259,24 @@ class ShippedFile:
 @dataclass(slots=True)
 class _FilesEntry:
     dirs: dict[Path, int]  # walked directory -> mtime_ns when walked
-    files: tuple[ShippedFile, ...]
+    files: tuple[ShippedFile, ...]  # sorted by rel
     walked_at: float
+    positions: dict[str, int] = field(default_factory=dict)  # rel -> index in files
 
 
 _FILES_CACHE: dict[tuple[Path, tuple[str, ...]], _FilesEntry] = {}
+# The last App of each root and its listing: the rules of one check (FL401-FL403, --verbose)
+# share one listing instead of validating the walk again.
+_SHIPPED: dict[Path, tuple[App, list[ShippedFile]]] = {}
+_ROOTS_KEPT = 256  # apps remembered by root (the last App of each)
+
+
+def _remember(store: dict[Path, _T], root: Path, value: _T) -> None:
+    """``store[root] = value``, most recent last, forgetting the oldest roots beyond a bound."""
+    store.pop(root, None)
+    store[root] = value
+    while len(store) > _ROOTS_KEPT:
+        del store[next(iter(store))]
 
 
 def shipped_files(app: App) -> list[ShippedFile]:
@@ -247,8 +284,13 @@ def shipped_files(app: App) -> list[ShippedFile]:
 
     Sizes come from ``stat``; an open editor buffer of a ``.py`` file counts with its current size.
     The walk is cached per app root and ignore rules, and redone when a directory's mtime changes
-    (or after :data:`_FILES_CACHE_SECONDS`, for files rewritten in place).
+    (or after :data:`_FILES_CACHE_SECONDS`, for files rewritten in place). The listing of an
+    ``App`` object is computed once (an edit builds a new App).
     """
+    with _LOCK:
+        known = _SHIPPED.get(app.root)
+    if known is not None and known[0] is app:
+        return list(known[1])
     key = (app.root, app.ignore.patterns)
     with _LOCK:
         entry = _FILES_CACHE.get(key)
@@ -256,10 +298,29 @@ def shipped_files(app: App) -> list[ShippedFile]:
         entry = _walk_files(app)
         with _LOCK:
             _FILES_CACHE[key] = entry
-    by_rel = {f.rel: f for f in entry.files}
+    files = _with_buffers(entry, app)
+    with _LOCK:
+        _remember(_SHIPPED, app.root, (app, files))
+    return list(files)
+
+
+def _with_buffers(entry: _FilesEntry, app: App) -> list[ShippedFile]:
+    """The walked files with the app's ``.py`` sources (editor buffers) at their current size."""
+    changed: list[ShippedFile] = []
     for source in app.files.values():
-        if source.shipped and source.text is not None:
-            by_rel[source.rel] = ShippedFile(source.rel, source.path, source.size)
+        if not source.shipped or source.text is None:
+            continue
+        position = entry.positions.get(source.rel)
+        if position is not None:
+            walked = entry.files[position]
+            if walked.bytes == source.size and walked.path == source.path:
+                continue
+        changed.append(ShippedFile(source.rel, source.path, source.size))
+    if not changed:
+        return list(entry.files)
+    by_rel = {f.rel: f for f in entry.files}
+    for shipped in changed:
+        by_rel[shipped.rel] = shipped
     return [by_rel[rel] for rel in sorted(by_rel)]
 
 
@@ -283,7 +344,7 @@ def _walk_files(app: App) -> _FilesEntry:
     if listed is None:
         listed = _list_shipped(app)
     dirs, rels = listed
-    files: list[ShippedFile] = []
+    by_rel: dict[str, ShippedFile] = {}
     root = app.root
     for rel in rels:
         path = root / rel
@@ -291,8 +352,10 @@ def _walk_files(app: App) -> _FilesEntry:
             size = os.stat(path).st_size
         except OSError:
             continue
-        files.append(ShippedFile(rel, path, size))
-    return _FilesEntry({Path(d): m for d, m in dirs.items()}, tuple(files), started)
+        by_rel[rel] = ShippedFile(rel, path, size)
+    files = tuple(by_rel[rel] for rel in sorted(by_rel))
+    positions = {f.rel: i for i, f in enumerate(files)}
+    return _FilesEntry({Path(d): m for d, m in dirs.items()}, files, started, positions)
 
 
 _LISTING_VERSION = 1
@@ -438,7 +501,7 @@ def declared_dependencies(app: App) -> list[DeclaredDependency]:
         for item in keyword.value.items:
             if isinstance(item, Literal) and isinstance(item.value, str):
                 requirement = _requirement(item.value)
-                name = canonicalize_name(requirement.name) if requirement is not None else None
+                name, _ = parse_requirement(item.value)  # cached, like the parse
                 found.append(
                     DeclaredDependency(item.value, name, decl.file.path, item.span, requirement)
                 )
@@ -446,10 +509,7 @@ def declared_dependencies(app: App) -> list[DeclaredDependency]:
 
 
 def _requirement(text: str) -> Requirement | None:
-    try:
-        return Requirement(text.strip())
-    except InvalidRequirement:
-        return None
+    return requirement_of(text)  # parsed once per string and process
 
 
 def target_python_version(app: App) -> str:
@@ -531,6 +591,9 @@ class LookupResult:
     found: dict[str, DistributionInfo] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     """name -> why it was not found (for ``--verbose``)."""
+    provisional: bool = False
+    """Some answer may come later (a lookup under way, the index unreachable or failing): the
+    result should not be kept for long."""
 
 
 class SizeProvider(Protocol):
@@ -829,6 +892,11 @@ def index_url(environ: Mapping[str, str] | None = None) -> str | None:
 
 def supported_tags(python_version: str) -> dict[Tag, int]:
     """Wheel tags pip accepts for the build's target, with their preference (lower is better)."""
+    return dict(_tag_ranks(python_version))
+
+
+@functools.lru_cache(maxsize=16)
+def _tag_ranks(python_version: str) -> Mapping[Tag, int]:
     major, minor = (int(p) for p in python_version.split(".")[:2])
     interpreter = f"cp{major}{minor}"
     tags = [
@@ -854,12 +922,293 @@ class _IndexUnavailable(Exception):
     """The index could not be asked (offline, timeout, server error): nothing is cached."""
 
 
+_Wheels = tuple[tuple[str, int], ...]  # (filename, size) of the usable wheels of a release
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """One JSON API answer (``/<name>/json`` or ``/<name>/<version>/json``), reduced to what
+    choosing a wheel needs; shared by every requirement on the same distribution and pin."""
+
+    missing: bool
+    """The index answered 404."""
+    version: str | None = None
+    """``info.version``: the latest release, or the pinned one."""
+    files: _Wheels = ()
+    """The wheels of ``version`` (``urls``)."""
+    releases: dict[str, _Wheels] | None = None
+    """Every release with its wheels, for a specifier the latest release does not match."""
+    complete: bool = True
+    """False when ``releases`` was not decoded (no request known then needed it)."""
+
+
+@dataclass(eq=False, slots=True)
+class _Fetch:
+    """One index request, under way or answered, and the answers waiting for it."""
+
+    url: str
+    base_url: str
+    deadline: float
+    """``time.monotonic()`` after which lookups stop waiting for it."""
+    epoch: int
+    future: concurrent.futures.Future[_Page] = field(default_factory=concurrent.futures.Future)
+    subscribed: set[str] = field(default_factory=set)
+    """Cache keys whose answer is stored as soon as the page arrives."""
+    specifiers: set[str] = field(default_factory=set)
+    """The specifiers of the requests waiting for it (do they need every release?)."""
+    latest: str | None = None
+    """Set when the page is decoded without its releases: the latest version, which later
+    requests check their specifier against (one it does not match needs a new request)."""
+    landed: float | None = None
+    """``time.monotonic()`` when it finished."""
+
+
 _INDEX_MEMO: dict[str, _IndexAnswer] = {}
 _OFFLINE_UNTIL: dict[str, float] = {}
+_FETCHES: dict[str, _Fetch] = {}  # by URL: one request per distribution and pin
+_FETCH_WORKERS = 16
+_FETCH_TIMEOUT = INDEX_TIMEOUT  # network timeout of one request, however long callers wait
+_PAGE_SECONDS = 300.0  # an answered page serves other specifiers of its distribution this long
+_FAILED_SECONDS = 5.0  # a failed request (HTTP 5xx, bad JSON) is not repeated sooner
+_FETCHES_KEPT = 64  # above this many, answered requests past their use are dropped
+_QUEUE: queue.SimpleQueue[_Fetch] = queue.SimpleQueue()
+_WORKERS = 0  # pool threads started
+_IDLE_WORKERS = 0  # of which not running a fetch
+_QUEUED = 0  # fetches queued that no thread took yet
+_SSL_CONTEXT: ssl.SSLContext | None = None
+_SSL_LOCK = threading.Lock()
+_HEADERS = {
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip",
+    "User-Agent": f"flash-ls/{__version__} (artifact size estimate)",
+}
+_EPOCH = 0  # bumped by clear_caches: requests started before do not store their answers
+_GENERATION = 0  # bumped whenever an index request lands (invalidates provisional estimates)
+
+
+def _submit(fetch: _Fetch) -> None:
+    """Queue ``fetch`` for a pool thread, starting one unless an idle one will take it (up to
+    :data:`_FETCH_WORKERS`). The threads are daemons: a CLI run that is done does not wait for a
+    slow index at exit (a ThreadPoolExecutor's threads would be joined)."""
+    global _IDLE_WORKERS, _QUEUED, _WORKERS
+    with _LOCK:
+        if _QUEUED >= _IDLE_WORKERS and _WORKERS < _FETCH_WORKERS:
+            thread = threading.Thread(target=_work, name="flash-ls-index", daemon=True)
+            thread.start()  # RuntimeError at interpreter shutdown: nothing queued then
+            _WORKERS += 1
+            _IDLE_WORKERS += 1
+        _QUEUED += 1
+        _QUEUE.put(fetch)
+
+
+def _work() -> None:
+    global _IDLE_WORKERS, _QUEUED
+    while True:
+        fetch = _QUEUE.get()
+        with _LOCK:
+            _QUEUED -= 1
+            _IDLE_WORKERS -= 1
+        try:
+            _run_fetch(fetch)
+        except Exception:  # never lose the thread
+            log.debug("index lookup of %s failed", fetch.url, exc_info=True)
+        finally:
+            with _LOCK:
+                _IDLE_WORKERS += 1
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every lookup, trusting what httpx would: ``SSL_CERT_FILE``,
+    ``SSL_CERT_DIR``, else certifi's bundle."""
+    import ssl
+
+    global _SSL_CONTEXT
+    with _SSL_LOCK:
+        if _SSL_CONTEXT is None:
+            if os.environ.get("SSL_CERT_FILE"):
+                _SSL_CONTEXT = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+            elif os.environ.get("SSL_CERT_DIR"):
+                _SSL_CONTEXT = ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+            else:
+                import certifi
+
+                _SSL_CONTEXT = ssl.create_default_context(cafile=certifi.where())
+        return _SSL_CONTEXT
+
+
+class _Unreachable(Exception):
+    """The request did not get an HTTP answer (connection, TLS, timeout, broken response)."""
+
+
+def _http_get(url: str) -> tuple[int, bytes, bool]:
+    """``(status, body, gzipped)`` of a GET, redirects followed, proxies from the environment.
+
+    The standard library rather than httpx: a check fetches megabytes of JSON while it parses on
+    the same interpreter lock, and urllib costs about half the CPU (and a fifth of the import).
+    """
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=_ssl_context()))
+    request = urllib.request.Request(url, headers=_HEADERS)
+    try:
+        with opener.open(request, timeout=_FETCH_TIMEOUT) as response:
+            status, body, headers = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as err:
+        err.close()
+        return err.code, b"", False
+    except urllib.error.URLError as err:
+        raise _Unreachable(str(err.reason)) from err
+    except (OSError, http.client.HTTPException) as err:
+        raise _Unreachable(str(err) or type(err).__name__) from err
+    return status, body, headers.get("Content-Encoding", "").strip().lower() == "gzip"
+
+
+def _run_fetch(fetch: _Fetch) -> None:
+    """Answer ``fetch`` (in a pool thread)."""
+    try:
+        page = _fetch_page(fetch)
+    except BaseException as exc:
+        _landed(fetch)
+        fetch.future.set_exception(exc)
+    else:
+        _landed(fetch)
+        fetch.future.set_result(page)
+
+
+def _landed(fetch: _Fetch) -> None:
+    global _GENERATION
+    with _LOCK:
+        fetch.landed = time.monotonic()
+        # Before anyone can see the answer: an estimate made while it was under way is redone.
+        _GENERATION += 1
+
+
+def _fetch_page(fetch: _Fetch) -> _Page:
+    """GET one JSON API page. Raises :class:`_IndexUnavailable` only."""
+    base_url, url, epoch = fetch.base_url, fetch.url, fetch.epoch
+    with _LOCK:
+        if _OFFLINE_UNTIL.get(base_url, 0.0) > time.monotonic():
+            raise _IndexUnavailable(f"the package index ({base_url}) is unreachable")
+    try:
+        status, body, gzipped = _http_get(url)
+    except _Unreachable as exc:
+        with _LOCK:
+            if epoch == _EPOCH:
+                _OFFLINE_UNTIL[base_url] = time.monotonic() + _OFFLINE_SECONDS
+        raise _IndexUnavailable(f"the package index ({base_url}) is unreachable: {exc}") from exc
+    except Exception as exc:  # an invalid URL, a broken certificate setting ...
+        raise _IndexUnavailable(f"the package index cannot be asked: {exc}") from exc
+    if status == 404:
+        return _Page(missing=True)
+    if status != 200:
+        raise _IndexUnavailable(f"the package index answered HTTP {status}")
+    try:
+        if gzipped:
+            import gzip
+            import zlib
+
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise ValueError(f"broken compressed answer: {exc}") from exc
+        text = body.decode(json.detect_encoding(body), "surrogatepass")  # as json.loads(bytes)
+        # Decoding every release of a popular distribution costs tens of milliseconds (of GIL):
+        # skip them unless a request needs them.
+        data = _without_releases(text)
+        if data is not None:
+            page = _reduce_page(data, complete=False)
+            with _LOCK:
+                if page.version is not None and not any(
+                    _excludes(spec, page.version) for spec in fetch.specifiers
+                ):
+                    fetch.latest = page.version
+                    return page
+        return _reduce_page(json.loads(text), complete=True)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise _IndexUnavailable(f"unexpected package index answer: {exc}") from exc
+
+
+_RELEASES_KEY = '"releases":'
+_URLS_KEY = '"urls":'
+
+
+def _without_releases(text: str) -> dict[str, Any] | None:
+    """The top-level object of a JSON API answer without its ``releases`` member, decoded without
+    looking at it; None unless the answer is laid out as the index writes it (``releases``
+    before ``urls``), in which case the caller decodes it all.
+
+    Not preceded by a backslash, ``"releases":`` and ``"urls":`` can only be keys (a quote inside
+    a string is escaped); cutting from the first to the last anywhere but at the top level leaves
+    unbalanced brackets, which the decoder rejects.
+    """
+    start = text.find(_RELEASES_KEY)
+    end = text.rfind(_URLS_KEY)
+    if start < 1 or end < start or text[start - 1] == "\\" or text[end - 1] == "\\":
+        return None
+    if text.find('"info":', start, end) != -1 or text.find(_URLS_KEY, start, end) != -1:
+        return None  # a later member would win over an earlier one of the same name
+    try:
+        data = json.loads(text[:start] + text[end:])
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _excludes(specifier: str, version: str) -> bool:
+    """Whether the latest ``version`` does not do for ``specifier`` (every release is needed)."""
+    if not specifier.strip():
+        return False
+    try:
+        return not SpecifierSet(specifier).contains(version, prereleases=True)
+    except ValueError:
+        return True  # decode it all: choosing then fails as it would have
+
+
+def _reduce_page(data: Any, *, complete: bool) -> _Page:
+    info = data.get("info")
+    version = str(info["version"]) if isinstance(info, dict) and "version" in info else None
+    releases = data.get("releases")
+    reduced = None
+    if isinstance(releases, dict):
+        reduced = {str(text): _wheels(files) for text, files in releases.items()}
+    return _Page(False, version, _wheels(data.get("urls")), reduced, complete)
+
+
+def _wheels(files: object) -> _Wheels:
+    found = []
+    for item in files if isinstance(files, list) else []:
+        if not isinstance(item, dict) or item.get("yanked"):
+            continue
+        filename = str(item.get("filename", ""))
+        size = item.get("size")
+        if filename.endswith(".whl") and isinstance(size, int):
+            found.append((filename, size))
+    return tuple(found)
+
+
+def _usable(fetch: _Fetch, now: float, specifier: str | None = None) -> bool:
+    """Whether ``fetch`` may answer a new request (under way, or answered recently enough, and
+    with every release decoded if ``specifier`` needs them)."""
+    if fetch.epoch != _EPOCH:
+        return False
+    if specifier is not None and fetch.latest is not None and _excludes(specifier, fetch.latest):
+        return False
+    if not fetch.future.done():
+        return True
+    age = now - (fetch.landed if fetch.landed is not None else now)
+    failed = fetch.future.exception() is not None
+    return age < (_FAILED_SECONDS if failed else _PAGE_SECONDS)
 
 
 class IndexProvider:
-    """Wheel sizes from the package index's JSON API, for direct requirements only."""
+    """Wheel sizes from the package index's JSON API, for direct requirements only.
+
+    Requests go through a process-wide pool: a distribution (and pin) is fetched once however many
+    providers ask for it while the request is under way or recently answered. :meth:`start` only
+    starts lookups; :meth:`lookup` waits for them, at most ``timeout`` seconds after they started.
+    """
 
     knows_dependencies = False
 
@@ -874,11 +1223,17 @@ class IndexProvider:
         self.python_version = python_version
         self.cache_dir = cache_dir
         self.timeout = timeout
-        self._tags = supported_tags(python_version)
+        self._tags = _tag_ranks(python_version)
+
+    def start(self, requests: Sequence[DistributionRequest]) -> None:
+        """Start the lookups ``requests`` need that no cache answers, without waiting for them."""
+        for request in requests:
+            if request.direct and request.need_size and self._cached(request) is None:
+                self._subscribe(request)
 
     def lookup(self, requests: Sequence[DistributionRequest]) -> LookupResult:
         result = LookupResult()
-        pending: dict[str, DistributionRequest] = {}
+        waiting: dict[str, tuple[DistributionRequest, _Fetch]] = {}
         for request in requests:
             if not (request.direct and request.need_size):
                 result.notes[request.name] = (
@@ -886,40 +1241,37 @@ class IndexProvider:
                 )
                 continue
             answer = self._cached(request)
-            if answer is None:
-                pending[request.name] = request
-            else:
+            if answer is not None:
                 self._record(result, request, answer)
-        if not pending:
+                continue
+            fetch = self._subscribe(request)
+            if fetch is None:
+                result.notes[request.name] = f"the package index ({self.base_url}) is unreachable"
+                result.provisional = True
+            else:
+                waiting[request.name] = (request, fetch)
+        if not waiting:
             return result
-        with _LOCK:
-            offline = _OFFLINE_UNTIL.get(self.base_url, 0.0) > time.monotonic()
-        if offline:
-            for name in pending:
-                result.notes[name] = f"the package index ({self.base_url}) is unreachable"
-            return result
-        deadline = time.monotonic() + self.timeout
-        executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(8, len(pending)), thread_name_prefix="flash-ls-index"
-        )
-        futures = {executor.submit(self._fetch, request): request for request in pending.values()}
-        done, _ = concurrent.futures.wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+        now = time.monotonic()
+        deadline = min(now + self.timeout, max(f.deadline for _, f in waiting.values()))
+        futures = {fetch.future for _, fetch in waiting.values()}
         # Late answers still land in the cache for the next check; nobody waits for them.
-        executor.shutdown(wait=False, cancel_futures=True)
-        for future, request in futures.items():
-            if future not in done:
-                result.notes[request.name] = (
+        done, _ = concurrent.futures.wait(futures, timeout=max(0.0, deadline - now))
+        for name, (request, fetch) in waiting.items():
+            if fetch.future not in done:
+                result.notes[name] = (
                     f"the package index did not answer within {self.timeout:g} s"
                     if self.timeout
                     else "its size is being looked up on the package index (known at the next check)"
                 )
+                result.provisional = True
                 continue
-            try:
-                answer = future.result()
-            except _IndexUnavailable as exc:
-                result.notes[request.name] = str(exc)
-                continue
-            self._record(result, request, answer)
+            outcome = self._cached(request) or self._settle(request, fetch.future)
+            if isinstance(outcome, str):
+                result.notes[name] = outcome
+                result.provisional = True
+            else:
+                self._record(result, request, outcome)
         return result
 
     def _record(
@@ -931,6 +1283,69 @@ class IndexProvider:
         result.found[request.name] = DistributionInfo(
             request.name, answer.version, answer.bytes, SOURCE_INDEX, None
         )
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def _url(self, request: DistributionRequest) -> str:
+        pinned = request.pinned
+        if pinned:
+            return f"{self.base_url}/{request.name}/{pinned}/json"
+        return f"{self.base_url}/{request.name}/json"
+
+    def _subscribe(self, request: DistributionRequest) -> _Fetch | None:
+        """The request answering ``request``: one under way or recently answered, else a new one
+        (None while the index is known to be unreachable). Its answer is stored when it lands."""
+        url = self._url(request)
+        key = self._key(request)
+        specifier = request.specifier.strip()
+        now = time.monotonic()
+        with _LOCK:
+            fetch = _FETCHES.get(url)
+            if fetch is None or not _usable(fetch, now, specifier):
+                if _OFFLINE_UNTIL.get(self.base_url, 0.0) > now:
+                    return None
+                if len(_FETCHES) >= _FETCHES_KEPT:
+                    for stale in [u for u, f in _FETCHES.items() if not _usable(f, now)]:
+                        del _FETCHES[stale]
+                fetch = _FETCHES[url] = _Fetch(url, self.base_url, now + self.timeout, _EPOCH)
+                fetch.specifiers.add(specifier)
+                try:
+                    _submit(fetch)
+                except RuntimeError as exc:  # the interpreter is shutting down
+                    _landed(fetch)
+                    fetch.future.set_exception(_IndexUnavailable(f"no index lookup: {exc}"))
+            if key in fetch.subscribed:
+                return fetch
+            fetch.subscribed.add(key)
+            fetch.specifiers.add(specifier)
+        fetch.future.add_done_callback(functools.partial(self._store_when_landed, request, fetch))
+        return fetch
+
+    def _store_when_landed(
+        self,
+        request: DistributionRequest,
+        fetch: _Fetch,
+        future: concurrent.futures.Future[_Page],
+    ) -> None:
+        if fetch.epoch == _EPOCH:
+            self._settle(request, future)
+
+    def _settle(
+        self, request: DistributionRequest, future: concurrent.futures.Future[_Page]
+    ) -> _IndexAnswer | str:
+        """The answer to ``request`` from a finished request (stored), or why there is none."""
+        try:
+            page = future.result()
+        except _IndexUnavailable as exc:
+            return str(exc)
+        except Exception as exc:  # never let a lookup crash the check
+            return f"the package index lookup failed: {exc}"
+        try:
+            answer = self._answer(request, page)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return f"unexpected package index answer: {exc}"
+        self._store(request, answer)
+        return answer
 
     # -- cache ------------------------------------------------------------------------------
 
@@ -970,75 +1385,61 @@ class IndexProvider:
             return None
 
     def _store(self, request: DistributionRequest, answer: _IndexAnswer) -> None:
+        """Keep ``answer`` on disk, then in memory (whoever finds it in memory finds it on disk)."""
+        global _GENERATION
         key = self._key(request)
+        if self.cache_dir is not None:
+            data = {
+                "name": request.name,
+                "specifier": request.specifier,
+                "version": answer.version,
+                "bytes": answer.bytes,
+                "filename": answer.filename,
+                "problem": answer.problem,
+                "fetched": answer.fetched,
+            }
+            try:
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                path = self.cache_dir / f"{key}.json"
+                tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
+                tmp.write_text(json.dumps(data), encoding="utf-8")
+                os.replace(tmp, path)
+            except OSError as exc:
+                log.debug("cannot write the index cache in %s: %s", self.cache_dir, exc)
         with _LOCK:
             _INDEX_MEMO[key] = answer
-        if self.cache_dir is None:
-            return
-        data = {
-            "name": request.name,
-            "specifier": request.specifier,
-            "version": answer.version,
-            "bytes": answer.bytes,
-            "filename": answer.filename,
-            "problem": answer.problem,
-            "fetched": answer.fetched,
-        }
-        try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            path = self.cache_dir / f"{key}.json"
-            tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError as exc:
-            log.debug("cannot write the index cache in %s: %s", self.cache_dir, exc)
+            _GENERATION += 1
 
-    # -- network ----------------------------------------------------------------------------
+    # -- answers ----------------------------------------------------------------------------
 
-    def _fetch(self, request: DistributionRequest) -> _IndexAnswer:
-        import httpx  # only when the index is asked: it costs ~70 ms to import
-
-        pinned = request.pinned
-        url = (
-            f"{self.base_url}/{request.name}/{pinned}/json"
-            if pinned
-            else f"{self.base_url}/{request.name}/json"
-        )
-        try:
-            response = httpx.get(url, timeout=self.timeout, follow_redirects=True)
-        except httpx.TransportError as exc:
-            with _LOCK:
-                _OFFLINE_UNTIL[self.base_url] = time.monotonic() + _OFFLINE_SECONDS
-            raise _IndexUnavailable(
-                f"the package index ({self.base_url}) is unreachable: {exc}"
-            ) from exc
-        if response.status_code == 404:
+    def _answer(self, request: DistributionRequest, page: _Page) -> _IndexAnswer:
+        if (
+            not page.complete
+            and page.version is not None
+            and not request.pinned
+            and _excludes(request.specifier, page.version)
+        ):
+            # Cannot happen (such a request waits for a complete page); never answer wrongly.
+            raise ValueError("the releases were not decoded")
+        if page.missing:
+            pinned = request.pinned
             what = f"{request.name} {pinned}" if pinned else request.name
-            answer = _IndexAnswer(
+            return _IndexAnswer(
                 None, None, None, f"{what} is not on the package index", time.time()
             )
-        elif response.status_code != 200:
-            raise _IndexUnavailable(f"the package index answered HTTP {response.status_code}")
-        else:
-            try:
-                answer = self._choose(request, response.json())
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                raise _IndexUnavailable(f"unexpected package index answer: {exc}") from exc
-        self._store(request, answer)
-        return answer
+        return self._choose(request, page)
 
-    def _choose(self, request: DistributionRequest, data: dict[str, object]) -> _IndexAnswer:
+    def _choose(self, request: DistributionRequest, page: _Page) -> _IndexAnswer:
         """The wheel pip would install from one JSON API answer."""
-        info = data.get("info")
-        version = str(info["version"]) if isinstance(info, dict) and "version" in info else None
-        files = data.get("urls")
+        version = page.version
+        files = page.files
         specifier = SpecifierSet(request.specifier) if request.specifier.strip() else SpecifierSet()
         if (
             version is not None
             and not request.pinned
             and not specifier.contains(version, prereleases=True)
         ):
-            version, files = _best_release(data.get("releases"), specifier)
+            version, files = _best_release(page.releases, specifier)
             if version is None:
                 return _IndexAnswer(
                     None,
@@ -1048,13 +1449,7 @@ class IndexProvider:
                     time.time(),
                 )
         best: tuple[int, str, int] | None = None
-        for item in files if isinstance(files, list) else []:
-            if not isinstance(item, dict) or item.get("yanked"):
-                continue
-            filename = str(item.get("filename", ""))
-            size = item.get("size")
-            if not filename.endswith(".whl") or not isinstance(size, int):
-                continue
+        for filename, size in files:
             try:
                 tags = parse_wheel_filename(filename)[3]
             except InvalidWheelFilename:
@@ -1071,20 +1466,22 @@ class IndexProvider:
         return _IndexAnswer(version, best[2], best[1], None, time.time())
 
 
-def _best_release(releases: object, specifier: SpecifierSet) -> tuple[str | None, object]:
-    """The highest final release in ``releases`` matching ``specifier``, with its files."""
-    if not isinstance(releases, dict):
-        return None, None
+def _best_release(
+    releases: dict[str, _Wheels] | None, specifier: SpecifierSet
+) -> tuple[str | None, _Wheels]:
+    """The highest final release in ``releases`` matching ``specifier``, with its wheels."""
+    if releases is None:
+        return None, ()
     candidates: list[tuple[Version, str]] = []
     for text in releases:
         try:
-            version = Version(str(text))
+            version = Version(text)
         except InvalidVersion:
             continue
         if not version.is_prerelease and specifier.contains(version):
-            candidates.append((version, str(text)))
+            candidates.append((version, text))
     if not candidates:
-        return None, None
+        return None, ()
     _, text = max(candidates)
     return text, releases[text]
 
@@ -1114,6 +1511,7 @@ class ProviderChain:
             if not wanted:
                 break
             answer = provider.lookup(wanted)
+            result.provisional = result.provisional or answer.provisional
             for name, reason in answer.notes.items():
                 reasons.setdefault(name, []).append(reason)
             for name, info in answer.found.items():
@@ -1125,6 +1523,24 @@ class ProviderChain:
                     reasons.get(request.name, ["no size provider"])
                 )
         return result
+
+    def start(self, requests: Sequence[DistributionRequest]) -> None:
+        """Start the index lookups :meth:`lookup` would make for ``requests``, without waiting:
+        the providers before the index are asked now (they read local files)."""
+        found: dict[str, DistributionInfo] = {}
+        for provider in self.providers:
+            wanted = [
+                r
+                for r in requests
+                if _incomplete(found.get(r.name), r, provider.knows_dependencies)
+            ]
+            if not wanted:
+                return
+            if isinstance(provider, IndexProvider):
+                provider.start(wanted)
+                continue
+            for name, info in provider.lookup(wanted).found.items():
+                found[name] = _merge(found.get(name), info)
 
     def report(self) -> ReportProvider | None:
         return next((p for p in self.providers if isinstance(p, ReportProvider)), None)
@@ -1153,27 +1569,61 @@ def _merge(old: DistributionInfo | None, new: DistributionInfo) -> DistributionI
     return merged
 
 
+@dataclass(frozen=True, slots=True)
+class _Sources:
+    """What the default providers of an app read, and a stamp that changes when any of it does."""
+
+    report: SizeReport | None
+    report_problem: str | None
+    sites: tuple[Path, ...]
+    label: str
+    url: str | None
+    stamp: tuple[object, ...]
+
+
+def _sources(app: App) -> _Sources:
+    report, problem = load_size_report(app.root)
+    report_stamp: tuple[object, ...] = ()
+    if report is not None or problem is not None:
+        path = app.root / SIZE_REPORT_PATH
+        try:
+            st = path.stat()
+            report_stamp = (str(path), st.st_mtime_ns, st.st_size, problem)
+        except OSError:
+            report_stamp = (str(path), None, None, problem)
+    sites, label = find_site_packages(app)
+    # A site-packages directory changes its mtime when a distribution is (un)installed.
+    site_stamp = tuple((str(site), _mtime(str(site))) for site in sites)
+    url = index_url(app.environ)
+    stamp = (report_stamp, label, site_stamp, url)
+    return _Sources(report, problem, tuple(sites), label, url, stamp)
+
+
 def default_provider(app: App, python_version: str | None = None) -> ProviderChain:
     """The report, environment and index providers for ``app`` (see the module docstring)."""
+    version = python_version or target_python_version(app)
+    return _chain(_sources(app), version)
+
+
+def _chain(sources: _Sources, python_version: str) -> ProviderChain:
     providers: list[SizeProvider] = []
     notes: list[str] = []
-    report, problem = load_size_report(app.root)
-    if report is not None:
-        providers.append(ReportProvider(report))
+    if sources.report is not None:
+        providers.append(ReportProvider(sources.report))
     else:
-        notes.append(problem or f"no {SIZE_REPORT_PATH} (written by flash-ls build)")
-    sites, label = find_site_packages(app)
-    if sites:
-        providers.append(EnvironmentProvider(sites, label))
+        notes.append(sources.report_problem or f"no {SIZE_REPORT_PATH} (written by flash-ls build)")
+    if sources.sites:
+        providers.append(EnvironmentProvider(sources.sites, sources.label))
     else:
         notes.append(
-            f"no site-packages found for {label}; set [tool.flash-ls] python or pass --python"
+            f"no site-packages found for {sources.label}; set [tool.flash-ls] python or pass "
+            "--python"
         )
-    url = index_url(app.environ)
-    if url is not None:
-        version = python_version or target_python_version(app)
+    if sources.url is not None:
         providers.append(
-            IndexProvider(url, version, default_cache_dir() / "index", timeout=_index_wait)
+            IndexProvider(
+                sources.url, python_version, default_cache_dir() / "index", timeout=_index_wait
+            )
         )
     else:
         notes.append(f"package index lookups are off ({PYPI_URL_ENV})")
@@ -1286,33 +1736,128 @@ def estimate_artifact(
 
     ``provider`` defaults to :func:`default_provider`; ``excluded_packages`` are the
     ``flash build --exclude`` names, on top of torch, torchvision, torchaudio and triton.
+
+    With the default providers, the dependency part is memoised by everything it depends on (see
+    :func:`_resolution_key`); the shipped files and the declared requirements' locations are
+    always the app's current ones.
     """
     files = shipped_files(app)
     files_bytes = sum(f.bytes for f in files)
     version = python_version or target_python_version(app)
-    chain = provider if provider is not None else default_provider(app, version)
     declared = declared_dependencies(app)
     user_excluded = {e.strip().lower() for e in excluded_packages if e.strip()}
-    resolver = _Resolver(chain, version, user_excluded)
-    resolver.run(declared)
-    deps = [d for d in resolver.sizes() if d.name not in resolver.excluded]
-    deps_bytes = sum(d.bytes or 0 for d in deps)
-    unknown = [d.name for d in deps if d.bytes is None]
-    notes = list(resolver.notes)
-    if (unknown or resolver.partial) and isinstance(chain, ProviderChain):
-        notes.extend(chain.notes)
+    if provider is None:
+        resolution = _memoised_resolution(app, version, declared, user_excluded)
+    else:
+        resolution = _resolve(provider, version, declared, user_excluded)
+    deps = list(resolution.deps)
     return SizeEstimate(
-        total_bytes=files_bytes + deps_bytes,
+        total_bytes=files_bytes + sum(d.bytes or 0 for d in deps),
         files_bytes=files_bytes,
         deps=deps,
-        unknown=unknown,
-        excluded=list(resolver.excluded),
-        partial=list(resolver.partial),
-        notes=notes,
+        unknown=list(resolution.unknown),
+        excluded=list(resolution.excluded),
+        partial=list(resolution.partial),
+        notes=list(resolution.notes),
         files=files,
-        contributions=resolver.contributions(),
+        contributions=[
+            DependencyContribution(declared[position], name, size, count, complete)
+            for position, name, size, count, complete in resolution.contributions
+        ],
         python_version=version,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolution:
+    """The dependency part of an estimate; declared requirements by position in the app's list."""
+
+    deps: tuple[DependencySize, ...]
+    unknown: tuple[str, ...]
+    excluded: tuple[str, ...]
+    partial: tuple[str, ...]
+    notes: tuple[str, ...]
+    contributions: tuple[tuple[int, str, int, int, bool], ...]
+    """(position of the declared requirement, name, bytes, dependencies, complete)."""
+    provisional: bool
+    """Some index answer may still come (see :attr:`LookupResult.provisional`)."""
+
+
+def _resolve(
+    provider: SizeProvider,
+    version: str,
+    declared: Sequence[DeclaredDependency],
+    user_excluded: set[str],
+) -> _Resolution:
+    resolver = _Resolver(provider, version, user_excluded)
+    resolver.run(declared)
+    deps = tuple(d for d in resolver.sizes() if d.name not in resolver.excluded)
+    unknown = tuple(d.name for d in deps if d.bytes is None)
+    notes = list(resolver.notes)
+    if (unknown or resolver.partial) and isinstance(provider, ProviderChain):
+        notes.extend(provider.notes)
+    return _Resolution(
+        deps,
+        unknown,
+        tuple(resolver.excluded),
+        tuple(resolver.partial),
+        tuple(notes),
+        tuple(resolver.contributions()),
+        resolver.provisional,
+    )
+
+
+_RESOLUTIONS: OrderedDict[tuple[object, ...], tuple[float, int, _Resolution]] = OrderedDict()
+_RESOLUTIONS_KEPT = 256
+_RESOLUTION_SECONDS = 300.0  # index answers expire, interpreters get asked again ...
+_PROVISIONAL_SECONDS = 10.0  # an estimate waiting for index answers is redone this often
+
+
+def _resolution_key(
+    sources: _Sources,
+    version: str,
+    declared: Sequence[DeclaredDependency],
+    user_excluded: set[str],
+) -> tuple[object, ...]:
+    """Everything the dependency part of an estimate depends on.
+
+    The requirement strings in the build's order (names, extras, markers and which declaration a
+    contribution points at follow from them), the target Python, the excluded packages, and the
+    providers' inputs: the size report's and the site-packages directories' stamps and the index
+    URL. Index answers are not in the key: a result waiting for one is provisional (kept until
+    an answer lands, at most :data:`_PROVISIONAL_SECONDS`), every result at most
+    :data:`_RESOLUTION_SECONDS`.
+    """
+    raws = tuple(d.raw for d in declared)
+    return (version, raws, tuple(sorted(user_excluded)), sources.stamp)
+
+
+def _memoised_resolution(
+    app: App, version: str, declared: Sequence[DeclaredDependency], user_excluded: set[str]
+) -> _Resolution:
+    sources = _sources(app)
+    key = _resolution_key(sources, version, declared, user_excluded)
+    now = time.monotonic()
+    with _LOCK:
+        known = _RESOLUTIONS.get(key)
+        generation = _GENERATION
+    if known is not None:
+        made, made_generation, resolution = known
+        age = now - made
+        if age < _RESOLUTION_SECONDS and (
+            not resolution.provisional
+            or (made_generation == generation and age < _PROVISIONAL_SECONDS)
+        ):
+            with _LOCK:
+                _RESOLUTIONS.move_to_end(key)
+            return resolution
+    resolution = _resolve(_chain(sources, version), version, declared, user_excluded)
+    with _LOCK:
+        _RESOLUTIONS[key] = (now, generation, resolution)
+        _RESOLUTIONS.move_to_end(key)
+        while len(_RESOLUTIONS) > _RESOLUTIONS_KEPT:
+            _RESOLUTIONS.popitem(last=False)
+    return resolution
 
 
 @dataclass(slots=True)
@@ -1345,15 +1890,39 @@ class _Resolver:
         }
         self.official_excluded = {n.lower() for n in SIZE_PROHIBITIVE_PACKAGES} | user_excluded
         self.nodes: dict[str, _Node] = {}
-        self.roots: dict[str, DeclaredDependency] = {}
+        self.roots: dict[str, int] = {}  # name -> position of its first declaration
         self.excluded: dict[str, None] = {}  # ordered set
         self.partial: list[str] = []
         self.notes: list[str] = []
+        self.provisional = False
 
     def run(self, declared: Sequence[DeclaredDependency]) -> None:
+        pending = self.direct(declared)
+        if self._use_current_report(declared):
+            return
+        while True:
+            if pending:
+                result = self.provider.lookup(pending)
+                self.provisional = self.provisional or result.provisional
+                for request in pending:
+                    node = self.nodes[request.name]
+                    node.info = result.found.get(request.name) or node.info
+                    if request.name in result.notes:
+                        self.notes.append(f"{request.name}: {result.notes[request.name]}")
+            pending = []
+            changed = False
+            for node in list(self.nodes.values()):
+                if node.info is not None and node.expanded != frozenset(node.extras):
+                    changed = True
+                    pending.extend(self._expand(node))
+            if not pending and not changed:
+                break
+
+    def direct(self, declared: Sequence[DeclaredDependency]) -> list[DistributionRequest]:
+        """Record the declared requirements pip gets; the lookups they need."""
         pending: list[DistributionRequest] = []
         seen_raw: set[str] = set()
-        for dependency in declared:
+        for position, dependency in enumerate(declared):
             if dependency.raw in seen_raw:
                 continue  # the build de-duplicates requirement strings
             seen_raw.add(dependency.raw)
@@ -1371,7 +1940,7 @@ class _Resolver:
                     None  # filtered out before pip: its dependencies are not installed
                 )
                 continue
-            self.roots.setdefault(name, dependency)
+            self.roots.setdefault(name, position)
             if self._reach(name, None, set(requirement.extras)):
                 pending.append(
                     DistributionRequest(
@@ -1381,37 +1950,26 @@ class _Resolver:
                         need_size=name not in self.excluded_names,
                     )
                 )
-        if self._use_current_report(declared):
-            return
-        while True:
-            if pending:
-                result = self.provider.lookup(pending)
-                for request in pending:
-                    node = self.nodes[request.name]
-                    node.info = result.found.get(request.name) or node.info
-                    if request.name in result.notes:
-                        self.notes.append(f"{request.name}: {result.notes[request.name]}")
-            pending = []
-            changed = False
-            for node in list(self.nodes.values()):
-                if node.info is not None and node.expanded != frozenset(node.extras):
-                    changed = True
-                    pending.extend(self._expand(node))
-            if not pending and not changed:
-                break
+        return pending
 
-    def _use_current_report(self, declared: Sequence[DeclaredDependency]) -> bool:
-        """Take the report's distributions as they are when it matches the current requirements."""
+    def current_report(
+        self, declared: Sequence[DeclaredDependency]
+    ) -> list[DistributionInfo] | None:
+        """The report's distributions when it was built from exactly the current requirements."""
         chain = self.provider
         report = chain.report() if isinstance(chain, ProviderChain) else None
         if report is None:
-            return False
+            return None
         raws = [
             d.raw
             for d in declared
             if d.name is not None and d.official_name not in self.official_excluded
         ]
-        installed = report.installed_with(raws)
+        return report.installed_with(raws)
+
+    def _use_current_report(self, declared: Sequence[DeclaredDependency]) -> bool:
+        """Take the report's distributions as they are when it matches the current requirements."""
+        installed = self.current_report(declared)
         if installed is None:
             return False
         by_name = {info.name: info for info in installed}
@@ -1506,9 +2064,10 @@ class _Resolver:
                 )
         return found
 
-    def contributions(self) -> list[DependencyContribution]:
+    def contributions(self) -> list[tuple[int, str, int, int, bool]]:
+        """(position of the declaration, name, bytes, dependencies, complete) per requirement."""
         result = []
-        for name, declared in self.roots.items():
+        for name, position in self.roots.items():
             members = [n for n in self.nodes.values() if n.name == name or n.required_by == name]
             members = [n for n in members if n.name not in self.excluded]
             known = sum(
@@ -1517,36 +2076,74 @@ class _Resolver:
             complete = all(
                 n.info is not None and n.info.bytes is not None for n in members
             ) and not any(n.name in self.partial for n in members)
-            result.append(DependencyContribution(declared, name, known, len(members) - 1, complete))
+            result.append((position, name, known, len(members) - 1, complete))
         return result
 
 
-_ESTIMATES: list[tuple[App, SizeEstimate]] = []
-_ESTIMATES_KEPT = 8
+# The last App of each root and its estimate.
+_ESTIMATES: dict[Path, tuple[App, SizeEstimate]] = {}
 
 
 def cached_estimate(app: App) -> SizeEstimate:
     """:func:`estimate_artifact` with the default providers, computed once per ``App`` object
-    (the rules of one check share it; an edit builds a new App)."""
+    (the rules of one check and ``--verbose`` share it; an edit builds a new App, whose estimate
+    reuses the memoised dependency part when the dependencies did not change)."""
     with _LOCK:
-        for known, estimate in _ESTIMATES:
-            if known is app:
-                return estimate
+        known = _ESTIMATES.get(app.root)
+    if known is not None and known[0] is app:
+        return known[1]
     estimate = estimate_artifact(app)
     with _LOCK:
-        _ESTIMATES.append((app, estimate))
-        del _ESTIMATES[:-_ESTIMATES_KEPT]
+        _remember(_ESTIMATES, app.root, (app, estimate))
     return estimate
 
 
+def start_size_lookups(app: App) -> App:
+    """Start the package index lookups the size estimate of ``app`` will need, without waiting
+    for them, and return ``app``.
+
+    Called as each app of a check is loaded, so the lookups of all apps run (deduplicated, see
+    :class:`IndexProvider`) while the rest is loaded and checked; the estimates then find the
+    answers in the cache. Never raises and never touches the network itself.
+    """
+    try:
+        _start_lookups(app)
+    except Exception:  # only an optimisation: the estimate asks again and reports problems
+        log.debug("cannot start the size lookups of %s", app.root, exc_info=True)
+    return app
+
+
+def _start_lookups(app: App) -> None:
+    if not any(source.facts.mentions_flash for source in app.files.values()):
+        return  # not a Flash app: no rule estimates its size
+    sources = _sources(app)
+    if sources.url is None:
+        return
+    declared = declared_dependencies(app)
+    if not declared:
+        return
+    version = target_python_version(app)
+    chain = _chain(sources, version)
+    resolver = _Resolver(chain, version, set())
+    requests = resolver.direct(declared)
+    if requests and resolver.current_report(declared) is None:
+        chain.start(requests)
+
+
 def clear_caches() -> None:
-    """Forget every cached walk, report, environment listing and index answer (tests)."""
+    """Forget every cached walk, report, environment listing, estimate and index answer, and let
+    index requests under way store nothing (tests)."""
+    global _EPOCH
     with _LOCK:
+        _EPOCH += 1
         _REPORT_CACHE.clear()
         _FILES_CACHE.clear()
+        _SHIPPED.clear()
         _SITE_CACHE.clear()
         _DIST_CACHE.clear()
         _INTERPRETER_CACHE.clear()
         _INDEX_MEMO.clear()
         _OFFLINE_UNTIL.clear()
+        _FETCHES.clear()
+        _RESOLUTIONS.clear()
         _ESTIMATES.clear()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from flash_ls.project import requirements
 from flash_ls.project.requirements import (
     RequirementLine,
     official_package_name,
     parse_requirement,
     parse_requirements_text,
     read_requirements,
+    requirement_of,
 )
 from flash_ls.span import Span
 
@@ -110,3 +113,39 @@ def test_official_name_on_lines() -> None:
     assert isinstance(entry, RequirementLine)
     assert entry.name == "torch"
     assert entry.official_name == "torch~"
+
+
+@pytest.fixture
+def counted_parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The strings ``packaging`` is asked to parse, with the parse caches emptied around."""
+    built: list[str] = []
+    real = requirements.Requirement
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def __init__(self, text: str) -> None:
+            built.append(text)
+            super().__init__(text)
+
+    requirements._parse.cache_clear()
+    requirements._parse_text.cache_clear()
+    monkeypatch.setattr(requirements, "Requirement", Counting)
+    yield built
+    requirements._parse.cache_clear()
+    requirements._parse_text.cache_clear()
+
+
+def test_requirement_strings_are_parsed_once(counted_parses: list[str]) -> None:
+    text = "pillow>=10\nnumpy==1.26\nnot valid!!\n"
+    first = parse_requirements_text(text)
+    second = parse_requirements_text(text)
+    assert first == second and first is not second  # callers get their own list
+    assert parse_requirement(" pillow>=10 ") == ("pillow", None)
+    assert parse_requirement("not valid!!") == (None, first[2].error)
+    assert requirement_of("numpy==1.26") is first[1].requirement
+    assert requirement_of("not valid!!") is None
+    # Another file with the same lines parses nothing again.
+    assert [e.name for e in parse_requirements_text("numpy==1.26\n# x\npillow>=10\n")] == [
+        "numpy",
+        "pillow",
+    ]
+    assert counted_parses == ["pillow>=10", "numpy==1.26", "not valid!!"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import gzip
 import json
 import os
 import socket
@@ -18,6 +20,7 @@ from apps import load_app, sparse, write_app
 
 from flash_ls.platform import BYTES_PER_MB
 from flash_ls.project import sizes
+from flash_ls.project.app import App
 from flash_ls.project.sizes import (
     SOURCE_ENVIRONMENT,
     SOURCE_INDEX,
@@ -29,6 +32,7 @@ from flash_ls.project.sizes import (
     ReportDistribution,
     ReportFile,
     SizeReport,
+    cached_estimate,
     declared_dependencies,
     default_provider,
     estimate_artifact,
@@ -36,6 +40,7 @@ from flash_ls.project.sizes import (
     index_url,
     load_size_report,
     shipped_files,
+    start_size_lookups,
     write_size_report,
 )
 
@@ -406,13 +411,30 @@ def wheel_page(
 
 
 class Index:
-    """A loopback package index: JSON pages by path, the paths asked, an optional delay."""
+    """A loopback package index: JSON pages by path, the paths asked, an optional delay.
+
+    ``raw`` answers a path with a status and body of its own; with ``gate`` set, every answer waits
+    until the gate opens (``in_flight``/``most_in_flight`` count the requests waiting meanwhile).
+    """
 
     def __init__(self) -> None:
         self.pages: dict[str, dict[str, object]] = {}
+        self.raw: dict[str, tuple[int, bytes]] = {}
         self.requests: list[str] = []
         self.delay = 0.0
         self.url = ""
+        self.gate: threading.Event | None = None
+        self.content_encoding: str | None = None  # sent as is; "gzip" also compresses
+        self.compress = False
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.answered = 0
+        self.changed = threading.Condition()
+
+    def wait_for_requests(self, count: int) -> bool:
+        """Whether ``count`` requests arrived (a generous safety timeout, not a measurement)."""
+        with self.changed:
+            return self.changed.wait_for(lambda: len(self.requests) >= count, timeout=30.0)
 
 
 @pytest.fixture
@@ -421,17 +443,37 @@ def index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            state.requests.append(self.path)
+            with state.changed:
+                state.requests.append(self.path)
+                state.in_flight += 1
+                state.most_in_flight = max(state.most_in_flight, state.in_flight)
+                state.changed.notify_all()
+            try:
+                if state.gate is not None:
+                    state.gate.wait(timeout=30.0)
+                self.answer()
+            finally:
+                with state.changed:
+                    state.in_flight -= 1
+                    state.answered += 1
+
+        def answer(self) -> None:
             if state.delay:
                 time.sleep(state.delay)
+            status, body = state.raw.get(self.path, (0, b""))
             page = state.pages.get(self.path)
-            if page is None:
+            if not status and page is None:
                 self.send_response(404)
                 self.end_headers()
                 return
-            body = json.dumps(page).encode()
-            self.send_response(200)
+            if not status:
+                status, body = 200, json.dumps(page).encode()
+            if state.compress:
+                body = gzip.compress(body)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            if state.content_encoding:
+                self.send_header("Content-Encoding", state.content_encoding)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             with contextlib.suppress(OSError):  # the client gave up (the slow-index test)
@@ -490,7 +532,8 @@ def test_index_sizes_the_wheel_pip_would_pick(tmp_path: Path, index: Index) -> N
 def test_index_answers_are_cached_on_disk(tmp_path: Path, index: Index) -> None:
     index.pages["/pypi/pillow/json"] = PILLOW
     write_app(tmp_path, {"requirements.txt": "pillow\n", "worker.py": ""})
-    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 7 * MB
+    first = estimate_artifact(load_app(tmp_path))
+    assert first.deps_bytes == 7 * MB, first.notes
     sizes.clear_caches()  # a new process: only the disk cache is left
     index.pages.clear()
     assert estimate_artifact(load_app(tmp_path)).deps_bytes == 7 * MB
@@ -627,3 +670,337 @@ def test_describe_lists_the_breakdown(tmp_path: Path) -> None:
     assert "weights.bin: 70.0 MB" in text
     assert "unknown size: pillow" in text
     assert "pillow: not installed in the app's .venv" in text
+
+
+# -- lookups across apps: started early, deduplicated, concurrent -------------------------------
+
+
+def small_page(name: str, version: str, size: int) -> dict[str, object]:
+    return wheel_page(name, version, [(f"{name}-{version}-py3-none-any.whl", size)])
+
+
+def requirements_app(root: Path, requirements: str) -> App:
+    write_app(root, {"requirements.txt": requirements, "worker.py": WORKER_NO_DEPS})
+    return load_app(root)
+
+
+WORKER_NO_DEPS = """
+from runpod_flash import Endpoint
+
+@Endpoint(name="w", cpu="cpu3c-1-2")
+def w(): ...
+"""
+
+
+def wait_for_lookups() -> None:
+    """Until every index request under way has landed (a safety timeout, not a measurement)."""
+    with sizes._LOCK:
+        futures = [fetch.future for fetch in sizes._FETCHES.values()]
+    concurrent.futures.wait(futures, timeout=30.0)
+
+
+@pytest.mark.parametrize("gated", [True, False], ids=["under-way", "answered"])
+def test_each_distribution_is_asked_once_across_apps(
+    tmp_path: Path, index: Index, gated: bool
+) -> None:
+    index.pages["/pypi/pillow/json"] = PILLOW
+    index.pages["/pypi/transformers/json"] = TRANSFORMERS
+    index.pages["/pypi/numpy/1.26.4/json"] = small_page("numpy", "1.26.4", 17 * MB)
+    apps = [
+        requirements_app(tmp_path / "a", "pillow\ntransformers\n"),
+        requirements_app(tmp_path / "b", "Pillow>=10.0.0\nnumpy==1.26.4\n"),
+        requirements_app(tmp_path / "c", "transformers\npillow\nnumpy==1.26.4\n"),
+    ]
+    gate = index.gate = threading.Event() if gated else None
+    for app in apps:
+        assert start_size_lookups(app) is app
+    if gate is not None:
+        # The requests of all three apps are under way together, before any answer.
+        assert index.wait_for_requests(3)
+        assert index.most_in_flight == 3 and index.answered == 0
+        gate.set()
+    estimates = [cached_estimate(app) for app in apps]
+    assert sorted(index.requests) == [
+        "/pypi/numpy/1.26.4/json",
+        "/pypi/pillow/json",
+        "/pypi/transformers/json",
+    ]
+    assert [e.deps_bytes for e in estimates] == [16 * MB, 24 * MB, 33 * MB]
+    assert all(d.source == SOURCE_INDEX for e in estimates for d in e.deps)
+
+
+def test_lookups_of_several_apps_take_one_round_trip(
+    tmp_path: Path, index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All apps' lookups are in flight at once: one round trip for the check, not one per app."""
+    monkeypatch.setattr(sizes, "_FETCH_TIMEOUT", 30.0)
+    names = ["alpha", "beta", "gamma", "delta"]
+    for number, name in enumerate(names, 1):
+        index.pages[f"/pypi/{name}/json"] = small_page(name, "1.0", number * MB)
+    apps = [requirements_app(tmp_path / name, f"{name}\n") for name in names]
+    index.gate = threading.Event()
+    for app in apps:
+        start_size_lookups(app)  # returns at once: nothing is answered yet
+    assert index.wait_for_requests(len(names))
+    assert index.most_in_flight == len(names)
+    assert index.answered == 0
+    index.gate.set()
+    sized = [cached_estimate(app).deps_bytes for app in apps]
+    assert sized == [1 * MB, 2 * MB, 3 * MB, 4 * MB]
+    assert len(index.requests) == len(names)  # the estimates waited for the same requests
+
+
+def test_start_size_lookups_skips_what_other_providers_know(tmp_path: Path, index: Index) -> None:
+    index.pages["/pypi/pillow/json"] = PILLOW
+    write_app(tmp_path / "app", {"worker.py": WORKER})
+    make_venv(tmp_path / "app", {"transformers": ("4.40.0", 40 * MB, [])})
+    app = load_app(tmp_path / "app")
+    start_size_lookups(app)
+    wait_for_lookups()
+    assert index.requests == ["/pypi/pillow/json"]
+    assert cached_estimate(app).deps_bytes == 47 * MB
+    assert index.requests == ["/pypi/pillow/json"]
+    # Not a Flash app, or lookups off: nothing is asked.
+    write_app(tmp_path / "plain", {"requirements.txt": "numpy\n", "main.py": "print(1)\n"})
+    start_size_lookups(load_app(tmp_path / "plain"))
+    wait_for_lookups()
+    assert index.requests == ["/pypi/pillow/json"]
+
+
+def test_the_server_never_waits_and_knows_the_size_at_the_next_check(
+    tmp_path: Path, index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sizes, "_index_wait", 0.0)  # what set_index_wait(0) does in the server
+    index.pages["/pypi/pillow/json"] = PILLOW
+    index.gate = threading.Event()
+    root = tmp_path / "app"
+    first = estimate_artifact(requirements_app(root, "pillow\n"))  # returns: the gate is shut
+    assert first.unknown == ["pillow"]
+    assert any("being looked up" in note for note in first.notes)
+    index.gate.set()
+    wait_for_lookups()
+    second = estimate_artifact(load_app(root))
+    assert second.deps_bytes == 7 * MB and second.unknown == []
+    assert index.requests == ["/pypi/pillow/json"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "note"),
+    [
+        ((500, b"oops"), "the package index answered HTTP 500"),
+        ((200, b"<html>not json</html>"), "unexpected package index answer"),
+        ((200, b"[1, 2]"), "unexpected package index answer"),
+        (
+            (200, b'{"info": {"version": "1.0"}, "releases": {"1.0": []}, "urls": 7}'),
+            "has no wheel",
+        ),
+    ],
+)
+def test_index_errors_are_notes_not_crashes(
+    tmp_path: Path, index: Index, raw: tuple[int, bytes], note: str
+) -> None:
+    index.raw["/pypi/pillow/json"] = raw
+    estimate = estimate_artifact(requirements_app(tmp_path / "app", "pillow\n"))
+    assert estimate.unknown == ["pillow"]
+    assert any(note in n for n in estimate.notes), estimate.notes
+
+
+def test_compressed_answers(tmp_path: Path, index: Index) -> None:
+    index.pages["/pypi/pillow/json"] = PILLOW
+    index.content_encoding = "gzip"
+    index.compress = True
+    assert estimate_artifact(requirements_app(tmp_path / "a", "pillow\n")).deps_bytes == 7 * MB
+    sizes.clear_caches()
+    index.compress = False  # says gzip, is not
+    estimate = estimate_artifact(requirements_app(tmp_path / "b", "pillow>=9\n"))
+    assert estimate.unknown == ["pillow"]
+    assert any("unexpected package index answer: broken compressed" in n for n in estimate.notes)
+
+
+def pypi_layout(name: str, latest: str, releases: dict[str, int]) -> dict[str, object]:
+    """A page laid out as PyPI writes it: info, releases, urls, then more members."""
+
+    def files(version: str, size: int) -> list[dict[str, object]]:
+        return [
+            {"filename": f"{name}-{version}-py3-none-any.whl", "size": size, "yanked": False},
+            {"filename": f"{name}-{version}.tar.gz", "size": 1, "yanked": False},
+        ]
+
+    return {
+        "info": {"name": name, "version": latest, "description": '"releases": "urls": {[}]'},
+        "last_serial": 1,
+        "releases": {v: files(v, s) for v, s in releases.items()},
+        "urls": files(latest, releases[latest]),
+        "vulnerabilities": [],
+        "ownership": {"roles": []},
+    }
+
+
+def test_a_page_is_read_without_its_releases_until_a_specifier_needs_them(
+    tmp_path: Path, index: Index
+) -> None:
+    index.pages["/pypi/scipy/json"] = pypi_layout(
+        "scipy", "1.14.0", {"1.13.1": 38 * MB, "1.14.0": 40 * MB}
+    )
+    latest = estimate_artifact(requirements_app(tmp_path / "a", "scipy>=1.11\n"))
+    assert [(d.version, d.bytes) for d in latest.deps] == [("1.14.0", 40 * MB)]
+    older = estimate_artifact(requirements_app(tmp_path / "b", "scipy<1.14\n"))
+    assert [(d.version, d.bytes) for d in older.deps] == [("1.13.1", 38 * MB)]
+    # The first answer was read without its releases: the second specifier needed a new one.
+    assert index.requests == ["/pypi/scipy/json", "/pypi/scipy/json"]
+
+
+def test_specifiers_known_before_the_answer_share_one_request(tmp_path: Path, index: Index) -> None:
+    index.pages["/pypi/scipy/json"] = pypi_layout(
+        "scipy", "1.14.0", {"1.13.1": 38 * MB, "1.14.0": 40 * MB}
+    )
+    apps = [
+        requirements_app(tmp_path / "a", "scipy>=1.11\n"),
+        requirements_app(tmp_path / "b", "scipy<1.14\n"),
+    ]
+    index.gate = threading.Event()
+    for app in apps:
+        start_size_lookups(app)
+    assert index.wait_for_requests(1)
+    index.gate.set()
+    assert [cached_estimate(app).deps_bytes for app in apps] == [40 * MB, 38 * MB]
+    assert index.requests == ["/pypi/scipy/json"]
+
+
+def test_reading_a_page_without_its_releases_matches_reading_it_all() -> None:
+    page = pypi_layout("scipy", "1.14.0", {"1.13.1": 38 * MB, "1.14.0": 40 * MB})
+    text = json.dumps(page)
+    partial = sizes._without_releases(text)
+    assert partial is not None and "releases" not in partial
+    assert partial == {k: v for k, v in json.loads(text).items() if k != "releases"}
+    # Layouts it does not recognise are left to the full decoder.
+    assert sizes._without_releases(json.dumps({"info": {}, "urls": [], "releases": {}})) is None
+    assert sizes._without_releases(json.dumps({"info": {}, "urls": []})) is None
+    nested = {"info": {"releases": {}}, "urls": [], "releases": {"1": [{"urls": []}]}}
+    assert sizes._without_releases(json.dumps(nested)) is None
+    escaped = {"info": {}, 'x\\"releases': 1, "releases": {}, "urls": []}
+    assert sizes._without_releases(json.dumps(escaped)) is None
+
+
+# -- memoised estimates -------------------------------------------------------------------------
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    calls: list[int] = []
+    original = getattr(owner, name)
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
+DEPENDENCIES_WORKER = """
+from runpod_flash import Endpoint
+
+@Endpoint(name="w", cpu="cpu3c-1-2", dependencies=["transformers"])
+def w(): ...
+"""
+
+
+def test_an_unchanged_app_is_not_estimated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_app(tmp_path, {"worker.py": DEPENDENCIES_WORKER, "requirements.txt": "pillow\n"})
+    make_venv(
+        tmp_path,
+        {
+            "transformers": ("4.40.0", 40 * MB, ["tokenizers"]),
+            "tokenizers": ("0.19.1", 10 * MB, []),
+            "pillow": ("10.3.0", 12 * MB, []),
+        },
+    )
+    lookups = count_calls(monkeypatch, EnvironmentProvider, "lookup")
+    first = estimate_artifact(load_app(tmp_path))
+    assert first.deps_bytes == 62 * MB and lookups
+    asked = len(lookups)
+    # A new App (an edit elsewhere, a new check) with the same inputs: no provider is asked.
+    second = estimate_artifact(load_app(tmp_path))
+    assert len(lookups) == asked
+    assert second == first
+    # The same App object: the very same estimate.
+    app = load_app(tmp_path)
+    assert cached_estimate(app) is cached_estimate(app)
+    assert len(lookups) == asked
+
+
+def test_an_edit_moving_the_dependencies_keeps_the_estimate_but_moves_its_locations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flash_ls.project.workspace import Workspace
+
+    write_app(tmp_path, {"worker.py": DEPENDENCIES_WORKER})
+    make_venv(tmp_path, {"transformers": ("4.40.0", 40 * MB, [])})
+    workspace = Workspace([tmp_path])
+    before = cached_estimate(workspace.app(tmp_path))
+    runs = count_calls(monkeypatch, sizes._Resolver, "run")
+    edited = "# a comment\n\n" + (tmp_path / "worker.py").read_text()
+    workspace.update(tmp_path / "worker.py", edited)
+    after = cached_estimate(workspace.app(tmp_path))
+    assert runs == []
+    assert after.deps_bytes == before.deps_bytes == 40 * MB
+    assert after.files_bytes == before.files_bytes + len("# a comment\n\n")
+    [contribution] = after.contributions
+    assert (
+        contribution.declared.span.start_line
+        == before.contributions[0].declared.span.start_line + 2
+    )
+
+
+def test_changed_inputs_change_the_estimate(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER_NO_DEPS, "requirements.txt": "pillow\n"})
+    make_venv(tmp_path, {"pillow": ("10.3.0", 12 * MB, [])})
+    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 12 * MB
+
+    # The requirements.
+    (tmp_path / "requirements.txt").write_text("pillow\nnumpy\n")
+    estimate = estimate_artifact(load_app(tmp_path))
+    assert estimate.deps_bytes == 12 * MB and estimate.unknown == ["numpy"]
+
+    # The environment: a distribution installed.
+    make_venv(tmp_path, {"numpy": ("1.26.4", 60 * MB, [])})
+    estimate = estimate_artifact(load_app(tmp_path))
+    assert estimate.deps_bytes == 72 * MB and estimate.unknown == []
+
+    # The excluded packages.
+    assert estimate_artifact(load_app(tmp_path), excluded_packages=["numpy"]).deps_bytes == 12 * MB
+    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 72 * MB
+
+    # The size report.
+    dists = [
+        ReportDistribution(name="pillow", version="10.3.0", bytes=13 * MB),
+        ReportDistribution(name="numpy", version="1.26.4", bytes=61 * MB),
+    ]
+    write_size_report(tmp_path, report(dists, ["pillow", "numpy"]))
+    estimate = estimate_artifact(load_app(tmp_path))
+    assert estimate.deps_bytes == 74 * MB
+    assert {d.source for d in estimate.deps} == {SOURCE_REPORT}
+
+    # The target Python.
+    (tmp_path / "worker.py").write_text(
+        WORKER_NO_DEPS.replace('cpu="cpu3c-1-2"', 'cpu="cpu3c-1-2", python_version="3.11"')
+    )
+    estimate = estimate_artifact(load_app(tmp_path))
+    assert estimate.python_version == "3.11"
+    assert any("Python 3.11" in line for line in estimate.describe())
+
+
+def test_the_listing_of_an_app_is_made_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_app(tmp_path, {"worker.py": WORKER})
+    app = load_app(tmp_path)
+    first = shipped_files(app)
+    checks = count_calls(monkeypatch, sizes, "_still_valid")
+    assert shipped_files(app) == first
+    assert estimate_artifact(app).files == first
+    assert checks == []
+    first.clear()  # callers get their own list
+    assert shipped_files(app) != []

@@ -173,6 +173,50 @@ def test_unknown_sizes_are_never_guessed(tmp_path: Path) -> None:
     assert "estimated artifact is at least 1610.0 MB" in over[0].message
 
 
+def test_fl401_follows_an_edit_without_estimating_the_dependencies_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flash_ls.project.workspace import Workspace
+    from flash_ls.rules.engine import check_app
+
+    write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "pillow\n"})
+    venv_with(
+        tmp_path,
+        {
+            "diffusers": (20 * MB, []),
+            "transformers": (1600 * MB, []),
+            "pillow": (12 * MB, []),
+        },
+    )
+    workspace = Workspace([tmp_path])
+    [before] = only(check_app(workspace.app(tmp_path)), "FL401")
+    assert where(before) == ("worker.py", 3)
+    resolved: list[int] = []
+    run = sizes._Resolver.run
+
+    def counting(self: object, declared: object) -> None:
+        resolved.append(1)
+        run(self, declared)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sizes._Resolver, "run", counting)
+    text = (tmp_path / "worker.py").read_text()
+    workspace.update(tmp_path / "worker.py", "# edited\n\n" + text)
+    [after] = only(check_app(workspace.app(tmp_path)), "FL401")
+    assert resolved == []  # same dependencies, same environment: the estimate is reused
+    assert where(after) == ("worker.py", 5)
+    assert (after.span.start_col, after.span.end_col) == (
+        before.span.start_col,
+        before.span.end_col,
+    )
+    assert after.message == before.message
+
+    (tmp_path / "requirements.txt").write_text("pillow\nscipy\n")
+    workspace.invalidate(tmp_path / "requirements.txt")
+    [changed] = only(check_app(workspace.app(tmp_path)), "FL401")
+    assert resolved == [1]
+    assert "at least" in changed.message  # scipy is not installed: the estimate is incomplete
+
+
 # -- FL403 -----------------------------------------------------------------------------------------
 
 
