@@ -8,8 +8,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from flash_ls.parse.extract import ChunkFacts, extract_full, extract_light
 from flash_ls.parse.facts import FileFacts, Suppression
-from flash_ls.parse.light import ChunkFacts, extract_light
 from flash_ls.parse.shift import shift_chunk
 from flash_ls.parse.split import Comment, split_statements
 from flash_ls.span import Span
@@ -21,21 +21,15 @@ _SUPPRESS = re.compile(r"#\s*flash-ls:\s*ignore(?P<file>-file)?(?:\[(?P<codes>[^
 _CHUNK_CACHE_SIZE = 20_000
 
 
-def _extract_full(text: str) -> ChunkFacts:
-    # libcst is imported here, the first time a chunk needs it (a warm check never does).
-    from flash_ls.parse.extract import extract_chunk
-
-    return extract_chunk(text)
-
-
 class _ChunkCache:
     """LRU of chunk text -> (start line, facts at that line); shared by every file.
 
-    Facts are stored where they were last used, so re-assembling a file whose statements did not
-    move (an edit that keeps the line count) copies nothing; a moved statement is shifted once.
+    Facts are extracted where the chunk starts and stored where they were last used, so
+    re-assembling a file whose statements did not move (an edit that keeps the line count) copies
+    nothing; a moved statement is shifted once.
     """
 
-    def __init__(self, size: int, extract: Callable[[str], ChunkFacts]) -> None:
+    def __init__(self, size: int, extract: Callable[[str, int], ChunkFacts]) -> None:
         self._size = size
         self._extract = extract
         self._data: OrderedDict[str, tuple[int, ChunkFacts]] = OrderedDict()
@@ -52,7 +46,7 @@ class _ChunkCache:
                 return facts
             facts = shift_chunk(facts, line - at)
         else:
-            facts = shift_chunk(self._extract(text), line)
+            facts = self._extract(text, line)
         with self._lock:
             self._data[text] = (line, facts)
             if len(self._data) > self._size:
@@ -64,7 +58,7 @@ class _ChunkCache:
             self._data.clear()
 
 
-_FULL = _ChunkCache(_CHUNK_CACHE_SIZE, _extract_full)
+_FULL = _ChunkCache(_CHUNK_CACHE_SIZE, extract_full)
 _LIGHT = _ChunkCache(_CHUNK_CACHE_SIZE, extract_light)
 
 
@@ -92,8 +86,8 @@ def parse_file(text: str, *, full: bool | None = None) -> FileFacts:
     """Facts of one file. Never raises: unparseable statements become syntax problems.
 
     ``full=None`` decides from the text alone (``is_flash_relevant``). Light facts
-    (``fully_parsed=False``) hold only module-level imports, assignments and bare calls, read with
-    the stdlib ``ast`` from the statements that can hold them; other statements are not parsed.
+    (``fully_parsed=False``) hold only module-level imports, assignments and bare calls, read from
+    the statements that can hold them; other statements are not parsed.
     """
     mentions_flash = SDK_MODULE in text
     if full is None:
@@ -101,7 +95,7 @@ def parse_file(text: str, *, full: bool | None = None) -> FileFacts:
     chunks, comments = split_statements(text)
     facts = FileFacts(
         text_hash=content_hash(text),
-        line_count=text.count("\n") + 1,
+        line_count=text.count("\n") + text.count("\r") - text.count("\r\n") + 1,
         mentions_flash=mentions_flash,
         fully_parsed=full,
     )

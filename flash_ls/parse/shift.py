@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flash_ls.parse.extract import ChunkFacts
 from flash_ls.parse.facts import (
     Binding,
     Body,
@@ -30,7 +31,6 @@ from flash_ls.parse.facts import (
     SequenceExpr,
     SyntaxProblem,
 )
-from flash_ls.parse.light import ChunkFacts
 from flash_ls.span import Span
 
 

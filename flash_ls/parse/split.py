@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Characters ``str.splitlines`` breaks lines on but Python's tokenizer and editors do not.
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 _CLAUSE = re.compile(r"(else|elif|except|finally)\b")
 # Column-0 lines that almost surely start a new statement even inside an unclosed bracket.
 _RECOVERY = re.compile(r"(@|(async\s+)?def\s|class\s|import\s|from\s+\S+\s+import\b)")
@@ -47,9 +50,17 @@ class _ScanState:
         return self.depth == 0 and self.string is None and not self.continued
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines with their ends, broken only at ``\\n``, ``\\r\\n`` and ``\\r`` (as Python and editors count
+    lines; ``str.splitlines`` also breaks at form feeds and other separators)."""
+    if _OTHER_BREAKS.search(text) is None:
+        return text.splitlines(keepends=True)
+    return _LINE.findall(text)
+
+
 def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
     """Top-level statement chunks and every comment (outside strings) of ``text``."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     chunks: list[Chunk] = []
     comments: list[Comment] = []
     state = _ScanState()
@@ -57,18 +68,20 @@ def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
     started = False  # the current chunk holds a line of code
     in_decorators = False
     for number, line in enumerate(lines):
-        first = line[:1]
+        # Python ignores a byte order mark, and indentation restarts after a form feed.
+        head = line.lstrip("\ufeff\f") if line[:1] in ("\ufeff", "\f") else line
+        first = head[:1]
         code_at_column_0 = bool(first) and not first.isspace() and first != "#"
         if code_at_column_0 and (
-            state.clean or (state.string is None and _RECOVERY.match(line) is not None)
+            state.clean or (state.string is None and _RECOVERY.match(head) is not None)
         ):
-            clause = _CLAUSE.match(line)
+            clause = _CLAUSE.match(head)
             if started and not clause and not in_decorators:
                 chunks.append(Chunk(start, "".join(lines[start:number])))
                 start = number
             if not clause:
                 # Decorators stay in one chunk with the def/class they decorate.
-                in_decorators = line.startswith("@")
+                in_decorators = head.startswith("@")
             started = True
             state = _ScanState()
         key = (line, state.depth, state.string)
@@ -139,5 +152,5 @@ def _scan_line(line: str, number: int, state: _ScanState, comments: list[Comment
             state.continued = True
         i += 1
     if state.string in ('"', "'") and not state.continued:
-        # An unterminated one-line string ends at the line end (a syntax error libcst reports).
+        # An unterminated one-line string ends at the line end (a syntax error of its statement).
         state.string = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flash_ls.parse.split import split_statements
+from flash_ls.parse.split import split_lines, split_statements
 
 
 def starts(text: str) -> list[int]:
@@ -35,6 +35,22 @@ def test_unclosed_bracket_does_not_swallow_the_next_definition() -> None:
 def test_comments_are_collected_outside_strings_only() -> None:
     _, comments = split_statements('x = "# not a comment"  # real\n# own line\n')
     assert [(c.line, c.text) for c in comments] == [(0, "# real"), (1, "# own line")]
+
+
+def test_lines_end_where_python_and_editors_end_them() -> None:
+    assert split_lines("a\r\nb\rc\x0cd\x85e\u2028f\ng") == [
+        "a\r\n",
+        "b\r",
+        "c\x0cd\x85e\u2028f\n",
+        "g",
+    ]
+    assert split_lines("") == [] and split_lines("x\n") == ["x\n"]
+    text = "x = '\u2028'\n\x0c\ndef f():\n    pass\n\x0cdef g(): ...\n"
+    assert starts(text) == [0, 2, 4]
+
+
+def test_a_byte_order_mark_does_not_separate_a_decorator_from_its_definition() -> None:
+    assert starts("\ufeff@decorator\ndef f(): ...\nx = 1\n") == [0, 2]
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab()[]{}'\"#\\\n @:=def "))))
