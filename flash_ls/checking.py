@@ -80,11 +80,10 @@ def check_paths(
         targets.append(path.resolve())
     folders = sorted({_boundary(t, cwd).resolve() for t in targets})
     roots: set[Path] = set()
+    everywhere = app_roots_in(folders) if any(t.is_dir() for t in targets) else None
     for target in targets:
-        if target.is_dir():
-            roots.update(
-                r for r in app_roots_in(folders) if _within(r, [target]) or r in target.parents
-            )
+        if everywhere is not None and target.is_dir():
+            roots.update(r for r in everywhere if _within(r, [target]) or r in target.parents)
         else:
             roots.add(app_root_in(target, folders))
     replayed: dict[Path, AppResult] = {}
@@ -107,7 +106,12 @@ def check_paths(
         from flash_ls.project.workspace import Workspace
         from flash_ls.rules.engine import check_app
 
-        workspace = Workspace(folders, cache=cache or FactsCache(), overrides=dict(overrides or {}))
+        workspace = Workspace(
+            folders,
+            cache=cache or FactsCache(),
+            overrides=dict(overrides or {}),
+            known_roots=everywhere,
+        )
         for path, text in (overlays or {}).items():
             workspace.update(path, text)
         # Each app's package index lookups start as it loads: they overlap the rest of the work.

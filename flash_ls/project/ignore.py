@@ -12,6 +12,7 @@ here because the file list must equal the official one (source fingerprint, size
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -81,8 +82,11 @@ def read_gitignore_patterns(app_root: Path) -> list[str]:
     return patterns
 
 
+@functools.lru_cache(maxsize=4096)
 def _compile(pattern: str) -> _GitWildMatch | None:
-    """The compiled pattern, or None when pathspec rejects it (``!``, a trailing backslash)."""
+    """The compiled pattern, or None when pathspec rejects it (``!``, a trailing backslash).
+
+    Remembered: every app shares the built-in patterns (compiled objects are only read)."""
     try:
         return _GitWildMatch(pattern)
     except ValueError:
@@ -123,7 +127,7 @@ class IgnoreRules:
         object.__setattr__(self, "invalid_patterns", tuple(invalid))
         object.__setattr__(self, "_gitignore_count", len(valid) - len(BUILTIN_PATTERNS))
         object.__setattr__(self, "_spec", pathspec.PathSpec(compiled))
-        object.__setattr__(self, "_any", _union(compiled))
+        object.__setattr__(self, "_any", _union(tuple(valid)))
         object.__setattr__(self, "_dirs", {})
 
     @classmethod
@@ -186,15 +190,17 @@ class IgnoreRules:
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
-def _union(compiled: list[_GitWildMatch]) -> re.Pattern[str] | None:
+@functools.lru_cache(maxsize=256)
+def _union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     """One regex for the excluding (non-negated) patterns, to rule most paths out in one match.
 
     Relies on pathspec's regex patterns; any surprise (another pattern class, a regex that does
     not combine) gives None and every path goes through pathspec itself.
     """
     parts = []
-    for pattern in compiled:
-        if not pattern.include:
+    for text in patterns:
+        pattern = _compile(text)
+        if pattern is None or not pattern.include:
             continue
         regex = getattr(pattern, "regex", None)
         if not isinstance(regex, re.Pattern) or not isinstance(regex.pattern, str):

@@ -152,6 +152,9 @@ class Workspace:
     cache: FactsCache = field(default_factory=FactsCache)
     overrides: dict[str, object] = field(default_factory=dict)
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Every app root under ``folders``, when the caller has just searched for them (the CLI):
+    # finding the apps nested in an app then needs no second search of the disk.
+    known_roots: list[Path] | None = None
     _overlays: dict[Path, str] = field(default_factory=dict)
     _apps: dict[Path, App] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -203,6 +206,12 @@ class Workspace:
     def app_roots(self) -> list[Path]:
         return app_roots_in(self.folders)
 
+    def _nested_apps(self, root: Path) -> list[Path]:
+        """App roots strictly below ``root``."""
+        if self.known_roots is not None and root in self.known_roots:
+            return [p for p in self.known_roots if root in p.parents]
+        return [p.resolve() for p in discover_apps(root) if p.resolve() != root]
+
     def app(self, root: Path) -> App:
         root = root.resolve()
         with self._lock:
@@ -224,7 +233,7 @@ class Workspace:
             config = config.merged(self.overrides)
         ignore = IgnoreRules.load(root)
         if self._is_project_dir(root):
-            nested = [p.resolve() for p in discover_apps(root) if p.resolve() != root]
+            nested = self._nested_apps(root)
             listed = python_files(root, skip_roots=nested)
         else:
             # A loose file outside every workspace folder and app (``~/notes.py``): its directory
