@@ -9,7 +9,6 @@ read these tables instead of hard-coding values. Source: ``docs`` flash-platform
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -1049,6 +1048,8 @@ def closest(name: str, candidates: Iterable[str], cutoff: float = SUGGESTION_CUT
 
     Used for "did you mean" hints; an exact case-insensitive match is returned as is.
     """
+    import difflib  # only for hints: not loaded at start-up
+
     by_folded: dict[str, str] = {}
     for candidate in candidates:
         by_folded.setdefault(candidate.casefold(), candidate)

@@ -1,21 +1,19 @@
-"""``flash-ls manifest`` and ``flash-ls build``: the official build's flags, the shared engine."""
+"""``flash-ls manifest`` and ``flash-ls build``: the official build's flags, the shared engine.
+
+The typer commands; what they do is in ``runner`` (``main`` runs ``manifest`` without typer).
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flash_ls import __version__
+from flash_ls_cli.runner import ExitCode, build_failure, load_app, run_manifest
 
 if TYPE_CHECKING:  # the engine and rich load when a command runs, not when the CLI starts
     from rich.console import Console
-
-    from flash_ls.build.errors import BuildError
-    from flash_ls.diagnostic import Diagnostic
-    from flash_ls.project.app import App
 
 AppArgument = Annotated[
     Path,
@@ -38,16 +36,12 @@ def register(app: typer.Typer) -> None:
 
 def manifest_command(app_dir: AppArgument = Path("."), python_version: PythonOption = None) -> None:
     """Print the flash_manifest.json `flash build` would write (nothing is written)."""
-    from flash_ls.build.errors import BuildError
-    from flash_ls.build.manifest import build_manifest, manifest_json
-
-    app = _load(app_dir)
-    _stop_on_errors(app)
     try:
-        manifest = build_manifest(app, python_version=python_version)
-    except BuildError as err:
-        raise _fail(err) from None
-    typer.echo(manifest_json(manifest))
+        code = run_manifest(app_dir, python_version)
+    except ExitCode as stop:
+        raise typer.Exit(stop.code) from None
+    if code:
+        raise typer.Exit(code)
 
 
 def build_command(
@@ -75,7 +69,10 @@ def build_command(
     from flash_ls.project.sizes import format_size
     from flash_ls_cli.output import display_path
 
-    app = _load(app_dir)
+    try:
+        app = load_app(app_dir)
+    except ExitCode as stop:
+        raise typer.Exit(stop.code) from None
     options = BuildOptions(
         no_deps=no_deps,
         output=output,
@@ -87,7 +84,7 @@ def build_command(
         with _RichProgress(console) as progress:
             result = build_app(app, options, progress)
     except BuildError as err:
-        raise _fail(err) from None
+        raise typer.Exit(build_failure(err).code) from None
     except (Cancelled, KeyboardInterrupt):
         typer.echo("flash-ls: build cancelled", err=True)
         raise typer.Exit(1) from None
@@ -102,56 +99,6 @@ def build_command(
     out.print(f"  [dim]Archive:[/dim]  {display_path(Path(result.artifact_path), cwd)}")
     out.print(f"  [dim]Manifest:[/dim] {display_path(Path(result.manifest_path), cwd)}")
     out.print(f"  [dim]Sizes:[/dim]    {display_path(Path(result.size_report_path), cwd)}")
-
-
-def _load(app_dir: Path) -> App:
-    from flash_ls.project.cache import FactsCache, default_cache_dir
-    from flash_ls.project.workspace import Workspace
-
-    root = app_dir.resolve()
-    if not root.is_dir():
-        typer.echo(f"flash-ls: {app_dir} is not a directory", err=True)
-        raise typer.Exit(2)
-    cache = FactsCache(default_cache_dir())
-    loaded = Workspace([root], cache=cache).app(root)
-    cache.flush()
-    return loaded
-
-
-def _stop_on_errors(app: App) -> None:
-    from flash_ls.build.blocking import blocking_findings
-
-    errors = blocking_findings(app)
-    if errors:
-        _print_findings(app, errors)
-        raise typer.Exit(1)
-
-
-def _fail(err: BuildError) -> typer.Exit:
-    if err.diagnostics:
-        _print_findings(None, list(err.diagnostics))
-    typer.echo(f"flash-ls: {err.message}", err=True)
-    return typer.Exit(1)
-
-
-def _print_findings(app: App | None, diagnostics: list[Diagnostic]) -> None:
-    def read_lines(path: Path) -> list[str] | None:
-        try:
-            return path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            return None
-
-    from flash_ls_cli.output import render
-
-    text = render(
-        diagnostics,
-        "text",
-        cwd=Path.cwd(),
-        read_lines=read_lines,
-        tool_version=__version__,
-        color=sys.stderr.isatty(),
-    )
-    typer.echo(text, err=True, nl=False)
 
 
 class _RichProgress:

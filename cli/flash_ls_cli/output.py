@@ -8,21 +8,20 @@ itself: the caller passes ``read_lines`` so the CLI can reuse the texts it alrea
 from __future__ import annotations
 
 import contextlib
-import difflib
-import io
-import json
 import re
+import sys
 import unicodedata
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, TextIO
 
 from flash_ls.diagnostic import Diagnostic, Fix, Severity
 from flash_ls.span import Span
 
-if TYPE_CHECKING:  # rich and the rule catalogue load when a report is rendered
+# Start-up discipline: ``flash-ls manifest`` and ``check`` import this module on every run, so the
+# heavy renderers' modules load when a report needs them (rich for coloured text only, json,
+# xml.etree and difflib in their formats); plain text needs none of them.
+if TYPE_CHECKING:
     from rich.text import Text
 
     from flash_ls.rules.registry import Rule
@@ -60,7 +59,34 @@ _GITHUB_COMMANDS = {
     Severity.HINT: "notice",
 }
 # Characters XML 1.0 cannot carry at all (a form feed in a source line would break the report).
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+# What rich's Text drops from the text it is given (bell, backspace, vertical tab, form feed,
+# carriage return): plain text drops the same, so it reads as the coloured report does.
+_CONTROL_CODES = dict.fromkeys((0x07, 0x08, 0x0B, 0x0C, 0x0D))
+# An ANSI control sequence (CSI ... final byte): what ``echo`` removes when the stream is no
+# terminal, as the typer front end does.
+_ANSI_SEQUENCE = r"\x1b\[[;?0-9]*[a-zA-Z]"
+
+
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print ``message`` to stdout (``err``: stderr) and flush, like the typer front end's echo.
+
+    ANSI control sequences are removed when the stream is not a terminal.
+    """
+    stream: TextIO = sys.stderr if err else sys.stdout
+    text = message + "\n" if nl else message
+    if text:
+        if "\x1b" in text and not _isatty(stream):
+            text = re.sub(_ANSI_SEQUENCE, "", text)
+        stream.write(text)
+    stream.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
 
 
 def render(
@@ -111,6 +137,8 @@ def render_diff(original: str, fixed: str, path: str) -> str:
     """A unified diff (``--- a/path`` / ``+++ b/path``) of a fixed file; empty when unchanged."""
     if original == fixed:
         return ""
+    import difflib
+
     lines = difflib.unified_diff(
         _split_keepends(original), _split_keepends(fixed), f"a/{path}", f"b/{path}"
     )
@@ -197,18 +225,45 @@ def _position(span: Span) -> dict[str, int]:
 # -- text ---------------------------------------------------------------------------------------
 
 
-def _render_text(diagnostics: Sequence[Diagnostic], context: _Context, *, color: bool) -> str:
-    from rich.console import Console
-    from rich.text import Text
+class _Line:
+    """One line of the text report: (text, style) segments and a style for the whole line.
 
-    blocks = [_text_block(d, context) for d in diagnostics]
-    lines: list[Text] = []
-    for block in blocks:
-        lines.extend(block)
-        lines.append(Text())
+    Plain output joins the segments; coloured output turns the line into a rich ``Text`` (rich
+    loads only then).
+    """
+
+    __slots__ = ("segments", "style")
+
+    def __init__(self, *segments: str | tuple[str, str], style: str = "") -> None:
+        self.segments = [(part, "") if isinstance(part, str) else part for part in segments]
+        self.style = style
+
+    def append(self, text: str, style: str = "") -> None:
+        self.segments.append((text, style))
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.segments).translate(_CONTROL_CODES)
+
+    def rich(self) -> Text:
+        from rich.text import Text
+
+        parts = [(text, style) if style else text for text, style in self.segments]
+        return Text.assemble(*parts, style=self.style)
+
+
+def _render_text(diagnostics: Sequence[Diagnostic], context: _Context, *, color: bool) -> str:
+    lines: list[_Line] = []
+    for d in diagnostics:
+        lines.extend(_text_block(d, context))
+        lines.append(_Line())
     lines.extend(_text_summary(diagnostics))
     if not color:
         return "".join(line.plain + "\n" for line in lines)
+    import io
+
+    from rich.console import Console
+
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -220,22 +275,21 @@ def _render_text(diagnostics: Sequence[Diagnostic], context: _Context, *, color:
         soft_wrap=True,
     )
     for line in lines:
-        console.print(line)
+        console.print(line.rich())
     return buffer.getvalue()
 
 
-def _text_block(d: Diagnostic, context: _Context) -> list[Text]:
+def _text_block(d: Diagnostic, context: _Context) -> list[_Line]:
     """The lines for one finding, without the blank line that separates findings."""
-    from rich.text import Text
-
     style = _STYLES[d.severity]
     s = d.span
-    header = Text()
-    header.append(context.path(d.path), style="bold")
-    header.append(f":{s.start_line + 1}:{s.start_col + 1}: ")
-    header.append(d.code, style=style)
-    header.append(f" [{d.slug}] ", style="dim")
-    header.append(d.message)
+    header = _Line(
+        (context.path(d.path), "bold"),
+        f":{s.start_line + 1}:{s.start_col + 1}: ",
+        (d.code, style),
+        (f" [{d.slug}] ", "dim"),
+        d.message,
+    )
     block = [header]
 
     source = context.line(d.path, s.start_line)
@@ -247,13 +301,11 @@ def _text_block(d: Diagnostic, context: _Context) -> list[Text]:
         end = s.end_col if s.end_line == s.start_line else len(source)
         end = max(min(end, len(source)), start)
         width = max(columns[end] - columns[start], 1)
-        block.append(Text(f"{pad} |", style="blue"))
-        block.append(Text.assemble((f"{gutter} | ", "blue"), shown))
-        block.append(
-            Text.assemble((f"{pad} | ", "blue"), " " * columns[start], ("^" * width, style))
-        )
+        block.append(_Line(f"{pad} |", style="blue"))
+        block.append(_Line((f"{gutter} | ", "blue"), shown))
+        block.append(_Line((f"{pad} | ", "blue"), " " * columns[start], ("^" * width, style)))
         if d.related or d.fix is not None:
-            block.append(Text(f"{pad} |", style="blue"))
+            block.append(_Line(f"{pad} |", style="blue"))
         indent = pad
     else:
         indent = ""
@@ -262,14 +314,14 @@ def _text_block(d: Diagnostic, context: _Context) -> list[Text]:
         where = context.path(related.path)
         r = related.span
         block.append(
-            Text.assemble(
+            _Line(
                 f"{indent} = ",
                 ("note", "bold"),
                 f": {where}:{r.start_line + 1}:{r.start_col + 1}: {related.message}",
             )
         )
     if d.fix is not None:
-        line = Text.assemble(f"{indent} = ", ("help", "bold cyan"), f": {d.fix.message}")
+        line = _Line(f"{indent} = ", ("help", "bold cyan"), f": {d.fix.message}")
         if d.fix.safe:
             line.append(" (fixable with --fix)", style="green")
         block.append(line)
@@ -300,11 +352,9 @@ def _char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[Text]:
-    from rich.text import Text
-
+def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[_Line]:
     if not diagnostics:
-        return [Text("All checks passed!", style="bold green")]
+        return [_Line("All checks passed!", style="bold green")]
     counts = summary_counts(diagnostics)
     total = counts["total"]
     parts = []
@@ -314,9 +364,9 @@ def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[Text]:
             singular, plural = _PLURALS[severity]
             parts.append(f"{count} {singular if count == 1 else plural}")
     noun = "problem" if total == 1 else "problems"
-    lines = [Text(f"Found {total} {noun} ({', '.join(parts)}).", style="bold")]
+    lines = [_Line(f"Found {total} {noun} ({', '.join(parts)}).", style="bold")]
     if counts["fixable"]:
-        lines.append(Text(f"{counts['fixable']} fixable with --fix.", style="green"))
+        lines.append(_Line(f"{counts['fixable']} fixable with --fix.", style="green"))
     return lines
 
 
@@ -324,6 +374,8 @@ def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[Text]:
 
 
 def _render_json(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
+    import json
+
     items = [_json_item(d, context) for d in diagnostics]
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
@@ -410,6 +462,8 @@ def _render_sarif(
         "results": results,
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    import json
+
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -450,6 +504,8 @@ def _sarif_result(d: Diagnostic, rule_index: int, context: _Context) -> dict[str
 
 
 def _sarif_artifact(path: Path, context: _Context) -> dict[str, str]:
+    from urllib.parse import quote
+
     if context.is_relative(path):
         return {"uri": quote(context.path(path), safe="/"), "uriBaseId": "%SRCROOT%"}
     return {"uri": Path(context.path(path)).as_uri()}
@@ -487,6 +543,8 @@ def _sarif_fix(fix: Fix, context: _Context) -> dict[str, Any]:
 
 
 def _render_junit(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
+    import xml.etree.ElementTree as ET
+
     tests = max(len(diagnostics), 1)
     counts = {"tests": str(tests), "failures": str(len(diagnostics)), "errors": "0"}
     root = ET.Element("testsuites", {"name": "flash-ls", **counts})
@@ -505,4 +563,4 @@ def _render_junit(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
 
 
 def _xml(value: str) -> str:
-    return _XML_ILLEGAL.sub("\ufffd", value)
+    return re.sub(_XML_ILLEGAL, "\ufffd", value)

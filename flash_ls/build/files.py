@@ -8,7 +8,6 @@ cloud keys, package-index tokens). Both are listed in docs/compatibility.md.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import os
 from dataclasses import dataclass
@@ -60,9 +59,18 @@ def credential_reason(rel: str) -> str | None:
             return f"{part}/ directory"
     name = parts[-1]
     for pattern in CREDENTIAL_FILES:
-        if fnmatch.fnmatchcase(name, pattern):
+        if _matches(name, pattern):
             return f"matches {pattern!r}"
     return None
+
+
+def _matches(name: str, pattern: str) -> bool:
+    # ``fnmatch.fnmatchcase`` for patterns with at most one ``*`` and no other wildcard (all of
+    # CREDENTIAL_FILES), without compiling a regex per pattern on every run.
+    head, star, tail = pattern.partition("*")
+    if not star:
+        return name == pattern
+    return len(name) >= len(head) + len(tail) and name.startswith(head) and name.endswith(tail)
 
 
 def shipped_files(app: App) -> tuple[list[ShippedFile], list[str]]:

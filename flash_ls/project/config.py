@@ -9,7 +9,6 @@ checked by the rules layer, which knows the registry.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from collections.abc import Mapping
@@ -219,6 +218,8 @@ def _drop(data: dict[str, Any], loc: tuple[int | str, ...]) -> None:
 
 
 def _unknown_key_message(key: str, source: str) -> str:
+    import difflib  # only for hints: not loaded at start-up
+
     close = difflib.get_close_matches(_kebab(key), KNOWN_KEYS, n=1)
     hint = f"did you mean `{close[0]}`? " if close else ""
     return f"{source}: unknown key `{key}`; {hint}known keys: {', '.join(KNOWN_KEYS)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import shutil
@@ -14,6 +15,7 @@ from buildkit import build
 
 from flash_ls import platform
 from flash_ls.build.api import BuildError, BuildOptions
+from flash_ls.build.files import CREDENTIAL_FILES, credential_reason
 from flash_ls.build.tarball import Entry, overlay, write_artifact
 from flash_ls.progress import SilentProgress
 from flash_ls.project.sizes import SizeReport
@@ -139,6 +141,31 @@ def test_secrets_and_ignored_files_are_never_shipped(tmp_path: Path) -> None:
         "config/.env.staging",
         "keys/id_rsa",
     ]
+
+
+def test_credential_names_match_as_fnmatch_would() -> None:
+    names = [
+        *(p.replace("*", "") for p in CREDENTIAL_FILES),
+        *(p.replace("*", "x.y") for p in CREDENTIAL_FILES),
+        ".env.local",
+        ".envx",
+        "env",
+        "id_rsa.pub",
+        "my_id_rsa",
+        "server.pem",
+        "server.pem.bak",
+        ".pem",
+        "service-account.json",
+        "service-account-prod.json",
+        "service-account.jsonx",
+        "credentials.jsonl",
+        "worker.py",
+    ]
+    assert all("?" not in p and "[" not in p and p.count("*") <= 1 for p in CREDENTIAL_FILES)
+
+    for name in names:
+        expected = next((p for p in CREDENTIAL_FILES if fnmatch.fnmatchcase(name, p)), None)
+        assert credential_reason(name) == (None if expected is None else f"matches {expected!r}")
 
 
 def test_symlinks_never_leave_the_app(tmp_path: Path) -> None:

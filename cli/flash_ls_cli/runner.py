@@ -1,0 +1,331 @@
+"""What ``flash-ls check`` and ``flash-ls manifest`` do, without the typer front end.
+
+Both front ends call these: ``main`` runs them straight from ``sys.argv`` for the common command
+lines (typer, click and pydantic's type adapters are most of a small run's start-up), and the typer
+commands in ``typer_app`` / ``build_cmd`` wrap them for everything else (help, usage errors). Each
+function returns the exit status, or raises ``ExitCode`` once its message is printed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flash_ls import __version__
+from flash_ls_cli.output import FORMATS, echo
+
+if TYPE_CHECKING:
+    from flash_ls.build.errors import BuildError
+    from flash_ls.diagnostic import Diagnostic
+    from flash_ls.project.app import App
+    from flash_ls.project.cache import FactsCache
+
+FAIL_ON = ("error", "warning", "info", "hint", "never")
+
+
+class ExitCode(Exception):
+    """Stop the command with exit status ``code``; what went wrong is already printed."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def fail(message: str, code: int = 2) -> ExitCode:
+    """Print ``flash-ls: message`` on stderr; raise the result to exit with ``code``."""
+    echo(f"flash-ls: {message}", err=True)
+    return ExitCode(code)
+
+
+def split_values(values: list[str] | None) -> list[str]:
+    """Repeated and comma-separated option values, stripped, empty ones dropped."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="flash-ls: %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+# -- check ----------------------------------------------------------------------------------------
+
+
+def run_check(
+    paths: list[Path] | None = None,
+    *,
+    output_format: str = "text",
+    fail_on: str = "error",
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    fix: bool = False,
+    diff: bool = False,
+    watch: bool = False,
+    no_cache: bool = False,
+    color: bool | None = None,
+    python: Path | None = None,
+    verbose: bool = False,
+) -> int:
+    """``flash-ls check``: 0 when nothing is at ``fail_on`` or above, 1 otherwise, 2 on misuse."""
+    setup_logging(verbose)
+    if output_format not in FORMATS:
+        raise fail(f"unknown --output-format {output_format!r} (choose from {', '.join(FORMATS)})")
+    if fail_on not in FAIL_ON:
+        raise fail(f"unknown --fail-on {fail_on!r} (choose from {', '.join(FAIL_ON)})")
+    selected = split_values(select) or None
+    ignored = split_values(ignore)
+    from flash_ls.rules.registry import is_known_selector
+
+    for selector in [*(selected or []), *ignored]:
+        if not is_known_selector(selector):
+            raise fail(f"unknown rule selector {selector!r} (see `flash-ls rules`)")
+    from flash_ls.project.cache import FactsCache, default_cache_dir
+
+    run = CheckRun(
+        targets=paths or [Path(".")],
+        output_format=output_format,
+        fail_on=fail_on,
+        select=selected,
+        ignore=ignored,
+        fix=fix,
+        diff=diff,
+        color=sys.stdout.isatty() if color is None else color,
+        verbose=verbose,
+        cache=FactsCache(None if no_cache else default_cache_dir()),
+        overrides={"python": str(python.resolve())} if python else {},
+    )
+    if watch:
+        run.watch()
+        return 0
+    return run.once()
+
+
+class CheckRun:
+    """One ``check`` configuration, run once or on every change (``--watch``)."""
+
+    def __init__(
+        self,
+        *,
+        targets: list[Path],
+        output_format: str,
+        fail_on: str,
+        select: list[str] | None,
+        ignore: list[str],
+        fix: bool,
+        diff: bool,
+        color: bool,
+        verbose: bool,
+        cache: FactsCache,
+        overrides: dict[str, object],
+    ) -> None:
+        self.targets = targets
+        self.output_format = output_format
+        self.fail_on = fail_on
+        self.select = select
+        self.ignore = ignore
+        self.fix = fix
+        self.diff = diff
+        self.color = color
+        self.verbose = verbose
+        self.cache = cache
+        self.overrides = overrides
+
+    def once(self) -> int:
+        try:
+            return self._once()
+        finally:
+            self.cache.flush()  # write what this run parsed (a warm run writes nothing)
+
+    def _once(self) -> int:
+        from flash_ls.checking import CheckInputError, check_paths, fix_paths
+        from flash_ls.diagnostic import Severity
+        from flash_ls_cli.output import display_path, render, render_diff
+
+        cwd = Path.cwd()
+        try:
+            if self.fix or self.diff:
+                result = fix_paths(
+                    self.targets,
+                    write=self.fix and not self.diff,
+                    select=self.select,
+                    ignore=self.ignore,
+                    cache=self.cache,
+                    cwd=cwd,
+                    overrides=self.overrides,
+                )
+            else:
+                result = check_paths(
+                    self.targets,
+                    select=self.select,
+                    ignore=self.ignore,
+                    cache=self.cache,
+                    cwd=cwd,
+                    overrides=self.overrides,
+                )
+        except CheckInputError as err:
+            echo(f"flash-ls: {err}", err=True)
+            return 2
+        except Exception as err:  # an internal error is exit 2 with one line, never a traceback
+            if self.verbose:
+                raise
+            echo(
+                f"flash-ls: internal error: {type(err).__name__}: {err} (run with --verbose for details)",
+                err=True,
+            )
+            return 2
+        for problem in result.problems:
+            echo(f"flash-ls: warning: {problem}", err=True)
+        if self.verbose:
+            self._describe_sizes(result.apps)
+        texts = {s.path: s.text for a in result.apps for s in a.files.values()}
+
+        def read_lines(path: Path) -> list[str] | None:
+            text = texts.get(path)
+            if text is None:
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    return None
+            return text.splitlines()
+
+        if self.diff:
+            for path, (before, after) in sorted(result.changed.items()):
+                echo(render_diff(before, after, display_path(path, cwd)), nl=False)
+        elif self.fix and result.fixed:
+            echo(f"Fixed {result.fixed} problem{'s' if result.fixed != 1 else ''}.", err=True)
+        output = render(
+            result.diagnostics,
+            self.output_format,
+            cwd=cwd,
+            read_lines=read_lines,
+            tool_version=__version__,
+            color=self.color and self.output_format == "text",
+        )
+        if output and not (self.diff and self.output_format == "text" and not result.diagnostics):
+            sys.stdout.write(output)
+            sys.stdout.flush()  # --watch prints into pipes (CI logs, editors) as it goes
+        if self.fail_on == "never":
+            return 0
+        threshold = Severity.parse(self.fail_on)
+        return 1 if any(d.severity >= threshold for d in result.diagnostics) else 0
+
+    def _describe_sizes(self, apps: list[App]) -> None:
+        # What the size budget rules estimated, and what they could not know (offline, unknown).
+        from flash_ls.project.sizes import cached_estimate
+
+        for checked in apps:
+            estimate = cached_estimate(checked)
+            echo(f"flash-ls: size estimate for {checked.root}:", err=True)
+            for line in estimate.describe(checked.config.size_budget_mb):
+                echo(f"  {line}", err=True)
+
+    def watch(self) -> None:
+        import watchfiles
+
+        self.once()
+        ready = False
+        try:
+            # yield_on_timeout: the first (empty) yield proves the watcher is running, so the
+            # "Watching" line never promises more than it does.
+            for changes in watchfiles.watch(
+                *self.targets,
+                watch_filter=_watch_filter,
+                raise_interrupt=False,
+                yield_on_timeout=True,
+                rust_timeout=500,
+            ):
+                if not ready:
+                    echo("Watching for changes (Ctrl-C to stop)...", err=True)
+                    ready = True
+                if changes:
+                    echo("\x1b[2J\x1b[H" if sys.stdout.isatty() else "", nl=False)
+                    self.once()
+        except KeyboardInterrupt:
+            return
+
+
+def _watch_filter(change: object, path: str) -> bool:
+    name = Path(path).name
+    return name.endswith(".py") or name in (
+        "pyproject.toml",
+        "requirements.txt",
+        ".gitignore",
+        ".flashignore",
+    )
+
+
+# -- manifest (and what build shares with it) -----------------------------------------------------
+
+
+def run_manifest(app_dir: Path = Path("."), python_version: str | None = None) -> int:
+    """``flash-ls manifest``: print the flash_manifest.json `flash build` would write.
+
+    Exit 1 when error findings or the build engine stop it, 2 when ``app_dir`` is no directory.
+    """
+    from flash_ls.build.errors import BuildError
+    from flash_ls.build.manifest import build_manifest, manifest_json
+
+    app = load_app(app_dir)
+    stop_on_errors(app)
+    try:
+        manifest = build_manifest(app, python_version=python_version)
+    except BuildError as err:
+        raise build_failure(err) from None
+    echo(manifest_json(manifest))
+    return 0
+
+
+def load_app(app_dir: Path) -> App:
+    """The app rooted at ``app_dir``, parsed through the on-disk cache."""
+    from flash_ls.project.cache import FactsCache, default_cache_dir
+    from flash_ls.project.workspace import Workspace
+
+    root = app_dir.resolve()
+    if not root.is_dir():
+        raise fail(f"{app_dir} is not a directory")
+    cache = FactsCache(default_cache_dir())
+    loaded = Workspace([root], cache=cache).app(root)
+    cache.flush()
+    return loaded
+
+
+def stop_on_errors(app: App) -> None:
+    """Print the app's blocking error findings as ``check`` does and exit 1, if there are any."""
+    from flash_ls.build.blocking import blocking_findings
+
+    errors = blocking_findings(app)
+    if errors:
+        print_findings(errors)
+        raise ExitCode(1)
+
+
+def build_failure(err: BuildError) -> ExitCode:
+    """Print why the build engine stopped (its findings first); raise the result to exit 1."""
+    if err.diagnostics:
+        print_findings(list(err.diagnostics))
+    return fail(err.message, 1)
+
+
+def print_findings(diagnostics: list[Diagnostic]) -> None:
+    """The findings on stderr in ``check``'s text format (coloured on a terminal)."""
+    from flash_ls_cli.output import render
+
+    def read_lines(path: Path) -> list[str] | None:
+        try:
+            return path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    text = render(
+        diagnostics,
+        "text",
+        cwd=Path.cwd(),
+        read_lines=read_lines,
+        tool_version=__version__,
+        color=sys.stderr.isatty(),
+    )
+    echo(text, err=True, nl=False)

@@ -1,0 +1,203 @@
+"""The typer front end of ``flash-ls``: check, rules, serve (build and deploy commands register themselves).
+
+``main`` builds it only for command lines its fast path leaves alone (``--help``, usage errors,
+``rules``, ``serve``, ``build`` ...); the command bodies live in ``runner``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flash_ls import __version__
+from flash_ls_cli.output import FORMATS
+from flash_ls_cli.runner import ExitCode, run_check, setup_logging
+
+app = typer.Typer(
+    name="flash-ls",
+    help="Static checks, fixes, build and deploy for Runpod Flash apps.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"flash-ls {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Static checks, fixes, build and deploy for Runpod Flash apps."""
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"flash-ls: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: .).")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--output-format", "-f", help=f"One of {', '.join(FORMATS)}.")
+    ] = "text",
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on", help="Exit 1 on a finding at or above: error, warning, info, hint, never."
+        ),
+    ] = "error",
+    select: Annotated[
+        list[str] | None, typer.Option("--select", help="Codes, prefixes or slugs to enable.")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Codes, prefixes or slugs to disable.")
+    ] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place.")] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show what --fix would change; write nothing.")
+    ] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="Re-check when files change.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the parse cache.")
+    ] = False,
+    color: Annotated[
+        bool | None, typer.Option("--color/--no-color", help="Colour text output.")
+    ] = None,
+    python: Annotated[
+        Path | None,
+        typer.Option("--python", help="Interpreter or venv whose packages size the dependencies."),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks).")
+    ] = False,
+) -> None:
+    """Check Flash apps and report findings (exit 0: none at --fail-on, 1: some, 2: usage/internal error)."""
+    try:
+        code = run_check(
+            paths,
+            output_format=output_format,
+            fail_on=fail_on,
+            select=select,
+            ignore=ignore,
+            fix=fix,
+            diff=diff,
+            watch=watch,
+            no_cache=no_cache,
+            color=color,
+            python=python,
+            verbose=verbose,
+        )
+    except ExitCode as stop:
+        raise typer.Exit(stop.code) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def rules(
+    rule: Annotated[
+        str | None, typer.Argument(help="A rule code or slug (default: list all).")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--output-format", "-f", help="text or json.")
+    ] = "text",
+) -> None:
+    """Show a rule's documentation, or list every rule."""
+    import json
+
+    from flash_ls.rules.docs import render_rule_text
+    from flash_ls.rules.registry import all_rules, lookup
+
+    if rule is None:
+        listing = all_rules()
+        if output_format == "json":
+            typer.echo(
+                json.dumps(
+                    [
+                        {
+                            "code": r.code,
+                            "rule": r.slug,
+                            "severity": r.severity.label,
+                            "fix": r.fix.value,
+                            "summary": r.summary,
+                        }
+                        for r in listing
+                    ],
+                    indent=2,
+                )
+            )
+            return
+        for r in listing:
+            typer.echo(f"{r.code}  {r.slug:<30} {r.severity.label:<8} {r.summary}")
+        return
+    found = lookup(rule)
+    if found is None:
+        raise _fail(f"unknown rule {rule!r} (see `flash-ls rules`)")
+    if output_format == "json":
+        typer.echo(
+            json.dumps(
+                {
+                    "code": found.code,
+                    "rule": found.slug,
+                    "severity": found.severity.label,
+                    "fix": found.fix.value,
+                    "summary": found.summary,
+                    "doc": found.doc,
+                    "url": found.doc_url,
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo(render_rule_text(found))
+
+
+@app.command()
+def serve(
+    stdio: Annotated[
+        bool, typer.Option("--stdio", help="Talk LSP over stdin/stdout (the default).")
+    ] = False,
+    tcp: Annotated[
+        str | None, typer.Option("--tcp", help="Listen on HOST:PORT instead of stdio.")
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log details to stderr.")
+    ] = False,
+) -> None:
+    """Run the language server."""
+    setup_logging(verbose)
+    from flash_ls.server import serve as run_server
+
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        if not port.isdigit():
+            raise _fail(f"--tcp expects HOST:PORT, got {tcp!r}")
+        run_server("tcp", host or "127.0.0.1", int(port))
+    else:
+        run_server("stdio")
+
+
+def _register_optional_commands() -> None:
+    # Build/deploy commands live in their own modules; each adds its commands to the app.
+    import importlib
+
+    for module in ("flash_ls_cli.build_cmd", "flash_ls_cli.deploy_cmd"):
+        try:
+            importlib.import_module(module).register(app)
+        except ModuleNotFoundError as err:
+            if err.name != module:
+                raise
+
+
+_register_optional_commands()
