@@ -21,8 +21,11 @@ if TYPE_CHECKING:
     from flash_ls.diagnostic import Diagnostic
     from flash_ls.project.app import App
     from flash_ls.project.cache import FactsCache
+    from flash_ls.results import ResultCache
 
 FAIL_ON = ("error", "warning", "info", "hint", "never")
+EDIT_FORMATS = ("json", "sarif")
+"""Output formats that print fix edits (a replayed result must carry them)."""
 
 
 class ExitCode(Exception):
@@ -140,6 +143,15 @@ class CheckRun:
         finally:
             self.cache.flush()  # write what this run parsed (a warm run writes nothing)
 
+    def _results(self) -> ResultCache | None:
+        """Where unchanged apps' results are replayed from: the facts cache's directory, unless
+        the run needs the apps themselves (``--verbose`` prints their size breakdown)."""
+        if self.cache.directory is None or self.verbose:
+            return None
+        from flash_ls.results import ResultCache
+
+        return ResultCache(self.cache.directory)
+
     def _once(self) -> int:
         from flash_ls.checking import CheckInputError, check_paths, fix_paths
         from flash_ls.diagnostic import Severity
@@ -165,6 +177,8 @@ class CheckRun:
                     cache=self.cache,
                     cwd=cwd,
                     overrides=self.overrides,
+                    results=self._results(),
+                    need_edits=self.output_format in EDIT_FORMATS,
                 )
         except CheckInputError as err:
             echo(f"flash-ls: {err}", err=True)

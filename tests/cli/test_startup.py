@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,36 @@ def test_check_text_imports_no_front_end(hello_world: Path) -> None:
     assert "All checks passed!" in done.stdout
     assert "flash_ls.checking" in modules
     assert [m for m in NEVER if loaded(modules, m)] == []
+
+
+def test_a_second_check_of_an_unchanged_app_replays_without_the_engine(tmp_path: Path) -> None:
+    # The warm path: nothing changed, so the findings come from the results cache; neither the
+    # parser nor a rule is imported, and the report is the same, byte for byte.
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "worker.py").write_text(
+        "import numpy\nfrom runpod_flash import Endpoint\n\n"
+        '@Endpoint(name="worker")\n'
+        "async def work() -> list:\n    return numpy.zeros(1).tolist()\n"
+    )
+    past = time.time() - 60  # files written "just now" are never trusted (racy timestamps)
+    for path in (app, app / "worker.py"):
+        os.utime(path, (past, past))
+
+    first, cold = imported_by(app, "check", ".", "--no-color", "--fail-on", "never")
+    second, warm = imported_by(app, "check", ".", "--no-color", "--fail-on", "never")
+
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert "FL301" in first.stdout and second.stdout == first.stdout
+    engine = (
+        "flash_ls.rules.families",
+        "flash_ls.rules.engine",
+        "flash_ls.parse",
+        "flash_ls.project.workspace",
+        "pydantic",
+    )
+    assert [m for m in engine[:-1] if not loaded(cold, m)] == []
+    assert [m for m in engine if loaded(warm, m)] == []
 
 
 def test_findings_print_without_rich(tmp_path: Path) -> None:
