@@ -1112,9 +1112,24 @@ def selected(args: argparse.Namespace) -> tuple[set[str], bool]:
     return chosen, profile
 
 
+def compile_sources() -> None:
+    """Byte-compile flash-ls as an installer would. An editable checkout run with
+    PYTHONDONTWRITEBYTECODE set (as on some machines) would otherwise compile every flash-ls module
+    again in every timed process, which no installed copy does."""
+    import compileall
+
+    import flash_ls
+    import flash_ls_cli
+
+    for package in (flash_ls, flash_ls_cli):
+        for folder in package.__path__:
+            compileall.compile_dir(folder, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     which, profile = selected(args)
+    compile_sources()
     started = time.perf_counter()
     results = Results(load_start=loadavg(), machine=machine())
     sources_at_start = source_mtimes()
