@@ -388,7 +388,7 @@ def _json_item(d: Diagnostic, context: _Context) -> dict[str, Any]:
         "path": context.path(d.path),
         **_position(d.span),
         "message": d.message,
-        "fix": None if d.fix is None else _json_fix(d.fix, context),
+        "fix": None if d.fix is None or not d.fix.available else _json_fix(d.fix, context),
     }
 
 
@@ -498,7 +498,7 @@ def _sarif_result(d: Diagnostic, rule_index: int, context: _Context) -> dict[str
             }
             for i, r in enumerate(d.related)
         ]
-    if d.fix is not None:
+    if d.fix is not None and d.fix.available:
         result["fixes"] = [_sarif_fix(d.fix, context)]
     return result
 

@@ -76,7 +76,11 @@ def diagnostic_json(diagnostic: Diagnostic, root: Path, uri: str) -> dict[str, A
         "end_line": span.end_line + 1,
         "end_column": span.end_col + 1,
         "message": diagnostic.message,
-        "fix": _fix_json(diagnostic.fix, root) if diagnostic.fix is not None else None,
+        "fix": (
+            _fix_json(diagnostic.fix, root)
+            if diagnostic.fix is not None and diagnostic.fix.available
+            else None
+        ),
     }
 
 

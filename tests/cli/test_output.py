@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -253,6 +254,17 @@ def test_json_sorting_severity_labels_and_null_fix() -> None:
     assert items[1]["fix"] is None
     # Columns are code points: '日本' counts two.
     assert (items[1]["column"], items[1]["end_column"]) == (2, 6)
+
+
+def test_a_fix_whose_edits_cannot_be_made_is_reported_as_no_fix() -> None:
+    # Lazily computed edits that turn out impossible: JSON says null and SARIF lists no fix,
+    # rather than promising a fix with no edits.
+    lost = dataclasses.replace(
+        top_level_import(), fix=Fix("Move `import torch` into `infer`", lambda: None)
+    )
+    assert json.loads(out([lost], "json"))[0]["fix"] is None
+    sarif = json.loads(out([lost], "sarif"))
+    assert "fixes" not in sarif["runs"][0]["results"][0]
 
 
 def test_json_paths_outside_cwd_are_absolute_posix() -> None:
