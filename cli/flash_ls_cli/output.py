@@ -203,7 +203,9 @@ class _Context:
 
 
 def _is_fixable(d: Diagnostic) -> bool:
-    return d.fix is not None and d.fix.safe
+    # Edits not computed yet are taken to exist (a plain check never computes them); a fix whose
+    # edits turned out impossible (seen by --fix) is not counted.
+    return d.fix is not None and d.fix.safe and (not d.fix.computed or d.fix.available)
 
 
 def _split_keepends(text: str) -> list[str]:
