@@ -1,10 +1,15 @@
-"""``[tool.flash-ls]`` in an app's ``pyproject.toml``: the model, loading, and overlays.
+"""``[tool.flash-ls]`` in an app's ``pyproject.toml``: the settings, loading, and overlays.
 
 Loading never raises: a broken file, an unknown key or a bad value becomes a
 :class:`ConfigProblem` (with the line where it can be found) and the rest of the configuration
 still applies. Keys may be written kebab-case (``size-budget-mb``) or snake_case
 (``size_budget_mb``). Whether ``select``/``ignore``/``severity`` entries name real rules is
 checked by the rules layer, which knows the registry.
+
+:class:`Config` is a plain dataclass: most apps have no ``[tool.flash-ls]`` table, and their
+defaults cost nothing. Values that come from a user (a table, editor settings, CLI flags) are
+validated by :mod:`flash_ls.project.config_validation`, which uses pydantic and is imported only
+when there is something to validate.
 """
 
 from __future__ import annotations
@@ -12,13 +17,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-
-from flash_ls.diagnostic import Severity
+from typing import Any, Literal
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,49 +32,35 @@ TABLE = "[tool.flash-ls]"
 SETTINGS = "flash-ls settings"
 """How messages name editor settings and CLI flags overlaid with :meth:`Config.merged`."""
 
-
-def _severity_label(value: Any) -> Any:
-    # Accept "Error" / "information" as the editor does; anything else fails the Literal check.
-    if isinstance(value, str):
-        try:
-            return Severity.parse(value).label
-        except ValueError:
-            return value
-    return value
-
-
-SeverityName = Annotated[
-    Literal["error", "warning", "info", "hint"], BeforeValidator(_severity_label)
-]
+SeverityName = Literal["error", "warning", "info", "hint"]
+"""A severity as configured (``"Error"`` and ``"information"`` are accepted and normalised)."""
 
 
 def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
-class Config(BaseModel):
-    """The ``[tool.flash-ls]`` settings of one app (defaults when the table is absent)."""
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The ``[tool.flash-ls]`` settings of one app (defaults when the table is absent).
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        populate_by_name=True,
-        alias_generator=_kebab,
-    )
+    The constructor does not validate: build one from user input with :func:`load_config` or
+    :meth:`merged`, which do.
+    """
 
     select: list[str] | None = None
     """Codes, slugs or prefixes of the rules to run; None runs every default rule."""
-    ignore: list[str] = Field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
     """Codes, slugs or prefixes of rules never reported."""
-    severity: dict[str, SeverityName] = Field(default_factory=dict)
+    severity: dict[str, SeverityName] = field(default_factory=dict)
     """Rule code/slug -> "error" / "warning" / "info" / "hint"."""
-    size_budget_mb: float = Field(default=1500.0, gt=0)
+    size_budget_mb: float = 1500.0
     """Artifact size limit in MB (1024**2 bytes), the official tarball limit by default."""
-    size_warn_ratio: float = Field(default=0.8, gt=0, le=1)
+    size_warn_ratio: float = 0.8
     """Fraction of the budget above which the artifact is reported as near the limit."""
-    large_file_mb: float = Field(default=50.0, gt=0)
+    large_file_mb: float = 50.0
     """Size above which one shipped project file is reported."""
-    exclude: list[str] = Field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
     """Globs (relative to the app root) of files that are not checked."""
     python: str | None = None
     """Interpreter or virtualenv used to measure installed dependency sizes."""
@@ -86,15 +73,24 @@ class Config(BaseModel):
         bad key, when an override is unknown or invalid.
         """
         given = {key: value for key, value in overrides.items() if value is not None}
-        overlay, problems = _validate(given, SETTINGS)
-        if problems:
-            raise ConfigError(problems)
-        values = self.model_dump()
-        for name in overlay.model_fields_set:
-            values[name] = getattr(overlay, name)
-        if "severity" in overlay.model_fields_set:
-            values["severity"] = {**self.severity, **overlay.severity}
-        return Config.model_validate(values)
+        if not given:
+            return self.copy()
+        from flash_ls.project.config_validation import merge
+
+        return merge(self, given)
+
+    def copy(self) -> Config:
+        """An equal configuration whose lists and dict are its own."""
+        return Config(
+            select=None if self.select is None else list(self.select),
+            ignore=list(self.ignore),
+            severity=dict(self.severity),
+            size_budget_mb=self.size_budget_mb,
+            size_warn_ratio=self.size_warn_ratio,
+            large_file_mb=self.large_file_mb,
+            exclude=list(self.exclude),
+            python=self.python,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +110,17 @@ class ConfigError(ValueError):
         self.problems = problems
 
 
-KNOWN_KEYS: tuple[str, ...] = tuple(_kebab(name) for name in Config.model_fields)
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Config))
+"""The configuration's attributes (snake_case), in declaration order."""
+
+KNOWN_KEYS: tuple[str, ...] = tuple(_kebab(name) for name in FIELD_NAMES)
 """The configuration keys, as documented (kebab-case)."""
+
+
+def field_name(key: str) -> str | None:
+    """The attribute a key (kebab- or snake_case) sets, or None for an unknown key."""
+    name = key.replace("-", "_")
+    return name if name in FIELD_NAMES else None
 
 
 def load_config(app_root: Path) -> tuple[Config, list[ConfigProblem]]:
@@ -141,11 +146,15 @@ def load_config(app_root: Path) -> tuple[Config, list[ConfigProblem]]:
     if not isinstance(tool, dict) or "flash-ls" not in tool:
         return Config(), []
     table = tool["flash-ls"]
-    locate = _KeyLocator(text)
+    locate = KeyLocator(text)
     if not isinstance(table, dict):
         message = f"{TABLE} must be a table, got {type(table).__name__}"
         return Config(), [ConfigProblem(message, locate.line(None))]
-    return _validate(table, TABLE, locate)
+    if not table:
+        return Config(), []
+    from flash_ls.project.config_validation import validate
+
+    return validate(table, TABLE, locate)
 
 
 def _error_line(exc: Exception, text: str) -> int | None:
@@ -160,78 +169,13 @@ def _error_line(exc: Exception, text: str) -> int | None:
     return None
 
 
-def _field_name(key: str) -> str | None:
-    name = key.replace("-", "_")
-    return name if name in Config.model_fields else None
-
-
-def _validate(
-    table: Mapping[str, Any], source: str, locate: _KeyLocator | None = None
-) -> tuple[Config, list[ConfigProblem]]:
-    """Validate ``table``, dropping each bad key or entry with a problem, keeping the rest."""
-
-    def problem(message: str, key: str | None) -> ConfigProblem:
-        return ConfigProblem(message, locate.line(key) if locate else None, key)
-
-    problems: list[ConfigProblem] = []
-    data: dict[str, Any] = {}
-    written: dict[str, str] = {}  # field name -> key as the user wrote it
-    for key, value in table.items():
-        name = _field_name(key)
-        if name is None:
-            problems.append(problem(_unknown_key_message(key, source), key))
-        elif name in data:
-            message = f"{source}: `{key}` repeats `{written[name]}`; the first one is used"
-            problems.append(problem(message, key))
-        else:
-            data[name] = value
-            written[name] = key
-    # Each round drops what failed; a key can fail at most once per nesting level.
-    for _ in range(3):
-        try:
-            return Config.model_validate(data), problems
-        except ValidationError as exc:
-            for error in exc.errors():
-                loc = error["loc"]
-                name = str(loc[0])
-                key = written.get(name, _kebab(name))
-                where = key + "".join(f"[{part!r}]" for part in loc[1:])
-                message = f"{source}: invalid `{where}`: {error['msg']} (got {error['input']!r})"
-                problems.append(problem(message, key))
-                _drop(data, loc)
-    return Config(), problems
-
-
-def _drop(data: dict[str, Any], loc: tuple[int | str, ...]) -> None:
-    """Remove the value at ``loc`` (a list or dict entry if possible, else the whole key)."""
-    name = str(loc[0])
-    if name not in data:
-        return
-    value = data[name]
-    entry = loc[1] if len(loc) > 1 else None
-    if isinstance(value, list) and isinstance(entry, int) and 0 <= entry < len(value):
-        data[name] = [item for index, item in enumerate(value) if index != entry]
-    elif isinstance(value, dict) and isinstance(entry, str) and entry in value:
-        data[name] = {k: v for k, v in value.items() if k != entry}
-    else:
-        del data[name]
-
-
-def _unknown_key_message(key: str, source: str) -> str:
-    import difflib  # only for hints: not loaded at start-up
-
-    close = difflib.get_close_matches(_kebab(key), KNOWN_KEYS, n=1)
-    hint = f"did you mean `{close[0]}`? " if close else ""
-    return f"{source}: unknown key `{key}`; {hint}known keys: {', '.join(KNOWN_KEYS)}"
-
-
 _TABLE_HEADER = re.compile(
     r"""^\s*\[\s*tool\s*\.\s*(?:"flash-ls"|'flash-ls'|flash-ls)\s*(?:\.\s*(?P<sub>[^\]]*?))?\s*\]"""
 )
 _ANY_HEADER = re.compile(r"^\s*\[")
 
 
-class _KeyLocator:
+class KeyLocator:
     """Finds the line of a ``[tool.flash-ls]`` key in the source text (best effort)."""
 
     def __init__(self, text: str) -> None:

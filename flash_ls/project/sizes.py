@@ -54,10 +54,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-from typing import Literal as TypingLiteral
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -65,7 +63,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flash_ls import __version__
 from flash_ls.parse.facts import Literal, SequenceExpr
@@ -88,6 +85,10 @@ from flash_ls.span import Span
 
 if TYPE_CHECKING:
     import ssl
+
+    from flash_ls.project.size_report import ReportDistribution as ReportDistribution
+    from flash_ls.project.size_report import ReportFile as ReportFile
+    from flash_ls.project.size_report import SizeReport as SizeReport
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -152,54 +153,21 @@ def format_size(size: int) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # .flash/size-report.json
+#
+# The models (SizeReport, ReportFile, ReportDistribution) live in flash_ls.project.size_report,
+# with pydantic: imported when a report is read or built, never by an app without one.
 
+_REPORT_MODELS = frozenset({"ReportFile", "ReportDistribution", "SizeReport"})
 
-class ReportFile(BaseModel):
-    """One shipped project file of the build."""
+if not TYPE_CHECKING:
 
-    model_config = ConfigDict(extra="ignore")
+    def __getattr__(name: str) -> Any:
+        """``sizes.SizeReport`` and the other report models, imported on first use (PEP 562)."""
+        if name in _REPORT_MODELS:
+            from flash_ls.project import size_report
 
-    path: str
-    """POSIX path relative to the app root."""
-    bytes: int = Field(ge=0)
-
-
-class ReportDistribution(BaseModel):
-    """One distribution pip installed into the build directory."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    name: str
-    """As installed (``huggingface_hub``); compared after PEP 503 normalisation."""
-    version: str | None = None
-    bytes: int = Field(ge=0)
-    """Bytes of its files in the build directory (bytecode excluded)."""
-    excluded: bool = False
-    """Dropped from the tarball (always-excluded packages and ``--exclude``)."""
-    requires: list[str] | None = None
-    """Its ``Requires-Dist`` lines, when the build read them (lets the report attribute
-    transitive distributions to the requirement that pulled them in)."""
-
-
-class SizeReport(BaseModel):
-    """``.flash/size-report.json``: what the last build put in the artifact, written by the build
-    engine and read back to size dependencies without a network or an environment."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    version: TypingLiteral[1] = 1
-    generated_at: datetime
-    """UTC time of the build (ISO 8601)."""
-    python_version: str
-    """The target Python of the pip install (``"3.12"``)."""
-    files: list[ReportFile] = Field(default_factory=list)
-    distributions: list[ReportDistribution] = Field(default_factory=list)
-    total_bytes: int = Field(ge=0)
-    """Files plus non-excluded distributions, before compression."""
-    requirements: list[str] | None = None
-    """The requirement strings handed to pip, after exclusion filtering; None when unknown."""
-    archive_bytes: int | None = None
-    """Size of the compressed tarball, when the build got that far."""
+            return getattr(size_report, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _REPORT_CACHE: dict[Path, tuple[tuple[int, int], SizeReport | None, str | None]] = {}
@@ -221,13 +189,21 @@ def load_size_report(app_root: Path) -> tuple[SizeReport | None, str | None]:
     report: SizeReport | None = None
     problem: str | None = None
     try:
-        report = SizeReport.model_validate_json(path.read_bytes())
+        data = path.read_bytes()
     except OSError as exc:
         problem = f"{SIZE_REPORT_PATH} cannot be read: {exc.strerror or exc}"
-    except ValidationError as exc:
-        problem = (
-            f"{SIZE_REPORT_PATH} is not a valid size report ({exc.error_count()} problems); rebuild"
-        )
+    else:
+        from pydantic import ValidationError
+
+        from flash_ls.project import size_report
+
+        try:
+            report = size_report.SizeReport.model_validate_json(data)
+        except ValidationError as exc:
+            problem = (
+                f"{SIZE_REPORT_PATH} is not a valid size report ({exc.error_count()} problems);"
+                " rebuild"
+            )
     with _LOCK:
         _REPORT_CACHE[path] = (stamp, report, problem)
     return report, problem

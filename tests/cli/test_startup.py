@@ -58,6 +58,13 @@ NEVER = (
 )
 # Not needed to print a manifest either: the network client, the install and handler steps, check.
 NOT_FOR_MANIFEST = ("httpx", "flash_ls.build.deps", "flash_ls.build.handlers", "flash_ls.checking")
+# Not needed by an app without a `[tool.flash-ls]` table nor a size report, checked or listed
+# without overrides: pydantic validates configuration and reads reports, nothing else here.
+NOTHING_TO_VALIDATE = (
+    "pydantic",
+    "flash_ls.project.config_validation",
+    "flash_ls.project.size_report",
+)
 
 
 def imported_by(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
@@ -91,7 +98,9 @@ def test_manifest_imports_no_front_end(hello_world: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["project_name"] == "hello_world"
     assert "flash_ls.build.manifest" in modules  # the listing works
-    assert [m for m in (*NEVER, *NOT_FOR_MANIFEST) if loaded(modules, m)] == []
+    assert [
+        m for m in (*NEVER, *NOT_FOR_MANIFEST, *NOTHING_TO_VALIDATE) if loaded(modules, m)
+    ] == []
 
 
 def test_check_text_imports_no_front_end(hello_world: Path) -> None:
@@ -100,7 +109,43 @@ def test_check_text_imports_no_front_end(hello_world: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "All checks passed!" in done.stdout
     assert "flash_ls.checking" in modules
-    assert [m for m in NEVER if loaded(modules, m)] == []
+    assert [m for m in (*NEVER, *NOTHING_TO_VALIDATE) if loaded(modules, m)] == []
+
+
+def has_config_table(app: Path) -> bool:
+    pyproject = app / "pyproject.toml"
+    return pyproject.is_file() and "flash-ls" in pyproject.read_text()
+
+
+PLAIN_FIXTURES = sorted(
+    app.name for app in FIXTURES.iterdir() if app.is_dir() and not has_config_table(app)
+)
+
+
+@pytest.mark.parametrize("command", ["manifest", "check"])
+@pytest.mark.parametrize("name", PLAIN_FIXTURES)
+def test_apps_without_a_config_table_do_not_load_pydantic(
+    tmp_path: Path, name: str, command: str
+) -> None:
+    app = tmp_path / name
+    shutil.copytree(FIXTURES / name, app, ignore=shutil.ignore_patterns(".flash"))
+    extra = ("--no-color", "--no-cache") if command == "check" else ()
+
+    done, modules = imported_by(app, command, ".", *extra)
+
+    assert done.returncode in (0, 1), done.stderr  # 1: the fixture's findings (demo)
+    assert "flash_ls.project.config" in modules
+    assert [m for m in NOTHING_TO_VALIDATE if loaded(modules, m)] == []
+
+
+def test_a_config_table_loads_the_validation(hello_world: Path) -> None:
+    pyproject = hello_world / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.flash-ls]\nlarge-file-mb = 10\n")
+
+    done, modules = imported_by(hello_world, "check", ".", "--no-color", "--no-cache")
+
+    assert done.returncode == 0, done.stderr
+    assert "flash_ls.project.config_validation" in modules
 
 
 def test_a_second_check_of_an_unchanged_app_replays_without_the_engine(tmp_path: Path) -> None:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from flash_ls.project.config import Config, ConfigError, ConfigProblem, load_config
+from flash_ls.project.config import (
+    KNOWN_KEYS,
+    Config,
+    ConfigError,
+    ConfigProblem,
+    load_config,
+)
+
+KEYS = "known keys: select, ignore, severity, size-budget-mb, size-warn-ratio, large-file-mb, exclude, python"
 
 
 def write_pyproject(root: Path, text: str) -> Path:
@@ -157,9 +168,7 @@ def test_table_of_the_wrong_type(tmp_path: Path) -> None:
 
 
 def test_merged_overlays_settings() -> None:
-    base = Config.model_validate(
-        {"select": ["FL1"], "severity": {"FL101": "error"}, "exclude": ["a"]}
-    )
+    base = Config().merged({"select": ["FL1"], "severity": {"FL101": "error"}, "exclude": ["a"]})
     merged = base.merged(
         {"size_budget_mb": 200, "severity": {"FL102": "hint"}, "exclude": ["b"], "ignore": None}
     )
@@ -178,3 +187,194 @@ def test_merged_rejects_bad_overrides_with_a_clear_message() -> None:
     assert "unknown key `selcet`" in message and "did you mean `select`" in message
     assert "`large-file-mb`" in message
     assert {problem.key for problem in caught.value.problems} == {"selcet", "large-file-mb"}
+
+
+# -- exact messages (editors and CLI output show them as they are) ------------------------------
+
+
+def test_unknown_key_message(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[tool.flash-ls]\nselect = ["FL1"]\nsize-budget = 10\nwhatever = 1\n')
+    _, problems = load_config(tmp_path)
+    assert problems == [
+        ConfigProblem(
+            f"[tool.flash-ls]: unknown key `size-budget`; did you mean `size-budget-mb`? {KEYS}",
+            2,
+            "size-budget",
+        ),
+        ConfigProblem(f"[tool.flash-ls]: unknown key `whatever`; {KEYS}", 3, "whatever"),
+    ]
+
+
+def test_invalid_value_messages(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path,
+        """[tool.flash-ls]
+size-budget-mb = "big"
+size_warn_ratio = 1.5
+severity = { FL301 = "fatal", FL302 = "Hint", FL303 = "information" }
+exclude = ["ok/*", 3]
+python = 3
+""",
+    )
+    config, problems = load_config(tmp_path)
+    assert config == Config(
+        severity={"FL302": "hint", "FL303": "info"}, exclude=["ok/*"], python=None
+    )
+    expected = [
+        ConfigProblem(
+            "[tool.flash-ls]: invalid `severity['FL301']`: Input should be 'error', 'warning', "
+            "'info' or 'hint' (got 'fatal')",
+            3,
+            "severity",
+        ),
+        ConfigProblem(
+            "[tool.flash-ls]: invalid `size-budget-mb`: Input should be a valid number (got 'big')",
+            1,
+            "size-budget-mb",
+        ),
+        ConfigProblem(
+            "[tool.flash-ls]: invalid `size_warn_ratio`: Input should be less than or equal to 1 "
+            "(got 1.5)",
+            2,
+            "size_warn_ratio",
+        ),
+        ConfigProblem(
+            "[tool.flash-ls]: invalid `exclude[1]`: Input should be a valid string (got 3)",
+            4,
+            "exclude",
+        ),
+        ConfigProblem(
+            "[tool.flash-ls]: invalid `python`: Input should be a valid string (got 3)",
+            5,
+            "python",
+        ),
+    ]
+    assert problems == expected  # in pydantic's order, as before
+
+
+def test_wrong_container_types_drop_the_key(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path, '[tool.flash-ls]\nselect = "FL1"\nseverity = "error"\nsize-budget-mb = 0\n'
+    )
+    config, problems = load_config(tmp_path)
+    assert config == Config()
+    assert {(p.key, p.line) for p in problems} == {
+        ("select", 1),
+        ("severity", 2),
+        ("size-budget-mb", 3),
+    }
+    [budget] = [p for p in problems if p.key == "size-budget-mb"]
+    assert budget.message == (
+        "[tool.flash-ls]: invalid `size-budget-mb`: Input should be greater than 0 (got 0)"
+    )
+
+
+def test_repeated_spelling_message(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, "[tool.flash-ls]\nlarge_file_mb = 3\nlarge-file-mb = 4\n")
+    config, problems = load_config(tmp_path)
+    assert config.large_file_mb == 3
+    assert problems == [
+        ConfigProblem(
+            "[tool.flash-ls]: `large-file-mb` repeats `large_file_mb`; the first one is used",
+            2,
+            "large-file-mb",
+        )
+    ]
+
+
+def test_broken_toml_message(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[tool.flash-ls]\nselect = ["FL1"\nignore = []\n')
+    [problem] = load_config(tmp_path)[1]
+    assert problem.message.startswith(
+        "pyproject.toml is not valid TOML, [tool.flash-ls] was not read: "
+    )
+    assert problem.key is None
+
+
+def test_empty_table_gives_defaults(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, "[tool.flash-ls]\n")
+    assert load_config(tmp_path) == (Config(), [])
+
+
+def test_merged_error_messages() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config().merged({"selcet": ["FL1"], "size_budget_mb": True, "severity": {"FL1": "loud"}})
+    assert caught.value.problems == [
+        ConfigProblem(
+            f"flash-ls settings: unknown key `selcet`; did you mean `select`? {KEYS}",
+            None,
+            "selcet",
+        ),
+        ConfigProblem(
+            "flash-ls settings: invalid `severity['FL1']`: Input should be 'error', 'warning', "
+            "'info' or 'hint' (got 'loud')",
+            None,
+            "severity",
+        ),
+        ConfigProblem(
+            "flash-ls settings: invalid `size_budget_mb`: Input should be a valid number "
+            "(got True)",
+            None,
+            "size_budget_mb",
+        ),
+    ]
+    assert str(caught.value) == "; ".join(p.message for p in caught.value.problems)
+
+
+def test_merged_normalises_and_copies() -> None:
+    base = Config(select=["FL1"], severity={"FL101": "error"})
+    merged = base.merged({"severity": {"FL102": "Warning"}, "python": "py", "select": None})
+    assert merged == Config(
+        select=["FL1"], severity={"FL101": "error", "FL102": "warning"}, python="py"
+    )
+    same = base.merged({"ignore": None})
+    assert same == base
+    assert same.select is not base.select and same.severity is not base.severity
+
+
+def test_config_is_a_plain_frozen_dataclass() -> None:
+    config = Config()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.python = "x"  # type: ignore[misc]
+    assert [f.name.replace("_", "-") for f in dataclasses.fields(Config)] == list(KNOWN_KEYS)
+
+
+def test_validation_model_matches_the_dataclass() -> None:
+    from flash_ls.project.config_validation import ConfigModel
+
+    assert list(ConfigModel.model_fields) == [f.name for f in dataclasses.fields(Config)]
+    assert ConfigModel().to_config() == Config()
+
+
+IMPORTS = """
+import sys
+from pathlib import Path
+from flash_ls.project.config import load_config
+config, problems = load_config(Path(sys.argv[1]))
+if len(sys.argv) > 2:
+    config.merged({"size-budget-mb": 10})
+print("pydantic" in sys.modules, len(problems))
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "merge", "expected"),
+    [
+        (None, False, "False 0"),
+        ('[project]\nname = "app"\n', False, "False 0"),
+        ("[tool.flash-ls]\n", False, "False 0"),
+        ("[tool.flash-ls\n", False, "False 1"),
+        ('[tool]\nflash-ls = "x"\n', False, "False 1"),
+        ("[tool.flash-ls]\nsize-budget-mb = 10\n", False, "True 0"),
+        ('[project]\nname = "app"\n', True, "True 0"),
+    ],
+)
+def test_pydantic_only_when_something_is_validated(
+    tmp_path: Path, text: str | None, merge: bool, expected: str
+) -> None:
+    if text is not None:
+        write_pyproject(tmp_path, text)
+    args = [sys.executable, "-c", IMPORTS, str(tmp_path), *(["merge"] if merge else [])]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == expected.split()

@@ -8,6 +8,8 @@ import gzip
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -219,7 +221,46 @@ def test_invalid_size_report_is_ignored_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / ".flash").mkdir()
     (tmp_path / ".flash" / "size-report.json").write_text('{"version": 2}')
     found, problem = load_size_report(tmp_path)
-    assert found is None and problem is not None and "rebuild" in problem
+    assert found is None
+    assert problem == ".flash/size-report.json is not a valid size report (4 problems); rebuild"
+
+
+def test_unreadable_size_report_is_ignored_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / ".flash" / "size-report.json").mkdir(parents=True)
+    assert load_size_report(tmp_path) == (
+        None,
+        ".flash/size-report.json cannot be read: Is a directory",
+    )
+
+
+def test_report_models_are_imported_on_first_use() -> None:
+    from flash_ls.project import size_report
+
+    assert sizes.SizeReport is size_report.SizeReport
+    assert sizes.ReportFile is size_report.ReportFile
+    assert sizes.ReportDistribution is size_report.ReportDistribution
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        sizes.Nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+SIZE_IMPORTS = """
+import sys
+from pathlib import Path
+from flash_ls.project.sizes import load_size_report
+before = "pydantic" in sys.modules
+report, problem = load_size_report(Path(sys.argv[1]))
+print(before, "pydantic" in sys.modules, report is not None, problem)
+"""
+
+
+@pytest.mark.parametrize("with_report", [False, True])
+def test_pydantic_only_with_a_size_report(tmp_path: Path, with_report: bool) -> None:
+    if with_report:
+        write_size_report(tmp_path, report([], ["pillow"]))
+    args = [sys.executable, "-c", SIZE_IMPORTS, str(tmp_path)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", str(with_report), str(with_report), "None"]
 
 
 def test_a_current_report_counts_every_installed_distribution(tmp_path: Path) -> None:
