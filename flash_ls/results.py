@@ -40,6 +40,7 @@ from pathlib import Path
 
 from flash_ls import __version__
 from flash_ls.diagnostic import Diagnostic, Fix
+from flash_ls.project.cache import write_pickle
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +164,7 @@ class ResultCache:
             entries = {**_read(self._file()), **self._new}
             now = time.time()
             entries = {k: v for k, v in entries.items() if v[1] >= now}
-            path = self._file()
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f"{PACK_NAME}.{os.getpid()}.{threading.get_ident()}.tmp")
-                with tmp.open("wb") as handle:
-                    pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, path)
-            except OSError as err:  # a read-only cache directory must not break checking
-                log.debug("cannot write the results cache %s: %s", path, err)
+            if not write_pickle(self._file(), entries):
                 return
             self._entries = entries
             self._new.clear()

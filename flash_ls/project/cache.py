@@ -18,6 +18,7 @@ each of them to ``(cls, field values)`` instead: unpickling is one constructor c
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import dataclasses
 import functools
@@ -146,18 +147,28 @@ class FactsCache:
                 if key not in keep:
                     keep[key] = blob
                     total += len(blob)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f"{PACK_NAME}.{os.getpid()}.{threading.get_ident()}.tmp")
-                with tmp.open("wb") as handle:
-                    pickle.dump(keep, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, path)
-            except OSError as err:  # a read-only cache directory must not break checking
-                log.debug("cannot write facts cache %s: %s", path, err)
+            if not write_pickle(path, keep):
                 return
             self._pack, self._pack_stamp = keep, _stamp(path)
             self._used.update(self._new)
             self._new.clear()
+
+
+def write_pickle(path: Path, data: object) -> bool:
+    """Pickle ``data`` to ``path`` atomically (a reader sees the old file or the new one, never
+    half of one). False when it cannot be written: a read-only cache must not break a run."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as err:
+        log.debug("cannot write the cache file %s: %s", path, err)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -73,7 +73,7 @@ from flash_ls.platform import (
     SUPPORTED_PYTHON_VERSIONS,
 )
 from flash_ls.project.app import App, DeclForm
-from flash_ls.project.cache import default_cache_dir
+from flash_ls.project.cache import default_cache_dir, write_pickle
 from flash_ls.project.ignore import iter_shipped_files
 from flash_ls.project.requirements import (
     REQUIREMENTS_FILE,
@@ -418,15 +418,7 @@ def _load_listing(app: App) -> tuple[dict[str, int], list[str]] | None:
 
 def _save_listing(app: App, dirs: dict[str, int], rels: list[str]) -> None:
     path = _listing_file(app)
-    data = (_LISTING_VERSION, str(app.root), app.ignore.patterns, dirs, rels)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as err:
-        log.debug("cannot write the file listing cache %s: %s", path, err)
+    write_pickle(path, (_LISTING_VERSION, str(app.root), app.ignore.patterns, dirs, rels))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,26 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_imports import imported_by, loaded
 from typer.testing import CliRunner
 
 from flash_ls import __version__
 from flash_ls_cli import build_cmd, main, runner, typer_app
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apps"
-
-# Runs a CLI command line in-process, then prints every module it imported (on stderr).
-LIST_IMPORTS = """
-import sys
-from flash_ls_cli.main import main
-sys.argv = ["flash-ls", *sys.argv[1:]]
-code = 0
-try:
-    main()
-except SystemExit as stop:
-    code = stop.code
-print("\\n".join(sorted(sys.modules)), file=sys.stderr)
-sys.exit(code)
-"""
 
 # Never on either path: the typer front end (typer, click, rich), the fix machinery's CST library,
 # the server's stack, a report format nobody asked for (junit's xml), the build's packaging half.
@@ -65,24 +52,6 @@ NOTHING_TO_VALIDATE = (
     "flash_ls.project.config_validation",
     "flash_ls.project.size_report",
 )
-
-
-def imported_by(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    env = {**os.environ, "FLASH_LS_CACHE_DIR": str(cwd.parent / "cache")}
-    done = subprocess.run(
-        [sys.executable, "-c", LIST_IMPORTS, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-    modules = {line for line in done.stderr.splitlines() if line and " " not in line}
-    return done, modules
-
-
-def loaded(modules: set[str], name: str) -> bool:
-    return any(m == name or m.startswith(name + ".") for m in modules)
 
 
 @pytest.fixture

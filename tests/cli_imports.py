@@ -1,0 +1,45 @@
+"""Which modules a `flash-ls` command line imports: the vocabulary of the import-budget tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# Runs a CLI command line in-process, then prints every module it imported (on stderr).
+LIST_IMPORTS = """
+import sys
+from flash_ls_cli.main import main
+sys.argv = ["flash-ls", *sys.argv[1:]]
+code = 0
+try:
+    main()
+except SystemExit as stop:
+    code = stop.code
+print("\\n".join(sorted(sys.modules)), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def imported_by(
+    cwd: Path, *args: str, cache: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``flash-ls *args`` in ``cwd`` (cache dir: ``cache``, else beside ``cwd``); the run and
+    the modules it imported."""
+    env = {**os.environ, "FLASH_LS_CACHE_DIR": str(cache or cwd.parent / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", LIST_IMPORTS, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    modules = {line for line in done.stderr.splitlines() if line and " " not in line}
+    return done, modules
+
+
+def loaded(modules: set[str], name: str) -> bool:
+    """Whether ``name`` or one of its submodules is among ``modules``."""
+    return any(m == name or m.startswith(name + ".") for m in modules)
