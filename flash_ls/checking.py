@@ -86,7 +86,7 @@ def check_paths(
             roots.update(r for r in everywhere if _within(r, [target]) or r in target.parents)
         else:
             roots.add(app_root_in(target, folders))
-    replayed: dict[Path, AppResult] = {}
+    by_root: dict[Path, AppResult] = {}  # replayed, then checked
     stamps: dict[Path, str] = {}
     if results is not None and not overlays:
         options = {"select": select, "ignore": ignore, "overrides": overrides}
@@ -96,11 +96,11 @@ def check_paths(
                 continue
             found = results.get(root, stamp, need_edits=need_edits)
             if found is not None:
-                replayed[root] = found
+                by_root[root] = found
             else:
                 stamps[root] = stamp
     apps: list[App] = []
-    if len(replayed) < len(roots):
+    if len(by_root) < len(roots):
         from flash_ls.project.cache import FactsCache
         from flash_ls.project.sizes import start_size_lookups
         from flash_ls.project.workspace import Workspace
@@ -116,9 +116,7 @@ def check_paths(
             workspace.update(path, text)
         # Each app's package index lookups start as it loads: they overlap the rest of the work.
         apps = [
-            start_size_lookups(workspace.app(root))
-            for root in sorted(roots)
-            if root not in replayed
+            start_size_lookups(workspace.app(root)) for root in sorted(roots) if root not in by_root
         ]
     diagnostics: list[Diagnostic] = []
     problems: list[str] = []
@@ -130,9 +128,9 @@ def check_paths(
         if results is not None and stamp is not None and app.config.python is None:
             expires = time.time() + INDEX_REPLAY_SECONDS if app.uses_flash else float("inf")
             results.put(app.root, stamp, result, expires=expires, with_edits=need_edits)
-        replayed[app.root] = result
-    for root in sorted(replayed):
-        result = replayed[root]
+        by_root[app.root] = result
+    for root in sorted(by_root):
+        result = by_root[root]
         problems.extend(result.problems)
         for diagnostic in result.diagnostics:
             if _within(diagnostic.path, targets) or diagnostic.path in targets:
