@@ -26,7 +26,12 @@ def syntax_error(app: App) -> Iterator[Finding]:
     bytes, no permission). flash-ls parses every statement of the files it analyses: files that
     mention `runpod_flash`, and files that import (at module level) a module of the same app that is
     analysed. Other files are read only for their module-level imports, constant assignments and
-    bare calls, so a syntax error inside a function or class of such a file is not reported.
+    bare calls, so a syntax error inside a function or class of such a file is not reported. A
+    folder where no file mentions `runpod_flash` is not a Flash app and is not checked at all.
+
+    What is a syntax error is decided by the Python that runs flash-ls, as `flash build` decides it
+    with the Python that runs the build: syntax newer than that Python (a `type` statement or
+    `def f[T]()` under Python 3.11) is reported. Run flash-ls with the Python you build with.
 
     ## Why is this bad
     `flash build` imports every shipped `.py` file to discover endpoints; a file that does not
