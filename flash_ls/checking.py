@@ -125,7 +125,7 @@ def check_paths(
             tuple(check_app(app, select=select, ignore=ignore)), tuple(_config_problems(app))
         )
         stamp = stamps.get(app.root)
-        if results is not None and stamp is not None and app.config.python is None:
+        if results is not None and stamp is not None and _replayable(app):
             expires = time.time() + INDEX_REPLAY_SECONDS if app.uses_flash else float("inf")
             results.put(app.root, stamp, result, expires=expires, with_edits=need_edits)
         by_root[app.root] = result
@@ -139,6 +139,18 @@ def check_paths(
     if results is not None:
         results.flush()
     return CheckResult(diagnostics, apps, problems)
+
+
+def _replayable(app: App) -> bool:
+    """Whether the app's findings may be replayed while its files do not change: not when its
+    packages live outside it (a configured interpreter), nor while a dependency size is still
+    on its way from the package index (the next check will know it)."""
+    from flash_ls.project.sizes import computed_estimate
+
+    if app.config.python is not None:
+        return False
+    estimate = computed_estimate(app)
+    return estimate is None or not estimate.provisional
 
 
 def _config_problems(app: App) -> list[str]:

@@ -32,6 +32,7 @@ import hashlib
 import logging
 import os
 import pickle
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -120,7 +121,9 @@ class ResultCache:
         be trusted now (a file too young, an unreadable directory). Stamping a folder first
         makes the stamps of the apps below it free (one walk)."""
         if self._trees is None:
-            self._trees = _Trees(time.time_ns())
+            # A cache directory inside the app (``XDG_CACHE_HOME=$PWD/.cache`` in CI) changes on
+            # every run: it is not part of what a check reads.
+            self._trees = _Trees(time.time_ns(), frozenset({os.path.realpath(self.directory)}))
         tree = self._trees.digest(str(root))
         if tree is None:
             return None
@@ -157,13 +160,16 @@ class ResultCache:
             self._new[str(root)] = (stamp, expires, with_edits, blob)
 
     def flush(self) -> None:
-        """Write the results stored by this run, merged into what the pack holds."""
+        """Write the results stored by this run, merged into what the pack holds. The next check
+        walks the disk again (the walk of this one is forgotten)."""
         with self._lock:
+            self._trees = None
             if not self._new:
                 return
             entries = {**_read(self._file()), **self._new}
             now = time.time()
-            entries = {k: v for k, v in entries.items() if v[1] >= now}
+            # Expired results, and those of folders that are gone (temporary checkouts), go.
+            entries = {k: v for k, v in entries.items() if v[1] >= now and os.path.isdir(k)}
             if not write_pickle(self._file(), entries):
                 return
             self._entries = entries
@@ -200,7 +206,10 @@ def _salt(options: Mapping[str, object]) -> bytes:
 
 @functools.cache
 def _tool_tag() -> str:
-    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    """The flash-ls code and the Python running it (its grammar decides what parses)."""
+    digest = hashlib.blake2b(
+        f"{__version__} {sys.implementation.cache_tag}".encode(), digest_size=16
+    )
     package = Path(__file__).parent
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode())
@@ -216,14 +225,12 @@ class _Trees:
     so one walk of a folder stamps every app below it. None: something in it is not trustworthy
     now (a racy file, an unreadable directory); that spoils its ancestors, not its siblings."""
 
-    def __init__(self, now_ns: int) -> None:
+    def __init__(self, now_ns: int, skipped: frozenset[str]) -> None:
         self.now_ns = now_ns
+        self.skipped = skipped  # real paths never stamped (the cache directory itself)
         self.digests: dict[str, bytes | None] = {}
 
     def digest(self, directory: str) -> bytes | None:
-        found = self.digests.get(directory, b"")
-        if found != b"":
-            return found
         try:
             return self._walk(directory, os.path.realpath(directory), frozenset())
         except RecursionError:
@@ -243,7 +250,7 @@ class _Trees:
         inner = ancestors | {real}
         for entry in entries:
             name = entry.name
-            if name in _UNSTAMPED:
+            if name in _UNSTAMPED or f"{real}/{name}" in self.skipped:
                 continue
             try:
                 info = entry.stat()

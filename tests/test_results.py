@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from apps import write_app
 
+from flash_ls import checking
 from flash_ls.checking import CheckResult, check_paths
 from flash_ls.project.cache import FactsCache
-from flash_ls.results import AppResult, ResultCache
+from flash_ls.results import ResultCache
 
 WORKER = """
     import numpy
@@ -143,26 +144,51 @@ def test_fix_edits_are_stored_only_when_a_run_needs_them(app: Path, tmp_path: Pa
     assert run(app, tmp_path / "cache").apps == []  # and plain runs replay them too
 
 
-def test_results_expire_and_a_configured_interpreter_is_never_replayed(
-    app: Path, tmp_path: Path
+def test_results_of_a_flash_app_expire(
+    app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cache = ResultCache(tmp_path / "cache")
-    stamp = cache.stamp(app.resolve(), {})
-    assert stamp is not None
-    first = run(app, tmp_path / "cache")
-    stored = ResultCache(tmp_path / "cache")
-    stored.put(
-        app.resolve(),
-        stamp,
-        AppResult(tuple(first.diagnostics), ()),
-        expires=time.time() - 1,
-        with_edits=False,
-    )
-    assert stored.get(app.resolve(), stamp) is None
+    monkeypatch.setattr(checking, "INDEX_REPLAY_SECONDS", -1.0)  # stored already expired
+    run(app, tmp_path / "cache")
+    assert run(app, tmp_path / "cache").apps
+
+
+def test_a_configured_interpreter_is_never_replayed(app: Path, tmp_path: Path) -> None:
     (app / "pyproject.toml").write_text('[project]\nname = "app"\n[tool.flash-ls]\npython = "x"\n')
     age(app)
     run(app, tmp_path / "cache")
-    assert run(app, tmp_path / "cache").apps  # its packages live outside the app: not replayed
+    assert run(app, tmp_path / "cache").apps  # its packages live outside the app
+
+
+def test_sizes_still_on_their_way_from_the_index_are_not_replayed(
+    app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (app / "requirements.txt").write_text("requests==2.31.0\n")
+    age(app)
+    monkeypatch.setenv("FLASH_LS_PYPI_URL", "http://127.0.0.1:9/pypi")  # refuses connections
+    run(app, tmp_path / "cache")
+    assert run(app, tmp_path / "cache").apps  # the next check may know the size
+    monkeypatch.setenv("FLASH_LS_PYPI_URL", "off")  # nothing to wait for: replayed
+    run(app, tmp_path / "cache")
+    assert run(app, tmp_path / "cache").apps == []
+
+
+def test_one_cache_object_used_for_two_checks_sees_an_edit_between_them(
+    app: Path, tmp_path: Path
+) -> None:
+    results = ResultCache(tmp_path / "cache")
+    check_paths([app], cache=FactsCache(tmp_path / "cache"), results=results, cwd=app)
+    (app / "worker.py").write_text(WORKER.replace("import numpy", "import numpy  # np"))
+    age(app)
+    again = check_paths([app], cache=FactsCache(tmp_path / "cache"), results=results, cwd=app)
+    assert again.apps
+
+
+def test_a_cache_directory_inside_the_app_does_not_defeat_the_replay(app: Path) -> None:
+    cache = app / ".cache" / "flash-ls"
+    run(app, cache)  # creates the cache folders: the app's tree changed once
+    age(app)
+    assert run(app, cache).apps  # stored, although this run writes into the app's tree
+    assert run(app, cache).apps == []
 
 
 def test_a_damaged_results_file_is_a_miss(app: Path, tmp_path: Path) -> None:

@@ -324,7 +324,7 @@ def _text_block(d: Diagnostic, context: _Context) -> list[_Line]:
         )
     if d.fix is not None:
         line = _Line(f"{indent} = ", ("help", "bold cyan"), f": {d.fix.message}")
-        if d.fix.safe:
+        if _is_fixable(d):
             line.append(" (fixable with --fix)", style="green")
         block.append(line)
     return block

@@ -23,10 +23,10 @@ from __future__ import annotations
 import ast
 import functools
 import re
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from flash_ls.parse.extract import SOURCE_NAME
 from flash_ls.parse.split import split_statements
 from flash_ls.span import Span
 
@@ -333,9 +333,7 @@ def _chunk_loads(text: str) -> tuple[tuple[str, Span, Site | None], ...] | None:
     """The loads of module-level names in one statement (positions relative to it); None when it
     does not parse."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            module = ast.parse(text)
+        module = ast.parse(text, SOURCE_NAME)
         reader = _Reader(text)
         reader.statements(module.body, reader.module)
         return tuple(reader.global_loads())

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import logging
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -47,6 +48,14 @@ from flash_ls.parse.facts import (
 )
 from flash_ls.parse.split import split_lines
 from flash_ls.span import Span
+
+log = logging.getLogger(__name__)
+
+SOURCE_NAME = "<flash-ls>"
+"""The file name user code is parsed under: warnings about it (invalid escape sequences, ``is``
+with a literal) are the user's linters' business, so they are ignored by that name, with one
+filter installed here (``warnings.catch_warnings`` around each parse is not thread-safe)."""
+warnings.filterwarnings("ignore", module=re.escape(SOURCE_NAME) + r"\Z")
 
 __all__ = ["ChunkFacts", "extract_chunk", "extract_full", "extract_light"]
 
@@ -90,9 +99,7 @@ def extract_chunk(text: str, line: int = 0, *, full: bool = True) -> ChunkFacts:
     """
     bom = text.startswith(_BOM)  # decoded without ``utf-8-sig``: Python skips it, so do we
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes etc. must not become errors
-            module = ast.parse(text[1:] if bom else text)
+        module = ast.parse(text[1:] if bom else text, SOURCE_NAME)
     except SyntaxError as err:
         row = max((err.lineno or 1) - 1, 0)
         col = max((err.offset or 1) - 1, 0) + (1 if bom and row == 0 else 0)
@@ -104,6 +111,9 @@ def extract_chunk(text: str, line: int = 0, *, full: bool = True) -> ChunkFacts:
         return _Extractor(text, line, full=full, bom=bom).run(module.body)
     except RecursionError:  # parsed, but nested deeper than Python's stack allows to walk
         return _cannot_parse("cannot parse: too deeply nested", line)
+    except Exception:  # a flash-ls bug must cost this statement, not the whole check
+        log.exception("cannot analyse the statement at line %d", line + 1)
+        return _cannot_parse("flash-ls could not analyse this statement (see its log)", line)
 
 
 def _cannot_parse(message: str, line: int) -> ChunkFacts:

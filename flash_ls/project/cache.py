@@ -27,6 +27,7 @@ import io
 import logging
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -154,21 +155,35 @@ class FactsCache:
             self._new.clear()
 
 
-def write_pickle(path: Path, data: object) -> bool:
-    """Pickle ``data`` to ``path`` atomically (a reader sees the old file or the new one, never
-    half of one). False when it cannot be written: a read-only cache must not break a run."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one, never
+    half of one (a temporary file beside it, unique per process and thread, then a rename).
+    Raises ``OSError``; the temporary file never stays behind."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
-    except OSError as err:
-        log.debug("cannot write the cache file %s: %s", path, err)
+    except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """:func:`replace_file` for a cache: False when it cannot be written (a read-only cache
+    directory must not break a run)."""
+    try:
+        replace_file(path, data)
+    except OSError as err:
+        log.debug("cannot write the cache file %s: %s", path, err)
         return False
     return True
+
+
+def write_pickle(path: Path, data: object) -> bool:
+    """Pickle ``data`` to the cache file ``path`` (see :func:`write_cache_file`)."""
+    return write_cache_file(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -257,8 +272,9 @@ def default_cache_dir() -> Path:
 
 @functools.cache
 def _cache_tag() -> str:
-    """Changes whenever the parser that produced cached facts (or their encoding) changes."""
-    digest = hashlib.sha1(__version__.encode())
+    """Changes whenever the parser that produced cached facts (or their encoding) changes: the
+    code, and the Python whose grammar decides what parses."""
+    digest = hashlib.sha1(f"{__version__} {sys.implementation.cache_tag}".encode())
     here = Path(__file__)
     sources = [*sorted((here.parent.parent / "parse").glob("*.py")), here.parent.parent / "span.py"]
     for source in [*sources, here]:

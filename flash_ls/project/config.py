@@ -36,7 +36,8 @@ SeverityName = Literal["error", "warning", "info", "hint"]
 """A severity as configured (``"Error"`` and ``"information"`` are accepted and normalised)."""
 
 
-def _kebab(name: str) -> str:
+def kebab(name: str) -> str:
+    """A field name as the documentation writes the key (``size_budget_mb`` -> ``size-budget-mb``)."""
     return name.replace("_", "-")
 
 
@@ -113,7 +114,7 @@ class ConfigError(ValueError):
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Config))
 """The configuration's attributes (snake_case), in declaration order."""
 
-KNOWN_KEYS: tuple[str, ...] = tuple(_kebab(name) for name in FIELD_NAMES)
+KNOWN_KEYS: tuple[str, ...] = tuple(kebab(name) for name in FIELD_NAMES)
 """The configuration keys, as documented (kebab-case)."""
 
 

@@ -24,6 +24,7 @@ from flash_ls.project.config import (
     KeyLocator,
     SeverityName,
     field_name,
+    kebab,
 )
 
 
@@ -37,10 +38,6 @@ def _severity_label(value: Any) -> Any:
     return value
 
 
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
 class ConfigModel(BaseModel):
     """The validation rules of each :class:`~flash_ls.project.config.Config` field (same names,
     types and defaults)."""
@@ -49,7 +46,7 @@ class ConfigModel(BaseModel):
         extra="forbid",
         strict=True,
         populate_by_name=True,
-        alias_generator=_kebab,
+        alias_generator=kebab,
     )
 
     select: list[str] | None = None
@@ -126,15 +123,23 @@ def _validate(
         try:
             return ConfigModel.model_validate(data), problems
         except ValidationError as exc:
-            for error in exc.errors():
+            errors = exc.errors()
+            for error in errors:
                 loc = error["loc"]
                 name = str(loc[0])
-                key = written.get(name, _kebab(name))
+                key = written.get(name, kebab(name))
                 where = key + "".join(f"[{part!r}]" for part in loc[1:])
                 message = f"{source}: invalid `{where}`: {error['msg']} (got {error['input']!r})"
                 problems.append(problem(message, key))
+            # Later list entries first: dropping one must not move the others' indices.
+            for loc in sorted((e["loc"] for e in errors), key=_drop_order):
                 _drop(data, loc)
     return ConfigModel(), problems
+
+
+def _drop_order(loc: tuple[int | str, ...]) -> tuple[str, int]:
+    entry = loc[1] if len(loc) > 1 else None
+    return str(loc[0]), -entry if isinstance(entry, int) else 0
 
 
 def _drop(data: dict[str, Any], loc: tuple[int | str, ...]) -> None:
@@ -155,6 +160,6 @@ def _drop(data: dict[str, Any], loc: tuple[int | str, ...]) -> None:
 def _unknown_key_message(key: str, source: str) -> str:
     import difflib  # only for hints
 
-    close = difflib.get_close_matches(_kebab(key), KNOWN_KEYS, n=1)
+    close = difflib.get_close_matches(kebab(key), KNOWN_KEYS, n=1)
     hint = f"did you mean `{close[0]}`? " if close else ""
     return f"{source}: unknown key `{key}`; {hint}known keys: {', '.join(KNOWN_KEYS)}"

@@ -73,7 +73,7 @@ from flash_ls.platform import (
     SUPPORTED_PYTHON_VERSIONS,
 )
 from flash_ls.project.app import App, DeclForm
-from flash_ls.project.cache import default_cache_dir, write_pickle
+from flash_ls.project.cache import default_cache_dir, replace_file, write_cache_file, write_pickle
 from flash_ls.project.ignore import iter_shipped_files
 from flash_ls.project.requirements import (
     REQUIREMENTS_FILE,
@@ -212,10 +212,7 @@ def load_size_report(app_root: Path) -> tuple[SizeReport | None, str | None]:
 def write_size_report(app_root: Path, report: SizeReport) -> Path:
     """Write ``report`` to ``app_root/.flash/size-report.json`` atomically; returns the path."""
     path = app_root / SIZE_REPORT_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    replace_file(path, (report.model_dump_json(indent=2) + "\n").encode("utf-8"))
     return path
 
 
@@ -986,8 +983,8 @@ def _work() -> None:
 
 
 def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for every lookup, trusting what httpx would: ``SSL_CERT_FILE``,
-    ``SSL_CERT_DIR``, else certifi's bundle."""
+    """One TLS context for every lookup: ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's bundle
+    (what Python HTTP clients such as httpx and pip trust by default)."""
     import ssl
 
     global _SSL_CONTEXT
@@ -1366,14 +1363,7 @@ class IndexProvider:
                 "problem": answer.problem,
                 "fetched": answer.fetched,
             }
-            try:
-                self.cache_dir.mkdir(parents=True, exist_ok=True)
-                path = self.cache_dir / f"{key}.json"
-                tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
-                tmp.write_text(json.dumps(data), encoding="utf-8")
-                os.replace(tmp, path)
-            except OSError as exc:
-                log.debug("cannot write the index cache in %s: %s", self.cache_dir, exc)
+            write_cache_file(self.cache_dir / f"{key}.json", json.dumps(data).encode("utf-8"))
         with _LOCK:
             _INDEX_MEMO[key] = answer
             _GENERATION += 1
@@ -1647,6 +1637,8 @@ class SizeEstimate:
     files: list[ShippedFile] = field(default_factory=list)
     contributions: list[DependencyContribution] = field(default_factory=list)
     python_version: str = DEFAULT_PYTHON_VERSION
+    provisional: bool = False
+    """Some size may still arrive from the package index (a later check will know more)."""
 
     @property
     def deps_bytes(self) -> int:
@@ -1733,6 +1725,7 @@ def estimate_artifact(
             for position, name, size, count, complete in resolution.contributions
         ],
         python_version=version,
+        provisional=resolution.provisional,
     )
 
 
@@ -2066,6 +2059,13 @@ def cached_estimate(app: App) -> SizeEstimate:
     return estimate
 
 
+def computed_estimate(app: App) -> SizeEstimate | None:
+    """The estimate :func:`cached_estimate` made for this ``App`` object, without making one."""
+    with _LOCK:
+        known = _ESTIMATES.get(app.root)
+    return known[1] if known is not None and known[0] is app else None
+
+
 def start_size_lookups(app: App) -> App:
     """Start the package index lookups the size estimate of ``app`` will need, without waiting
     for them, and return ``app``.
@@ -2082,7 +2082,7 @@ def start_size_lookups(app: App) -> App:
 
 
 def _start_lookups(app: App) -> None:
-    if not any(source.facts.mentions_flash for source in app.files.values()):
+    if not app.uses_flash:
         return  # not a Flash app: no rule estimates its size
     sources = _sources(app)
     if sources.url is None:

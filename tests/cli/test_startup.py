@@ -44,7 +44,13 @@ NEVER = (
     "flash_ls_cli.build_cmd",
 )
 # Not needed to print a manifest either: the network client, the install and handler steps, check.
-NOT_FOR_MANIFEST = ("httpx", "flash_ls.build.deps", "flash_ls.build.handlers", "flash_ls.checking")
+NOT_FOR_MANIFEST = (
+    "urllib.request",
+    "http.client",
+    "flash_ls.build.deps",
+    "flash_ls.build.handlers",
+    "flash_ls.checking",
+)
 # Not needed by an app without a `[tool.flash-ls]` table nor a size report, checked or listed
 # without overrides: pydantic validates configuration and reads reports, nothing else here.
 NOTHING_TO_VALIDATE = (

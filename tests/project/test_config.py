@@ -127,6 +127,16 @@ exclude = ["ok/*", 3]
     assert all(isinstance(problem, ConfigProblem) for problem in problems)
 
 
+def test_several_bad_entries_of_one_list_drop_exactly_those(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[tool.flash-ls]\nignore = ["FL301", 1, "FL302", 2, "FL303"]\n')
+    config, problems = load_config(tmp_path)
+    assert config.ignore == ["FL301", "FL302", "FL303"]
+    assert [problem.message for problem in problems] == [
+        "[tool.flash-ls]: invalid `ignore[1]`: Input should be a valid string (got 1)",
+        "[tool.flash-ls]: invalid `ignore[3]`: Input should be a valid string (got 2)",
+    ]
+
+
 def test_bool_is_not_a_number(tmp_path: Path) -> None:
     write_pyproject(tmp_path, "[tool.flash-ls]\nlarge-file-mb = true\n")
     config, problems = load_config(tmp_path)
