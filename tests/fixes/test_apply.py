@@ -96,6 +96,10 @@ texts = st.lists(st.sampled_from(["a", "b", " ", "é", "日", "🐍", "\n", "\r\
 )
 
 
+# Inserted text: a small alphabet that can make or split a \r\n pair with its neighbours.
+new_texts = st.text(alphabet="x\r\né🐍", max_size=3)
+
+
 @st.composite
 def text_and_edits(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, str]]]:
     text = draw(texts)
@@ -103,19 +107,19 @@ def text_and_edits(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, str]]]:
     cuts = [
         i for i in range(len(text) + 1) if not (0 < i < len(text) and text[i - 1 : i + 1] == "\r\n")
     ]
-    points = sorted(draw(st.lists(st.sampled_from(cuts), max_size=10)))
+    # Distinct cut indices, drawn as small integers (sampling from a list re-draws on collisions).
+    picked = draw(st.lists(st.integers(0, len(cuts) - 1), max_size=10, unique=True))
+    points = sorted(cuts[i] for i in picked)
     edits = []
     for start, end in zip(points[::2], points[1::2], strict=False):
         kind = draw(st.sampled_from(["insert", "delete", "replace"]))
         if kind == "insert":
-            edits.append((start, start, draw(st.text(max_size=3))))
+            edits.append((start, start, draw(new_texts)))
         elif kind == "delete":
             edits.append((start, end, ""))
         else:
-            edits.append((start, end, draw(st.text(max_size=3))))
-    # Keep the list disjoint: one edit per start offset (two inserts at one point keep list order).
-    unique = {e[0]: e for e in edits}
-    return text, sorted(unique.values())
+            edits.append((start, end, draw(new_texts)))
+    return text, edits
 
 
 def reference(text: str, edits: list[tuple[int, int, str]]) -> str:
