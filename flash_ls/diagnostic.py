@@ -168,6 +168,8 @@ class Diagnostic:
     fix: Fix | None = None
     # Extra fixes offered as code actions but never applied automatically (e.g. suppressions).
     alternatives: tuple[Fix, ...] = field(default=(), compare=False)
+    # The message is one short sentence (what is wrong); why and what to do go here.
+    notes: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path.as_posix(), self.span.start_line, self.span.start_col, self.code)

@@ -87,7 +87,18 @@ def _pack(result: AppResult, with_edits: bool) -> bytes:
             edits = d.fix.edits if (with_edits or d.fix.computed) else None
             fix = (d.fix.message, d.fix.safe, edits)
         rows.append(
-            (d.code, d.slug, d.severity, d.path, d.span, d.message, d.related, fix, d.alternatives)
+            (
+                d.code,
+                d.slug,
+                d.severity,
+                d.path,
+                d.span,
+                d.message,
+                d.related,
+                fix,
+                d.alternatives,
+                d.notes,
+            )
         )
     return pickle.dumps((rows, result.problems), protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -95,13 +106,15 @@ def _pack(result: AppResult, with_edits: bool) -> bytes:
 def _unpack(blob: bytes) -> AppResult:
     rows, problems = pickle.loads(blob)
     diagnostics = []
-    for code, slug, severity, path, span, message, related, fix, alternatives in rows:
+    for code, slug, severity, path, span, message, related, fix, alternatives, notes in rows:
         made = None
         if fix is not None:
             fix_message, safe, edits = fix
             made = Fix(fix_message, edits if edits is not None else _NotStored(), safe)
         diagnostics.append(
-            Diagnostic(code, slug, severity, path, span, message, related, made, alternatives)
+            Diagnostic(
+                code, slug, severity, path, span, message, related, made, alternatives, notes
+            )
         )
     return AppResult(tuple(diagnostics), tuple(problems))
 

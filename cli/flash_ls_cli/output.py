@@ -306,7 +306,7 @@ def _text_block(d: Diagnostic, context: _Context) -> list[_Line]:
         block.append(_Line(f"{pad} |", style="blue"))
         block.append(_Line((f"{gutter} | ", "blue"), shown))
         block.append(_Line((f"{pad} | ", "blue"), " " * columns[start], ("^" * width, style)))
-        if d.related or d.fix is not None:
+        if d.related or d.notes or d.fix is not None:
             block.append(_Line(f"{pad} |", style="blue"))
         indent = pad
     else:
@@ -322,6 +322,8 @@ def _text_block(d: Diagnostic, context: _Context) -> list[_Line]:
                 f": {where}:{r.start_line + 1}:{r.start_col + 1}: {related.message}",
             )
         )
+    for note in d.notes:
+        block.append(_Line(f"{indent} = ", ("note", "bold"), f": {note}"))
     if d.fix is not None:
         line = _Line(f"{indent} = ", ("help", "bold cyan"), f": {d.fix.message}")
         if _is_fixable(d):

@@ -80,6 +80,7 @@ def check_app(
                     related=finding.related,
                     fix=finding.fix,
                     alternatives=alternatives,
+                    notes=finding.notes,
                 )
             )
     found.sort(key=Diagnostic.sort_key)

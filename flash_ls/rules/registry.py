@@ -39,6 +39,9 @@ class Finding:
     fix: Fix | None = None
     # For rules whose severity depends on the case (FL106, FL404, FL508).
     severity: Severity | None = None
+    # Why it matters and what to do, beyond the one-line message (CLI `= note:` lines, LSP
+    # related information at the finding itself).
+    notes: tuple[str, ...] = ()
 
 
 Check = Callable[["App"], Iterable[Finding]]

@@ -48,6 +48,14 @@ def to_lsp_diagnostic(
         )
         for item in diagnostic.related
     ]
+    if diagnostic.notes:
+        # Clients show related information under the message (VS Code's Problems panel, Neovim's
+        # float): the notes sit there, at the finding itself, keeping the message one line.
+        here = types.Location(uri_for(diagnostic.path), index.range(diagnostic.span))
+        related.extend(
+            types.DiagnosticRelatedInformation(location=here, message=note)
+            for note in diagnostic.notes
+        )
     data: dict[str, Any] = {"id": key, "rule": diagnostic.slug}
     if diagnostic.fix is not None:
         data["fix"] = diagnostic.fix.message
