@@ -12,7 +12,7 @@ from flash_ls import platform as pf
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.parse.facts import CallExpr, Keyword, NameExpr
 from flash_ls.project.app import SDK, App, DeclForm, SourceFile
-from flash_ls.rules.config import contexts, source_text, unknown_arguments
+from flash_ls.rules.config import contexts, shorten, source_text, unknown_arguments
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.rules.values import Unknown, evaluate
 from flash_ls.span import Span
@@ -48,11 +48,12 @@ def syntax_error(app: App) -> Iterator[Finding]:
         for problem in source.facts.syntax_errors:
             unreadable = source.read_error is not None or source.text is None
             message = problem.message if unreadable else f"syntax error: {problem.message}"
+            notes: tuple[str, ...] = ()
             if not source.shipped:
-                message += " (flash build ignores this file, but flash-ls cannot check it)"
+                notes = ("flash build ignores this file, but flash-ls cannot check it",)
             elif "flash build" not in message:
-                message += "; flash build imports every file and fails on this one"
-            yield Finding(source.path, problem.span, message)
+                notes = ("flash build imports every file and fails on this one",)
+            yield Finding(source.path, problem.span, message, notes=notes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,7 +138,11 @@ def python_version_conflict(app: App) -> Iterator[Finding]:
             yield Finding(
                 resource.file.path,
                 kw.value.span,
-                f"Python {value} is not supported. Supported versions: {supported}",
+                f"python_version {shorten(repr(value))} is not supported",
+                notes=(
+                    f"flash build fails: Python {value} is not supported",
+                    f"supported versions: {supported}",
+                ),
             )
             continue
         fix = None
@@ -146,9 +151,12 @@ def python_version_conflict(app: App) -> Iterator[Finding]:
         yield Finding(
             resource.file.path,
             kw.value.span,
-            f"python_version={text} is a {type(value).__name__}: write the version as a string, "
-            f'e.g. "{text if fix else pf.DEFAULT_PYTHON_VERSION}" (supported: {supported})',
+            f"python_version={shorten(text)} is a {type(value).__name__}, not a string",
             fix=fix,
+            notes=(
+                "write the version as a string, e.g. "
+                f'"{text if fix else pf.DEFAULT_PYTHON_VERSION}" (supported: {supported})',
+            ),
         )
     if len(declared) < 2:
         return
@@ -166,10 +174,13 @@ def python_version_conflict(app: App) -> Iterator[Finding]:
         yield Finding(
             resource.file.path,
             kw.value.span,
-            f"Flash apps require one python_version across all resources (found [{found}]): "
-            "declare the same version on every resource, or drop python_version and use "
-            "`flash build --python-version`",
+            f"resources declare different python versions: {found}",
             related=related,
+            notes=(
+                "flash build fails: Flash apps require one python_version across all resources",
+                "declare the same version on every resource, or drop python_version and use "
+                "`flash build --python-version`",
+            ),
         )
 
 
@@ -208,14 +219,15 @@ def not_statically_known(app: App) -> Iterator[Finding]:
             if key in seen:
                 continue
             seen.add(key)
-            text = " ".join(source_text(node.expr if node.local else node.anchor).split())
-            shown = text if len(text) <= 50 else text[:47] + "..."
+            text = source_text(node.expr if node.local else node.anchor)
             yield Finding(
                 node.path,
                 node.span,
-                f"{ctx.label}: {name}= depends on `{shown}`, which is only known at run time, so "
-                f"flash-ls cannot check it; use a literal or a module-level constant to have it "
-                "checked",
+                f"{name}= is only known at run time (`{shorten(text, 24)}`)",
+                notes=(
+                    f"flash-ls cannot check {name}= of {ctx.label}",
+                    "use a literal or a module-level constant to have it checked",
+                ),
             )
         calls = [ctx.decl.call]
         if ctx.decl.resource_call is not None:
@@ -228,14 +240,17 @@ def not_statically_known(app: App) -> Iterator[Finding]:
                 yield Finding(
                     ctx.file.path,
                     kw.span,
-                    f"{ctx.label}: arguments unpacked from `**{kw.value.text}` are only known at run "
-                    "time, so flash-ls cannot check them; pass them as keywords",
+                    f"arguments in `**{shorten(kw.value.text)}` are only known at run time",
+                    notes=(
+                        f"flash-ls cannot check them on {ctx.label}",
+                        "pass them as keywords",
+                    ),
                 )
             if call.has_star_args and (ctx.file.path, call.func.span) not in seen:
                 seen.add((ctx.file.path, call.func.span))
                 yield Finding(
                     ctx.file.path,
                     call.func.span,
-                    f"{ctx.label}: positional arguments unpacked with `*` are only known at run "
-                    "time, so flash-ls cannot check them",
+                    "positional arguments unpacked with `*` are only known at run time",
+                    notes=(f"flash-ls cannot check them on {ctx.label}",),
                 )

@@ -97,26 +97,32 @@ def _budget_finding(app: App, estimate: SizeEstimate, *, near: bool) -> Finding 
     size = format_size(estimate.total_bytes)
     at_least = "" if estimate.complete else "at least "
     limit = "limit" if budget_mb == MAX_TARBALL_SIZE_MB else "budget"
+    notes: list[str] = []
     if near:
         share = estimate.total_bytes / (budget_mb * BYTES_PER_MB)
-        head = (
+        message = (
             f"estimated artifact is {at_least}{size}, {share:.0%} of the {budget_mb:g} MB {limit}"
         )
     else:
-        head = f"estimated artifact is {at_least}{size}, above the {budget_mb:g} MB {limit}"
+        message = f"estimated artifact is {at_least}{size}, above the {budget_mb:g} MB {limit}"
         if estimate.total_bytes > MAX_TARBALL_SIZE_MB * BYTES_PER_MB:
-            head += ": flash build fails ('Archive exceeds RunPod limit')"
-    message = (
-        f"{head}; the largest part is {top.label} ({format_size(top.bytes)}). "
-        "Leave out packages the base image provides (flash build --exclude), drop unneeded "
-        "dependencies, and keep large files out of the app (.gitignore; download them at run time "
-        "or use a network volume)"
+            notes.append("flash build fails: Archive exceeds RunPod limit")
+    notes.append(f"the largest part is {top.label} ({format_size(top.bytes)})")
+    if not estimate.complete:
+        notes.append("some sizes are unknown: flash-ls check --verbose shows the breakdown")
+    notes.extend(
+        (
+            "leave out packages the base image provides (flash build --exclude) and drop "
+            "unneeded dependencies",
+            "keep large files out of the app (.gitignore): download them at run time or use a "
+            "network volume",
+        )
     )
     related = tuple(
         Related(c.path, c.span, f"{c.label}: {format_size(c.bytes)}")
         for c in contributors[:_RELATED_CONTRIBUTORS]
     )
-    return Finding(top.path, top.span, message, related=related)
+    return Finding(top.path, top.span, message, related=related, notes=tuple(notes))
 
 
 @rule(
@@ -272,11 +278,13 @@ def large_file_shipped(app: App) -> Iterator[Finding]:
         yield Finding(
             shipped.path,
             FILE_START,
-            f"{shipped.rel} is {format_size(shipped.bytes)} and is shipped in the artifact "
-            f"(threshold {app.config.large_file_mb:g} MB): it counts against the "
-            f"{MAX_TARBALL_SIZE_MB} MB limit and is uploaded on every deploy; add it to "
-            ".gitignore and download it at run time or read it from a network volume",
+            f"{shipped.rel} is {format_size(shipped.bytes)} and is shipped",
             fix=_ignore_file_fix(app, shipped.rel),
+            notes=(
+                f"it counts against the {MAX_TARBALL_SIZE_MB} MB limit and is uploaded on every "
+                f"deploy (threshold {app.config.large_file_mb:g} MB)",
+                "add it to .gitignore and download it at run time or read it from a network volume",
+            ),
         )
 
 
@@ -352,28 +360,36 @@ def _ignored_imports(app: App) -> Iterator[Finding]:
 def _ignored_import_finding(
     app: App, source: SourceFile, imp: Import, targets: list[SourceFile]
 ) -> Finding:
-    reasons = []
+    notes = []
+    if not source.shipped:
+        notes.append(f"{source.rel} is not shipped either, but shipped code imports it")
     removable = False
     for target in targets:
         pattern, from_gitignore = _excluded_by(app, target.rel)
         removable = removable or from_gitignore
-        reasons.append(f"{target.rel} (excluded by {pattern})")
-    importer = "shipped code" if source.shipped else f"{source.rel}, which shipped code imports,"
-    remedy = (
+        notes.append(f"{target.rel} is excluded by {pattern}")
+    notes.append(
+        "flash build fails: Shipped code imports local modules that the build ignore rules exclude"
+    )
+    notes.append(
         "remove the pattern from .gitignore or move the module out of the ignored path"
         if removable
         else "rename or move the module out of the ignored path"
     )
-    message = (
-        f"{importer} imports {', '.join(reasons)}, which the build does not ship: flash build "
-        "fails ('Shipped code imports local modules that the build ignore rules exclude'); "
-        f"{remedy}"
-    )
+    importer = "shipped code" if source.shipped else source.rel
+    message = f"{importer} imports {', '.join(t.rel for t in targets)}, which the build ignores"
     related = tuple(
         Related(target.path, FILE_START, f"{target.rel} is excluded from the build")
         for target in targets
     )
-    return Finding(source.path, imp.span, message, related=related, severity=Severity.ERROR)
+    return Finding(
+        source.path,
+        imp.span,
+        message,
+        related=related,
+        severity=Severity.ERROR,
+        notes=tuple(notes),
+    )
 
 
 def _ignored_endpoints(app: App) -> Iterator[Finding]:
@@ -408,9 +424,12 @@ def _ignored_endpoints(app: App) -> Iterator[Finding]:
             yield Finding(
                 original.path,
                 item.decorator.span,
-                f"'{item.definition.name}' is in {item.file.rel}, which the build ignores "
-                f"(excluded by {pattern}): flash build never sees it and {label} is not "
-                f"deployed with it; {remedy} the file out of the ignored path",
+                f"'{item.definition.name}' is in {item.file.rel}, which the build ignores",
+                notes=(
+                    f"{item.file.rel} is excluded by {pattern}",
+                    f"flash build never sees it: {label} is not deployed with it",
+                    f"{remedy} the file out of the ignored path",
+                ),
             )
 
 
@@ -504,19 +523,17 @@ def flashignore_unsupported(app: App) -> Iterator[Finding]:
             and pattern not in moved
         ):
             moved.append(pattern)
-    shipped = "" if app.ignore.is_ignored(FLASHIGNORE) else " and is itself shipped in the artifact"
+    notes = ["runpod-flash 1.4 dropped .flashignore: only .gitignore and built-in patterns apply"]
+    if not app.ignore.is_ignored(FLASHIGNORE):
+        notes.append(".flashignore is itself shipped in the artifact")
     fix = None
     if moved:
-        message = (
-            f".flashignore is not read by flash build (since runpod-flash 1.4){shipped}: move its "
-            f"patterns ({', '.join(moved)}) to .gitignore and delete it"
-        )
+        notes.append(f"move its patterns ({', '.join(moved)}) to .gitignore and delete it")
         edit = _gitignore_append(app, ["# moved from .flashignore", *moved])
         if edit is not None:
             fix = Fix("Move the .flashignore patterns to .gitignore", (edit,), safe=False)
     else:
-        message = (
-            f".flashignore is not read by flash build (since runpod-flash 1.4){shipped}; its "
-            "patterns are built in or already in .gitignore: delete it"
-        )
-    yield Finding(path, first, message, fix=fix)
+        notes.append("its patterns are built in or already in .gitignore: delete it")
+    yield Finding(
+        path, first, ".flashignore is not read by flash build", fix=fix, notes=tuple(notes)
+    )

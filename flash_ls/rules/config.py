@@ -107,10 +107,21 @@ def sdk_name(app: App, node: Node) -> str | None:
     return None
 
 
-def _finding(node: Node, message: str, fix: Fix | None = None, **kwargs: object) -> Finding:
+def _finding(
+    node: Node,
+    message: str,
+    fix: Fix | None = None,
+    *,
+    notes: tuple[str, ...] = (),
+    related: tuple[Related, ...] = (),
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding at ``node``; a value written in another file is named in the first note."""
     if not node.local:
-        message += f" (the value is {_short(source_text(node.expr))} in {node.file.rel})"
-    return Finding(node.path, node.span, message, fix=fix, **kwargs)  # type: ignore[arg-type]
+        notes = (f"the value is {shorten(source_text(node.expr), 40)} in {node.file.rel}", *notes)
+    return Finding(
+        node.path, node.span, message, related=related, fix=fix, severity=severity, notes=notes
+    )
 
 
 def _keyword_span(kw: Keyword) -> Span:
@@ -129,6 +140,11 @@ def _type_name(value: Value) -> str:
     if isinstance(value, EnumValue):
         return value.enum
     return type(value).__name__
+
+
+def _a(noun: str) -> str:
+    """``int`` -> ``an int``, ``str`` -> ``a str``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,11 +423,13 @@ def gpu_and_cpu(app: App) -> Iterator[Finding]:
         yield Finding(
             ctx.file.path,
             _keyword_span(later),
-            f"{ctx.label} sets both gpu= and cpu=: ValueError: gpu and cpu are mutually "
-            "exclusive. specify one or neither. Keep gpu= for a GPU endpoint or cpu= for a CPU "
-            "endpoint",
+            f"{ctx.label} sets both gpu= and cpu=",
             related=(
                 Related(ctx.file.path, _keyword_span(earlier), f"{earlier.name}= given here"),
+            ),
+            notes=(
+                "flash build fails with ValueError: gpu and cpu are mutually exclusive",
+                "keep gpu= for a GPU endpoint or cpu= for a CPU endpoint",
             ),
         )
 
@@ -489,14 +507,21 @@ def unknown_gpu(app: App) -> Iterator[Finding]:
             yield from seen(_check_gpu(ctx, node))
 
 
+def _gpu_type_error(got: str) -> str:
+    return f"flash build fails with ValueError: gpu must be a GpuGroup, GpuType, or list, got {got}"
+
+
 def _check_gpu(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     app = ctx.app
     enum_class = sdk_name(app, node)
     if enum_class in _GPU_ENUMS:
         yield _finding(
             node,
-            f"{ctx.label}: gpu={enum_class} is the enum itself, not a GPU: ValueError: gpu must "
-            f"be a GpuGroup, GpuType, or list; pick a member, e.g. {enum_class}.ANY",
+            f"gpu={enum_class} of {ctx.label} is the enum itself",
+            notes=(
+                "flash build fails with ValueError: gpu must be a GpuGroup, GpuType, or list",
+                f"pick a member, e.g. {enum_class}.ANY",
+            ),
         )
         return
     value = value_of(app, node)
@@ -512,17 +537,20 @@ def _check_gpu(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     if isinstance(expr, SequenceExpr) and expr.kind != "list":
         yield _finding(
             node,
-            f"{ctx.label}: gpu= is a {expr.kind}: ValueError: gpu must be a GpuGroup, GpuType, or "
-            f"list, got {expr.kind}; use a list",
+            f"gpu= of {ctx.label} is a {expr.kind}, not a list",
             _sequence_to_list(node),
+            notes=(_gpu_type_error(expr.kind), "use a list"),
         )
         return
     if isinstance(expr, SequenceExpr):
         if not expr.items and not expr.has_star:
             yield _finding(
                 node,
-                f"{ctx.label}: gpu=[] selects no GPU (gpuIds is empty), so no worker can ever "
-                "start; list GPU pools or types, or leave gpu= out for any GPU",
+                f"gpu=[] of {ctx.label} selects no GPU",
+                notes=(
+                    "gpuIds is empty, so no worker can ever start",
+                    "list GPU pools or types, or leave gpu= out for any GPU",
+                ),
             )
         for item in _items(app, node):
             if item.expr is node.expr:
@@ -533,21 +561,21 @@ def _check_gpu(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         return
     yield _finding(
         node,
-        f"{ctx.label}: gpu={source_text(node.expr)} is not a GPU: ValueError: gpu must be a GpuGroup, "
-        f"GpuType, or list, got {_type_name(value)}",
+        f"gpu={shorten(source_text(node.expr))} of {ctx.label} is not a GPU",
+        notes=(_gpu_type_error(_type_name(value)),),
     )
 
 
 def _bare_gpu_string(ctx: EndpointContext, node: Node, value: str) -> Finding:
-    sdk_error = "ValueError: gpu must be a GpuGroup, GpuType, or list, got str"
+    message = f"gpu={shorten(repr(value))} of {ctx.label} is a bare string"
     found = _gpu_lookup(value)
     if found is None:
         guess = pf.closest(value, [*_GPU_VALUES, *pf.GPU_GROUPS_BY_MEMBER, *pf.GPU_TYPES_BY_MEMBER])
         hint = f" (did you mean {guess!r}?)" if guess else ""
         return _finding(
             node,
-            f"{ctx.label}: gpu={value!r} is a bare string: {sdk_error}; use a GpuGroup or GpuType "
-            f"member{hint}",
+            message,
+            notes=(_gpu_type_error("str"), f"use a GpuGroup or GpuType member{hint}"),
         )
     enum, member = found
     ref = enum_reference(ctx.app, node.file, enum)
@@ -555,8 +583,9 @@ def _bare_gpu_string(ctx: EndpointContext, node: Node, value: str) -> Finding:
     replacement = f"{ref}.{member}" if ref else f"[{_string(node, exact_value)}]"
     return _finding(
         node,
-        f"{ctx.label}: gpu={value!r} is a bare string: {sdk_error}; use {enum}.{member}",
+        message,
         _replace(node, replacement, f"Use {replacement}", safe=True),
+        notes=(_gpu_type_error("str"), f"use {enum}.{member}"),
     )
 
 
@@ -569,54 +598,61 @@ def _gpu_entry(
             if value.member not in _GPU_MEMBERS[value.enum]:
                 yield _unknown_gpu_member(ctx, node, value)
             return
+        takes = "gpu= takes GpuGroup or GpuType members"
         yield _finding(
             node,
-            f"{ctx.label}: {value} is not a GPU: gpu= takes GpuGroup or GpuType members"
-            + (
-                f" (ValueError: gpu must be a GpuGroup, GpuType, or list, got {value.enum})"
-                if single
-                else ""
-            ),
+            f"{value} of {ctx.label} is not a GPU",
+            notes=(takes, _gpu_type_error(value.enum)) if single else (takes,),
         )
         return
     if isinstance(value, str):
         if value in _GPU_VALUES:
             return
+        message = f"{shorten(repr(value))} is not a GpuGroup/GpuType value of {ctx.label}"
         found = _gpu_lookup(value)
         if found is not None:
             exact = _GPU_MEMBERS[found[0]][found[1]].value
             yield _finding(
                 node,
-                f"{ctx.label}: {value!r} is not a GpuGroup or GpuType value (strings in gpu=[...] "
-                f"are matched exactly by value); use {exact!r}",
+                message,
                 _replace(node, _string(node, exact), f"Use {exact!r}", safe=True),
+                notes=("strings in gpu=[...] are matched exactly by value", f"use {exact!r}"),
             )
             return
         guess = pf.closest(value, _GPU_VALUES)
         yield _finding(
             node,
-            f"{ctx.label}: {value!r} is not a GpuGroup or GpuType value: pydantic rejects it"
-            + (f"; did you mean {guess!r}?" if guess else "; use a GpuGroup or GpuType member"),
+            message,
             _replace(node, _string(node, guess), f"Use {guess!r}", safe=False) if guess else None,
+            notes=(
+                "pydantic rejects it and flash build fails",
+                f"did you mean {guess!r}?" if guess else "use a GpuGroup or GpuType member",
+            ),
         )
         return
     yield _finding(
         node,
-        f"{ctx.label}: {source_text(node.expr)} ({_type_name(value)}) is not a GPU: gpu= entries must be "
-        "GpuGroup or GpuType members",
+        f"{shorten(source_text(node.expr))} of {ctx.label} is not a GPU",
+        notes=(f"it is {_a(_type_name(value))}: gpu= entries must be GpuGroup or GpuType members",),
     )
+
+
+def _attribute_error(member: str) -> str:
+    return f"flash build fails with AttributeError: {member}"
 
 
 def _unknown_gpu_member(ctx: EndpointContext, node: Node, value: EnumValue) -> Finding:
     enum, member = value.enum, value.member
     other = "GpuType" if enum == "GpuGroup" else "GpuGroup"
-    start = f"{ctx.label}: {enum}.{member} does not exist (importing fails with AttributeError: {member})"
+    message = f"unknown {enum}.{member} on {ctx.label}"
+    missing = _attribute_error(member)
     suggestion, certain = _match(member, _GPU_MEMBERS[enum])
     if certain and suggestion is not None:
         return _finding(
             node,
-            f"{start}; use {enum}.{suggestion}",
+            message,
             _replace(node, _member_text(node, suggestion), f"Use {enum}.{suggestion}", safe=True),
+            notes=(missing, f"use {enum}.{suggestion}"),
         )
     other_match, other_certain = _match(member, _GPU_MEMBERS[other])
     if other_certain and other_match is not None:
@@ -624,14 +660,19 @@ def _unknown_gpu_member(ctx: EndpointContext, node: Node, value: EnumValue) -> F
         fix = None
         if ref is not None:
             fix = _replace(node, f"{ref}.{other_match}", f"Use {other}.{other_match}", safe=True)
-        return _finding(node, f"{start}; it is a {other}: use {other}.{other_match}", fix)
+        return _finding(
+            node, message, fix, notes=(missing, f"it is a {other}: use {other}.{other_match}")
+        )
     if suggestion is not None:
         return _finding(
             node,
-            f"{start}; did you mean {enum}.{suggestion}?",
+            message,
             _replace(node, _member_text(node, suggestion), f"Use {enum}.{suggestion}", safe=False),
+            notes=(missing, f"did you mean {enum}.{suggestion}?"),
         )
-    return _finding(node, f"{start}; see the {enum} members for the available GPUs")
+    return _finding(
+        node, message, notes=(missing, f"see the {enum} members for the available GPUs")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -678,13 +719,20 @@ def unknown_cpu_instance(app: App) -> Iterator[Finding]:
             yield from seen(_check_cpu(ctx, node))
 
 
+def _cpu_type_error(got: str) -> str:
+    return (
+        "flash build fails with ValueError: cpu must be a CpuInstanceType, string, or list, "
+        f"got {got}"
+    )
+
+
 def _check_cpu(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     app = ctx.app
     if sdk_name(app, node) == "CpuInstanceType":
         yield _finding(
             node,
-            f"{ctx.label}: cpu=CpuInstanceType is the enum itself: pick a member, e.g. "
-            "CpuInstanceType.CPU3G_2_8",
+            f"cpu=CpuInstanceType of {ctx.label} is the enum itself",
+            notes=("pick a member, e.g. CpuInstanceType.CPU3G_2_8",),
         )
         return
     value = value_of(app, node)
@@ -697,17 +745,17 @@ def _check_cpu(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     if isinstance(expr, SequenceExpr) and expr.kind != "list":
         yield _finding(
             node,
-            f"{ctx.label}: cpu= is a {expr.kind}: ValueError: cpu must be a CpuInstanceType, "
-            f"string, or list, got {expr.kind}; use a list",
+            f"cpu= of {ctx.label} is a {expr.kind}, not a list",
             _sequence_to_list(node),
+            notes=(_cpu_type_error(expr.kind), "use a list"),
         )
         return
     if isinstance(expr, SequenceExpr):
         if not expr.items and not expr.has_star:
             yield _finding(
                 node,
-                f"{ctx.label}: cpu=[] selects no CPU instance type; list at least one, e.g. "
-                f'cpu="{pf.DEFAULT_LEGACY_CPU_INSTANCE}"',
+                f"cpu=[] of {ctx.label} selects no CPU instance type",
+                notes=(f'list at least one, e.g. cpu="{pf.DEFAULT_LEGACY_CPU_INSTANCE}"',),
             )
         for item in _items(app, node):
             if item.expr is node.expr:
@@ -718,8 +766,8 @@ def _check_cpu(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         return
     yield _finding(
         node,
-        f"{ctx.label}: cpu={source_text(expr)} is not a CPU instance type: ValueError: cpu must be a "
-        f"CpuInstanceType, string, or list, got {_type_name(value)}",
+        f"cpu={shorten(source_text(expr))} is not a CpuInstanceType of {ctx.label}",
+        notes=(_cpu_type_error(_type_name(value)),),
     )
 
 
@@ -730,59 +778,64 @@ def _cpu_entry(
     if isinstance(value, str):
         if value in pf.CPU_INSTANCES_BY_VALUE:
             return
-        start = (
-            f"{ctx.label}: {value!r} is not a valid CpuInstanceType (ValueError: {value!r} is not "
-            "a valid CpuInstanceType; values are exact and case-sensitive)"
-        )
+        message = f"{shorten(repr(value))} is not a CpuInstanceType of {ctx.label}"
+        invalid = f"flash build fails with ValueError: {value!r} is not a valid CpuInstanceType"
+        exact = "values are exact and case-sensitive"
         normalised = _cpu_norm(value)
         if normalised in pf.CPU_INSTANCES_BY_VALUE:
             yield _finding(
                 node,
-                f"{start}; use {normalised!r}",
+                message,
                 _replace(node, _string(node, normalised), f"Use {normalised!r}", safe=True),
+                notes=(invalid, f"{exact}; use {normalised!r}"),
             )
             return
         guess = pf.closest(value, values)
         yield _finding(
             node,
-            start + (f"; did you mean {guess!r}?" if guess else f"; valid: {', '.join(values)}"),
+            message,
             _replace(node, _string(node, guess), f"Use {guess!r}", safe=False) if guess else None,
+            notes=(
+                invalid,
+                f"{exact}; did you mean {guess!r}?" if guess else f"valid: {', '.join(values)}",
+            ),
         )
         return
     if isinstance(value, EnumValue) and value.enum == "CpuInstanceType":
         member = value.member
         if member in pf.CPU_INSTANCES_BY_MEMBER:
             return
-        start = f"{ctx.label}: CpuInstanceType.{member} does not exist (importing fails with AttributeError: {member})"
+        message = f"unknown CpuInstanceType.{member} on {ctx.label}"
+        missing = _attribute_error(member)
         upper = member.strip().upper().replace("-", "_")
         if upper in pf.CPU_INSTANCES_BY_MEMBER:
             yield _finding(
                 node,
-                f"{start}; use CpuInstanceType.{upper}",
+                message,
                 _replace(
                     node, _member_text(node, upper), f"Use CpuInstanceType.{upper}", safe=True
                 ),
+                notes=(missing, f"use CpuInstanceType.{upper}"),
             )
             return
         guess = pf.closest(member, pf.CPU_INSTANCES_BY_MEMBER)
         yield _finding(
             node,
-            start + (f"; did you mean CpuInstanceType.{guess}?" if guess else ""),
+            message,
             _replace(node, _member_text(node, guess), f"Use CpuInstanceType.{guess}", safe=False)
             if guess
             else None,
+            notes=(missing, f"did you mean CpuInstanceType.{guess}?") if guess else (missing,),
         )
         return
-    shown = str(value) if isinstance(value, EnumValue) else node.expr.text
-    tail = (
-        f": ValueError: cpu must be a CpuInstanceType, string, or list, got {_type_name(value)}"
-        if single and not isinstance(value, EnumValue)
-        else ""
-    )
+    shown = str(value) if isinstance(value, EnumValue) else shorten(node.expr.text)
+    use = 'use a CpuInstanceType member or its value, e.g. "cpu3c-1-2"'
     yield _finding(
         node,
-        f"{ctx.label}: {shown} is not a CPU instance type{tail}; use a CpuInstanceType member or "
-        'its value, e.g. "cpu3c-1-2"',
+        f"{shown} is not a CpuInstanceType of {ctx.label}",
+        notes=(_cpu_type_error(_type_name(value)), use)
+        if single and not isinstance(value, EnumValue)
+        else (use,),
     )
 
 
@@ -839,14 +892,15 @@ def _check_workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if value < 0:
             yield _finding(
                 node,
-                f"{ctx.label}: workers={value} means (0, {value}): ValueError: workers cannot be "
-                f"negative: (0, {value}); use a maximum of at least 0",
+                f"workers={value} of {ctx.label} is negative",
+                notes=(
+                    f"workers={value} means (0, {value})",
+                    f"flash build fails with ValueError: workers cannot be negative: (0, {value})",
+                    "use a maximum of at least 0",
+                ),
             )
         return
-    shape = (
-        f"ValueError: workers must be an int or (min, max) tuple, got {_type_name(value)}: "
-        f"{source_text(node.expr)}; use workers=(min, max), e.g. (0, 3)"
-    )
+    shown_value = shorten(source_text(node.expr))
     expr = node.expr
     if (
         not isinstance(expr, SequenceExpr)
@@ -856,7 +910,15 @@ def _check_workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     ):
         if isinstance(expr, SequenceExpr) and expr.has_star:
             return
-        yield _finding(node, f"{ctx.label}: {shape}")
+        yield _finding(
+            node,
+            f"workers={shown_value} of {ctx.label} is malformed",
+            notes=(
+                "flash build fails with ValueError: workers must be an int or (min, max) tuple, "
+                f"got {_type_name(value)}: {shown_value}",
+                "use workers=(min, max), e.g. (0, 3)",
+            ),
+        )
         return
     items = _items(app, node)
     numbers: list[int | Unknown] = []
@@ -865,8 +927,11 @@ def _check_workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if number is None:
             yield _finding(
                 item,
-                f"{ctx.label}: workers entry {item.expr.text} is not a number (the SDK calls "
-                "int() on it and fails); use workers=(min, max) with integers",
+                f"workers entry {shorten(item.expr.text)} of {ctx.label} is not a number",
+                notes=(
+                    "the SDK calls int() on it and flash build fails",
+                    "use workers=(min, max) with integers",
+                ),
             )
             return
         numbers.append(number)
@@ -878,15 +943,23 @@ def _check_workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
             negative = True
             yield _finding(
                 item,
-                f"{ctx.label}: ValueError: workers cannot be negative: {shown}; use 0 or more",
+                f"workers={shown} of {ctx.label} has a negative count",
+                notes=(
+                    f"flash build fails with ValueError: workers cannot be negative: {shown}",
+                    "use 0 or more",
+                ),
             )
     if negative or isinstance(low, Unknown) or isinstance(high, Unknown):
         return
     if low > high:
         yield _finding(
             node,
-            f"{ctx.label}: ValueError: workers min ({low}) cannot exceed max ({high}); write "
-            f"workers=({high}, {low}) if you meant that range",
+            f"workers=({low}, {high}) of {ctx.label} has min above max",
+            notes=(
+                "flash build fails with ValueError: "
+                f"workers min ({low}) cannot exceed max ({high})",
+                f"write workers=({high}, {low}) if you meant that range",
+            ),
         )
 
 
@@ -931,18 +1004,20 @@ def _check_idle_timeout(ctx: EndpointContext, kw: Keyword) -> Iterator[Finding]:
             seconds = int(value.strip())
         except ValueError:
             seconds = None
-    shown = f"{kw.name}={_short(kw.value.text)}"
+    shown = f"{kw.name}={shorten(kw.value.text)}"
+    bounds = f"{pf.IDLE_TIMEOUT_MIN} and {pf.IDLE_TIMEOUT_MAX}"
     if seconds is None or (isinstance(seconds, float) and not seconds.is_integer()):
         yield _finding(
             node,
-            f"{ctx.label}: {shown} is not a whole number of seconds; use an int between "
-            f"{pf.IDLE_TIMEOUT_MIN} and {pf.IDLE_TIMEOUT_MAX}",
+            f"{shown} of {ctx.label} is not an int",
+            notes=(f"idle_timeout is a whole number of seconds: use an int between {bounds}",),
         )
     elif not pf.IDLE_TIMEOUT_MIN <= seconds <= pf.IDLE_TIMEOUT_MAX:
         yield _finding(
             node,
-            f"{ctx.label}: {shown}: idleTimeout must be between {pf.IDLE_TIMEOUT_MIN} and "
-            f"{pf.IDLE_TIMEOUT_MAX} seconds",
+            f"{shown} of {ctx.label} is outside {pf.IDLE_TIMEOUT_MIN}..{pf.IDLE_TIMEOUT_MAX} "
+            "seconds",
+            notes=(f"flash build fails: idleTimeout must be between {bounds} seconds",),
         )
 
 
@@ -1008,46 +1083,62 @@ def _check_datacenter(
         member = value.member
         if member in pf.DATACENTERS_BY_MEMBER:
             return
-        start = f"{owner}: DataCenter.{member}"
+        missing = _attribute_error(member)
         if member in pf.REMOVED_DATACENTERS:
             yield _finding(
                 node,
-                f"{start} was removed from runpod-flash (importing fails with AttributeError: "
-                f"{member}); pick a current datacenter: {_DATACENTER_LIST}",
+                f"removed DataCenter.{member} on {owner}",
+                notes=(
+                    f"runpod-flash removed it: {missing}",
+                    f"pick a current datacenter: {_DATACENTER_LIST}",
+                ),
             )
             return
         suggestion, certain = _match(member, pf.DATACENTERS_BY_MEMBER)
-        text = f"{start} does not exist (importing fails with AttributeError: {member})"
+        message = f"unknown DataCenter.{member} on {owner}"
         if suggestion is None:
-            yield _finding(node, f"{text}; valid datacenters: {_DATACENTER_LIST}")
+            yield _finding(node, message, notes=(missing, f"valid datacenters: {_DATACENTER_LIST}"))
             return
         yield _finding(
             node,
-            f"{text}; {'use' if certain else 'did you mean'} DataCenter.{suggestion}{'' if certain else '?'}",
+            message,
             _replace(
                 node,
                 _member_text(node, suggestion),
                 f"Use DataCenter.{suggestion}",
                 safe=certain,
             ),
+            notes=(
+                missing,
+                f"use DataCenter.{suggestion}"
+                if certain
+                else f"did you mean DataCenter.{suggestion}?",
+            ),
         )
         return
     if isinstance(value, str):
         if pf.datacenter_from_string(value) is not None:
             return
-        sdk = f"Unknown datacenter {value!r}. Valid datacenters: {_DATACENTER_LIST}"
+        sdk = f"flash build fails: Unknown datacenter {value!r}"
+        valid = f"valid datacenters: {_DATACENTER_LIST}"
         if pf.is_removed_datacenter(value):
             yield _finding(
-                node, f"{owner}: datacenter {value!r} was removed from runpod-flash: {sdk}"
+                node,
+                f"removed datacenter {shorten(repr(value))} on {owner}",
+                notes=(f"runpod-flash removed it: {sdk}", valid),
             )
             return
         guess = pf.closest(pf.normalize_datacenter(value), [d.value for d in pf.DATACENTERS])
-        yield _finding(node, f"{owner}: {sdk}" + (f" (did you mean {guess!r}?)" if guess else ""))
+        yield _finding(
+            node,
+            f"unknown datacenter {shorten(repr(value))} on {owner}",
+            notes=(sdk, valid, f"did you mean {guess!r}?") if guess else (sdk, valid),
+        )
         return
     yield _finding(
         node,
-        f"{owner}: {source_text(node.expr)} is not a datacenter; use a DataCenter member such as "
-        "DataCenter.EU_RO_1",
+        f"{shorten(source_text(node.expr))} of {owner} is not a datacenter",
+        notes=("use a DataCenter member such as DataCenter.EU_RO_1",),
     )
 
 
@@ -1094,8 +1185,12 @@ def cpu_datacenter(app: App) -> Iterator[Finding]:
                 [
                     _finding(
                         item,
-                        f"{ctx.label} is a CPU endpoint: CPU endpoints are not available in: "
-                        f"{found}. Supported CPU data centers: {supported}",
+                        f"{ctx.label} runs on CPU, which is not available in {found}",
+                        notes=(
+                            f"flash build fails: CPU endpoints are not available in: {found}",
+                            f"supported CPU data centers: {supported}; use DataCenter.EU_RO_1 or "
+                            "leave datacenter= out",
+                        ),
                     )
                 ]
             )
@@ -1152,8 +1247,11 @@ def _check_concurrency(ctx: EndpointContext, node: Node, value: int) -> Iterator
     if value < pf.MAX_CONCURRENCY_MIN:
         yield _finding(
             node,
-            f"{ctx.label}: ValueError: max_concurrency must be >= 1, got {value}; use 1 (one job at "
-            "a time) or more",
+            f"max_concurrency={value} of {ctx.label} is below 1",
+            notes=(
+                f"flash build fails with ValueError: max_concurrency must be >= 1, got {value}",
+                "use 1 (one job at a time) or more",
+            ),
         )
         return
     if value <= 1:
@@ -1162,13 +1260,14 @@ def _check_concurrency(ctx: EndpointContext, node: Node, value: int) -> Iterator
     if endpoint.kind is EndpointKind.LOAD_BALANCED:
         yield _finding(
             node,
-            f"max_concurrency={value} on LB endpoint {ctx.label.removeprefix('endpoint ')} is "
-            "ignored. LB endpoints handle concurrency via uvicorn; remove it",
+            f"max_concurrency={value} is ignored on load-balanced {ctx.label}",
             severity=Severity.WARNING,
+            notes=("load-balanced endpoints handle concurrency via uvicorn", "remove it"),
         )
         return
     if endpoint.kind is not EndpointKind.QUEUE:
         return
+    owner = ctx.label.removeprefix("endpoint ")  # after a function name: "of 'sync-resizer'"
     for target in endpoint.targets:
         definition = target.definition
         related = (
@@ -1177,23 +1276,30 @@ def _check_concurrency(ctx: EndpointContext, node: Node, value: int) -> Iterator
         if definition.kind == "function" and not definition.is_async:
             yield _finding(
                 node,
-                f"{ctx.label}: max_concurrency={value} needs an async function, but "
-                f"'{definition.name}' is a plain def: the generated handler awaits its result and "
-                "every job fails with TypeError (object ... can't be used in 'await' expression); "
-                f"make it `async def {definition.name}` or remove max_concurrency",
+                f"max_concurrency={value} on sync function '{definition.name}' of {owner}",
                 _make_async(target.file, definition.name_span, definition.name),
                 related=related,
+                notes=(
+                    "the generated handler awaits the result: every job fails with TypeError "
+                    "(object ... can't be used in 'await' expression)",
+                    f"make it `async def {definition.name}` or remove max_concurrency",
+                ),
             )
         elif definition.kind == "class":
             public = [m for m in definition.methods if not m.name.startswith("_")]
             sync = [m.name for m in public if not m.is_async]
             if sync and len(sync) < len(public):
+                names = ", ".join(repr(s) for s in sync)
+                fails, them = ("fails", "it") if len(sync) == 1 else ("fail", "them")
                 yield _finding(
                     node,
-                    f"{ctx.label}: max_concurrency={value} on class '{definition.name}', which mixes "
-                    f"async and sync public methods: the generated handler awaits every call, so "
-                    f"{', '.join(repr(s) for s in sync)} fail with TypeError; make them async def",
+                    f"max_concurrency={value} on mixed class '{definition.name}' of {owner}",
                     related=related,
+                    notes=(
+                        "it mixes sync and async public methods: the generated handler awaits "
+                        "every call",
+                        f"sync {names} {fails} with TypeError: make {them} async def",
+                    ),
                 )
 
 
@@ -1269,9 +1375,11 @@ def ignored_on_deploy(app: App) -> Iterator[Finding]:
                     Finding(
                         ctx.file.path,
                         _keyword_span(kw),
-                        f"{ctx.label}: {kw.name}={_short(kw.value.text)} is not applied by flash "
-                        f"deploy (the deployed endpoint gets {_DEPLOYED_AS[name]}); it only takes "
-                        "effect in flash dev / live mode",
+                        f"flash deploy ignores {kw.name}= of {ctx.label}",
+                        notes=(
+                            f"the deployed endpoint gets {_DEPLOYED_AS[name]}",
+                            "it only takes effect in flash dev / live mode",
+                        ),
                     )
                 ]
             )
@@ -1290,7 +1398,8 @@ def _deploy_ignored(app: App, name: str, node: Node) -> bool:
     return value != _DEFAULTS.get(name)
 
 
-def _short(text: str, limit: int = 40) -> str:
+def shorten(text: str, limit: int = 30) -> str:
+    """Source text on one line, cut to ``limit`` characters to fit in a one-line message."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -1344,18 +1453,25 @@ def _check_cuda(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if value.member in pf.CUDA_VERSIONS_BY_MEMBER:
             return
         suggestion, certain = _match(value.member, pf.CUDA_VERSIONS_BY_MEMBER)
-        text = f"{ctx.label}: CudaVersion.{value.member} does not exist (importing fails with AttributeError)"
+        message = f"unknown CudaVersion.{value.member} on {ctx.label}"
+        missing = _attribute_error(value.member)
         if suggestion is None:
-            yield _finding(node, f"{text}; valid versions: {_CUDA_VALUES}")
+            yield _finding(node, message, notes=(missing, f"valid versions: {_CUDA_VALUES}"))
             return
         yield _finding(
             node,
-            f"{text}; {'use' if certain else 'did you mean'} CudaVersion.{suggestion}{'' if certain else '?'}",
+            message,
             _replace(
                 node,
                 _member_text(node, suggestion),
                 f"Use CudaVersion.{suggestion}",
                 safe=certain,
+            ),
+            notes=(
+                missing,
+                f"use CudaVersion.{suggestion}"
+                if certain
+                else f"did you mean CudaVersion.{suggestion}?",
             ),
         )
         return
@@ -1365,31 +1481,37 @@ def _check_cuda(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         by_norm = {_norm(c.value): c.value for c in pf.CUDA_VERSIONS}
         by_norm.update({_norm(c.member): c.value for c in pf.CUDA_VERSIONS})
         exact = by_norm.get(_norm(value))
-        message = (
-            f"{ctx.label}: {value!r} is not a valid CudaVersion; valid versions: {_CUDA_VALUES}"
-        )
+        message = f"{shorten(repr(value))} is not a CudaVersion of {ctx.label}"
+        invalid = f"flash build fails: {value!r} is not a valid CudaVersion"
         if exact is not None:
             yield _finding(
                 node,
-                f"{ctx.label}: {value!r} is not a valid CudaVersion; use {exact!r}",
+                message,
                 _replace(node, _string(node, exact), f"Use {exact!r}", safe=True),
+                notes=(invalid, f"use {exact!r}"),
             )
             return
-        yield _finding(node, message)
+        yield _finding(node, message, notes=(invalid, f"valid versions: {_CUDA_VALUES}"))
         return
     if isinstance(value, float) and node.expr.text in pf.CUDA_VERSIONS_BY_VALUE:
         text = node.expr.text
         yield _finding(
             node,
-            f"{ctx.label}: min_cuda_version={text} is a float, not a CudaVersion; write it as "
-            f'the string "{text}"',
+            f"min_cuda_version={text} of {ctx.label} is a float",
             _replace(node, f'"{text}"', f'Use "{text}"', safe=True),
+            notes=(
+                f"flash build fails: {text} is not a valid CudaVersion",
+                f'write it as the string "{text}"',
+            ),
         )
         return
     yield _finding(
         node,
-        f"{ctx.label}: {source_text(node.expr)} is not a valid CudaVersion; use a CudaVersion member or "
-        f"one of: {_CUDA_VALUES}",
+        f"{shorten(source_text(node.expr))} is not a CudaVersion of {ctx.label}",
+        notes=(
+            f"flash build fails: {shorten(source_text(node.expr))} is not a valid CudaVersion",
+            f"use a CudaVersion member or one of: {_CUDA_VALUES}",
+        ),
     )
 
 
@@ -1446,10 +1568,12 @@ def queue_delay_on_lb(app: App) -> Iterator[Finding]:
             [
                 _finding(
                     node,
-                    f"load-balanced {ctx.label} uses scaler_type QUEUE_DELAY: flash deploy fails "
-                    "(load-balanced endpoints require REQUEST_COUNT scaler); use "
-                    "ServerlessScalerType.REQUEST_COUNT or leave scaler_type out",
+                    f"QUEUE_DELAY scaler on load-balanced {ctx.label}",
                     _replace(node, replacement, "Use REQUEST_COUNT", safe=False),
+                    notes=(
+                        "flash deploy fails: load-balanced endpoints require REQUEST_COUNT scaler",
+                        "use ServerlessScalerType.REQUEST_COUNT or leave scaler_type out",
+                    ),
                 )
             ]
         )
@@ -1503,8 +1627,9 @@ def _check_env(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if not isinstance(value, Unknown):
             yield _finding(
                 node,
-                f"{ctx.label}: env={_short(source_text(node.expr))} is a {_type_name(value)}, not a dict: "
-                'use env={"NAME": "value"}',
+                f"env={shorten(source_text(node.expr))} of {ctx.label} is "
+                f"{_a(_type_name(value))}, not a dict",
+                notes=('use env={"NAME": "value"}',),
             )
         return
     for key_expr, value_expr in expr.items:
@@ -1515,11 +1640,12 @@ def _check_env(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if not isinstance(key, (str, Unknown)):
             yield _finding(
                 key_node,
-                f"{ctx.label}: env key {key_node.expr.text} is a {_type_name(key)}: environment "
-                "variable names must be strings",
+                f"env key {shorten(key_node.expr.text)} of {ctx.label} is "
+                f"{_a(_type_name(key))}, not a string",
                 _replace(key_node, f'"{key_node.expr.text}"', "Quote the name", safe=True)
                 if isinstance(key, int) and not isinstance(key, bool)
                 else None,
+                notes=("environment variable names must be strings",),
             )
         value_node = child(app, node, value_expr)
         value = value_of(app, value_node)
@@ -1531,14 +1657,12 @@ def _check_env(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if isinstance(value, (int, float)) and isinstance(value_node.expr, Literal):
             is_bool = isinstance(value, bool)
             fix = _replace(value_node, f'"{text}"', f'Use "{text}"', safe=not is_bool)
+        must = "environment values must be strings (pydantic string_type error)"
         yield _finding(
             value_node,
-            f"{ctx.label}: env[{name!r}] = {_short(text)} is a {_type_name(value)}; environment "
-            f'values must be strings (pydantic string_type error): use "{text}"'
-            if isinstance(value, (int, float))
-            else f"{ctx.label}: env[{name!r}] = {_short(text)} is a {_type_name(value)}; "
-            "environment values must be strings (pydantic string_type error)",
+            f"env[{shorten(repr(name))}] of {ctx.label} is {_a(_type_name(value))}, not a string",
             fix,
+            notes=(must, f'use "{text}"') if isinstance(value, (int, float)) else (must,),
         )
 
 
@@ -1636,9 +1760,9 @@ def _check_volumes(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if expr.kind != "list":
             yield _finding(
                 node,
-                f"{ctx.label}: volume must be a NetworkVolume or list of NetworkVolume, got "
-                f"{expr.kind}; use a list",
+                f"volume= of {ctx.label} is a {expr.kind}, not a list",
                 _sequence_to_list(node),
+                notes=(_volume_type_error(expr.kind), "use a list"),
             )
             for item in _items(app, node):
                 if sdk_call(app, item, "NetworkVolume") is not None:
@@ -1647,8 +1771,11 @@ def _check_volumes(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if not expr.items:
             yield _finding(
                 node,
-                f"{ctx.label}: volume list must not be empty; attach a NetworkVolume or leave "
-                "volume= out",
+                f"volume=[] of {ctx.label} is empty",
+                notes=(
+                    "flash build fails: volume list must not be empty",
+                    "attach a NetworkVolume or leave volume= out",
+                ),
             )
             return
         volumes = []
@@ -1659,14 +1786,15 @@ def _check_volumes(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
                 kind = _type_name(value_of(app, item))
                 yield _finding(
                     item,
-                    f"{ctx.label}: volume list elements must be NetworkVolume; element at index "
-                    f"{index} is {kind}",
+                    f"volume element {index} of {ctx.label} is {_a(kind)}",
+                    notes=("flash build fails: volume list elements must be NetworkVolume",),
                 )
     elif isinstance(expr, (Literal, MappingExpr)):
+        kind = _type_name(value_of(app, node))
         yield _finding(
             node,
-            f"{ctx.label}: volume must be a NetworkVolume or list of NetworkVolume, got "
-            f"{_type_name(value_of(app, node))}",
+            f"volume= of {ctx.label} is {_a(kind)}, not a NetworkVolume",
+            notes=(_volume_type_error(kind),),
         )
         return
     else:
@@ -1685,10 +1813,14 @@ def _check_volumes(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
             first = by_datacenter[dc]
             yield Finding(
                 *here,
-                f"{ctx.label}: Multiple volumes in datacenter {dc} ({_volume_label(app, first)} "
-                f"and {_volume_label(app, volume)}): attach at most one volume per datacenter",
+                f"second volume in {dc} on {ctx.label}",
                 related=(
                     Related(first.anchor_file.path, first.anchor.span, f"first volume in {dc}"),
+                ),
+                notes=(
+                    f"flash build fails: Multiple volumes in datacenter {dc} "
+                    f"({_volume_label(app, first)} and {_volume_label(app, volume)})",
+                    "attach at most one volume per datacenter",
                 ),
             )
             continue
@@ -1696,10 +1828,18 @@ def _check_volumes(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
         if endpoint_dcs is not None and dc not in endpoint_dcs:
             yield Finding(
                 *here,
-                f"{ctx.label}: Network volume datacenter ({dc}) is not in the endpoint's datacenter "
-                f"list ({', '.join(endpoint_dcs)}); add DataCenter.{dc.replace('-', '_')} to "
-                "datacenter= or use a volume in one of those datacenters",
+                f"volume {shorten(_volume_label(app, volume))} in {dc} is outside {ctx.label}",
+                notes=(
+                    f"flash build fails: Network volume datacenter ({dc}) is not in the "
+                    f"endpoint's datacenter list ({', '.join(endpoint_dcs)})",
+                    f"add DataCenter.{dc.replace('-', '_')} to datacenter= or use a volume in one "
+                    "of those datacenters",
+                ),
             )
+
+
+def _volume_type_error(got: str) -> str:
+    return f"flash build fails: volume must be a NetworkVolume or list of NetworkVolume, got {got}"
 
 
 def _volume_fields(app: App, volume: Node) -> Iterator[Finding]:
@@ -1712,18 +1852,22 @@ def _volume_fields(app: App, volume: Node) -> Iterator[Finding]:
         yield Finding(
             path,
             arg.span,
-            "NetworkVolume takes keyword arguments only (name=, size=, datacenter=): a positional "
-            "argument raises TypeError",
+            "positional argument to NetworkVolume",
+            notes=(
+                "flash build fails with TypeError",
+                "NetworkVolume takes keyword arguments only (name=, size=, datacenter=)",
+            ),
         )
     for kw in call.keywords:
         if kw.name is None or kw.name in pf.NETWORK_VOLUME_KEYWORDS:
             continue
         guess = pf.closest(kw.name, pf.NETWORK_VOLUME_KEYWORDS)
+        forbidden = "extra fields are forbidden"
         yield Finding(
             path,
             kw.name_span,
-            f"NetworkVolume has no field {kw.name!r} (extra fields are forbidden)"
-            + (f"; did you mean {guess!r}?" if guess else ""),
+            f"NetworkVolume has no field {kw.name!r}",
+            notes=(forbidden, f"did you mean {guess!r}?") if guess else (forbidden,),
         )
     name_kw, id_kw = call.keyword("name"), call.keyword("id")
     name = evaluate(app, volume.file, name_kw.value) if name_kw is not None else None
@@ -1738,7 +1882,8 @@ def _volume_fields(app: App, volume: Node) -> Iterator[Finding]:
         yield Finding(
             path,
             span,
-            "NetworkVolume needs a name (a new or existing volume) or an id (an existing volume)",
+            "NetworkVolume needs a name or an id",
+            notes=("a name for a new or existing volume, an id for an existing one",),
         )
     size_kw = call.keyword("size")
     if size_kw is not None:
@@ -1752,7 +1897,8 @@ def _volume_fields(app: App, volume: Node) -> Iterator[Finding]:
                 path,
                 size_kw.value.span,
                 f"NetworkVolume size={size} GB is outside {pf.VOLUME_SIZE_MIN_GB}.."
-                f"{pf.VOLUME_SIZE_MAX_GB} GB; the volume model rejects it",
+                f"{pf.VOLUME_SIZE_MAX_GB} GB",
+                notes=("the volume model rejects it and flash build fails",),
             )
 
 
@@ -1805,26 +1951,34 @@ def unknown_endpoint_argument(app: App) -> Iterator[Finding]:
                     (TextEdit(ctx.file.path, kw.name_span, suggestion),),
                     safe=certain,
                 )
-            message = (
-                f"{ctx.label}: {callee} got an unexpected keyword argument {kw.name!r} (TypeError "
-                "when the module is imported)"
-            )
+            notes = [
+                f"flash build fails with TypeError: {callee} got an unexpected keyword argument"
+            ]
             if kw.name == "python_version" and not remote:
-                message += (
-                    "; Endpoint has no python_version: use `flash build --python-version` for the "
+                notes.append(
+                    "Endpoint has no python_version: use `flash build --python-version` for the "
                     "whole app"
                 )
                 fix = None
             elif suggestion is not None:
-                message += f"; did you mean {suggestion!r}?"
-            yield Finding(ctx.file.path, kw.name_span, message, fix=fix)
+                notes.append(f"did you mean {suggestion!r}?")
+            yield Finding(
+                ctx.file.path,
+                kw.name_span,
+                f"unknown {callee} argument {kw.name!r} on {ctx.label}",
+                fix=fix,
+                notes=tuple(notes),
+            )
         if not remote:
             for arg in call.args[1:]:
                 yield Finding(
                     ctx.file.path,
                     arg.span,
-                    f"{ctx.label}: only name can be given positionally to Endpoint (TypeError "
-                    "when the module is imported); pass the other settings as keywords",
+                    f"extra positional argument to Endpoint on {ctx.label}",
+                    notes=(
+                        "only name can be positional: flash build fails with TypeError",
+                        "pass the other settings as keywords",
+                    ),
                 )
 
 
@@ -1883,10 +2037,14 @@ def cpu_disk_too_large(app: App) -> Iterator[Finding]:
             [
                 _finding(
                     disk,
-                    f"{ctx.label}: Container disk size {value}GB exceeds the maximum allowed for "
-                    f"CPU instances {', '.join(instances)} ({limit} GB); use at most {limit} or a "
-                    "larger instance type",
+                    f"container disk {value} GB of {ctx.label} exceeds {limit} GB",
                     _replace(disk, str(limit), f"Use {limit} GB", safe=False),
+                    notes=(
+                        f"flash build fails: Container disk size {value}GB exceeds the maximum "
+                        "allowed for CPU instances",
+                        f"the maximum for {', '.join(instances)} is {limit} GB: use at most "
+                        f"{limit} or a larger instance type",
+                    ),
                 )
             ]
         )

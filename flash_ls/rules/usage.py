@@ -124,25 +124,29 @@ def gpu_fallback_needs_workers(app: App) -> Iterator[Finding]:
         maximum = _max_workers(workers)
         if maximum is None or maximum >= GPU_FALLBACK_MIN_WORKERS:
             continue
-        shown = ", ".join(pools)
+        listed = f"GPU pools: {', '.join(pools)}"
         if workers_kw is not None:
             span = workers_kw.value.span
             related: tuple[Related, ...] = (
                 Related(source.path, gpu_kw.value.span, "GPU pools listed here"),
             )
-            how = f"workers={workers_kw.value.text} allows at most {maximum}"
         else:
             span = gpu_kw.value.span
             related = ()
-            how = f"workers defaults to (0, {DEFAULT_WORKERS_MAX})"
+            listed += f"; workers defaults to (0, {DEFAULT_WORKERS_MAX})"
+        workers = "worker" if maximum == 1 else "workers"
         yield Finding(
             source.path,
             span,
-            f"{endpoint_label(app, endpoint)} lists {len(pools)} GPU pools ({shown}) but {how}: the platform "
-            f"only falls back to another GPU type with at least {GPU_FALLBACK_MIN_WORKERS} max workers, "
-            f"so the other choices are never used; set workers=(0, {GPU_FALLBACK_MIN_WORKERS}) or more, "
-            "or list a single GPU pool",
+            f"{endpoint_label(app, endpoint)} lists {len(pools)} GPU pools but at most {maximum} "
+            f"{workers}",
             related=related,
+            notes=(
+                listed,
+                "the platform only falls back to another GPU type with at least "
+                f"{GPU_FALLBACK_MIN_WORKERS} max workers: the other pools are never used",
+                f"set workers=(0, {GPU_FALLBACK_MIN_WORKERS}) or more, or list a single GPU pool",
+            ),
         )
 
 
@@ -310,8 +314,11 @@ def model_loaded_per_request(app: App) -> Iterator[Finding]:
             yield Finding(
                 source.path,
                 _callee_span(source, first),
-                f"queue function '{definition.name}' of {endpoint_label(app, endpoint)} loads a model on every "
-                f"request with {first.callee}(...){more}: the handler runs the whole body for each job; "
-                f"make it a class endpoint that loads the model once in __init__ and serves requests "
-                "from a method",
+                f"'{definition.name}' loads a model on every request",
+                notes=(
+                    f"the handler of {endpoint_label(app, endpoint)} runs the whole body for each "
+                    f"job, {first.callee}(...){more} included",
+                    "make it a class endpoint that loads the model once in __init__ and serves "
+                    "requests from a method",
+                ),
             )

@@ -47,6 +47,7 @@ def test_fl901_syntax_error_in_one_file_other_files_still_checked(tmp_path: Path
     assert [d.path.name for d in errors] == ["broken.py"]
     assert errors[0].span.start_line + 1 in (4, 5)
     assert "syntax error" in errors[0].message and errors[0].severity is Severity.ERROR
+    assert errors[0].notes == ("flash build imports every file and fails on this one",)
     assert [where(d) for d in only(found, "FL502")] == [("worker.py", 3)]
 
 
@@ -104,7 +105,8 @@ def test_fl901_ignored_file_is_reported_but_marked(tmp_path: Path) -> None:
     files = {"tests/test_worker.py": "import os,\nX = 1\n", "worker.py": BAD_GPU}
     found = only(check(tmp_path, files), "FL901")
     assert [d.path.name for d in found] == ["test_worker.py"]
-    assert "ignores this file" in found[0].message
+    assert found[0].message.startswith("syntax error: ")
+    assert found[0].notes == ("flash build ignores this file, but flash-ls cannot check it",)
 
 
 def test_fl901_valid_app_has_none(tmp_path: Path) -> None:
@@ -138,7 +140,10 @@ def test_fl902_conflicting_versions_across_files(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL902")
     assert sorted(where(d) for d in found) == [("cpu.py", 3), ("gpu.py", 3)]
-    assert all("'3.11'" in d.message and "'3.12'" in d.message for d in found)
+    assert all(
+        d.message == "resources declare different python versions: '3.11', '3.12'" for d in found
+    )
+    assert all("--python-version" in d.notes[1] for d in found)
     assert all(d.related for d in found)
 
 
@@ -153,9 +158,10 @@ def test_fl902_same_version_everywhere_is_fine(tmp_path: Path) -> None:
 def test_fl902_unsupported_version(tmp_path: Path) -> None:
     found = only(check(tmp_path, {"gpu.py": LEGACY_GPU.format(version="3.9")}), "FL902")
     assert [where(d) for d in found] == [("gpu.py", 3)]
-    assert (
-        "Python 3.9 is not supported. Supported versions: 3.10, 3.11, 3.12, 3.13"
-        in found[0].message
+    assert found[0].message == "python_version '3.9' is not supported"
+    assert found[0].notes == (
+        "flash build fails: Python 3.9 is not supported",
+        "supported versions: 3.10, 3.11, 3.12, 3.13",
     )
 
 
@@ -188,8 +194,9 @@ def test_fl903_runtime_name_and_gpu(tmp_path: Path) -> None:
     hints = only(found, "FL903")
     assert [where(d) for d in hints] == [("worker.py", 3), ("worker.py", 3)]
     assert all(d.severity is Severity.HINT for d in hints)
-    assert "name=" in hints[0].message and 'make_name("worker")' in hints[0].message
-    assert "gpu=" in hints[1].message and "pick_gpu()" in hints[1].message
+    assert hints[0].message == 'name= is only known at run time (`make_name("worker")`)'
+    assert hints[1].message == "gpu= is only known at run time (`pick_gpu()`)"
+    assert hints[1].notes[0] == "flash-ls cannot check gpu= of the endpoint of 'work'"
     assert codes(found, "FL5") == [] and codes(found, "FL1") == []
 
 
@@ -221,7 +228,7 @@ def test_fl903_kwargs_spread(tmp_path: Path) -> None:
     }
     hints = only(check(tmp_path, files), "FL903")
     assert [where(d) for d in hints] == [("worker.py", 5)]
-    assert "**OPTIONS" in hints[0].message
+    assert hints[0].message == "arguments in `**OPTIONS` are only known at run time"
 
 
 def test_fl903_constants_in_other_files_are_known(tmp_path: Path) -> None:

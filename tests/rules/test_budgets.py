@@ -96,9 +96,12 @@ def test_fl401_on_the_dependency_that_contributes_most(tmp_path: Path) -> None:
     line = (tmp_path / "worker.py").read_text().splitlines()[2]
     span = diagnostic.span
     assert line[span.start_col : span.end_col] == '"transformers"'
-    assert "1637.0 MB, above the 1500 MB limit" in diagnostic.message
-    assert "flash build fails" in diagnostic.message
-    assert "'transformers' with the 1 package it pulls in (1600.0 MB)" in diagnostic.message
+    assert diagnostic.message == "estimated artifact is 1637.0 MB, above the 1500 MB limit"
+    assert diagnostic.notes[:2] == (
+        "flash build fails: Archive exceeds RunPod limit",
+        "the largest part is dependency 'transformers' with the 1 package it pulls in (1600.0 MB)",
+    )
+    assert any("flash build --exclude" in note for note in diagnostic.notes)
     assert [r.message for r in diagnostic.related[:3]] == [
         "dependency 'transformers' with the 1 package it pulls in: 1600.0 MB",
         "dependency 'diffusers' with the 1 package it pulls in: 25.0 MB",
@@ -136,7 +139,7 @@ def test_fl401_on_the_largest_file_and_excluded_packages_do_not_count(tmp_path: 
     fl401 = only(found, "FL401")
     assert [where(d) for d in fl401] == [("model.safetensors", 1)]
     assert fl401[0].span == Span(0, 0, 0, 0)
-    assert "the largest part is checkpoints/ with 2 files (1600.0 MB)" in fl401[0].message
+    assert "the largest part is checkpoints/ with 2 files (1600.0 MB)" in fl401[0].notes
     # Each big file is also FL403.
     assert sorted(where(d) for d in only(found, "FL403")) == [
         ("model.safetensors", 1),
@@ -151,8 +154,8 @@ def test_fl402_near_the_limit_and_configurable_budget(tmp_path: Path) -> None:
     assert codes(found, "FL40") == ["FL402"]
     near = only(found, "FL402")[0]
     assert near.severity is Severity.WARNING
-    assert "87% of the 1500 MB limit" in near.message
-    assert "'diffusers'" in near.message
+    assert near.message == "estimated artifact is 1310.0 MB, 87% of the 1500 MB limit"
+    assert "the largest part is dependency 'diffusers' (1300.0 MB)" in near.notes
 
     (tmp_path / "pyproject.toml").write_text("[tool.flash-ls]\nsize-warn-ratio = 0.9\n")
     assert codes(check(tmp_path), "FL40") == []
@@ -161,7 +164,7 @@ def test_fl402_near_the_limit_and_configurable_budget(tmp_path: Path) -> None:
     over = only(check(tmp_path), "FL401")
     assert len(over) == 1
     assert "above the 1000 MB budget" in over[0].message
-    assert "flash build fails" not in over[0].message
+    assert not any("flash build fails" in note for note in over[0].notes)
 
 
 def test_unknown_sizes_are_never_guessed(tmp_path: Path) -> None:
@@ -171,6 +174,7 @@ def test_unknown_sizes_are_never_guessed(tmp_path: Path) -> None:
     sparse(tmp_path / "blob.bin", 1600 * MB)
     over = only(check(tmp_path), "FL401")
     assert "estimated artifact is at least 1610.0 MB" in over[0].message
+    assert any("--verbose" in note for note in over[0].notes)
 
 
 def test_fl401_follows_an_edit_without_estimating_the_dependencies_again(
@@ -226,7 +230,8 @@ def test_fl403_large_file_and_the_gitignore_fix(tmp_path: Path) -> None:
     sparse(tmp_path / "models" / "small.bin", 10 * MB)
     found = only(check(tmp_path), "FL403")
     assert [where(d) for d in found] == [("weights [v2].bin", 1)]
-    assert "models/weights [v2].bin is 60.0 MB" in found[0].message
+    assert found[0].message == "models/weights [v2].bin is 60.0 MB and is shipped"
+    assert any("add it to .gitignore" in note for note in found[0].notes)
     fix = found[0].fix
     assert fix is not None and not fix.safe
     apply_fix_to_disk(fix)
@@ -285,12 +290,15 @@ def test_fl404_shipped_code_imports_an_ignored_module(tmp_path: Path) -> None:
     errors = only(found, "FL404")
     assert [where(d) for d in errors] == [("worker.py", 2), ("worker.py", 6)]
     assert all(d.severity is Severity.ERROR for d in errors)
-    assert "lib/preprocess.py (excluded by `lib/` in .gitignore)" in errors[0].message
-    assert "remove the pattern from .gitignore" in errors[0].message
-    assert "Shipped code imports local modules" in errors[0].message
+    assert errors[0].message == "shipped code imports lib/preprocess.py, which the build ignores"
+    assert errors[0].notes == (
+        "lib/preprocess.py is excluded by `lib/` in .gitignore",
+        "flash build fails: Shipped code imports local modules that the build ignore rules exclude",
+        "remove the pattern from .gitignore or move the module out of the ignored path",
+    )
     assert errors[0].related[0].path == tmp_path / "lib" / "preprocess.py"
-    assert "load_test.py (excluded by the built-in ignore pattern `*_test.py`)" in errors[1].message
-    assert "rename or move" in errors[1].message
+    assert "load_test.py is excluded by the built-in ignore pattern `*_test.py`" in errors[1].notes
+    assert "rename or move the module out of the ignored path" in errors[1].notes
 
 
 def test_fl404_follows_ignored_modules_that_import_more(tmp_path: Path) -> None:
@@ -313,9 +321,8 @@ def test_fl404_follows_ignored_modules_that_import_more(tmp_path: Path) -> None:
     errors = only(found, "FL404")
     assert [where(d) for d in errors] == [("a.py", 1), ("worker.py", 2)]
     assert "vendor/__init__.py" in errors[1].message and "vendor/a.py" in errors[1].message
-    assert errors[0].message.startswith(
-        "vendor/a.py, which shipped code imports, imports vendor/b.py"
-    )
+    assert errors[0].message == "vendor/a.py imports vendor/b.py, which the build ignores"
+    assert errors[0].notes[0] == "vendor/a.py is not shipped either, but shipped code imports it"
 
 
 def test_fl404_endpoint_in_an_ignored_file(tmp_path: Path) -> None:
@@ -353,10 +360,18 @@ def test_fl404_endpoint_in_an_ignored_file(tmp_path: Path) -> None:
     warnings = only(found, "FL404")
     assert [where(d) for d in warnings] == [("routes.py", 3), ("worker.py", 3)]
     assert all(d.severity is Severity.WARNING for d in warnings)
-    assert "'run' is in build/routes.py" in warnings[0].message
-    assert "the built-in ignore pattern `build/`" in warnings[0].message
-    assert "endpoint 'api' is not deployed" in warnings[0].message
-    assert "endpoint 'gpu-worker'" in warnings[1].message and "`tests/`" in warnings[1].message
+    assert warnings[0].message == "'run' is in build/routes.py, which the build ignores"
+    assert warnings[0].notes == (
+        "build/routes.py is excluded by the built-in ignore pattern `build/`",
+        "flash build never sees it: endpoint 'api' is not deployed with it",
+        "move the file out of the ignored path",
+    )
+    assert "flash build never sees it: endpoint 'gpu-worker' is not deployed with it" in (
+        warnings[1].notes
+    )
+    assert "tests/worker.py is excluded by the built-in ignore pattern `tests/`" in (
+        warnings[1].notes
+    )
 
 
 def test_fl404_not_for_tests_that_import_shipped_code(tmp_path: Path) -> None:
@@ -380,7 +395,9 @@ def test_fl405_flashignore_and_the_move_fix(tmp_path: Path) -> None:
     )
     assert [where(d) for d in found] == [(".flashignore", 1)]
     assert found[0].span == Span(0, 0, 0, len("# old ignore file"))
-    assert "is itself shipped" in found[0].message and "data/, *.ckpt" in found[0].message
+    assert found[0].message == ".flashignore is not read by flash build"
+    assert ".flashignore is itself shipped in the artifact" in found[0].notes
+    assert "move its patterns (data/, *.ckpt) to .gitignore and delete it" in found[0].notes
     fix = found[0].fix
     assert fix is not None and not fix.safe
     apply_fix_to_disk(fix)
@@ -389,6 +406,7 @@ def test_fl405_flashignore_and_the_move_fix(tmp_path: Path) -> None:
     ).read_text() == "*.log\n# moved from .flashignore\ndata/\n*.ckpt\n"
     # Still reported until the file is deleted, now without anything left to move.
     again = only(check(tmp_path), "FL405")
-    assert again[0].fix is None and "delete it" in again[0].message
+    assert again[0].fix is None
+    assert "its patterns are built in or already in .gitignore: delete it" in again[0].notes
     (tmp_path / ".flashignore").unlink()
     assert only(check(tmp_path), "FL405") == []

@@ -42,6 +42,11 @@ def apply_fix(diagnostic: Diagnostic) -> None:
         path.write_text(apply_edits(path.read_text(), edits))
 
 
+def noted(diagnostic: Diagnostic) -> str:
+    """The notes of a finding, one per line (the why and the what-to-do)."""
+    return "\n".join(diagnostic.notes)
+
+
 def column(diagnostic: Diagnostic) -> str:
     """The source text a finding covers (single-line findings)."""
     line = diagnostic.path.read_text().splitlines()[diagnostic.span.start_line]
@@ -214,7 +219,8 @@ def test_fl501_gpu_and_cpu(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('name="w", gpu=GpuGroup.ADA_24, cpu="cpu3c-1-2"')), "FL501")
     assert [where(d) for d in found] == [("worker.py", 3)]
     assert column(found[0]) == 'cpu="cpu3c-1-2"'
-    assert "'w'" in found[0].message and "mutually exclusive" in found[0].message
+    assert found[0].message == "endpoint 'w' sets both gpu= and cpu="
+    assert "mutually exclusive" in noted(found[0])
 
 
 def test_fl501_gpu_none_with_cpu_is_fine(tmp_path: Path) -> None:
@@ -228,8 +234,8 @@ def test_fl501_gpu_none_with_cpu_is_fine(tmp_path: Path) -> None:
 def test_fl502_unknown_member_suggests_closest(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('name="sd", gpu=GpuType.NVIDIA_GEFORCE_RTX_4900')), "FL502")
     assert [where(d) for d in found] == [("worker.py", 3)]
-    assert "NVIDIA_GEFORCE_RTX_4900" in found[0].message
-    assert "GpuType.NVIDIA_GEFORCE_RTX_4090" in found[0].message
+    assert found[0].message == "unknown GpuType.NVIDIA_GEFORCE_RTX_4900 on endpoint 'sd'"
+    assert "did you mean GpuType.NVIDIA_GEFORCE_RTX_4090?" in found[0].notes
     assert found[0].fix is not None and not found[0].fix.safe
 
 
@@ -243,7 +249,8 @@ def test_fl502_case_typo_has_a_safe_fix(tmp_path: Path) -> None:
 
 def test_fl502_group_member_that_is_a_type(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('name="l4", gpu=GpuGroup.NVIDIA_L4')), "FL502")
-    assert "GpuType.NVIDIA_L4" in found[0].message
+    assert "GpuGroup.NVIDIA_L4" in found[0].message
+    assert "it is a GpuType: use GpuType.NVIDIA_L4" in found[0].notes
     apply_fix(found[0])
     assert only(check(tmp_path), "FL502") == []
 
@@ -251,7 +258,8 @@ def test_fl502_group_member_that_is_a_type(tmp_path: Path) -> None:
 def test_fl502_bare_string_fix_uses_the_enum(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('name="llm", gpu="ADA_24"')), "FL502")
     assert [where(d) for d in found] == [("worker.py", 3)]
-    assert "bare string" in found[0].message and "got str" in found[0].message
+    assert found[0].message == "gpu='ADA_24' of endpoint 'llm' is a bare string"
+    assert "got str" in noted(found[0]) and "use GpuGroup.ADA_24" in found[0].notes
     assert found[0].fix is not None and found[0].fix.safe
     apply_fix(found[0])
     assert "gpu=GpuGroup.ADA_24" in (tmp_path / "worker.py").read_text()
@@ -270,7 +278,9 @@ def test_fl502_list_strings_are_checked_by_value(tmp_path: Path) -> None:
     files = one('name="x", gpu=[GpuGroup.ADA_24, "ADA_48_PRO", "NVIDIA_L4", "H100"]')
     found = only(check(tmp_path, files), "FL502")
     assert [column(d) for d in found] == ['"NVIDIA_L4"', '"H100"']
-    assert "'NVIDIA L4'" in found[0].message and found[0].fix is not None and found[0].fix.safe
+    assert found[0].message == "'NVIDIA_L4' is not a GpuGroup/GpuType value of endpoint 'x'"
+    assert "use 'NVIDIA L4'" in found[0].notes
+    assert found[0].fix is not None and found[0].fix.safe
     assert "'H100'" in found[1].message
 
 
@@ -283,8 +293,9 @@ def test_fl502_empty_list_and_tuple(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL502")
     assert [where(d) for d in found] == [("worker.py", 3), ("worker.py", 7)]
-    assert "gpu=[]" in found[0].message
-    assert "got tuple" in found[1].message
+    assert found[0].message == "gpu=[] of endpoint 'none' selects no GPU"
+    assert found[1].message == "gpu= of endpoint 'tuple' is a tuple, not a list"
+    assert "got tuple" in noted(found[1])
     apply_fix(found[1])
     assert "gpu=[GpuGroup.ADA_24,]" in (tmp_path / "worker.py").read_text()
 
@@ -298,14 +309,15 @@ def test_fl502_constant_from_another_file(tmp_path: Path) -> None:
     found = check(tmp_path, files)
     fl502 = only(found, "FL502")
     assert [where(d) for d in fl502] == [("worker.py", 4)]
-    assert "ADA_25" in fl502[0].message and "consts.py" in fl502[0].message
+    assert fl502[0].message == "unknown GpuGroup.ADA_25 on endpoint 'w'"
+    assert fl502[0].notes[0] == "the value is GpuGroup.ADA_25 in consts.py"
     assert only(found, "FL903") == []
 
 
 def test_fl502_enum_class_instead_of_member(tmp_path: Path) -> None:
     found = check(tmp_path, one('name="w", gpu=GpuGroup'))
     assert [where(d) for d in only(found, "FL502")] == [("worker.py", 3)]
-    assert "GpuGroup.ANY" in only(found, "FL502")[0].message
+    assert "pick a member, e.g. GpuGroup.ANY" in only(found, "FL502")[0].notes
     assert only(found, "FL903") == []
 
 
@@ -322,7 +334,8 @@ def test_fl502_silent_on_unknown(tmp_path: Path) -> None:
 def test_fl503_wrong_case_and_separator_has_a_safe_fix(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('name="etl", cpu="CPU3C_1_2"')), "FL503")
     assert [where(d) for d in found] == [("worker.py", 3)]
-    assert "'CPU3C_1_2' is not a valid CpuInstanceType" in found[0].message
+    assert found[0].message == "'CPU3C_1_2' is not a CpuInstanceType of endpoint 'etl'"
+    assert "values are exact and case-sensitive; use 'cpu3c-1-2'" in found[0].notes
     assert found[0].fix is not None and found[0].fix.safe
     apply_fix(found[0])
     assert 'cpu="cpu3c-1-2"' in (tmp_path / "worker.py").read_text()
@@ -333,7 +346,8 @@ def test_fl503_unknown_member_and_list_element(tmp_path: Path) -> None:
     files = one('name="etl", cpu=["cpu3g-2-8", CpuInstanceType.CPU3C_1_3, "cpu9x-1-1"]')
     found = only(check(tmp_path, files), "FL503")
     assert [column(d) for d in found] == ["CpuInstanceType.CPU3C_1_3", '"cpu9x-1-1"']
-    assert "CPU3C_1_3" in found[0].message
+    assert found[0].message == "unknown CpuInstanceType.CPU3C_1_3 on endpoint 'etl'"
+    assert "'cpu9x-1-1'" in found[1].message
 
 
 def test_fl503_empty_list_and_wrong_type(tmp_path: Path) -> None:
@@ -345,8 +359,9 @@ def test_fl503_empty_list_and_wrong_type(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL503")
     assert [where(d) for d in found] == [("worker.py", 3), ("worker.py", 7)]
-    assert "cpu=[]" in found[0].message
-    assert "got int" in found[1].message
+    assert found[0].message == "cpu=[] of endpoint 'a' selects no CPU instance type"
+    assert found[1].message == "cpu=3 is not a CpuInstanceType of endpoint 'b'"
+    assert "got int" in noted(found[1])
 
 
 def test_fl503_valid_values_are_fine(tmp_path: Path) -> None:
@@ -359,22 +374,34 @@ def test_fl503_valid_values_are_fine(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("workers", "covered", "phrase"),
+    ("workers", "covered", "message", "phrase"),
     [
-        ("(3, 1)", "3, 1", "workers min (3) cannot exceed max (1)"),
-        ("-1", "-1", "workers cannot be negative: (0, -1)"),
-        ("(0, -2)", "-2", "workers cannot be negative: (0, -2)"),
-        ("(1, 2, 3)", "1, 2, 3", "got tuple: (1, 2, 3)"),
-        ('"3"', '"3"', "got str"),
-        ("2.5", "2.5", "got float"),
-        ('(0, "many")', '"many"', "not a number"),
+        ("(3, 1)", "3, 1", "workers=(3, 1) of endpoint 'w' has min above max", "min (3) cannot"),
+        ("-1", "-1", "workers=-1 of endpoint 'w' is negative", "negative: (0, -1)"),
+        ("(0, -2)", "-2", "workers=(0, -2) of endpoint 'w' has a negative count", "(0, -2)"),
+        (
+            "(1, 2, 3)",
+            "1, 2, 3",
+            "workers=(1, 2, 3) of endpoint 'w' is malformed",
+            "got tuple: (1, 2, 3)",
+        ),
+        ('"3"', '"3"', "workers=\"3\" of endpoint 'w' is malformed", "got str"),
+        ("2.5", "2.5", "workers=2.5 of endpoint 'w' is malformed", "got float"),
+        (
+            '(0, "many")',
+            '"many"',
+            "workers entry \"many\" of endpoint 'w' is not a number",
+            "int()",
+        ),
     ],
 )
-def test_fl504_invalid_workers(tmp_path: Path, workers: str, covered: str, phrase: str) -> None:
+def test_fl504_invalid_workers(
+    tmp_path: Path, workers: str, covered: str, message: str, phrase: str
+) -> None:
     found = only(check(tmp_path, one(f'name="w", workers={workers}')), "FL504")
     assert [where(d) for d in found] == [("worker.py", 3)]
     assert column(found[0]) == covered
-    assert phrase in found[0].message and "'w'" in found[0].message
+    assert found[0].message == message and phrase in noted(found[0])
 
 
 @pytest.mark.parametrize("workers", ["(0, 3)", "5", "[1, 4]", "(1, 10)", "None", '("0", "2")'])
@@ -412,8 +439,10 @@ def test_fl506_strings_are_normalised_then_checked(tmp_path: Path) -> None:
     files = one('name="w", datacenter=["eu_ro_1", " us-ca-2 ", "us_ga_1", "MOON-1"]')
     found = only(check(tmp_path, files), "FL506")
     assert [column(d) for d in found] == ['"us_ga_1"', '"MOON-1"']
-    assert "removed" in found[0].message
-    assert "Unknown datacenter 'MOON-1'. Valid datacenters:" in found[1].message
+    assert found[0].message == "removed datacenter 'us_ga_1' on endpoint 'w'"
+    assert found[1].message == "unknown datacenter 'MOON-1' on endpoint 'w'"
+    assert found[1].notes[0] == "flash build fails: Unknown datacenter 'MOON-1'"
+    assert found[1].notes[1].startswith("valid datacenters: ")
 
 
 def test_fl506_member_case_typo_fix(tmp_path: Path) -> None:
@@ -444,7 +473,8 @@ def test_fl507_cpu_outside_eu_ro_1(tmp_path: Path) -> None:
     found = only(check(tmp_path, files), "FL507")
     assert [where(d) for d in found] == [("worker.py", 3)]
     assert column(found[0]) == "DataCenter.US_CA_2"
-    assert "CPU endpoints are not available in: US-CA-2" in found[0].message
+    assert found[0].message == "endpoint 'etl' runs on CPU, which is not available in US-CA-2"
+    assert "CPU endpoints are not available in: US-CA-2" in noted(found[0])
 
 
 @pytest.mark.parametrize(
@@ -482,7 +512,8 @@ def test_fl507_legacy_cpu_resource(tmp_path: Path) -> None:
 def test_fl508_below_one(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('name="w", max_concurrency=0')), "FL508")
     assert [where(d) for d in found] == [("worker.py", 3)]
-    assert "max_concurrency must be >= 1, got 0" in found[0].message
+    assert found[0].message == "max_concurrency=0 of endpoint 'w' is below 1"
+    assert "max_concurrency must be >= 1, got 0" in noted(found[0])
 
 
 def test_fl508_sync_function_above_one(tmp_path: Path) -> None:
@@ -490,7 +521,9 @@ def test_fl508_sync_function_above_one(tmp_path: Path) -> None:
     found = only(check(tmp_path, files), "FL508")
     assert [where(d) for d in found] == [("worker.py", 3)]
     assert found[0].severity is Severity.ERROR
-    assert "'work'" in found[0].message and "TypeError" in found[0].message
+    assert found[0].message == "max_concurrency=4 on sync function 'work' of 'w'"
+    assert "TypeError" in found[0].notes[0]
+    assert found[0].notes[1] == "make it `async def work` or remove max_concurrency"
     assert found[0].fix is not None and not found[0].fix.safe
     apply_fix(found[0])
     assert "async def work(x: int):" in (tmp_path / "worker.py").read_text()
@@ -506,7 +539,9 @@ def test_fl508_class_mixing_sync_and_async(tmp_path: Path) -> None:
     )
     found = only(check(tmp_path, one('name="m", max_concurrency=2', body=body)), "FL508")
     assert [where(d) for d in found] == [("worker.py", 3)]
-    assert "'info'" in found[0].message and "'Model'" in found[0].message
+    assert "'Model'" in found[0].message
+    assert "sync 'info' fails with TypeError: make it async def" in found[0].notes
+    assert found[0].message == "max_concurrency=2 on mixed class 'Model' of 'm'"
 
 
 def test_fl508_async_function_and_sync_only_class_are_fine(tmp_path: Path) -> None:
@@ -531,7 +566,7 @@ def test_fl508_on_load_balanced_is_a_warning(tmp_path: Path) -> None:
     found = only(check(tmp_path, files), "FL508")
     assert [where(d) for d in found] == [("api.py", 3)]
     assert found[0].severity is Severity.WARNING
-    assert "ignored" in found[0].message and "'api'" in found[0].message
+    assert found[0].message == "max_concurrency=8 is ignored on load-balanced endpoint 'api'"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,7 +605,8 @@ def test_fl509_defaults_are_not_reported(tmp_path: Path) -> None:
 def test_fl510_unknown_string(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('name="w", min_cuda_version="12.10"')), "FL510")
     assert [where(d) for d in found] == [("worker.py", 3)]
-    assert "'12.10' is not a valid CudaVersion" in found[0].message
+    assert found[0].message == "'12.10' is not a CudaVersion of endpoint 'w'"
+    assert "'12.10' is not a valid CudaVersion" in noted(found[0])
 
 
 def test_fl510_float_gets_quoted(tmp_path: Path) -> None:
@@ -632,7 +668,8 @@ def test_fl512_non_string_env_values(tmp_path: Path) -> None:
         check(tmp_path, one('name="w", env={"BATCH": 8, "DEBUG": True, "MODE": "x"}')), "FL512"
     )
     assert [column(d) for d in found] == ["8", "True"]
-    assert "'BATCH'" in found[0].message and "string" in found[0].message
+    assert found[0].message == "env['BATCH'] of endpoint 'w' is an int, not a string"
+    assert 'use "8"' in found[0].notes
     assert found[0].fix is not None and found[0].fix.safe
     assert found[1].fix is not None and not found[1].fix.safe
     apply_fix(found[0])
@@ -668,8 +705,9 @@ def test_fl513_empty_list_and_tuple(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL513")
     assert [where(d) for d in found] == [("worker.py", 5), ("worker.py", 9)]
-    assert "volume list must not be empty" in found[0].message
-    assert "got tuple" in found[1].message
+    assert found[0].message == "volume=[] of endpoint 'a' is empty"
+    assert "volume list must not be empty" in noted(found[0])
+    assert "got tuple" in noted(found[1])
 
 
 def test_fl513_two_volumes_in_one_datacenter_and_outside_the_endpoint(tmp_path: Path) -> None:
@@ -686,10 +724,11 @@ def test_fl513_two_volumes_in_one_datacenter_and_outside_the_endpoint(tmp_path: 
         (("worker.py", 7), "b"),
         (("worker.py", 7), "c"),
     ]
-    assert "Multiple volumes in datacenter EU-RO-1 ('a' and 'b')" in found[0].message
-    assert (
-        "Network volume datacenter (US-CA-2) is not in the endpoint's datacenter list"
-        in found[1].message
+    assert found[0].message == "second volume in EU-RO-1 on endpoint 'w'"
+    assert "Multiple volumes in datacenter EU-RO-1 ('a' and 'b')" in noted(found[0])
+    assert found[1].message == "volume 'c' in US-CA-2 is outside endpoint 'w'"
+    assert "Network volume datacenter (US-CA-2) is not in the endpoint's datacenter list" in noted(
+        found[1]
     )
 
 
@@ -742,7 +781,8 @@ def test_fl514_typo_suggests_closest(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('name="w", idle_timout=120')), "FL514")
     assert [where(d) for d in found] == [("worker.py", 3)]
     assert column(found[0]) == "idle_timout"
-    assert "'idle_timout'" in found[0].message and "'idle_timeout'" in found[0].message
+    assert found[0].message == "unknown Endpoint argument 'idle_timout' on endpoint 'w'"
+    assert "did you mean 'idle_timeout'?" in found[0].notes
     assert found[0].fix is not None and not found[0].fix.safe
 
 
@@ -757,7 +797,7 @@ def test_fl514_camel_case_has_a_safe_fix(tmp_path: Path) -> None:
 def test_fl514_python_version_and_positional(tmp_path: Path) -> None:
     found = only(check(tmp_path, one('"w", "extra", python_version="3.11"')), "FL514")
     assert [column(d) for d in found] == ['"extra"', "python_version"]
-    assert "--python-version" in found[1].message
+    assert "--python-version" in noted(found[1])
 
 
 def test_fl514_remote_uses_its_own_keywords(tmp_path: Path) -> None:
@@ -773,7 +813,8 @@ def test_fl514_remote_uses_its_own_keywords(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL514")
     assert [where(d) for d in found] == [("legacy.py", 5)]
-    assert "remote()" in found[0].message and "'dependencies'" in found[0].message
+    assert found[0].message == "unknown remote() argument 'depends' on endpoint 'legacy'"
+    assert "did you mean 'dependencies'?" in found[0].notes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -785,7 +826,8 @@ def test_fl515_cpu_disk_above_instance_maximum(tmp_path: Path) -> None:
     found = only(check(tmp_path, files), "FL515")
     assert [where(d) for d in found] == [("worker.py", 3)]
     assert column(found[0]) == "50"
-    assert "50GB" in found[0].message and "10 GB" in found[0].message
+    assert found[0].message == "container disk 50 GB of endpoint 'etl' exceeds 10 GB"
+    assert "Container disk size 50GB exceeds" in noted(found[0])
 
 
 def test_fl515_minimum_over_instances(tmp_path: Path) -> None:

@@ -24,12 +24,12 @@ def test_fl601_several_pools_with_default_workers(tmp_path: Path) -> None:
     found = only(check(tmp_path, files), "FL601")
     assert [where(d) for d in found] == [("gpu_worker.py", 3)]
     assert found[0].severity is Severity.INFO
-    message = found[0].message
-    assert (
-        "'sdxl'" in message
-        and "ADA_24" in message
-        and "AMPERE_24" in message
-        and "(0, 1)" in message
+    assert found[0].message == "endpoint 'sdxl' lists 2 GPU pools but at most 1 worker"
+    assert found[0].notes == (
+        "GPU pools: ADA_24, AMPERE_24; workers defaults to (0, 1)",
+        "the platform only falls back to another GPU type with at least 5 max workers: "
+        "the other pools are never used",
+        "set workers=(0, 5) or more, or list a single GPU pool",
     )
     assert found[0].span.start_col == len('@Endpoint(name="sdxl", gpu=')  # the gpu list
 
@@ -51,8 +51,7 @@ def test_fl601_points_at_workers_through_alias_and_types(tmp_path: Path) -> None
     }
     found = only(check(tmp_path, files), "FL601")
     assert [where(d) for d in found] == [("gpu_worker.py", 6)]
-    assert "'llm'" in found[0].message and "3 GPU pools" in found[0].message
-    assert "at most 4" in found[0].message
+    assert found[0].message == "endpoint 'llm' lists 3 GPU pools but at most 4 workers"
     assert found[0].related[0].span.start_line == 4  # the gpu list
 
 
@@ -132,9 +131,13 @@ def test_fl602_from_pretrained_in_a_queue_function(tmp_path: Path) -> None:
     found = only(check(tmp_path, files), "FL602")
     assert [where(d) for d in found] == [("gpu_worker.py", 7)]
     assert found[0].severity is Severity.INFO
-    message = found[0].message
-    assert "'generate'" in message and "'llm'" in message and "__init__" in message
-    assert "AutoTokenizer.from_pretrained" in message and "1 more" in message
+    assert found[0].message == "'generate' loads a model on every request"
+    assert found[0].notes == (
+        "the handler of endpoint 'llm' runs the whole body for each job, "
+        "AutoTokenizer.from_pretrained(...) (and 1 more model loads) included",
+        "make it a class endpoint that loads the model once in __init__ and serves requests "
+        "from a method",
+    )
     span = found[0].span
     assert (span.start_col, span.end_col) == (16, 16 + len("AutoTokenizer.from_pretrained"))
 
@@ -186,7 +189,7 @@ def test_fl602_loaders_followed_through_imports(tmp_path: Path) -> None:
         ("worker.py", 28),
         ("worker.py", 33),
     ]
-    assert "hf_pipeline" in found[0].message and "'classify'" in found[0].message
+    assert "'classify'" in found[0].message and "hf_pipeline(...)" in found[0].notes[0]
 
 
 def test_fl602_legacy_remote_queue_function(tmp_path: Path) -> None:
@@ -205,7 +208,8 @@ def test_fl602_legacy_remote_queue_function(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL602")
     assert [where(d) for d in found] == [("worker.py", 8)]
-    assert "StableDiffusionPipeline.from_pretrained" in found[0].message
+    assert "'generate'" in found[0].message
+    assert "StableDiffusionPipeline.from_pretrained(...)" in found[0].notes[0]
 
 
 def test_fl602_class_endpoints_and_non_loaders_are_fine(tmp_path: Path) -> None:

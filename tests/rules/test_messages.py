@@ -1,0 +1,237 @@
+"""Messages are one short line: what is wrong. The why and the what-to-do are notes.
+
+Editors show the message inline, so it must fit: under 80 characters, no newline, no trailing
+period, no capitalised first word (like ruff). Checked over every fixture app and over apps that
+trigger every rule of the families in ``SHORT_FAMILIES``, with endpoint names as long as real apps
+use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apps import check, load_app, sparse, write_app
+
+from flash_ls.diagnostic import Diagnostic
+from flash_ls.platform import BYTES_PER_MB
+from flash_ls.project import sizes
+from flash_ls.rules.engine import check_app
+from flash_ls.rules.registry import all_rules
+
+FIXTURE_APPS = Path(__file__).parents[2] / "fixtures" / "apps"
+SHORT_FAMILIES = ("FL4", "FL5", "FL6", "FL9")
+MAX_MESSAGE = 80
+
+HEADER = (
+    "from runpod_flash import (Endpoint, GpuGroup, GpuType, CpuInstanceType, DataCenter, "
+    "CudaVersion, NetworkVolume, PodTemplate, ServerlessScalerType, LiveServerless, "
+    "CpuLiveServerless, remote)\n"
+)
+
+
+def endpoints(*decorators: str) -> str:
+    """A module with one async endpoint function per decorator argument list."""
+    parts = [HEADER]
+    for index, args in enumerate(decorators):
+        parts.append(f"\n@Endpoint({args})\nasync def work_{index}(x: int):\n    return x\n")
+    return "".join(parts)
+
+
+# Names as long as the flash-examples ones (`03_gpu_inference`): the fixed part of every message
+# must leave room for them.
+NAME = "03_gpu_inference"
+
+TRIGGERS: dict[str, dict[str, str | bytes]] = {
+    "gpu": {
+        "worker.py": endpoints(
+            f'name="{NAME}a", gpu=GpuGroup.ADA_24, cpu="cpu3c-1-2"',
+            f'name="{NAME}b", gpu=GpuType.NVIDIA_GEFORCE_RTX_4900',
+            f'name="{NAME}c", gpu="ADA_24"',
+            f'name="{NAME}d", gpu="RTX 9999"',
+            f'name="{NAME}e", gpu=[]',
+            f'name="{NAME}f", gpu=(GpuGroup.ADA_24,)',
+            f'name="{NAME}g", gpu=GpuGroup',
+            f'name="{NAME}h", gpu=["NVIDIA_L4", "H100", 3]',
+            f'name="{NAME}i", gpu=3',
+            f'name="{NAME}j", gpu=DataCenter.EU_RO_1',
+            f'name="{NAME}k", gpu=GpuGroup.NVIDIA_L4',
+            f'name="{NAME}l", gpu=GpuGroup.NOT_A_GPU_AT_ALL_REALLY',
+        )
+    },
+    "cpu": {
+        "worker.py": endpoints(
+            f'name="{NAME}a", cpu="CPU3C_1_2"',
+            f'name="{NAME}b", cpu=CpuInstanceType.CPU3C_1_3',
+            f'name="{NAME}c", cpu=CpuInstanceType.cpu3c_1_2',
+            f'name="{NAME}d", cpu=[]',
+            f'name="{NAME}e", cpu=3',
+            f'name="{NAME}f", cpu=CpuInstanceType',
+            f'name="{NAME}g", cpu=("cpu3c-1-2",)',
+            f'name="{NAME}h", cpu=["cpu9x-1-1", DataCenter.EU_RO_1]',
+            f'name="{NAME}i", cpu="cpu3c-1-2", datacenter=DataCenter.US_CA_2',
+            f'name="{NAME}j", cpu="cpu3c-1-2", template=PodTemplate(containerDiskInGb=50)',
+        )
+    },
+    "workers_and_timeouts": {
+        "worker.py": endpoints(
+            f'name="{NAME}a", workers=(3, 1)',
+            f'name="{NAME}b", workers=-1',
+            f'name="{NAME}c", workers=(0, -2)',
+            f'name="{NAME}d", workers=(1, 2, 3)',
+            f'name="{NAME}e", workers=(0, "many")',
+            f'name="{NAME}f", idle_timeout=0',
+            f'name="{NAME}g", idle_timeout=1.5',
+            f'name="{NAME}h", max_concurrency=0',
+            f'name="{NAME}i", min_cuda_version="12.10"',
+            f'name="{NAME}j", min_cuda_version="V12_8"',
+            f'name="{NAME}k", min_cuda_version=12.8',
+            f'name="{NAME}l", min_cuda_version=CudaVersion.V12_10',
+            f'name="{NAME}m", min_cuda_version=CudaVersion.NOPE',
+            f'name="{NAME}n", min_cuda_version=[12]',
+        )
+    },
+    "datacenters_env_arguments": {
+        "worker.py": endpoints(
+            f'name="{NAME}a", datacenter=DataCenter.US_GA_2',
+            f'name="{NAME}b", datacenter=DataCenter.eu_ro_1',
+            f'name="{NAME}c", datacenter=DataCenter.NOWHERE_AT_ALL',
+            f'name="{NAME}d", datacenter=["us_ga_1", "MOON-1", 5]',
+            f'name="{NAME}e", env={{"BATCH": 8, 1: "x", "LIST": [1]}}',
+            f'name="{NAME}f", env=["A=1"]',
+            f'name="{NAME}g", idle_timout=120',
+            f'"{NAME}h", "extra", python_version="3.11"',
+            f'name="{NAME}i", gpu=GpuGroup.ADA_24, gpu_count=2, execution_timeout_ms=5000, '
+            "flashboot=False, template=PodTemplate(containerDiskInGb=80), "
+            'system_dependencies=["ffmpeg"], accelerate_downloads=False',
+        )
+        + '\n@remote(LiveServerless(name="legacy_gpu_worker"), depends=["numpy"])\n'
+        "async def legacy(x: int):\n    return x\n",
+    },
+    "volumes": {
+        "storage.py": HEADER + '\nshared = NetworkVolume(name="shared_model_cache", size=5000)\n',
+        "worker.py": HEADER
+        + "from storage import shared\n\n"
+        + 'a = NetworkVolume(name="model_cache_a")\n'
+        + 'b = NetworkVolume(name="model_cache_b", datacenter=DataCenter.EU_RO_1)\n'
+        + 'c = NetworkVolume(name="model_cache_c", datacenter=DataCenter.US_CA_2)\n'
+        + 'd = NetworkVolume("positional", name=" ", sise=3)\n'
+        + "e = NetworkVolume(size=20, colour=1)\n"
+        + endpoints(
+            f'name="{NAME}a", volume=[]',
+            f'name="{NAME}b", volume=(a,)',
+            f'name="{NAME}c", gpu=GpuGroup.ADA_24, datacenter=DataCenter.EU_RO_1, volume=[a, b, c]',
+            f'name="{NAME}d", volume=[d, "x"]',
+            f'name="{NAME}e", volume="x"',
+            f'name="{NAME}f", volume=[e, shared]',
+        ).removeprefix(HEADER),
+    },
+    "concurrency": {
+        "worker.py": HEADER
+        + f'\n@Endpoint(name="{NAME}a", max_concurrency=4)\n'
+        + "def resize_image(x: int):\n    return x\n"
+        + f'\n@Endpoint(name="{NAME}b", max_concurrency=2)\n'
+        + "class SentimentModel:\n"
+        + "    async def predict(self, text: str):\n        return text\n"
+        + "    def info(self):\n        return {}\n"
+        + "    def health(self):\n        return {}\n",
+        "api.py": HEADER
+        + f'\napi = Endpoint(name="{NAME}c", max_concurrency=8, '
+        + "scaler_type=ServerlessScalerType.QUEUE_DELAY)\n\n"
+        + '@api.post("/run")\nasync def run(x: int):\n    return x\n',
+    },
+    "usage": {
+        "worker.py": HEADER
+        + f'\n@Endpoint(name="{NAME}a", gpu=[GpuGroup.ADA_24, GpuGroup.AMPERE_24])\n'
+        + "async def generate(prompt: str):\n    return prompt\n"
+        + f'\n@Endpoint(name="{NAME}b", gpu=[GpuGroup.ADA_24, GpuGroup.AMPERE_80], '
+        + "workers=(0, 3))\n"
+        + "async def generate_speech_from_text(prompt: str):\n"
+        + "    from diffusers import StableDiffusionXLPipeline\n"
+        + '    pipe = StableDiffusionXLPipeline.from_pretrained("stabilityai/sdxl")\n'
+        + '    other = StableDiffusionXLPipeline.from_pretrained("stabilityai/refiner")\n'
+        + "    return pipe(prompt), other\n"
+    },
+    "analysis": {
+        "broken.py": HEADER + "\n@Endpoint(name='broken')\ndef broken(x:\n    return x\n",
+        "tests/test_broken.py": "import os,\n",
+        "undecodable.py": b"x = '\xe9t\xe9'\n",
+        "gpu.py": HEADER + '\ngpu = LiveServerless(name="gpu_worker", python_version="3.11")\n'
+        "\n@remote(gpu)\nasync def gpu_work(x: int):\n    return x\n",
+        "cpu.py": HEADER + '\ncpu = CpuLiveServerless(name="cpu_worker", python_version="3.12")\n'
+        "\n@remote(cpu)\nasync def cpu_work(x: int):\n    return x\n",
+        "old.py": HEADER + '\nold = LiveServerless(name="old_worker", python_version="3.9")\n'
+        'floaty = LiveServerless(name="float_worker", python_version=3.11)\n'
+        "\n@remote(old)\nasync def old_work(x: int):\n    return x\n"
+        "\n@remote(floaty)\nasync def float_work(x: int):\n    return x\n",
+        "runtime.py": HEADER
+        + "\nOPTIONS = load_options_from_somewhere()\nARGS = load_args()\n"
+        + endpoints(
+            'name=make_endpoint_name("worker", suffix=compute_suffix())',
+            f'name="{NAME}b", **OPTIONS',
+            f'"{NAME}c", *ARGS',
+            f'name="{NAME}d", execution_timeout_ms=compute_execution_timeout(60_000)',
+        ).removeprefix(HEADER),
+    },
+}
+SIZE_APPS = {"budget_over": 1600, "budget_near": 1300}
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    sizes.clear_caches()
+    yield
+    sizes.clear_caches()
+
+
+def build(root: Path, name: str) -> Path:
+    """Write trigger app ``name`` under ``root``."""
+    if name in SIZE_APPS:
+        write_app(
+            root,
+            {
+                "worker.py": endpoints(f'name="{NAME}", cpu="cpu3c-1-2"'),
+                ".flashignore": "data/\n",
+                ".gitignore": "lib/\n",
+                "lib/preprocess.py": "def clean(x):\n    return x\n",
+                "tests/worker.py": endpoints(f'name="{NAME}_in_tests"'),
+                "pipeline.py": "from lib.preprocess import clean\n",
+            },
+        )
+        sparse(root / "checkpoints" / "stable-diffusion-v1-5.ckpt", SIZE_APPS[name] * BYTES_PER_MB)
+        return root
+    return write_app(root, TRIGGERS[name])
+
+
+def short(found: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in found if d.code.startswith(SHORT_FAMILIES)]
+
+
+def assert_short(diagnostic: Diagnostic) -> None:
+    message = diagnostic.message
+    where = f"{diagnostic.code}: {message!r}"
+    assert len(message) < MAX_MESSAGE, where
+    assert "\n" not in message and message == message.strip() and not message.endswith("."), where
+    first = message.split()[0]
+    assert not (first[0].isupper() and first[1:].islower()), f"{where}: starts with a capital"
+    for note in diagnostic.notes:
+        assert note and "\n" not in note and not note.endswith("."), f"{where}: note {note!r}"
+
+
+@pytest.mark.parametrize("app", sorted(p.name for p in FIXTURE_APPS.iterdir() if p.is_dir()))
+def test_fixture_app_messages_are_one_short_line(app: str) -> None:
+    for diagnostic in short(check_app(load_app(FIXTURE_APPS / app))):
+        assert_short(diagnostic)
+
+
+def test_every_rule_of_the_short_families_is_triggered_with_short_messages(
+    tmp_path: Path,
+) -> None:
+    seen: set[str] = set()
+    for name in [*TRIGGERS, *SIZE_APPS]:
+        for diagnostic in short(check(build(tmp_path / name, name))):
+            assert_short(diagnostic)
+            seen.add(diagnostic.code)
+    wanted = {r.code for r in all_rules() if r.code.startswith(SHORT_FAMILIES)}
+    assert wanted - seen == set()
