@@ -693,6 +693,38 @@ POD_TEMPLATE_PARAMS: Final[tuple[Param, ...]] = (
 )
 POD_TEMPLATE_KEYWORDS: Final[frozenset[str]] = frozenset(p.name for p in POD_TEMPLATE_PARAMS)
 
+
+@dataclass(frozen=True, slots=True)
+class EnumArgument:
+    """A keyword argument whose values are SDK enum members, and what else it accepts."""
+
+    enums: tuple[str, ...]
+    strings: bool  # the members' values as strings (``cpu="cpu3c-1-2"``)
+    lists: bool  # a list of members (``gpu=[GpuGroup.ADA_24, GpuType.NVIDIA_L4]``)
+
+
+# SDK callable -> keyword -> the enum members it takes (sections 1.2, 2, 5.1).
+ENUM_ARGUMENTS: Final[Mapping[str, Mapping[str, EnumArgument]]] = MappingProxyType(
+    {
+        "Endpoint": MappingProxyType(
+            {
+                # A bare string raises ("gpu must be a GpuGroup, GpuType, or list").
+                "gpu": EnumArgument(("GpuGroup", "GpuType"), strings=False, lists=True),
+                "cpu": EnumArgument(("CpuInstanceType",), strings=True, lists=True),
+                "datacenter": EnumArgument(("DataCenter",), strings=True, lists=True),
+                "scaler_type": EnumArgument(("ServerlessScalerType",), strings=False, lists=False),
+                "min_cuda_version": EnumArgument(("CudaVersion",), strings=True, lists=False),
+            }
+        ),
+        "NetworkVolume": MappingProxyType(
+            {
+                "datacenter": EnumArgument(("DataCenter",), strings=True, lists=False),
+                "dataCenterId": EnumArgument(("DataCenter",), strings=True, lists=False),
+            }
+        ),
+    }
+)
+
 # ---------------------------------------------------------------------------------------------
 # Limits (sections 1.2, 1.3, 5)
 # ---------------------------------------------------------------------------------------------

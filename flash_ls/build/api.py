@@ -30,6 +30,7 @@ from flash_ls.build.runtime import BundledRuntime, find_runtime
 from flash_ls.build.tarball import Entry, overlay, real_size, tree_entries, write_artifact
 from flash_ls.progress import Progress
 from flash_ls.project.app import App
+from flash_ls.project.encoding import SourceDecodeError, decode_source
 from flash_ls.project.sizes import (
     SIZE_REPORT_PATH,
     ReportDistribution,
@@ -183,9 +184,11 @@ def _unsaved(app: App) -> list[str]:
         if source.text is None:
             continue
         try:
-            disk = source.path.read_bytes().decode("utf-8-sig", errors="replace")
+            disk: str | None = decode_source(source.path.read_bytes())
         except OSError:
             continue
+        except SourceDecodeError:
+            disk = None  # undecodable on disk: the editor's text differs from it
         if disk != source.text:
             found.append(source.rel)
     return found

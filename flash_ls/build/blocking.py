@@ -11,6 +11,9 @@ __all__ = ["blocking_findings"]
 
 # Size estimates are superseded by the real sizes the build measures.
 _ESTIMATE_RULES = ("artifact-too-large", "artifact-near-limit")
+# Only the official build loses the configuration of an endpoint whose routes live in another
+# module; flash-ls computes it from source (docs/compatibility.md, `deployment-config`).
+_OFFICIAL_ONLY = ("routes-outside-declaring-module",)
 # FL508 also reports the official handler's failure on sync functions with max_concurrency > 1.
 _CONCURRENCY_RULE = "FL508"
 
@@ -18,10 +21,11 @@ _CONCURRENCY_RULE = "FL508"
 def blocking_findings(app: App) -> list[Diagnostic]:
     """The error findings that stop a build (what ``flash-ls check`` reports as errors).
 
-    Left out: the size estimates (the build measures the real artifact) and FL508 on a sync
-    function with ``max_concurrency > 1``, which breaks the official handler but not flash-ls's.
+    Left out: the size estimates (the build measures the real artifact), FL508 on a sync
+    function with ``max_concurrency > 1``, which breaks the official handler but not flash-ls's,
+    and FL109, whose lost configuration flash-ls's build computes.
     """
-    found = check_app(app, ignore=_ESTIMATE_RULES)
+    found = check_app(app, ignore=[*_ESTIMATE_RULES, *_OFFICIAL_ONLY])
     return [d for d in found if d.severity is Severity.ERROR and not _handled_concurrency(app, d)]
 
 

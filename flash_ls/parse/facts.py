@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flash_ls.platform import SDK_EXPORT_SET, SDK_MODULE
 from flash_ls.span import Span
 
 # ---------------------------------------------------------------------------------------------
@@ -222,14 +223,30 @@ class FileFacts:
         found = self.bindings.get(name)
         return found[-1] if found else None
 
+    def _sdk_star_binds(self, bound: Binding | None) -> bool:
+        """Whether a ``from runpod_flash import *`` that runs on import binds one of the SDK's
+        exported names after ``bound`` (the name's last explicit binding, if any)."""
+        for imp in reversed(self.imports):
+            if (
+                imp.module == SDK_MODULE
+                and imp.level == 0
+                and not imp.guarded
+                and any(n.name == "*" for n in imp.names)
+            ):
+                return bound is None or bound.span < imp.span
+        return False
+
     def qualify(self, dotted: str) -> str:
         """Map a dotted name through this file's imports: ``rf.Endpoint`` -> ``runpod_flash:Endpoint``.
 
-        The result is ``module:attr.path`` for imported names (relative modules keep their dots)
-        and ``:name.path`` for names defined in this file or unknown.
+        The result is ``module:attr.path`` for imported names (relative modules keep their dots;
+        ``from runpod_flash import *`` imports the SDK's ``__all__``) and ``:name.path`` for names
+        defined in this file or unknown.
         """
         head, _, rest = dotted.partition(".")
         bound = self.binding(head)
+        if head in SDK_EXPORT_SET and self._sdk_star_binds(bound):
+            return f"{SDK_MODULE}:{dotted}"
         if bound is None or bound.kind != "import" or bound.imported is None:
             return f":{dotted}"
         imp, name = bound.import_, bound.imported

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flash_ls.parse import FileFacts, content_hash, is_flash_relevant
-from flash_ls.parse.facts import SyntaxProblem
+from flash_ls.parse.facts import Import, SyntaxProblem
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.cache import FactsCache
 from flash_ls.project.config import Config, load_config
+from flash_ls.project.encoding import SourceDecodeError, decode_source
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import read_requirements
 from flash_ls.project.roots import (
@@ -66,7 +67,8 @@ class LoadedText:
 
 
 def read_source(path: Path) -> LoadedText:
-    """Read a Python file as the build would; problems become an error message, never an exception."""
+    """Read a Python file as the build would (PEP 263 coding declarations honoured); problems
+    become an error message, never an exception."""
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -77,14 +79,9 @@ def read_source(path: Path) -> LoadedText:
     if b"\x00" in data:
         return LoadedText(None, "file contains NUL bytes; it is not Python source", size, mentions)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return LoadedText(
-            None,
-            f"file is not valid UTF-8 (byte {err.start}); flash build cannot import it",
-            size,
-            mentions,
-        )
+        text = decode_source(data)
+    except SourceDecodeError as err:
+        return LoadedText(None, str(err), size, mentions)
     return LoadedText(text, None, size)
 
 
@@ -155,6 +152,8 @@ class Workspace:
     # Every app root under ``folders``, when the caller has just searched for them (the CLI):
     # finding the apps nested in an app then needs no second search of the disk.
     known_roots: list[Path] | None = None
+    # Each app's last ``[tool.flash-ls]`` without problems: a broken table leaves it in force.
+    good_configs: dict[Path, Config] = field(default_factory=dict)
     _overlays: dict[Path, str] = field(default_factory=dict)
     _apps: dict[Path, App] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -229,6 +228,10 @@ class Workspace:
 
     def _load(self, root: Path) -> App:
         config, problems = load_config(root)
+        if problems:
+            config = self.good_configs.get(root, config)
+        else:
+            self.good_configs[root] = config
         if self.overrides:
             config = config.merged(self.overrides)
         ignore = IgnoreRules.load(root)
@@ -252,13 +255,15 @@ class Workspace:
                 continue
             files[rel] = self._source(root, path, rel, ignore)
         self._complete_facts(files)
+        # A folder that is not a Flash app is not checked: its pyproject.toml is not ours to judge.
+        flash = any(source.facts.mentions_flash for source in files.values())
         return App(
             root=root,
             files=files,
             config=config,
             ignore=ignore,
             requirements=read_requirements(root),
-            config_problems=problems,
+            config_problems=problems if flash else [],
             environ=self.environ,
         )
 
@@ -278,6 +283,11 @@ class Workspace:
             if source.text is not None and not source.facts.text_hash:
                 source.facts = self.cache.facts(source.text)
         by_module = {source.module: source for source in files.values()}
+        # ``from pkg import name`` of a name that is no submodule takes what pkg/__init__.py
+        # binds (FL307): light facts leave definitions out, so such a package gets full facts.
+        for package in _packages_imported_from(files.values(), by_module):
+            if not package.facts.fully_parsed and package.text is not None:
+                package.facts = self._full_facts(package.text, package.facts)
         importers: dict[str, list[SourceFile]] = {}
         for source in files.values():
             if source.facts.mentions_flash or not source.facts.imports:
@@ -342,20 +352,44 @@ def _unparsed_facts() -> FileFacts:
     return FileFacts(text_hash="", line_count=0, fully_parsed=False)
 
 
+def _from_base(source: SourceFile, imp: Import) -> str | None:
+    """The absolute module a ``from ... import`` names; None when it climbs above the app."""
+    package = source.package.split(".") if source.package else []
+    parts: list[str] = []
+    if imp.level:
+        keep = len(package) - (imp.level - 1)
+        if keep < 0:
+            return None
+        parts = package[:keep]
+    if imp.module:
+        parts = [*parts, imp.module]
+    return ".".join(parts)
+
+
+def _packages_imported_from(
+    sources: Iterable[SourceFile], by_module: dict[str, SourceFile]
+) -> list[SourceFile]:
+    """The ``__init__.py`` files some module-level ``from pkg import name`` takes a name from
+    that is not a submodule of the package."""
+    found: dict[str, SourceFile] = {}
+    for source in sources:
+        for imp in source.facts.imports:
+            base = _from_base(source, imp) if imp.is_from else None
+            package = by_module.get(base) if base else None
+            if package is None or package.path.name != "__init__.py":
+                continue
+            if any(n.name != "*" and f"{base}.{n.name}" not in by_module for n in imp.names):
+                found[package.rel] = package
+    return list(found.values())
+
+
 def _imported_modules(source: SourceFile) -> Iterator[str]:
     """Every dotted module a file's module-level imports may load (absolute names)."""
-    package = source.package.split(".") if source.package else []
     for imp in source.facts.imports:
         if imp.is_from:
-            parts: list[str] = []
-            if imp.level:
-                keep = len(package) - (imp.level - 1)
-                if keep < 0:
-                    continue
-                parts = package[:keep]
-            if imp.module:
-                parts = [*parts, imp.module]
-            base = ".".join(parts)
+            base = _from_base(source, imp)
+            if base is None:
+                continue
             if base:
                 yield base
             for name in imp.names:

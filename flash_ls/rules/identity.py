@@ -1,4 +1,5 @@
-"""FL1xx: endpoint identity, the 1:1:1 queue rule (one name, one function, one endpoint)."""
+"""FL1xx: endpoint identity, the 1:1:1 queue rule (one name, one function, one endpoint), and
+where an endpoint's routes live relative to its declaration (FL109)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
-from flash_ls.parse.facts import Literal, NameExpr
-from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, SourceFile
+from flash_ls.fixes.declarations import move_declaration, removal_edit
+from flash_ls.parse.facts import CallExpr, Import, Literal, NameExpr
+from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, Route, SourceFile
 from flash_ls.rules.registry import Finding, FixAvailability, rule
-from flash_ls.rules.values import endpoint_name
+from flash_ls.rules.values import endpoint_label, endpoint_name
 from flash_ls.span import Span
 
 _BAD_NAME_CHARS = re.compile(r'[/\\<>:"|?*\x00-\x1f]')
@@ -93,9 +95,13 @@ def queue_name_reused(app: App) -> Iterator[Finding]:
             yield Finding(
                 target.file.path,
                 span,
-                f"endpoint name '{name}' is also used by '{served}' in this file: the build "
-                f"serves only '{served}' (first alphabetically), so '{function}' is unreachable "
-                "and its configuration is dropped; give it its own name",
+                f"'{function}' is never served as endpoint '{name}'",
+                notes=(
+                    f"it shares the name with '{served}': flash build merges the functions of "
+                    "one queue endpoint name in a file, serves only the first in alphabetical "
+                    "order and drops the others' configuration",
+                    f"give '{function}' its own endpoint name",
+                ),
                 related=(
                     Related(
                         served_target.file.path,
@@ -112,13 +118,21 @@ def queue_name_reused(app: App) -> Iterator[Finding]:
     "name-in-multiple-files",
     Severity.ERROR,
     "One endpoint name is defined in more than one file; flash build fails",
+    fix=FixAvailability.UNSAFE,
 )
 def name_in_multiple_files(app: App) -> Iterator[Finding]:
     """
     ## What it does
     Finds an endpoint name whose functions live in more than one file of the app: two files that
     both declare `name="x"`, or routes of one load-balanced `Endpoint` registered from two files
-    (`from a import api` in `b.py`, then `@api.post(...)`).
+    (`from a import api` in `b.py`, then `@api.post(...)`). The finding sits on the `name=` value
+    of each declaration sharing the name, and on the route decorators where the routes of one
+    endpoint are split across files.
+
+    When a load-balanced endpoint's routes are all in one file other than its declaration's, the
+    build succeeds but loses the endpoint's configuration: that is FL109. When they are spread
+    over several files (or one is in the declaring file), the build fails: that is this rule, and
+    FL109 stays quiet.
 
     ## Why is this bad
     `flash build` groups functions by endpoint name and rejects a name seen in several files:
@@ -135,45 +149,91 @@ def name_in_multiple_files(app: App) -> Iterator[Finding]:
     ```
 
     ## Fix
-    Rename one of the queue endpoints, or keep all routes of a load-balanced endpoint in the file
-    that declares it.
+    Renames a declaration to `<name>-<file>` (unsafe: the name is part of the deployed endpoint's
+    identity and of callers' URLs); offered where the endpoint's functions all live in the file
+    that declares it. For routes of one load-balanced endpoint spread over files, register them
+    all in the file that declares it (no automatic fix).
     """
+    names: set[str] = set()
     files_by_name: dict[str, dict[str, list[tuple[Endpoint, SourceFile, Span]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for endpoint, name in _named(app):
+        names.add(name)
         if endpoint.kind is EndpointKind.CLIENT:
             if endpoint.decl.form is DeclForm.INSTANCE and endpoint.decl.keyword("id") is None:
                 files_by_name[name][endpoint.decl.file.rel].append(
                     (endpoint, endpoint.decl.file, _name_span(endpoint))
                 )
             continue
-        for target in endpoint.targets:
-            span = (
-                _name_span(endpoint) if endpoint.decl.file is target.file else target.decorator.span
-            )
-            files_by_name[name][target.file.rel].append((endpoint, target.file, span))
-        for route in endpoint.routes:
-            files_by_name[name][route.file.rel].append((endpoint, route.file, route.decorator.span))
+        split = _split(endpoint)
+        for item in endpoint.functions:
+            # A declaration: at its name= value (what a rename edits); split routes: at the route.
+            at_name = endpoint.decl.file is item.file and not split
+            span = _name_span(endpoint) if at_name else item.decorator.span
+            files_by_name[name][item.file.rel].append((endpoint, item.file, span))
     for name, by_file in files_by_name.items():
         if len(by_file) < 2:
             continue
         listing = ", ".join(sorted(by_file))
         for rel, uses in sorted(by_file.items()):
-            _, source, span = uses[0]
+            endpoint, source, span = next((u for u in uses if u[0].decl.file is u[1]), uses[0])
+            others = [other_rel for other_rel in sorted(by_file) if other_rel != rel]
             related = tuple(
-                Related(other[0][1].path, other[0][2], f"'{name}' is also defined in {other_rel}")
-                for other_rel, other in sorted(by_file.items())
-                if other_rel != rel
+                Related(by_file[other][0][1].path, by_file[other][0][2], f"'{name}' in {other}")
+                for other in others
             )
+            if _split(endpoint):
+                advice = (
+                    f"register every route of '{name}' in {endpoint.decl.file.rel}, the file "
+                    "that declares it"
+                )
+            else:
+                advice = "rename one of the endpoints"
             yield Finding(
                 source.path,
                 span,
-                f"endpoint '{name}' is defined in multiple files ({listing}): flash build fails; "
-                "each endpoint name must be unique across the app (keep a load-balanced "
-                "endpoint's routes in the file that declares it)",
+                f"endpoint '{name}' also defined in {_files_label(others)}",
+                notes=(
+                    f"flash build fails: endpoint '{name}' is defined in multiple files "
+                    f"({listing})",
+                    advice,
+                ),
                 related=related,
+                fix=_rename_fix(endpoint, name, names) if endpoint.decl.file is source else None,
             )
+
+
+def _split(endpoint: Endpoint) -> bool:
+    """Whether an endpoint's functions live outside the file that declares it (LB routes)."""
+    return any(item.file is not endpoint.decl.file for item in endpoint.functions)
+
+
+def _files_label(rels: list[str]) -> str:
+    """``b.py`` / ``b.py and 2 other files``: short enough for a one-line message."""
+    if len(rels) == 1:
+        return rels[0]
+    return f"{rels[0]} and {len(rels) - 1} other file{'s' if len(rels) > 2 else ''}"
+
+
+def _rename_fix(endpoint: Endpoint, name: str, taken: set[str]) -> Fix | None:
+    """Rename a declaration whose functions all live in its own file to ``<name>-<file stem>``."""
+    expr = endpoint.name_expr
+    if not (isinstance(expr, Literal) and isinstance(expr.value, str)):
+        return None
+    source = endpoint.decl.file
+    if _split(endpoint):
+        return None  # routes split across files: renaming this declaration does not help
+    stem = source.module.rpartition(".")[2] or source.path.parent.name
+    new_name = f"{name}-{stem.replace('_', '-')}"
+    if new_name in taken:
+        return None
+    quote = expr.text[-1] if expr.text[-1] in "\"'" else '"'
+    return Fix(
+        f'Rename the endpoint to "{new_name}"',
+        (TextEdit(source.path, expr.span, f"{quote}{new_name}{quote}"),),
+        safe=False,
+    )
 
 
 @rule(
@@ -213,19 +273,23 @@ def mixed_endpoint_kinds(app: App) -> Iterator[Finding]:
     for endpoint in app.endpoints:
         if endpoint.kind is EndpointKind.MIXED:
             first_route = endpoint.routes[0]
+            label = f"'{endpoint.decl.variable}'" if endpoint.decl.variable else "this Endpoint"
             for target in endpoint.targets:
                 yield Finding(
                     target.file.path,
                     target.decorator.span,
-                    f"'{endpoint.decl.variable or 'this Endpoint'}' already registers routes "
-                    f"(e.g. {first_route.method.upper()} {first_route.path or '?'}); an Endpoint is "
-                    "either load-balanced (routes) or queue-based (direct decorator), not both: "
-                    "use a second Endpoint with its own name",
+                    f"{label} registers routes and is used as a decorator",
+                    notes=(
+                        "an Endpoint is either load-balanced (routes) or queue-based (direct "
+                        "decorator); importing the module fails",
+                        f"use a second Endpoint with its own name for '{target.definition.name}'",
+                    ),
                     related=(
                         Related(
                             first_route.file.path,
                             first_route.decorator.span,
-                            "route registered here",
+                            f"route {first_route.method.upper()} {first_route.path or '?'} "
+                            "registered here",
                         ),
                     ),
                 )
@@ -244,8 +308,12 @@ def mixed_endpoint_kinds(app: App) -> Iterator[Finding]:
             yield Finding(
                 endpoint.decl.file.path,
                 _name_span(endpoint),
-                f"endpoint name '{name}' is used both queue-based (here) and load-balanced "
-                f"(in {routed.decl.file.rel}); give each kind its own name",
+                f"endpoint name '{name}' is both queue-based and load-balanced",
+                notes=(
+                    f"it is load-balanced in {routed.decl.file.rel}; the build makes one resource "
+                    "of both, with an impossible shape",
+                    "give each kind its own endpoint name",
+                ),
                 related=(Related(routed.decl.file.path, _name_span(routed), "load-balanced use"),),
             )
 
@@ -301,9 +369,12 @@ def duplicate_function_name(app: App) -> Iterator[Finding]:
                 yield Finding(
                     source.path,
                     binding.span,
-                    f"'{name}' is a module-level alias of endpoint function '{value.dotted}': "
-                    f"the build sees '{value.dotted}' twice and fails (Duplicate function name); "
-                    "call the function by its own name instead",
+                    f"'{name}' aliases endpoint function '{value.dotted}'",
+                    notes=(
+                        f"a module-level alias makes flash build see '{value.dotted}' twice "
+                        "and fail with 'Duplicate function name'",
+                        "call the function by its own name instead",
+                    ),
                 )
     for name, places in by_name.items():
         if len(places) < 2:
@@ -313,9 +384,12 @@ def duplicate_function_name(app: App) -> Iterator[Finding]:
             yield Finding(
                 source.path,
                 span,
-                f"endpoint function name '{name}' is also used in "
-                f"{', '.join(sorted({o[0].rel for o in others}))}: flash build fails with "
-                "'Duplicate function name'; rename one of them",
+                f"duplicate endpoint function name '{name}'",
+                notes=(
+                    f"it is also used in {_files_label(sorted({o[0].rel for o in others}))}; "
+                    "flash build fails with 'Duplicate function name'",
+                    "rename one of them",
+                ),
                 related=tuple(
                     Related(o[0].path, o[1], f"'{name}' also defined here") for o in others
                 ),
@@ -362,8 +436,12 @@ def unused_endpoint(app: App) -> Iterator[Finding]:
             decl.call.func.span
             if decl.variable is None
             else _variable_span(decl.file, decl.variable, decl.call.span),
-            f"{label} has no routes and decorates no function: it deploys nothing; add "
-            f'`@{decl.variable or "ep"}.post("/path")` routes or use it as a decorator, or remove it',
+            f"{label} has no routes and decorates no function",
+            notes=(
+                "the build creates resources only for endpoints in use: this one deploys nothing",
+                f'add `@{decl.variable or "ep"}.post("/path")` routes, use it as a decorator, '
+                "or remove it",
+            ),
             fix=_removal_fix(decl.file, decl.variable, decl.call.span),
         )
 
@@ -374,21 +452,10 @@ def _variable_span(source: SourceFile, variable: str, fallback: Span) -> Span:
 
 
 def _removal_fix(source: SourceFile, variable: str | None, call_span: Span) -> Fix | None:
-    if source.text is None:
+    edit = removal_edit(source, variable, call_span)
+    if edit is None:
         return None
-    start_line = call_span.start_line
-    if variable is not None:
-        binding = source.facts.binding(variable)
-        if binding is not None:
-            start_line = binding.span.start_line
-    lines = source.text.splitlines(keepends=True)
-    end_line = call_span.end_line
-    if end_line >= len(lines) or lines[end_line][call_span.end_col :].strip():
-        return None  # something else shares the line: leave it to a human
-    if lines[start_line][: len(lines[start_line]) - len(lines[start_line].lstrip())]:
-        return None  # indented (inside if/try): removing may empty a block
-    span = Span(start_line, 0, end_line + 1, 0)
-    return Fix("Remove the unused Endpoint", (TextEdit(source.path, span, ""),), safe=False)
+    return Fix("Remove the unused Endpoint", (edit,), safe=False)
 
 
 @rule(
@@ -427,7 +494,13 @@ def invalid_endpoint_name(app: App) -> Iterator[Finding]:
         source = endpoint.decl.file
         if name.strip() == "":
             yield Finding(
-                source.path, expr.span, "endpoint name is empty: give the endpoint a name"
+                source.path,
+                expr.span,
+                "endpoint name is empty",
+                notes=(
+                    "the build writes handler_.py, shared with every other unnamed resource",
+                    "give the endpoint a name",
+                ),
             )
             continue
         bad = sorted(set(_BAD_NAME_CHARS.findall(name)))
@@ -436,15 +509,19 @@ def invalid_endpoint_name(app: App) -> Iterator[Finding]:
             yield Finding(
                 source.path,
                 expr.span,
-                f"endpoint name '{name}' contains {shown}, which cannot appear in the handler file "
-                f"name (handler_{name}.py): the build writes no manifest; use letters, digits, '-' or '_'",
+                f"endpoint name '{name}' contains {shown}",
+                notes=(
+                    f"the build cannot write the handler file handler_{name}.py, so it writes no "
+                    "manifest",
+                    "use letters, digits, '-' or '_'",
+                ),
             )
         elif name.endswith("-fb"):
             yield Finding(
                 source.path,
                 expr.span,
-                f"endpoint name '{name}' ends with '-fb', which FlashBoot strips silently: the "
-                f"deployed endpoint is named '{name[:-3]}'",
+                f"endpoint name '{name}' ends with '-fb', which FlashBoot strips",
+                notes=(f"the deployed endpoint is named '{name[:-3]}'",),
                 severity=Severity.WARNING,
             )
 
@@ -487,25 +564,148 @@ def client_endpoint_misuse(app: App) -> Iterator[Finding]:
             yield Finding(
                 decl.file.path,
                 image_kw.span,
-                "Endpoint takes either id= (an existing endpoint) or image= (a custom image), not both",
+                "id= and image= given together",
+                notes=(
+                    "Endpoint takes either id= (an existing endpoint) or image= (a custom image); "
+                    "importing the module fails",
+                ),
             )
         if image_kw is not None and id_kw is None and decl.argument("name") is None:
             yield Finding(
                 decl.file.path,
                 image_kw.span,
-                "Endpoint(image=...) needs a name (or an id): name or id is required when image= is set",
+                "image= given without name= or id=",
+                notes=("importing the module fails: name or id is required when image= is set",),
             )
         for target in endpoint.targets:
             yield Finding(
                 target.file.path,
                 target.decorator.span,
-                f"Endpoint({which}...) is a client for calling an endpoint, not a decorator: "
-                "importing this module fails; declare the function with its own Endpoint(name=...)",
+                f"client Endpoint({which}...) used as a decorator",
+                notes=(
+                    "a client calls an existing endpoint; using it as a decorator fails when the "
+                    "module is imported",
+                    f"declare '{target.definition.name}' with its own Endpoint(name=...)",
+                ),
             )
         for route in endpoint.routes:
             yield Finding(
                 route.file.path,
                 route.decorator.span,
-                f"Endpoint({which}...) is a client: .{route.method}() sends an HTTP request instead "
-                "of registering a route; declare routes on an Endpoint(name=...) without id=/image=",
+                f"client Endpoint({which}...) used to register a route",
+                notes=(
+                    f"on a client, .{route.method}() sends an HTTP request instead of registering "
+                    "a route",
+                    "declare routes on an Endpoint(name=...) without id= or image=",
+                ),
             )
+
+
+@rule(
+    "FL109",
+    "routes-outside-declaring-module",
+    Severity.ERROR,
+    "Every route of a load-balanced Endpoint is registered outside the module that declares it",
+    fix=FixAvailability.UNSAFE,
+)
+def routes_outside_declaring_module(app: App) -> Iterator[Finding]:
+    """
+    ## What it does
+    Finds a load-balanced `Endpoint` declared in one module (`api = Endpoint(...)` in
+    `common.py`) whose routes are all registered in one other module (`from common import api`,
+    then `@api.post(...)` in `routes.py`). Reported at the import of the instance in the routes'
+    module (at the first route when it is reached another way), with the declaration as related
+    information.
+
+    ## Why is this bad
+    `flash build` succeeds, but the manifest builder reads an endpoint's deployment configuration
+    from the module its routes live in, fails there and swallows the error: the endpoint is built
+    with no image, hardware, workers, idle timeout or template, so it cannot deploy as declared.
+
+    When the routes are spread over several modules the build fails outright instead: that is
+    FL102, and this rule stays quiet. A route registered in the declaring module itself makes the
+    other modules' routes FL102 too.
+
+    ## Example
+    ```python
+    # common.py
+    from runpod_flash import Endpoint
+    api = Endpoint(name="api", cpu="cpu3c-1-2", workers=(1, 3))
+
+    # routes.py
+    from common import api      # FL109
+
+    @api.post("/classify")
+    async def classify(text: str): ...
+    ```
+    Declare the Endpoint where its routes are:
+    ```python
+    # routes.py
+    from runpod_flash import Endpoint
+    api = Endpoint(name="api", cpu="cpu3c-1-2", workers=(1, 3))
+
+    @api.post("/classify")
+    async def classify(text: str): ...
+    ```
+
+    ## Fix
+    Moves the declaration into the routes' module, in place of its import there, with the imports
+    its arguments need (unsafe: it rewrites two files). Offered only when the routes' module
+    imports it with a plain `from <module> import <name>`, the declaring module uses the name for
+    nothing else, no other file imports it (or the whole declaring module), and every name the
+    declaration reads can be imported in the routes' module.
+    """
+    for endpoint in app.endpoints:
+        decl = endpoint.decl
+        if (
+            endpoint.kind is not EndpointKind.LOAD_BALANCED
+            or decl.form is not DeclForm.INSTANCE
+            or decl.is_client
+        ):
+            continue
+        files = {route.file.rel: route.file for route in endpoint.routes}
+        if decl.file.rel in files or len(files) != 1:
+            continue  # routes at home, or spread over several files (FL102: the build fails)
+        (routes,) = files.values()
+        first = min(endpoint.routes, key=lambda r: r.decorator.span)
+        span, statement = _instance_import(routes, first)
+        label = endpoint_label(app, endpoint)
+        fix = None
+        if statement is not None:
+            edits = move_declaration(app, endpoint, routes, statement)
+            if edits is not None:
+                fix = Fix(
+                    f"Move the declaration of '{decl.variable}' into {routes.rel}",
+                    edits,
+                    safe=False,
+                )
+        yield Finding(
+            routes.path,
+            span,
+            f"routes of {label} are all outside its module",
+            notes=(
+                f"{decl.file.rel} declares it; flash build succeeds but writes {label} with no "
+                "deployment config (image, hardware, workers, template)",
+                f"declare the Endpoint in {routes.rel}, where its routes are registered",
+            ),
+            related=(
+                Related(
+                    decl.file.path,
+                    _variable_span(decl.file, decl.variable or "", decl.call.span),
+                    f"{label} is declared here",
+                ),
+            ),
+            fix=fix,
+        )
+
+
+def _instance_import(routes: SourceFile, route: Route) -> tuple[Span, Import | None]:
+    """Where a route's module gets the Endpoint: the imported name and its statement, or the
+    route decorator when the instance is reached another way (an alias, say)."""
+    expr = route.decorator.expr
+    func = expr.func if isinstance(expr, CallExpr) else expr
+    dotted = func.dotted if isinstance(func, NameExpr) else ""
+    binding = routes.facts.binding(dotted.partition(".")[0])
+    if binding is not None and binding.kind == "import" and binding.imported is not None:
+        return binding.imported.span, binding.import_
+    return route.decorator.span, None

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.fixes.dependencies import add_dependencies, list_literal_edit
 from flash_ls.fixes.moves import describe_functions, import_statements, plan_copy, plan_move
+from flash_ls.fixes.reexports import RewriteReexport
 from flash_ls.parse.facts import (
     Binding,
+    CallExpr,
     Definition,
     Expr,
     Import,
@@ -39,6 +41,8 @@ from flash_ls.project.requirements import official_package_name, parse_requireme
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.rules.values import endpoint_name, evaluate
 from flash_ls.span import Span
+
+_NOT_PEP_508 = "not a valid PEP 508 requirement: "
 
 # ---------------------------------------------------------------------------------------------
 # What the app serves
@@ -235,7 +239,8 @@ class _Plans:
         # An absolute ``from x import y`` names ``x`` itself (the common case: skip resolving).
         base = (imp.module or "") if imp.level == 0 else self.app.import_target(source, imp)
         target = self.app.module_file(base) if base else None
-        if target is None or target is source:
+        if target is None or target is source or target.path.name == "__init__.py":
+            # The build never runs __init__.py: what a package re-exports is FL307's.
             return []
         found: list[tuple[ImportedName, _Served]] = []
         for name in imp.names:
@@ -291,8 +296,9 @@ def top_level_endpoint_import(app: App) -> Iterator[Finding]:
     """
     ## What it does
     Finds a module-level `from worker import work` (also `from worker import *`, aliases and
-    re-exports through a package) where `work` is an endpoint function or class defined in another
-    file of the app.
+    re-exports through another module) where `work` is an endpoint function or class defined in
+    another file of the app. A name a package's `__init__.py` re-exports is FL307's: the build
+    fails earlier, on the import itself.
 
     ## Why is this bad
     `flash build` imports every shipped file and discovers endpoints by the module-level names that
@@ -335,14 +341,17 @@ def top_level_endpoint_import(app: App) -> Iterator[Finding]:
             for name, served in found:
                 label = _endpoint_label(app, served.endpoint)
                 fn = served.definition.name
-                imported = f"'{fn}' (through `import *`)" if name.name == "*" else f"'{fn}'"
+                kind = served.definition.kind
+                how = "`import *` imports" if name.name == "*" else "top-level import of"
                 yield Finding(
                     source.path,
                     name.span,
-                    f"{imported} is an endpoint {served.definition.kind} of "
-                    f"{served.source.rel} (endpoint {label}): importing it at module level makes "
-                    f"flash build see endpoint {label} in two files and fail; import it inside the "
-                    "function that calls it",
+                    f"{how} endpoint {kind} '{fn}'",
+                    notes=(
+                        f"'{fn}' serves endpoint {label} in {served.source.rel}; flash build then "
+                        "sees that endpoint in two files and fails",
+                        f"import '{fn}' inside the function that calls it",
+                    ),
                     related=(
                         Related(
                             served.source.path,
@@ -352,6 +361,267 @@ def top_level_endpoint_import(app: App) -> Iterator[Finding]:
                     ),
                     fix=plan.fix if plan is not None else None,
                 )
+
+
+# ---------------------------------------------------------------------------------------------
+# FL307
+
+# Re-export chains through nested packages are followed this deep (cycles end there too).
+_MAX_REEXPORT_DEPTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where a name a package's ``__init__.py`` binds comes from.
+
+    ``module`` is the dotted module that defines it and ``name`` its name there; both None when
+    ``__init__.py`` binds it itself (a definition, an assignment, ``import x``): no other import
+    reaches it then.
+    """
+
+    module: str | None
+    name: str | None
+
+
+def _reexport_origin(app: App, init: SourceFile, name: str, depth: int = 0) -> _Origin | None:
+    """Where ``name``, as bound by the package ``init`` (a ``__init__.py``), comes from; None
+    when ``init`` does not bind it, or binds its own submodule of that name (``from . import
+    api``)."""
+    if depth > _MAX_REEXPORT_DEPTH:
+        return None
+    binding = init.facts.binding(name)
+    if binding is None:
+        return _star_origin(app, init, name, depth)
+    imp, imported = binding.import_, binding.imported
+    if binding.kind != "import" or imp is None or imported is None:
+        return _Origin(None, None)
+    if imp.guarded:
+        return None  # ``if TYPE_CHECKING:`` binds nothing at run time
+    if not imp.is_from:
+        return _Origin(None, None)
+    base = app.import_target(init, imp)
+    if base == init.module and imported.name == name:
+        return None  # ``from . import api``: the package's own submodule
+    deeper = app.module_file(base)
+    if deeper is not None and deeper.path.name == "__init__.py":
+        found = _reexport_origin(app, deeper, imported.name, depth + 1)
+        if found is not None:
+            return found
+    return _Origin(base, imported.name)
+
+
+def _star_origin(app: App, init: SourceFile, name: str, depth: int) -> _Origin | None:
+    """``from .api import *`` in ``init``: the origin of ``name`` when a starred module binds it."""
+    for imp in init.facts.imports:
+        if imp.guarded or not imp.is_from or not any(n.name == "*" for n in imp.names):
+            continue
+        base = app.import_target(init, imp)
+        target = app.module_file(base)
+        if target is None or name.startswith("_"):
+            continue
+        if target.path.name == "__init__.py":
+            found = _reexport_origin(app, target, name, depth + 1)
+            if found is not None:
+                return found
+        elif target.facts.binding(name) is not None or any(
+            d.name == name for d in target.facts.definitions
+        ):
+            return _Origin(base, name)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Reexport:
+    """A module-level ``from pkg import name`` of a name only ``pkg/__init__.py`` binds."""
+
+    name: ImportedName
+    package: SourceFile  # pkg/__init__.py
+    origin: _Origin
+    shadowed: bool  # a submodule pkg/name.py (or pkg/name/) exists: the build imports that instead
+
+
+def _reexports(app: App, source: SourceFile, imp: Import) -> list[_Reexport]:
+    """The names of a module-level import that the build cannot get from the package it names."""
+    if not imp.is_from or imp.guarded:
+        return []
+    base = app.import_target(source, imp)
+    package = app.module_file(base) if base else None
+    if package is None or package.path.name != "__init__.py":
+        return []
+    found = []
+    for name in imp.names:
+        if name.name == "*":
+            continue
+        origin = _reexport_origin(app, package, name.name)
+        if origin is not None:
+            shadowed = app.module_file(f"{base}.{name.name}") is not None
+            found.append(_Reexport(name, package, origin, shadowed))
+    return found
+
+
+def _reexport_fix(source: SourceFile, imp: Import, found: list[_Reexport]) -> Fix | None:
+    """Import each name from its defining module, in the import's own (relative) style."""
+    if source.text is None:
+        return None
+    moves: list[tuple[ImportedName, str, str]] = []
+    written = "." * imp.level + (imp.module or "")
+    for item in found:
+        origin = item.origin
+        if origin.module is None or origin.name is None:
+            continue
+        module = origin.module
+        if imp.level and origin.module.startswith(item.package.module + "."):
+            # Keep a relative import relative: ``from . import api`` -> ``from .api import api``.
+            tail = origin.module[len(item.package.module) + 1 :]
+            module = written + ("" if written.endswith(".") else ".") + tail
+        bound = item.name.alias or item.name.name
+        spelled = origin.name if origin.name == bound else f"{origin.name} as {bound}"
+        moves.append((item.name, module, spelled))
+    if not moves:
+        return None
+    statements = sorted({m for _, m, _ in moves})
+    if len(statements) == 1:
+        names = ", ".join(spelled for _, _, spelled in moves)
+        message = f"Import from the defining module: `from {statements[0]} import {names}`"
+    else:
+        message = "Import each name from its defining module"
+    return Fix(message, RewriteReexport(source.path, source.text, imp, tuple(moves)))
+
+
+@rule(
+    "FL307",
+    "package-reexport-import",
+    Severity.ERROR,
+    "Module-level import of a name only a package's __init__.py binds; flash build fails",
+    fix=FixAvailability.SOMETIMES,
+)
+def package_reexport_import(app: App) -> Iterator[Finding]:
+    """
+    ## What it does
+    Finds a module-level `from pkg import name` in a shipped file, where `pkg` is a package of the
+    app and `name` is bound only by `pkg/__init__.py`: re-exported (`from .api import api`) or
+    defined there. Re-export chains through nested packages and `from .mod import *` are followed.
+    `from pkg import submodule` is fine, unless `__init__.py` rebinds that name to something else
+    (`from .api import api` makes `pkg.api` the Endpoint, not the module).
+
+    Also reported: `import pkg` followed by a module-level use of `pkg.name` (a decorator such as
+    `@pkg.api.post(...)`, an assignment, a call) when `name` is such a re-export. Not reported:
+    imports and uses inside function bodies (they run on workers, where `__init__.py` does run),
+    imports under `if TYPE_CHECKING:` or `if __name__ == "__main__":`, optional imports in a
+    `try:`/`except` block, and `__init__.py` files themselves.
+
+    ## Why is this bad
+    `flash build` imports every shipped file to discover endpoints, but it never runs
+    `__init__.py` files: it registers an empty module for each package instead. So `from pkg import
+    name` raises `ImportError`, or gives the submodule `pkg/name.py` instead of the object
+    `__init__.py` re-exports (`module 'pkg.api' has no attribute 'post'`), and the build fails.
+
+    ## Example
+    ```python
+    # service/__init__.py
+    from .api import api
+    # routes.py
+    from service import api        # FL307
+
+    @api.post("/classify")
+    async def classify(text: str): ...
+    ```
+    Import it from the module that defines it: `from service.api import api`.
+
+    ## Fix
+    Rewrites the import to the module that defines each name, found by following the
+    `__init__.py`'s own imports (safe: under normal Python it is the same object). No fix for a
+    name `__init__.py` defines itself, nor for `import pkg` + `pkg.name`.
+    """
+    for source in app.sources(shipped_only=True):
+        if source.path.name == "__init__.py":
+            continue  # the build's scanner never imports __init__.py files by themselves
+        for imp in source.facts.imports:
+            found = _reexports(app, source, imp)
+            if not found or _in_optional_block(source, imp):
+                continue  # an import in ``try:``/``except`` is allowed to fail
+            fix = _reexport_fix(source, imp, found)
+            for item in found:
+                yield _reexport_finding(source, item, fix if item.origin.module else None)
+        yield from _attribute_reexports(app, source)
+
+
+def _reexport_finding(source: SourceFile, item: _Reexport, fix: Fix | None) -> Finding:
+    name, package = item.name.name, item.package
+    how = "re-exports" if item.origin.module is not None else "defines"
+    if item.shadowed:
+        outcome = f"the build imports the module {package.module}.{name} instead"
+    else:
+        outcome = f"the build registers an empty package '{package.module}' and the import fails"
+    why = f"{package.rel} {how} '{name}', but {outcome}"
+    advice = (
+        f"import it from {item.origin.module}, the module that defines it"
+        if item.origin.module is not None
+        else f"move '{name}' out of {package.rel} into a module and import it from there"
+    )
+    return Finding(
+        source.path,
+        item.name.span,
+        f"'{name}' is imported through {package.rel}",
+        notes=(why, advice),
+        related=(Related(package.path, _binding_span(package, name), f"'{name}' is bound here"),),
+        fix=fix,
+    )
+
+
+def _binding_span(source: SourceFile, name: str) -> Span:
+    binding = source.facts.binding(name)
+    return binding.span if binding is not None else Span(0, 0, 0, 0)
+
+
+def _attribute_reexports(app: App, source: SourceFile) -> Iterator[Finding]:
+    """``import pkg`` + a module-level ``pkg.name`` (decorator, assignment, call) of a re-export."""
+    if all(imp.is_from for imp in source.facts.imports):
+        return  # no ``import pkg`` in this file
+    reported: set[str] = set()
+    for expr in _module_level_names(source):
+        binding = source.facts.binding(expr.dotted.partition(".")[0])
+        imp = binding.import_ if binding is not None else None
+        if imp is None or imp.is_from or imp.guarded:
+            continue
+        module, _, attr = source.facts.qualify(expr.dotted).partition(":")
+        package = app.module_file(module)
+        name = attr.partition(".")[0]
+        if package is None or package.path.name != "__init__.py" or not name:
+            continue
+        origin = _reexport_origin(app, package, name)
+        if origin is None or f"{module}.{name}" in reported:
+            continue
+        reported.add(f"{module}.{name}")
+        target = f"`from {origin.module} import {origin.name}`" if origin.module else None
+        yield Finding(
+            source.path,
+            expr.span,
+            f"'{module}.{name}' goes through {package.rel}",
+            notes=(
+                f"the build registers an empty package '{module}' instead of running "
+                f"{package.rel}, so '{module}.{name}' is not what it binds and the build fails",
+                f"import it with {target} and use '{origin.name}'"
+                if target
+                else f"move '{name}' out of {package.rel} into a module and import it from there",
+            ),
+            related=(
+                Related(package.path, _binding_span(package, name), f"'{name}' is bound here"),
+            ),
+        )
+
+
+def _module_level_names(source: SourceFile) -> Iterator[NameExpr]:
+    """Dotted names evaluated when the module is imported: decorators, assigned values, calls."""
+    exprs: list[Expr] = [d.expr for df in source.facts.definitions for d in df.decorators]
+    for bindings in source.facts.bindings.values():
+        exprs.extend(b.value for b in bindings if b.kind in ("assign", "annotated") and b.value)
+    exprs.extend(call.call for call in source.facts.module_calls)
+    for expr in sorted(exprs, key=lambda e: e.span):
+        if isinstance(expr, CallExpr):
+            expr = expr.func
+        if isinstance(expr, NameExpr) and "." in expr.dotted:
+            yield expr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,21 +685,32 @@ def top_level_import(app: App) -> Iterator[Finding]:
             if plan is None:
                 continue
             packages = sorted({_top(module) for n, module in _module_names(imp) if n in plan.names})
-            shown = ", ".join(f"'{p}'" for p in packages)
+            shown = f"'{packages[0]}'"
+            if len(packages) > 1:
+                shown += f" and {len(packages) - 1} more"
             noun = "package" if len(packages) == 1 else "packages"
             yield Finding(
                 source.path,
                 imp.span,
-                f"third-party {noun} {shown} imported at module level in a file that defines "
-                "endpoints: flash build imports this file locally (it fails where the package is "
-                "not installed) and a flash dev worker never sees module-level imports; import it "
-                "inside the endpoint functions that use it",
+                f"third-party {noun} {shown} imported at module level",
+                notes=(
+                    f"this file defines endpoints; flash build imports it locally (it fails where "
+                    f"{', '.join(repr(p) for p in packages)} is not installed) and a flash dev "
+                    "worker never sees module-level imports",
+                    "import it inside the endpoint functions that use it",
+                ),
                 fix=plan.fix,
             )
 
 
 def _top(module: str) -> str:
     return module.split(".", 1)[0]
+
+
+def _short(text: str, limit: int = 24) -> str:
+    """``text`` on one line, cut to ``limit`` characters: messages name things, not quote code."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,12 +774,8 @@ def module_global_in_endpoint(app: App) -> Iterator[Finding]:
             reported.append((use.name, use.span, binding))
         copies = _copy_fixes(plans, served, reported)
         for name, span, binding in reported:
-            yield Finding(
-                source.path,
-                span,
-                _global_message(app, plans, served, name, binding),
-                fix=copies.get(name),
-            )
+            message, notes = _global_message(app, plans, served, name, binding)
+            yield Finding(source.path, span, message, notes=notes, fix=copies.get(name))
 
 
 def _is_endpoint_name(app: App, plans: _Plans, source: SourceFile, name: str) -> bool:
@@ -507,34 +784,36 @@ def _is_endpoint_name(app: App, plans: _Plans, source: SourceFile, name: str) ->
     return defining is not None and (defining.rel, attr) in plans.index
 
 
-def _global_message(app: App, plans: _Plans, served: _Served, name: str, binding: Binding) -> str:
-    where = f"is used in {served.what}"
-    live = "a flash dev worker runs only the endpoint's own source, so it is undefined there (NameError)"
+def _global_message(
+    app: App, plans: _Plans, served: _Served, name: str, binding: Binding
+) -> tuple[str, tuple[str, ...]]:
+    """The message and notes of one FL302 finding."""
+    live = (
+        f"a flash dev worker runs only the source of {served.what}, where it is undefined "
+        "(NameError)"
+    )
+    elsewhere = "define it inside the body, or move it to a local module imported inside the body"
+    message = f"'{served.definition.name}' uses module-level '{name}'"
     if binding.kind == "import":
-        text = f"'{name}' is a module-level import used in {served.what}: {live}; import it inside the body"
         hint = _module_call_hint(app, plans, served, name, binding)
-        return text + hint
+        return message, (f"'{name}' is an import; {live}", "import it inside the body", *hint)
     if binding.kind == "function":
-        return (
-            f"helper function '{name}' is defined at module level and {where}: {live}; define it "
-            "inside the body, or move it to a local module and import it inside the body"
-        )
+        return message, (f"'{name}' is a helper function; {live}", elsewhere)
     if binding.kind == "class":
-        return (
-            f"class '{name}' is defined at module level and {where}: {live}; define it inside the "
-            "body, or move it to a local module and import it inside the body"
-        )
-    return (
-        f"module-level variable '{name}' {where}: {live}; define it inside the body (or pass "
-        "configuration through env=)"
+        return message, (f"'{name}' is a class; {live}", elsewhere)
+    return message, (
+        f"'{name}' is a variable; {live}",
+        "define it inside the body (or pass configuration through env=)",
     )
 
 
-def _module_call_hint(app: App, plans: _Plans, served: _Served, name: str, binding: Binding) -> str:
+def _module_call_hint(
+    app: App, plans: _Plans, served: _Served, name: str, binding: Binding
+) -> tuple[str, ...]:
     """For ``import worker`` + ``worker.work(...)`` of an endpoint: the cross-call is not detected."""
     imp, imported = binding.import_, binding.imported
     if imp is None or imported is None:
-        return ""
+        return ()
     if imp.is_from:
         module = app.import_target(served.source, imp)
         module = f"{module}.{imported.name}" if module else imported.name
@@ -542,16 +821,16 @@ def _module_call_hint(app: App, plans: _Plans, served: _Served, name: str, bindi
         module = imported.name
     target = app.module_file(module)
     if target is None:
-        return ""
+        return ()
     for call in served.definition.body.calls:
         head, _, attr = call.callee.partition(".")
         if head == name and attr and "." not in attr and (target.rel, attr) in plans.index:
             return (
-                f"; '{call.callee}(...)' calls endpoint function '{attr}' through a module "
-                f"attribute, which Flash does not recognise as a cross-endpoint call: use "
-                f"`from {module} import {attr}` inside the body and call {attr}(...)"
+                f"'{call.callee}(...)' calls endpoint function '{attr}' through a module "
+                "attribute, which Flash does not recognise as a cross-endpoint call",
+                f"use `from {module} import {attr}` inside the body and call {attr}(...)",
             )
-    return ""
+    return ()
 
 
 def _copy_fixes(
@@ -703,10 +982,14 @@ def undeclared_dependency(app: App) -> Iterator[Finding]:
         yield Finding(
             served.source.path,
             imp.span,
-            f"{_imported_label(module, dist)} is not installed on the workers of {served.what}: "
-            f"it is not in the dependencies of endpoint {_endpoint_label(app, served.endpoint)}, "
-            f"in requirements.txt or in the {_image_kind(decl).upper()} base image; add "
-            f'"{dist}" to dependencies=[...]',
+            f"'{_top(module)}' is not a dependency of endpoint "
+            f"{_endpoint_label(app, served.endpoint)}",
+            notes=(
+                f"{_imported_label(module, dist)} is not in the endpoint's dependencies, in "
+                f"requirements.txt or in the {_image_kind(decl).upper()} base image, so "
+                f"importing it fails on the workers of {served.what}",
+                f'add "{dist}" to dependencies=[...]',
+            ),
             fix=_dependency_fix(decl, dist, missing[id(decl)]),
         )
 
@@ -820,19 +1103,24 @@ def _not_literal_finding(
 ) -> Finding:
     expr = kw.value
     if isinstance(expr, NameExpr):
-        shape = f"the variable '{expr.dotted}'"
+        shape = f"the variable '{_short(expr.dotted, 16)}'"
     elif isinstance(expr, SequenceExpr) and expr.kind != "list":
         shape = f"a {expr.kind}"
     elif isinstance(expr, SequenceExpr):
-        shape = "a list with non-literal items"
+        shape = "a non-literal list"
     else:
         shape = "a computed value"
-    message = (
-        f"dependencies of endpoint {label} are given as {shape}: flash build only collects a list "
-        f"of string literals written in the call, so {_listing(value)} never installed; write "
-        "the list inline"
+    return Finding(
+        decl.file.path,
+        expr.span,
+        f"dependencies of {label} are {shape}",
+        notes=(
+            "flash build only collects a list of string literals written in the call, so "
+            f"{_listing(value)} never installed",
+            "write the list inline",
+        ),
+        fix=_inline_fix(app, decl, kw),
     )
-    return Finding(decl.file.path, expr.span, message, fix=_inline_fix(app, decl, kw))
 
 
 def _inline_fix(app: App, decl: EndpointDecl, kw: Keyword) -> Fix | None:
@@ -882,9 +1170,12 @@ def _alias_finding(app: App, decl: EndpointDecl, label: str) -> Finding:
     return Finding(
         decl.file.path,
         func.span,
-        f"endpoint {label} is declared through '{spelled}(...)': flash build only collects "
-        f"dependencies from calls spelled {expected}(...) or <module>.{expected}(...), so its "
-        f"dependencies are never installed; call {expected} directly",
+        f"endpoint {label} is declared through '{_short(spelled)}(...)'",
+        notes=(
+            f"flash build only collects dependencies from calls spelled {expected}(...) or "
+            f"<module>.{expected}(...), so its dependencies are never installed",
+            f"call {expected} directly",
+        ),
         fix=fix,
     )
 
@@ -931,9 +1222,12 @@ def _annotated_finding(decl: EndpointDecl, label: str) -> Finding:
     return Finding(
         source.path,
         span,
-        f"endpoint {label} is assigned with an annotation ('{decl.variable}: ... = Endpoint(...)'): "
-        "flash build only collects dependencies from plain assignments, so its dependencies are "
-        "never installed; remove the annotation",
+        f"endpoint {label} is assigned with an annotation",
+        notes=(
+            f"flash build only collects dependencies from plain assignments ('{decl.variable} = "
+            "Endpoint(...)'), so its dependencies are never installed",
+            "remove the annotation",
+        ),
         fix=fix,
     )
 
@@ -979,10 +1273,12 @@ def torch_on_cpu(app: App) -> Iterator[Finding]:
                     yield Finding(
                         decl.file.path,
                         item.span,
-                        f"'{name}' is declared for CPU endpoint {label}: flash build always "
-                        "excludes torch, torchvision, torchaudio and triton and CPU images do not "
-                        "have them, so it is never installed; run this endpoint on a GPU (gpu=...) "
-                        "or drop the dependency",
+                        f"'{name}' is declared for CPU endpoint {label}",
+                        notes=(
+                            "flash build always excludes torch, torchvision, torchaudio and "
+                            "triton and CPU images do not have them, so it is never installed",
+                            "run this endpoint on a GPU (gpu=...) or drop the dependency",
+                        ),
                     )
     for served in _served(app):
         decl = served.endpoint.decl
@@ -998,9 +1294,12 @@ def torch_on_cpu(app: App) -> Iterator[Finding]:
             yield Finding(
                 served.source.path,
                 imp.span,
-                f"{served.what} imports '{_top(module)}' but runs on CPU endpoint {label}: CPU "
-                "images have no torch and flash build never bundles it, so the import fails on "
-                "the worker; run this endpoint on a GPU (gpu=...)",
+                f"'{_top(module)}' is imported on CPU endpoint {label}",
+                notes=(
+                    f"CPU images have no torch and flash build never bundles it, so the import "
+                    f"in {served.what} fails on the worker",
+                    "run this endpoint on a GPU (gpu=...)",
+                ),
             )
 
 
@@ -1039,11 +1338,12 @@ def invalid_dependency(app: App) -> Iterator[Finding]:
             _, error = parse_requirement(item.value)
             if error is None:
                 continue
-            if not error.startswith("not a valid"):
-                error = f"not a valid PEP 508 requirement ({error})"
             yield Finding(
                 decl.file.path,
                 item.span,
-                f"dependency {item.text} of endpoint {label} is {error}; pip rejects it and "
-                'flash build fails: write a requirement such as "package>=1.0"',
+                f"dependency {_short(item.text)} of {label} is not valid PEP 508",
+                notes=(
+                    f"pip rejects it ({error.removeprefix(_NOT_PEP_508)}) and flash build fails",
+                    'write a requirement such as "package>=1.0"',
+                ),
             )

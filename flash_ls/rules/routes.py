@@ -265,9 +265,12 @@ def duplicate_route(app: App) -> Iterator[Finding]:
             yield Finding(
                 item.route.file.path,
                 item.span,
-                f"route {item.label} is registered twice on {endpoint_label(app, item.endpoint)}: "
-                f"'{first.function}' already serves it and importing the module fails "
-                f"(duplicate route); change the path or method of '{item.function}' or remove it",
+                f"{item.label} is registered twice on {_named(app, item.endpoint)}",
+                notes=(
+                    f"'{first.function}' already serves it; importing the module fails with "
+                    "'duplicate route'",
+                    f"change the path or method of '{item.function}', or remove it",
+                ),
                 related=(
                     Related(
                         first.route.file.path, first.span, f"{first.label} first registered here"
@@ -327,18 +330,25 @@ def shadowed_route(app: App) -> Iterator[Finding]:
                     continue
                 if _normalized(earlier.path) == _normalized(later.path):
                     why = "the paths differ only in parameter names"
-                    advice = f"remove or merge one of the routes of '{earlier.function}' and '{later.function}'"
+                    advice = (
+                        f"remove or merge one of the routes of '{earlier.function}' and "
+                        f"'{later.function}'"
+                    )
                 else:
                     why = f"'{earlier.path}' also matches '{later.path}'"
                     advice = (
                         f"rename '{later.function}' so that it sorts before '{earlier.function}' "
-                        "(routes are registered in alphabetical order of function names), or change a path"
+                        "(routes are registered in alphabetical order of function names), or "
+                        "change a path"
                     )
                 yield Finding(
                     later.route.file.path,
                     later.span,
-                    f"route {later.label} of {endpoint_label(app, later.endpoint)} is never reached: "
-                    f"{earlier.label} ('{earlier.function}') is registered first and {why}; {advice}",
+                    f"{later.label} on {_named(app, later.endpoint)} is never reached",
+                    notes=(
+                        f"{earlier.label} ('{earlier.function}') is registered first and {why}",
+                        advice,
+                    ),
                     related=(
                         Related(
                             earlier.route.file.path,
@@ -381,9 +391,11 @@ def reserved_route(app: App) -> Iterator[Finding]:
             yield Finding(
                 item.route.file.path,
                 item.span,
-                f"route {item.label} on {endpoint_label(app, item.endpoint)} uses the reserved path "
-                f"'{item.path}' (the worker serves /ping and /execute itself): flash build fails; "
-                "use another path such as '/health'",
+                f"{item.label} on {_named(app, item.endpoint)} uses a reserved path",
+                notes=(
+                    "the worker serves /ping and /execute itself; flash build fails",
+                    "use another path such as '/health'",
+                ),
             )
 
 
@@ -433,7 +445,11 @@ def invalid_route_path(app: App) -> Iterator[Finding]:
                 yield Finding(
                     route.file.path,
                     route.decorator.span,
-                    f'{where} has no path: pass the route path, e.g. @{_call_name(route)}("/{route.definition.name}")',
+                    f"route of '{route.definition.name}' has no path",
+                    notes=(
+                        f"{where} without a path fails when the module is imported",
+                        f'pass the route path, e.g. @{_call_name(route)}("/{route.definition.name}")',
+                    ),
                 )
                 continue
             value = evaluate(app, route.file, expr)
@@ -443,17 +459,20 @@ def invalid_route_path(app: App) -> Iterator[Finding]:
                 yield Finding(
                     route.file.path,
                     expr.span,
-                    f"route path {expr.text} of '{route.definition.name}' is not a static string: flash-ls "
-                    "cannot check it for duplicates or reserved paths; write the path as a string literal "
-                    "(or a module-level string constant) starting with '/'",
+                    f"route path {_short(expr.text, 24)} is not a static string",
+                    notes=(
+                        "flash-ls cannot check it for duplicates or reserved paths",
+                        "write the path as a string literal (or a module-level string constant) "
+                        "starting with '/'",
+                    ),
                 )
                 continue
             if not isinstance(value, str):
                 yield Finding(
                     route.file.path,
                     expr.span,
-                    f"route path {expr.text} of '{route.definition.name}' is not a string: importing the "
-                    "module fails; pass a string starting with '/'",
+                    f"route path {_short(expr.text, 24)} is not a string",
+                    notes=("importing the module fails", "pass a string starting with '/'"),
                 )
                 continue
             if value.startswith("/"):
@@ -463,10 +482,18 @@ def invalid_route_path(app: App) -> Iterator[Finding]:
             yield Finding(
                 route.file.path,
                 expr.span,
-                f"route path '{value}' of '{route.definition.name}' {problem}: importing the module fails "
-                f"(path must start with '/'); use '{suggestion}'",
+                f"route path '{_short(value, 24)}' {problem}",
+                notes=(
+                    "importing the module fails: path must start with '/'",
+                    f"use '{suggestion}'",
+                ),
                 fix=_prefix_fix(route, expr, value),
             )
+
+
+def _named(app: App, endpoint: Endpoint) -> str:
+    """The endpoint's name (or variable) in quotes: short enough for route messages."""
+    return endpoint_label(app, endpoint).removeprefix("endpoint ")
 
 
 def _call_name(route: Route) -> str:
@@ -540,13 +567,20 @@ def invalid_http_method(app: App) -> Iterator[Finding]:
                         f'Use method="{upper}"',
                         (TextEdit(route.file.path, route.method_span, f"{quote}{upper}{quote}"),),
                     )
+                advice = (
+                    f"use '{upper}'"
+                    if upper in _REMOTE_METHODS
+                    else "use GET, POST, PUT, DELETE or PATCH"
+                )
                 yield Finding(
                     route.file.path,
                     route.method_span,
-                    f"remote() method '{route.method}' of '{route.definition.name}' is not one of "
-                    f"GET, POST, PUT, DELETE, PATCH: remote() does not upper-case it, so importing the "
-                    f"module fails; use "
-                    + (f"'{upper}'" if upper in _REMOTE_METHODS else "one of those"),
+                    f"remote() method '{route.method}' of '{route.definition.name}' is not valid",
+                    notes=(
+                        "remote() accepts exactly GET, POST, PUT, DELETE or PATCH and does not "
+                        "upper-case the method, so importing the module fails",
+                        advice,
+                    ),
                     fix=fix,
                 )
             continue
@@ -565,9 +599,12 @@ def invalid_http_method(app: App) -> Iterator[Finding]:
             yield Finding(
                 route.file.path,
                 route.method_span,
-                f"'{route.method}' is not a route method of {endpoint_label(app, endpoint)}: "
-                f"@{_base(route)}.{route.method}(...) on '{route.definition.name}' fails when the module "
-                f"is imported; {advice}",
+                f"'{route.method}' is not a route method of {_named(app, endpoint)}",
+                notes=(
+                    f"@{_base(route)}.{route.method}(...) on '{route.definition.name}' fails when "
+                    "the module is imported",
+                    advice,
+                ),
                 fix=fix,
             )
 
@@ -618,12 +655,17 @@ def route_on_unnamed_endpoint(app: App) -> Iterator[Finding]:
             continue
         label = f"'{decl.variable}'" if decl.variable else "this Endpoint"
         shown = ", ".join(f"{r.method.upper()} {r.path or '?'}" for r in routes[:3])
-        more = f" and {len(routes) - 3} more" if len(routes) > 3 else ""
+        if len(routes) > 3:
+            shown += f" and {len(routes) - 3} more"
         yield Finding(
             decl.file.path,
             expr.span if expr is not None else decl.call.func.span,
-            f"{label} registers routes ({shown}{more}) but has no name: load-balanced endpoints "
-            'require one and importing the module fails; add name="..." to the Endpoint(...) call',
+            f"{label} registers routes but has no name",
+            notes=(
+                f"its routes ({shown}) make it load-balanced, which requires a name; importing "
+                "the module fails",
+                'add name="..." to the Endpoint(...) call',
+            ),
             related=tuple(
                 Related(r.file.path, r.decorator.span, "route registered here") for r in routes
             ),
@@ -687,9 +729,12 @@ def route_decorator_arguments(app: App) -> Iterator[Finding]:
             yield Finding(
                 route.file.path,
                 span,
-                f"route decorator @{_base(route)}.{route.method}(...) on '{route.definition.name}' is given "
-                f"{names}: in decorator mode only the path is accepted, and data or keyword arguments raise "
-                "TypeError when the module is imported; pass only the path",
+                f"route decorator of '{route.definition.name}' is given more than the path",
+                notes=(
+                    f"@{_base(route)}.{route.method}(...) is given {names}; in decorator mode "
+                    "data or keyword arguments raise TypeError when the module is imported",
+                    "pass only the path",
+                ),
             )
 
 

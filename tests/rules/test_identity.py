@@ -24,7 +24,8 @@ async def get_voices():
 def test_fl101_two_functions_share_a_queue_name(tmp_path: Path) -> None:
     found = only(check(tmp_path, {"gpu_worker.py": TTS}), "FL101")
     assert [where(d) for d in found] == [("gpu_worker.py", 7)]
-    assert "get_voices" in found[0].message and "generate_speech" in found[0].message
+    assert found[0].message == "'get_voices' is never served as endpoint 'tts'"
+    assert "shares the name with 'generate_speech'" in found[0].notes[0]
     assert found[0].related[0].span.start_line == 3  # the served function
 
 
@@ -81,8 +82,12 @@ def test_fl102_same_name_in_two_files_with_related_locations(tmp_path: Path) -> 
     }
     found = only(check(tmp_path, files), "FL102")
     assert sorted(where(d) for d in found) == [("a.py", 3), ("b.py", 3)]
-    assert all("a.py, b.py" in d.message for d in found)
-    assert found[0].related and found[0].related[0].path.name in ("a.py", "b.py")
+    assert [d.message for d in found] == [
+        "endpoint 'worker' also defined in b.py",
+        "endpoint 'worker' also defined in a.py",
+    ]
+    assert all("multiple files (a.py, b.py)" in d.notes[0] for d in found)
+    assert [d.related[0].path.name for d in found] == ["b.py", "a.py"]
 
 
 def test_fl102_routes_of_one_endpoint_split_across_files(tmp_path: Path) -> None:
@@ -101,8 +106,45 @@ def test_fl102_routes_of_one_endpoint_split_across_files(tmp_path: Path) -> None
         def delete(item_id: str): return item_id
         """,
     }
+    found = check(tmp_path, files)
+    fl102 = only(found, "FL102")
+    assert sorted(where(d) for d in fl102) == [("api.py", 4), ("more.py", 3)]
+    advice = "register every route of 'api' in api.py, the file that declares it"
+    assert [d.notes[1] for d in fl102] == [advice, advice]
+    assert all(d.fix is None for d in fl102)
+    assert only(found, "FL109") == []  # one route is at home: the build fails (FL102)
+
+
+def test_fl102_two_declarations_are_reported_at_their_name_values(tmp_path: Path) -> None:
+    files = {
+        "a.py": """
+        from runpod_flash import Endpoint
+        api = Endpoint(name="api", cpu="cpu3c-1-2")
+
+        @api.get("/a")
+        def a(): return 1
+        """,
+        "b_lb.py": """
+        from runpod_flash import Endpoint
+        other = Endpoint(cpu="cpu3c-1-2", name="api")
+
+        @other.get("/b")
+        def b(): return 2
+        """,
+    }
     found = only(check(tmp_path, files), "FL102")
-    assert sorted(where(d) for d in found) == [("api.py", 4), ("more.py", 3)]
+    # The name= values, which the rename edits: not the first route of each file.
+    assert [(where(d), d.span.start_col, d.span.end_col) for d in found] == [
+        (("a.py", 2), 20, 25),
+        (("b_lb.py", 2), 39, 44),
+    ]
+    assert [d.notes[1] for d in found] == ["rename one of the endpoints"] * 2
+    fix = found[1].fix
+    assert fix is not None and not fix.safe and fix.message == 'Rename the endpoint to "api-b-lb"'
+    path = tmp_path / "b_lb.py"
+    path.write_text(apply_edits(path.read_text(), fix.edits))
+    assert 'name="api-b-lb"' in path.read_text()
+    assert only(check(tmp_path), "FL102") == []
 
 
 def test_fl102_same_route_path_in_two_lb_endpoints_is_fine(tmp_path: Path) -> None:
@@ -225,3 +267,110 @@ def test_fl107_client_used_as_decorator_and_id_with_image(tmp_path: Path) -> Non
     }
     found = only(check(tmp_path, files), "FL107")
     assert sorted(where(d) for d in found) == [("w.py", 3), ("w.py", 4), ("w.py", 6)]
+
+
+# -- FL109 ----------------------------------------------------------------------------------------
+
+COMMON = """
+from runpod_flash import Endpoint, GpuGroup
+
+WORKERS = (1, 3)
+
+api = Endpoint(name="api", gpu=GpuGroup.ADA_24, workers=WORKERS)
+
+
+def shout(text):
+    return text.upper()
+"""
+
+ROUTES = """
+\"\"\"Routes of the api.\"\"\"
+
+from common import api
+from common import shout
+
+
+@api.post("/classify")
+async def classify(text: str):
+    return shout(text)
+
+
+@api.get("/health")
+async def health():
+    return {"ok": True}
+"""
+
+
+def test_fl109_every_route_outside_the_declaring_module(tmp_path: Path) -> None:
+    found = check(tmp_path, {"common.py": COMMON, "routes.py": ROUTES})
+    fl109 = only(found, "FL109")
+    assert [(where(d), d.span.start_col, d.span.end_col) for d in fl109] == [
+        (("routes.py", 3), 19, 22)  # the imported instance
+    ]
+    finding = fl109[0]
+    assert finding.message == "routes of endpoint 'api' are all outside its module"
+    assert finding.notes[0].startswith("common.py declares it; flash build succeeds")
+    assert "no deployment config" in finding.notes[0]
+    assert finding.notes[1] == "declare the Endpoint in routes.py, where its routes are registered"
+    assert [(r.path.name, r.span.start_line) for r in finding.related] == [("common.py", 4)]
+    assert only(found, "FL102") == []  # the build succeeds: this is not a split-routes failure
+
+
+def test_fl109_fix_moves_the_declaration_into_the_routes_module(tmp_path: Path) -> None:
+    found = only(check(tmp_path, {"common.py": COMMON, "routes.py": ROUTES}), "FL109")
+    fix = found[0].fix
+    assert fix is not None and not fix.safe
+    assert fix.message == "Move the declaration of 'api' into routes.py"
+    for name in ("common.py", "routes.py"):
+        path = tmp_path / name
+        path.write_text(apply_edits(path.read_text(), [e for e in fix.edits if e.path == path]))
+    assert (
+        (tmp_path / "routes.py")
+        .read_text()
+        .startswith(
+            '"""Routes of the api."""\n'
+            "\n"
+            "from common import shout\n"
+            "from runpod_flash import Endpoint, GpuGroup\n"
+            "from common import WORKERS\n"
+            "\n"
+            'api = Endpoint(name="api", gpu=GpuGroup.ADA_24, workers=WORKERS)\n'
+            "\n"
+            "\n"
+            '@api.post("/classify")\n'
+        )
+    )
+    assert "api = " not in (tmp_path / "common.py").read_text()
+    assert codes(check(tmp_path), "FL1") == []
+
+
+def test_fl109_no_fix_when_the_declaring_module_or_another_file_uses_the_instance(
+    tmp_path: Path,
+) -> None:
+    used_at_home = COMMON + "\nprint(api.name)\n"
+    found = only(
+        check(tmp_path / "home", {"common.py": used_at_home, "routes.py": ROUTES}), "FL109"
+    )
+    assert [where(d) for d in found] == [("routes.py", 3)] and found[0].fix is None
+    client = "def call():\n    from common import api\n    return api\n"
+    files = {"common.py": COMMON, "routes.py": ROUTES, "client.py": client}
+    found = only(check(tmp_path / "other", files), "FL109")
+    assert [where(d) for d in found] == [("routes.py", 3)] and found[0].fix is None
+
+
+def test_fl109_not_when_routes_are_at_home_spread_over_files_or_queue_based(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "common.py": COMMON,
+        "a.py": 'from common import api\n\n@api.get("/a")\ndef a(): ...\n',
+        "b.py": 'from common import api\n\n@api.get("/b")\ndef b(): ...\n',
+        "queue.py": (
+            'from runpod_flash import Endpoint\nep = Endpoint(name="queue", cpu="cpu3c-1-2")\n'
+        ),
+        "worker.py": "from queue import ep\n\n@ep\ndef work(): ...\n",
+    }
+    found = check(tmp_path, files)
+    assert only(found, "FL109") == []
+    # Spread over two modules the build fails outright: FL102 says so, on both route files.
+    assert sorted(where(d) for d in only(found, "FL102")) == [("a.py", 3), ("b.py", 3)]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from apps import check, codes, only, where
 
-from flash_ls.diagnostic import Severity
+from flash_ls.diagnostic import Diagnostic, Severity
+from flash_ls.fixes.apply import apply_edits
 from flash_ls.rules.registry import FixAvailability, lookup
 
 CPU_WORKER = """
@@ -66,16 +67,16 @@ def test_fl108_top_level_from_import_of_sibling_endpoint(tmp_path: Path) -> None
     finding = found[0]
     assert finding.severity is Severity.ERROR
     assert finding.span.start_col == len("from cpu_worker import ")  # the imported name
-    message = finding.message
-    assert "'preprocess_text'" in message and "cpu_worker.py" in message
-    assert "'preprocess'" in message and "two files" in message
-    assert "inside the function" in message
+    assert finding.message == "top-level import of endpoint function 'preprocess_text'"
+    why, advice = finding.notes
+    assert "'preprocess'" in why and "cpu_worker.py" in why and "two files" in why
+    assert "inside the function" in advice
     assert finding.related[0].path.name == "cpu_worker.py"
     assert finding.related[0].span.start_line == 4  # the def
     assert finding.fix is not None and finding.fix.safe
 
 
-def test_fl108_alias_reexport_and_star(tmp_path: Path) -> None:
+def test_fl108_alias_and_star_while_a_package_reexport_is_fl307(tmp_path: Path) -> None:
     files = {
         "workers/__init__.py": "from .cpu import preprocess_text\n",
         "workers/cpu.py": CPU_WORKER,
@@ -92,14 +93,13 @@ def test_fl108_alias_reexport_and_star(tmp_path: Path) -> None:
         from workers.cpu import *
         """,
     }
-    found = only(check(tmp_path, files), "FL108")
-    assert sorted(where(d) for d in found) == [
-        ("aliased.py", 1),
-        ("starred.py", 1),
-        ("through_package.py", 1),
-    ]
-    starred = next(d for d in found if d.path.name == "starred.py")
+    found = check(tmp_path, files)
+    fl108 = only(found, "FL108")
+    assert sorted(where(d) for d in fl108) == [("aliased.py", 1), ("starred.py", 1)]
+    starred = next(d for d in fl108 if d.path.name == "starred.py")
     assert "import *" in starred.message and starred.fix is None
+    # The build never runs workers/__init__.py: importing through it fails before anything else.
+    assert [where(d) for d in only(found, "FL307")] == [("through_package.py", 1)]
 
 
 def test_fl108_not_for_in_function_imports_modules_helpers_or_guarded_code(tmp_path: Path) -> None:
@@ -141,6 +141,212 @@ def test_fl108_not_for_in_function_imports_modules_helpers_or_guarded_code(tmp_p
     assert only(check(tmp_path, files), "FL108") == []
 
 
+def test_fl108_not_for_importing_the_sibling_module_and_calling_through_it(
+    tmp_path: Path,
+) -> None:
+    # `import worker` then `worker.fn(...)`: the module-level name is a module, which carries no
+    # endpoint configuration, so the build sees each endpoint once and succeeds.
+    files = {
+        "cpu_worker.py": CPU_WORKER,
+        "pkg/__init__.py": "",
+        "pkg/gpu_worker.py": """
+        from runpod_flash import Endpoint, GpuGroup
+
+        @Endpoint(name="gpu", gpu=GpuGroup.ADA_24)
+        async def infer(data: dict) -> dict:
+            return data
+        """,
+        "pipeline.py": """
+        import cpu_worker
+        import pkg.gpu_worker as gpu
+        from pkg import gpu_worker
+        from runpod_flash import Endpoint
+
+        pipeline = Endpoint(name="pipeline", cpu="cpu3c-1-2")
+        STEPS = (cpu_worker.WORD_LIMIT, gpu_worker.__name__)
+
+
+        @pipeline.post("/classify")
+        async def classify(text: str) -> dict:
+            cleaned = await cpu_worker.preprocess_text({"text": text})
+            return await gpu.infer(cleaned)
+        """,
+    }
+    found = check(tmp_path, files)
+    assert only(found, "FL108") == [] and only(found, "FL307") == []
+
+
+# -- FL307 --------------------------------------------------------------------------------------
+
+SERVICE_API = """
+from runpod_flash import Endpoint
+
+api = Endpoint(name="svc", cpu="cpu3c-1-2")
+
+
+@api.post("/echo")
+async def echo(text: str) -> dict:
+    return {"text": text}
+"""
+HELPERS = "def clean(text):\n    return text.strip()\n"
+
+
+def fixed(finding: Diagnostic) -> str:
+    """Apply a finding's fix to its file and return the new text."""
+    assert finding.fix is not None
+    path = finding.path
+    path.write_text(apply_edits(path.read_text(), finding.fix.edits))
+    return path.read_text()
+
+
+def test_fl307_name_reexported_by_a_package_init(tmp_path: Path) -> None:
+    files = {
+        "service/__init__.py": "from .helpers import clean\n",
+        "service/helpers.py": HELPERS,
+        "worker.py": """
+        from runpod_flash import Endpoint
+        from service import clean
+
+        @Endpoint(name="worker", cpu="cpu3c-1-2")
+        def work(text: str) -> str:
+            return clean(text)
+        """,
+    }
+    found = only(check(tmp_path, files), "FL307")
+    assert [(where(d), d.span.start_col) for d in found] == [(("worker.py", 2), 20)]
+    finding = found[0]
+    assert finding.severity is Severity.ERROR
+    assert finding.message == "'clean' is imported through service/__init__.py"
+    assert "registers an empty package 'service'" in finding.notes[0]
+    assert finding.notes[1] == "import it from service.helpers, the module that defines it"
+    assert [(r.path.name, r.span.start_line) for r in finding.related] == [("__init__.py", 0)]
+    assert finding.fix is not None and finding.fix.safe
+    assert "from service.helpers import clean\n" in fixed(finding)
+    assert only(check(tmp_path), "FL307") == []
+
+
+def test_fl307_name_shadowing_a_submodule_routes_file(tmp_path: Path) -> None:
+    # flash-platform 9: `from service import api` gives the module service/api.py at build time.
+    files = {
+        "service/__init__.py": "from .api import api\n",
+        "service/api.py": "from runpod_flash import Endpoint\n\napi = Endpoint(name='svc')\n",
+        "routes.py": """
+        from service import api
+
+        @api.post("/echo")
+        async def echo(text: str) -> dict:
+            return {"text": text}
+        """,
+    }
+    found = only(check(tmp_path, files), "FL307")
+    assert [where(d) for d in found] == [("routes.py", 1)]
+    assert "imports the module service.api instead" in found[0].notes[0]
+    assert fixed(found[0]).startswith("from service.api import api\n")
+    assert only(check(tmp_path), "FL307") == []
+
+
+def test_fl307_fix_follows_aliases_nested_packages_and_relative_imports(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "pkg/__init__.py": "from .sub import api\nfrom .text import clean as tidy\n",
+        "pkg/text.py": HELPERS,
+        "pkg/sub/__init__.py": "from .impl import *\n",
+        "pkg/sub/impl.py": SERVICE_API,
+        "pkg/routes.py": """
+        from . import tidy as t, text
+
+        def shout(x):
+            return t(x)
+        """,
+        "main.py": "from pkg import api\n",
+    }
+    found = only(check(tmp_path, files), "FL307")
+    assert [where(d) for d in found] == [("main.py", 1), ("routes.py", 1)]
+    main, routes = found
+    assert fixed(main) == "from pkg.sub.impl import api\n"
+    # `text` is a plain submodule and stays; the re-export gets its own relative import.
+    assert fixed(routes).startswith("from . import text\nfrom .text import clean as t\n")
+    assert only(check(tmp_path), "FL307") == []
+
+
+def test_fl307_name_defined_in_init_has_no_fix(tmp_path: Path) -> None:
+    files = {
+        "util/__init__.py": "def shout(text):\n    return text.upper()\n",
+        "worker.py": """
+        from runpod_flash import Endpoint
+        from util import shout
+
+        @Endpoint(name="worker", cpu="cpu3c-1-2")
+        def work(text: str) -> str:
+            return shout(text)
+        """,
+    }
+    found = only(check(tmp_path, files), "FL307")
+    assert [where(d) for d in found] == [("worker.py", 2)]
+    assert "util/__init__.py defines 'shout'" in found[0].notes[0]
+    assert "move 'shout' out of util/__init__.py" in found[0].notes[1]
+    assert found[0].fix is None
+
+
+def test_fl307_module_attribute_of_an_imported_package(tmp_path: Path) -> None:
+    # `import service` + `@service.api.post`: the synthetic empty package has no such attribute.
+    files = {
+        "service/__init__.py": "from .api import api\n",
+        "service/api.py": "from runpod_flash import Endpoint\n\napi = Endpoint(name='svc')\n",
+        "routes.py": """
+        import service
+
+        @service.api.post("/echo")
+        async def echo(text: str) -> dict:
+            return {"text": text}
+
+        @service.api.get("/health")
+        async def health() -> dict:
+            return {"svc": service.api.name}
+        """,
+    }
+    found = only(check(tmp_path, files), "FL307")
+    assert [(where(d), d.span.start_col) for d in found] == [(("routes.py", 3), 1)]
+    assert found[0].message == "'service.api' goes through service/__init__.py"
+    assert "`from service.api import api`" in found[0].notes[1] and found[0].fix is None
+
+
+def test_fl307_not_for_submodules_guarded_optional_body_or_unshipped_imports(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "service/__init__.py": "from . import api\nfrom .helpers import clean\n",
+        "service/api.py": SERVICE_API,
+        "service/helpers.py": HELPERS,
+        "plain/__init__.py": "",
+        "plain/tools.py": HELPERS,
+        "worker.py": """
+        from typing import TYPE_CHECKING
+
+        from plain import tools
+        from service import api
+
+        if TYPE_CHECKING:
+            from service import clean
+
+        try:
+            from service import clean as optional_clean
+        except ImportError:
+            optional_clean = None
+
+
+        @api.api.post("/run")
+        async def run(text: str) -> str:
+            from service import clean
+
+            return clean(tools.clean(text))
+        """,
+        "tests/test_worker.py": "from service import clean\n",
+    }
+    assert only(check(tmp_path, files), "FL307") == []
+
+
 # -- FL301 --------------------------------------------------------------------------------------
 
 
@@ -161,7 +367,8 @@ def test_fl301_third_party_import_at_top_of_endpoint_file(tmp_path: Path) -> Non
     found = only(check(tmp_path, files), "FL301")
     assert [where(d) for d in found] == [("gpu_worker.py", 3)]
     assert found[0].severity is Severity.WARNING
-    assert "'torch'" in found[0].message and "inside the endpoint functions" in found[0].message
+    assert found[0].message == "third-party package 'torch' imported at module level"
+    assert "inside the endpoint functions" in found[0].notes[1]
     assert found[0].span.end_col == len("import torch")
     assert found[0].fix is not None and found[0].fix.safe
 
@@ -268,10 +475,11 @@ def test_fl302_module_globals_used_in_endpoint_bodies(tmp_path: Path) -> None:
     ]
     assert all(d.severity is Severity.INFO for d in found)
     logger, tokenize, clean, constant = found
-    assert "variable 'logger'" in logger.message and "NameError" in logger.message
-    assert "'tokenize' is a module-level import" in tokenize.message
-    assert "helper function 'clean'" in clean.message
-    assert "'MODEL_PATH'" in constant.message and "env=" in constant.message
+    assert logger.message == "'work' uses module-level 'logger'"
+    assert logger.notes[0].startswith("'logger' is a variable;") and "NameError" in logger.notes[0]
+    assert tokenize.notes[0].startswith("'tokenize' is an import;")
+    assert clean.notes[0].startswith("'clean' is a helper function;")
+    assert "'MODEL_PATH'" in constant.message and "env=" in constant.notes[1]
     assert tokenize.fix is not None and tokenize.fix.safe
     assert logger.fix is None and clean.fix is None and constant.fix is None
 
@@ -331,8 +539,9 @@ def test_fl302_module_attribute_call_of_an_endpoint(tmp_path: Path) -> None:
     assert only(found, "FL108") == []  # the module-level name is a module: the build is fine
     fl302 = only(found, "FL302")
     assert [where(d) for d in fl302] == [("pipeline.py", 9)]
-    assert "cross-endpoint call" in fl302[0].message
-    assert "from cpu_worker import preprocess_text" in fl302[0].message
+    assert fl302[0].message == "'run' uses module-level 'cpu_worker'"
+    hint, advice = fl302[0].notes[2:]
+    assert "cross-endpoint call" in hint and "from cpu_worker import preprocess_text" in advice
 
 
 def test_fl302_class_endpoint_reports_class_level_and_method_uses(tmp_path: Path) -> None:
@@ -353,7 +562,8 @@ def test_fl302_class_endpoint_reports_class_level_and_method_uses(tmp_path: Path
     }
     found = only(check(tmp_path, files), "FL302")
     assert [where(d) for d in found] == [("worker.py", 8)]  # once per body, at the first use
-    assert "endpoint class 'Model'" in found[0].message
+    assert found[0].message == "'Model' uses module-level 'MODEL_ID'"
+    assert "endpoint class 'Model'" in found[0].notes[0]
 
 
 # -- FL303 --------------------------------------------------------------------------------------
@@ -379,9 +589,11 @@ def test_fl303_undeclared_package_on_cpu_endpoint(tmp_path: Path) -> None:
     found = only(check(tmp_path, files), "FL303")
     assert [where(d) for d in found] == [("cpu_worker.py", 8), ("cpu_worker.py", 10)]
     numpy, pillow = found
-    assert "'numpy'" in numpy.message and "CPU base image" in numpy.message
-    assert "'PIL' (distribution 'pillow')" in pillow.message
-    assert "'thumbs'" in pillow.message and 'add "pillow"' in pillow.message
+    assert numpy.message == "'numpy' is not a dependency of endpoint 'thumbs'"
+    assert "CPU base image" in numpy.notes[0]
+    assert pillow.message == "'PIL' is not a dependency of endpoint 'thumbs'"
+    assert "'PIL' (distribution 'pillow')" in pillow.notes[0]
+    assert pillow.notes[1] == 'add "pillow" to dependencies=[...]'
     assert pillow.fix is not None and pillow.fix.safe
 
 
@@ -457,7 +669,8 @@ def test_fl303_shared_endpoint_instance(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL303")
     assert [where(d) for d in found] == [("worker.py", 14)]
-    assert "'httpx'" in found[0].message and "'second'" in found[0].message
+    assert found[0].message == "'httpx' is not a dependency of endpoint 'shared'"
+    assert "endpoint function 'second'" in found[0].notes[0]
 
 
 # -- FL304 --------------------------------------------------------------------------------------
@@ -504,12 +717,10 @@ def test_fl304_variable_tuple_alias_and_annotation(tmp_path: Path) -> None:
         ("worker.py", 26),
     ]
     variable, tuple_, alias, annotated, computed = found
-    assert (
-        "variable 'DEPS'" in variable.message
-        and "'pandas', 'scipy>=1.11.0' are" in variable.message
-    )
-    assert "a tuple" in tuple_.message and "'pillow' is never installed" in tuple_.message
-    assert "'EP(...)'" in alias.message and "call Endpoint directly" in alias.message
+    assert variable.message == "dependencies of 'variable' are the variable 'DEPS'"
+    assert "'pandas', 'scipy>=1.11.0' are never installed" in variable.notes[0]
+    assert "a tuple" in tuple_.message and "'pillow' is never installed" in tuple_.notes[0]
+    assert "'EP(...)'" in alias.message and alias.notes[1] == "call Endpoint directly"
     assert alias.span.end_col - alias.span.start_col == 2  # the alias name
     assert "annotation" in annotated.message and "'annotated'" in annotated.message
     assert "computed value" in computed.message and computed.fix is None
@@ -602,7 +813,7 @@ def test_fl306_invalid_requirements(tmp_path: Path) -> None:
     assert [where(d) for d in found] == [("worker.py", 8), ("worker.py", 9), ("worker.py", 10)]
     assert all(d.severity is Severity.ERROR for d in found)
     assert '"numpy>="' in found[0].message and "PEP 508" in found[0].message
-    assert "inline comment" in found[1].message
+    assert "inline comment" in found[1].notes[0]
     assert "'x'" in found[2].message
 
 

@@ -161,13 +161,9 @@ def test_fl201_same_method_and_path_twice(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL201")
     assert [where(d) for d in found] == [("lb.py", 11)]
-    message = found[0].message
-    assert (
-        "GET /health" in message
-        and "'api'" in message
-        and "'health'" in message
-        and "'ready'" in message
-    )
+    assert found[0].message == "GET /health is registered twice on 'api'"
+    why, advice = found[0].notes
+    assert "'health' already serves it" in why and "'ready'" in advice
     assert found[0].span.start_col == len("@api.get(")  # the path string
     assert found[0].related[0].span.start_line == 4  # the first registration
 
@@ -231,9 +227,10 @@ def test_fl202_static_path_after_matching_parameter_path(tmp_path: Path) -> None
     }
     found = only(check(tmp_path, files), "FL202")
     assert [where(d) for d in found] == [("lb.py", 8)]
-    message = found[0].message
-    assert "GET /items/me" in message and "/items/{item_id}" in message and "'items'" in message
-    assert "get_me" in message and "get_item" in message
+    assert found[0].message == "GET /items/me on 'items' is never reached"
+    why, advice = found[0].notes
+    assert "GET /items/{item_id} ('get_item') is registered first" in why
+    assert "get_me" in advice and "get_item" in advice
     assert found[0].related[0].span.start_line == 4  # 0-based: the /items/{item_id} string
 
 
@@ -255,7 +252,8 @@ def test_fl202_uses_the_deployed_order_of_function_names(tmp_path: Path) -> None
     }
     found = only(check(tmp_path, files), "FL202")
     assert [where(d) for d in found] == [("users.py", 5)]
-    assert "read_user_me" in found[0].message and "alphabetical" in found[0].message
+    assert "GET /users/me" in found[0].message
+    assert "read_user_me" in found[0].notes[1] and "alphabetical" in found[0].notes[1]
 
 
 def test_fl202_paths_equal_up_to_parameter_names(tmp_path: Path) -> None:
@@ -274,7 +272,7 @@ def test_fl202_paths_equal_up_to_parameter_names(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL202")
     assert [where(d) for d in found] == [("lb.py", 8)]
-    assert "DELETE /items/{name}" in found[0].message and "parameter names" in found[0].message
+    assert "DELETE /items/{name}" in found[0].message and "parameter names" in found[0].notes[0]
 
 
 def test_fl202_catch_all_path_parameter(tmp_path: Path) -> None:
@@ -397,8 +395,9 @@ async def dynamic(): ...
 def test_fl204_invalid_paths(tmp_path: Path) -> None:
     found = only(check(tmp_path, {"lb.py": BAD_PATHS}), "FL204")
     assert [where(d) for d in found] == [("lb.py", 5), ("lb.py", 8), ("lb.py", 11)]
-    assert "'health'" in found[0].message and "/health" in found[0].message
-    assert "empty" in found[1].message and "'root'" in found[1].message
+    assert found[0].message == "route path 'health' does not start with '/'"
+    assert found[0].notes[1] == "use '/health'"
+    assert found[1].message == "route path '' is empty" and found[1].notes[1] == "use '/'"
     assert "not a static string" in found[2].message and found[2].fix is None
     assert found[0].span.start_col == len("@api.post(")
 
@@ -474,7 +473,7 @@ def test_fl204_path_computed_at_run_time(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL204")
     assert [where(d) for d in found] == [("lb.py", 7), ("lb.py", 10)]
-    assert "ROUTE" in found[0].message and "'run'" in found[0].message
+    assert found[0].message == "route path ROUTE is not a static string"
 
 
 # -- FL205 ------------------------------------------------------------------------------------
@@ -545,7 +544,7 @@ def test_fl205_legacy_remote_method_is_not_upper_cased(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL205")
     assert [where(d) for d in found] == [("lb.py", 6)]
-    assert "'post'" in found[0].message and "'POST'" in found[0].message
+    assert "'post'" in found[0].message and found[0].notes[1] == "use 'POST'"
     fix = found[0].fix
     assert fix is not None
     path = tmp_path / "lb.py"
@@ -573,7 +572,8 @@ def test_fl206_routes_on_unnamed_endpoint(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL206")
     assert [where(d) for d in found] == [("common.py", 3)]
-    assert "'api'" in found[0].message and "POST /classify" in found[0].message
+    assert found[0].message == "'api' registers routes but has no name"
+    assert "(POST /classify)" in found[0].notes[0]
     assert found[0].related[0].path.name == "lb.py"
 
 
@@ -625,7 +625,8 @@ def test_fl207_data_and_keyword_arguments(tmp_path: Path) -> None:
     }
     found = only(check(tmp_path, files), "FL207")
     assert [where(d) for d in found] == [("lb.py", 5), ("lb.py", 8)]
-    assert "timeout=30" in found[0].message and "'generate'" in found[0].message
+    assert found[0].message == "route decorator of 'generate' is given more than the path"
+    assert "is given timeout=30;" in found[0].notes[0]
     assert found[0].span.start_col == len('@api.post("/generate", ')
     assert "'echo'" in found[1].message
 

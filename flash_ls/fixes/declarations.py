@@ -1,0 +1,235 @@
+"""Edits that remove or move a module-level ``name = Endpoint(...)`` declaration (FL105, FL109).
+
+- ``removal_edit`` deletes the declaration's lines;
+- ``move_declaration`` moves it into the one module that registers its routes (FL109), with the
+  imports its arguments need there, when that is certainly right: nothing else uses the name
+  where it is declared, and no other file imports it from there.
+
+Plain text work on the facts' positions; the only parsing is ``ast`` on the ``Endpoint(...)`` call
+to list the names it reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from flash_ls.diagnostic import TextEdit
+from flash_ls.fixes.uses import file_uses
+from flash_ls.parse.facts import Import
+from flash_ls.platform import SDK_MODULE
+from flash_ls.span import Span
+
+if TYPE_CHECKING:
+    from flash_ls.project.app import App, Endpoint, SourceFile
+
+# Expressions with scopes of their own: the names they read are not simply the call's.
+_SCOPED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as the facts count them (split at ``\\n``), without a ``\\r`` before it."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def _statement_lines(source: SourceFile, variable: str | None, call_span: Span) -> range | None:
+    """The lines of a module-level ``[variable =] Endpoint(...)`` statement; None when it shares
+    a line with other code or sits in a block."""
+    if source.text is None:
+        return None
+    start_line = call_span.start_line
+    if variable is not None:
+        binding = source.facts.binding(variable)
+        if binding is not None:
+            start_line = binding.span.start_line
+    lines = _lines(source.text)
+    end_line = call_span.end_line
+    if end_line >= len(lines) or lines[end_line][call_span.end_col :].strip():
+        return None  # something else shares the line
+    if lines[start_line][: len(lines[start_line]) - len(lines[start_line].lstrip())]:
+        return None  # indented (inside if/try): removing may empty a block
+    return range(start_line, end_line + 1)
+
+
+def removal_edit(source: SourceFile, variable: str | None, call_span: Span) -> TextEdit | None:
+    """The edit deleting a module-level ``[variable =] Endpoint(...)`` statement's lines."""
+    found = _statement_lines(source, variable, call_span)
+    if found is None:
+        return None
+    return TextEdit(source.path, Span(found.start, 0, found.stop, 0), "")
+
+
+def _tidy_removal(source: SourceFile, lines: list[str], statement: range) -> TextEdit:
+    """Delete ``statement``'s lines, and one blank line more when blank lines would then meet."""
+    stop = statement.stop
+    before_blank = statement.start == 0 or not lines[statement.start - 1].strip()
+    if before_blank and stop < len(lines) - 1 and not lines[stop].strip():
+        stop += 1
+    return TextEdit(source.path, Span(statement.start, 0, stop, 0), "")
+
+
+def _read_names(call_text: str) -> list[str] | None:
+    """The names an ``Endpoint(...)`` call reads, each once; None when it has inner scopes."""
+    try:
+        tree = ast.parse(call_text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, _SCOPED):
+            return None
+        if isinstance(node, ast.Name) and node.id not in names:
+            names.append(node.id)
+    return names
+
+
+def _imports_reaching(source: SourceFile) -> Iterator[Import]:
+    """Every import statement of ``source``, module level and in function bodies."""
+    yield from source.facts.imports
+    for definition in source.facts.definitions:
+        yield from definition.body.imports
+
+
+def _reaches(app: App, source: SourceFile, imp: Import, module: str, variable: str) -> bool:
+    """Whether ``imp`` (in ``source``) imports ``variable`` from ``module`` or the module itself."""
+    if imp.is_from:
+        base = app.import_target(source, imp)
+        if base == module:
+            return any(n.name in (variable, "*") for n in imp.names)
+        return any(f"{base}.{n.name}" == module for n in imp.names)
+    return any(n.name == module or n.name.startswith(module + ".") for n in imp.names)
+
+
+def move_declaration(
+    app: App, endpoint: Endpoint, routes: SourceFile, statement: Import
+) -> tuple[TextEdit, ...] | None:
+    """Edits moving ``endpoint``'s declaration into ``routes``, replacing its import there.
+
+    ``statement`` is the module-level ``from <declaring module> import <variable>`` of ``routes``.
+    None unless the move is certainly right (see the module docstring).
+    """
+    decl = endpoint.decl
+    home, variable = decl.file, decl.variable
+    if variable is None or home.text is None or routes.text is None:
+        return None
+    if len(home.facts.bindings.get(variable, ())) != 1:
+        return None
+    usage = file_uses(home.text).uses([variable])
+    if usage is None or variable not in usage.unused:
+        return None  # the declaring module uses it for something else
+    if (
+        statement.guarded
+        or statement.nested
+        or statement.span.start_col != 0
+        or len(statement.names) != 1
+        or statement.names[0].alias is not None
+        or len(routes.facts.bindings.get(variable, ())) != 1
+        or app.module_file(app.import_target(routes, statement)) is not home
+    ):
+        return None
+    for other in app.files.values():
+        if other is home:
+            continue
+        if not other.facts.fully_parsed:
+            # Its function bodies were not read: any mention of the module may be an import.
+            if other.text is None or home.module.rpartition(".")[2] in other.text:
+                return None
+            continue
+        for imp in _imports_reaching(other):
+            if imp is not statement and _reaches(app, other, imp, home.module, variable):
+                return None  # someone else imports it (or the whole module) from there
+    declared = _statement_lines(home, variable, decl.call.span)
+    names = _read_names(decl.call.text)
+    anchor = _anchor(routes, endpoint)
+    if declared is None or names is None or variable in names or anchor is None:
+        return None
+    imports = _needed_imports(app, home, routes, statement, names, anchor)
+    if imports is None:
+        return None
+    if _lines(routes.text)[statement.span.end_line][statement.span.end_col :].strip():
+        return None  # something else shares the import's line
+    home_lines = _lines(home.text)
+    moved = [home_lines[index] for index in declared]
+    newline = "\r\n" if "\r\n" in routes.text else "\n"
+    taken = Span(statement.span.start_line, 0, statement.span.end_line + 1, 0)
+    edits = [_tidy_removal(home, home_lines, declared)]
+    if anchor == statement.span.end_line:
+        # The import is the last one above the routes: the declaration takes its place.
+        above = bool(imports) or any(
+            imp.span.end_line < statement.span.start_line for imp in routes.facts.imports
+        )
+        block = [*imports, *([""] if above else []), *moved]
+        edits.append(TextEdit(routes.path, taken, newline.join(block) + newline))
+    else:
+        block = [*imports, "", *moved]
+        edits += [
+            TextEdit(routes.path, taken, ""),
+            TextEdit(routes.path, Span.point(anchor + 1), newline.join(block) + newline),
+        ]
+    return tuple(edits)
+
+
+def _anchor(routes: SourceFile, endpoint: Endpoint) -> int | None:
+    """The line after which the declaration goes: the end of the last module-level import above
+    the first route, with nothing else on that line."""
+    first_use = min(r.decorator.span.start_line for r in endpoint.routes if r.file is routes)
+    ends = [
+        imp.span.end_line
+        for imp in routes.facts.imports
+        if not imp.nested and not imp.guarded and imp.span.end_line < first_use
+    ]
+    if not ends or routes.text is None:
+        return None
+    line = max(ends)
+    last = max((i for i in routes.facts.imports if i.span.end_line == line), key=lambda i: i.span)
+    rest = _lines(routes.text)[line][last.span.end_col :].strip()
+    return line if not rest or rest.startswith("#") else None
+
+
+def _needed_imports(
+    app: App,
+    home: SourceFile,
+    routes: SourceFile,
+    statement: Import,
+    names: list[str],
+    anchor: int,
+) -> list[str] | None:
+    """Import lines that give ``routes`` every name the declaration reads, as ``home`` binds it;
+    None when a name means something else there or cannot be brought over."""
+    # module -> names for ``from`` imports (None: a plain ``import`` line), in first-use order.
+    wanted: dict[tuple[str, bool], list[str]] = {}
+    home_module = "." * statement.level + (statement.module or "")
+    for name in names:
+        here = app.qualified(home, name)
+        bound = routes.facts.binding(name)
+        if bound is not None:
+            if app.qualified(routes, name) != here or bound.span.start_line > anchor:
+                return None
+            continue
+        if app.qualified(routes, name) == here and here.startswith(f"{SDK_MODULE}:"):
+            continue  # ``from runpod_flash import *`` in the routes module too
+        origin = home.facts.binding(name)
+        if origin is None:
+            if here.startswith(f"{SDK_MODULE}:"):
+                wanted.setdefault((SDK_MODULE, True), []).append(name)
+            elif not hasattr(builtins, name):
+                return None
+            continue
+        imp, imported = origin.import_, origin.imported
+        if origin.kind == "import" and imp is not None and imported is not None:
+            if imp.guarded:
+                return None
+            shown = f"{imported.name} as {imported.alias}" if imported.alias else imported.name
+            if imp.is_from:
+                wanted.setdefault((app.import_target(home, imp), True), []).append(shown)
+            else:
+                wanted.setdefault((shown, False), [])
+        else:
+            # Defined in the declaring module: import it from there, as the routes module did.
+            wanted.setdefault((home_module, True), []).append(name)
+    return [
+        f"from {module} import {', '.join(listed)}" if is_from else f"import {module}"
+        for (module, is_from), listed in wanted.items()
+    ]
