@@ -1,10 +1,10 @@
 """``[tool.flash-ls]`` in an app's ``pyproject.toml``: the settings, loading, and overlays.
 
-Loading never raises: a broken file, an unknown key or a bad value becomes a
-:class:`ConfigProblem` (with the line where it can be found) and the rest of the configuration
-still applies. Keys may be written kebab-case (``size-budget-mb``) or snake_case
-(``size_budget_mb``). Whether ``select``/``ignore``/``severity`` entries name real rules is
-checked by the rules layer, which knows the registry.
+Loading never raises: a broken file, an unknown key, a bad value or a selector that names no rule
+becomes a :class:`ConfigProblem` (with its place in the file), and a table with problems is not
+applied at all; the caller decides what applies instead (the language server keeps the app's
+last good configuration, the CLI stops with exit status 2). Keys may be written kebab-case
+(``size-budget-mb``) or snake_case (``size_budget_mb``).
 
 :class:`Config` is a plain dataclass: most apps have no ``[tool.flash-ls]`` table, and their
 defaults cost nothing. Values that come from a user (a table, editor settings, CLI flags) are
@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
+
+from flash_ls.span import Span
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,11 +98,19 @@ class Config:
 
 @dataclass(frozen=True, slots=True)
 class ConfigProblem:
-    """Why (part of) a configuration was not applied; ``line`` is 0-based, None when unknown."""
+    """Why a configuration was not applied, and where: ``path`` and ``span`` locate it in a
+    ``pyproject.toml``; both are None for editor settings and CLI flags."""
 
     message: str
-    line: int | None = None
-    key: str | None = None
+    path: Path | None = None
+    span: Span | None = None
+
+    def located(self, show: Callable[[Path], str] = Path.as_posix) -> str:
+        """``path:line: message`` (1-based line, the path as ``show`` writes it), or the message."""
+        if self.path is None:
+            return self.message
+        line = f":{self.span.start_line + 1}" if self.span is not None else ""
+        return f"{show(self.path)}{line}: {self.message}"
 
 
 class ConfigError(ValueError):
@@ -127,96 +137,73 @@ def field_name(key: str) -> str | None:
 def load_config(app_root: Path) -> tuple[Config, list[ConfigProblem]]:
     """Read ``[tool.flash-ls]`` from ``app_root/pyproject.toml``; never raises.
 
-    A missing file or table gives the defaults and no problems. An unreadable or invalid TOML file
-    gives one problem and the defaults. Unknown keys and bad values each give a problem and are
-    left out; the remaining keys still apply.
+    A missing file or table gives the defaults and no problems. Otherwise any problem (an
+    unreadable file, invalid TOML, an unknown key, a bad value, a rule that does not exist)
+    rejects the whole table: the result is the defaults and every problem found, each with its
+    place in the file.
     """
     path = app_root / "pyproject.toml"
     if not path.is_file():
         return Config(), []
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Config(), [ConfigProblem(f"cannot read pyproject.toml: {exc}")]
+    except OSError as exc:
+        return Config(), [ConfigProblem(f"cannot read: {exc.strerror or exc}", path, Span.point(0))]
+    except UnicodeDecodeError as exc:
+        return Config(), [ConfigProblem(f"not UTF-8 (byte {exc.start})", path, Span.point(0))]
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = f"pyproject.toml is not valid TOML, {TABLE} was not read: {exc}"
-        return Config(), [ConfigProblem(message, _error_line(exc, text))]
+        return Config(), [_syntax_problem(exc, text, path)]
     tool = document.get("tool")
     if not isinstance(tool, dict) or "flash-ls" not in tool:
         return Config(), []
     table = tool["flash-ls"]
-    locate = KeyLocator(text)
-    if not isinstance(table, dict):
-        message = f"{TABLE} must be a table, got {type(table).__name__}"
-        return Config(), [ConfigProblem(message, locate.line(None))]
-    if not table:
+    if isinstance(table, dict) and not table:
         return Config(), []
+    from flash_ls.project.toml_keys import key_spans, locate
+
+    spans = key_spans(text)
+
+    def where(key_path: Sequence[str]) -> Span:
+        return locate(spans, ("tool", "flash-ls", *key_path)) or Span.point(0)
+
+    if not isinstance(table, dict):
+        message = f"{TABLE} must be a table, not {kind(table)}"
+        return Config(), [ConfigProblem(message, path, where(()))]
     from flash_ls.project.config_validation import validate
 
-    return validate(table, TABLE, locate)
+    return validate(table, path, where)
 
 
-def _error_line(exc: Exception, text: str) -> int | None:
-    lineno = getattr(exc, "lineno", None)  # Python 3.14+
-    if isinstance(lineno, int):
-        return lineno - 1
-    match = re.search(r"at line (\d+)", str(exc))
-    if match:
-        return int(match.group(1)) - 1
-    if "end of document" in str(exc):
-        return max(len(text.splitlines()) - 1, 0)
-    return None
+def kind(value: object) -> str:
+    """How a TOML (or JSON) value's type is written in messages: ``a string``, ``an array``."""
+    return _KINDS.get(type(value), f"a {type(value).__name__}")
 
 
-_TABLE_HEADER = re.compile(
-    r"""^\s*\[\s*tool\s*\.\s*(?:"flash-ls"|'flash-ls'|flash-ls)\s*(?:\.\s*(?P<sub>[^\]]*?))?\s*\]"""
-)
-_ANY_HEADER = re.compile(r"^\s*\[")
+_KINDS = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a float",
+    str: "a string",
+    list: "an array",
+    dict: "a table",
+}
+_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 
 
-class KeyLocator:
-    """Finds the line of a ``[tool.flash-ls]`` key in the source text (best effort)."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = text.splitlines()
-        self._header: int | None = None
-        self._subtables: dict[str, int] = {}
-        self._section: range = range(0)
-        for index, line in enumerate(self._lines):
-            match = _TABLE_HEADER.match(line)
-            if not match:
-                continue
-            sub = match.group("sub")
-            if sub:
-                self._subtables.setdefault(sub.strip().strip("\"'"), index)
-            elif self._header is None:
-                self._header = index
-                end = next(
-                    (
-                        i
-                        for i in range(index + 1, len(self._lines))
-                        if _ANY_HEADER.match(self._lines[i])
-                    ),
-                    len(self._lines),
-                )
-                self._section = range(index + 1, end)
-
-    def line(self, key: str | None) -> int | None:
-        """0-based line of ``key`` (or of the table when ``key`` is None); None if not found."""
-        if key is not None:
-            if key in self._subtables:
-                return self._subtables[key]
-            at_start = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*[=.]""")
-            for index in self._section:
-                if at_start.match(self._lines[index]):
-                    return index
-            dotted = re.compile(rf"""flash-ls["']?\s*\.\s*["']?{re.escape(key)}["']?\s*[=.]""")
-            for index, text in enumerate(self._lines):
-                if dotted.search(text):
-                    return index
-        if self._header is not None:
-            return self._header
-        inline = re.compile(r"""^\s*(?:tool\s*\.\s*)?["']?flash-ls["']?\s*[=.]""")
-        return next((i for i, text in enumerate(self._lines) if inline.match(text)), None)
+def _syntax_problem(exc: tomllib.TOMLDecodeError, text: str, path: Path) -> ConfigProblem:
+    """The TOML error on its line; tomllib writes the position into the message."""
+    reason = str(exc)
+    found = _POSITION.search(reason)
+    lines = text.split("\n")
+    if found is None:
+        line = 0
+    else:
+        reason = reason[: found.start()]
+        # At the end of the document: its last line with text.
+        line = int(found.group(1)) - 1 if found.group(1) else text.rstrip().count("\n")
+    line = min(max(line, 0), len(lines) - 1)
+    reason = reason[:1].lower() + reason[1:]
+    span = Span.whole_line(line, len(lines[line].rstrip("\r")))
+    return ConfigProblem(f"invalid TOML: {reason}", path, span)

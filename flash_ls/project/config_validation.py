@@ -2,30 +2,41 @@
 
 Imported by :mod:`flash_ls.project.config` only when there is something to validate, because it
 loads pydantic: an app without a ``[tool.flash-ls]`` table, checked without overrides, never pays
-for it. :class:`ConfigModel` states the rules (types, bounds, severity names); the result is the
-plain :class:`~flash_ls.project.config.Config` dataclass.
+for it. :class:`ConfigModel` states the rules (types, bounds, severity names, selectors that name
+a rule of the registry); the result is the plain :class:`~flash_ls.project.config.Config`
+dataclass, or every problem found, each as one short line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from flash_ls.diagnostic import Severity
 from flash_ls.project.config import (
     FIELD_NAMES,
     KNOWN_KEYS,
     SETTINGS,
+    TABLE,
     Config,
     ConfigError,
     ConfigProblem,
-    KeyLocator,
     SeverityName,
     field_name,
     kebab,
+    kind,
 )
+from flash_ls.span import Span
+
+MAX_MESSAGE = 79
+"""Messages longer than this leave out the value they quote."""
 
 
 def _severity_label(value: Any) -> Any:
@@ -36,6 +47,19 @@ def _severity_label(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _known_selector(selector: str) -> str:
+    # Imported here: the registry loads every rule family, needed only when a selector is given.
+    from flash_ls.rules.registry import is_known_selector
+
+    if not is_known_selector(selector):
+        raise PydanticCustomError("unknown_rule", "unknown rule {selector}", {"selector": selector})
+    return selector
+
+
+Selector = Annotated[str, AfterValidator(_known_selector)]
+"""A rule code, code prefix, slug or ``ALL`` that names at least one rule."""
 
 
 class ConfigModel(BaseModel):
@@ -49,9 +73,9 @@ class ConfigModel(BaseModel):
         alias_generator=kebab,
     )
 
-    select: list[str] | None = None
-    ignore: list[str] = Field(default_factory=list)
-    severity: dict[str, Annotated[SeverityName, BeforeValidator(_severity_label)]] = Field(
+    select: list[Selector] | None = None
+    ignore: list[Selector] = Field(default_factory=list)
+    severity: dict[Selector, Annotated[SeverityName, BeforeValidator(_severity_label)]] = Field(
         default_factory=dict
     )
     size_budget_mb: float = Field(default=1500.0, gt=0)
@@ -74,24 +98,31 @@ class ConfigModel(BaseModel):
         )
 
 
-def _values(config: Config) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in FIELD_NAMES}
+Locate = Callable[[Sequence[str]], Span]
+"""The span of a key path inside the table, as written (``("severity", "FL301")``)."""
 
 
 def validate(
-    table: Mapping[str, Any], source: str, locate: KeyLocator | None = None
+    table: Mapping[str, Any], path: Path, locate: Locate
 ) -> tuple[Config, list[ConfigProblem]]:
-    """Validate ``table``, dropping each bad key or entry with a problem, keeping the rest."""
-    model, problems = _validate(table, source, locate)
-    return model.to_config(), problems
+    """Validate a ``[tool.flash-ls]`` table read from ``path``.
+
+    Returns the configuration and no problems, or the defaults and every problem found, each
+    located in the file: a table with a problem is not applied at all.
+    """
+    model, problems = _validate(table, _IN_FILE)
+    if problems:
+        located = [ConfigProblem(p.message, path, locate(p.key_path)) for p in problems]
+        return Config(), sorted(located, key=lambda problem: problem.span or Span.point(0))
+    return model.to_config(), []
 
 
 def merge(config: Config, overrides: Mapping[str, Any]) -> Config:
     """``config`` with ``overrides`` laid over it (see :meth:`Config.merged`)."""
-    overlay, problems = _validate(overrides, SETTINGS)
+    overlay, problems = _validate(overrides, _IN_SETTINGS)
     if problems:
-        raise ConfigError(problems)
-    values = _values(config)
+        raise ConfigError([ConfigProblem(problem.message) for problem in problems])
+    values = {name: getattr(config, name) for name in FIELD_NAMES}
     for name in overlay.model_fields_set:
         values[name] = getattr(overlay, name)
     if "severity" in overlay.model_fields_set:
@@ -99,67 +130,96 @@ def merge(config: Config, overrides: Mapping[str, Any]) -> Config:
     return ConfigModel.model_validate(values).to_config()
 
 
-def _validate(
-    table: Mapping[str, Any], source: str, locate: KeyLocator | None = None
-) -> tuple[ConfigModel, list[ConfigProblem]]:
-    def problem(message: str, key: str | None) -> ConfigProblem:
-        return ConfigProblem(message, locate.line(key) if locate else None, key)
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """How messages name where the values were written."""
 
-    problems: list[ConfigProblem] = []
+    prefix: str  # before every message
+    unknown_in: str  # after "unknown key `x`"
+
+
+_IN_FILE = _Source("", f" in {TABLE}")
+_IN_SETTINGS = _Source(f"{SETTINGS}: ", "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    message: str
+    key_path: tuple[str, ...]  # as written: ("severity", "FL301")
+
+
+def _validate(values: Mapping[str, Any], source: _Source) -> tuple[ConfigModel, list[_Problem]]:
+    """The validated model, or the defaults and every problem (unknown keys, then bad values)."""
+    problems: list[_Problem] = []
     data: dict[str, Any] = {}
     written: dict[str, str] = {}  # field name -> key as the user wrote it
-    for key, value in table.items():
+    for key, value in values.items():
         name = field_name(key)
         if name is None:
-            problems.append(problem(_unknown_key_message(key, source), key))
+            message = f"unknown key `{key}`{source.unknown_in}{_suggestion(key)}"
+            problems.append(_Problem(source.prefix + message, (key,)))
         elif name in data:
-            message = f"{source}: `{key}` repeats `{written[name]}`; the first one is used"
-            problems.append(problem(message, key))
+            message = f"`{written[name]}` and `{key}` are the same key; keep one"
+            problems.append(_Problem(source.prefix + message, (key,)))
         else:
             data[name] = value
             written[name] = key
-    # Each round drops what failed; a key can fail at most once per nesting level.
-    for _ in range(3):
-        try:
-            return ConfigModel.model_validate(data), problems
-        except ValidationError as exc:
-            errors = exc.errors()
-            for error in errors:
-                loc = error["loc"]
-                name = str(loc[0])
-                key = written.get(name, kebab(name))
-                where = key + "".join(f"[{part!r}]" for part in loc[1:])
-                message = f"{source}: invalid `{where}`: {error['msg']} (got {error['input']!r})"
-                problems.append(problem(message, key))
-            # Later list entries first: dropping one must not move the others' indices.
-            for loc in sorted((e["loc"] for e in errors), key=_drop_order):
-                _drop(data, loc)
-    return ConfigModel(), problems
+    try:
+        model = ConfigModel.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = field_name(str(error["loc"][0]))
+            key = written.get(name or "", str(error["loc"][0]))
+            inner = [part for part in error["loc"][1:] if part != "[key]"]
+            text, detail = _invalid(error, key, inner)
+            names = tuple(part for part in inner if isinstance(part, str))
+            problems.append(_Problem(_fit(source.prefix + text, detail), (key, *names)))
+        return ConfigModel(), problems
+    return (ConfigModel(), problems) if problems else (model, [])
 
 
-def _drop_order(loc: tuple[int | str, ...]) -> tuple[str, int]:
-    entry = loc[1] if len(loc) > 1 else None
-    return str(loc[0]), -entry if isinstance(entry, int) else 0
+_EXPECTED = {
+    "list_type": "an array",
+    "dict_type": "a table",
+    "string_type": "a string",
+    "float_type": "a number",
+}
 
 
-def _drop(data: dict[str, Any], loc: tuple[int | str, ...]) -> None:
-    """Remove the value at ``loc`` (a list or dict entry if possible, else the whole key)."""
-    name = str(loc[0])
-    if name not in data:
-        return
-    value = data[name]
-    entry = loc[1] if len(loc) > 1 else None
-    if isinstance(value, list) and isinstance(entry, int) and 0 <= entry < len(value):
-        data[name] = [item for index, item in enumerate(value) if index != entry]
-    elif isinstance(value, dict) and isinstance(entry, str) and entry in value:
-        data[name] = {k: v for k, v in value.items() if k != entry}
-    else:
-        del data[name]
+def _invalid(error: ErrorDetails, key: str, inner: Sequence[int | str]) -> tuple[str, str]:
+    """A bad value's message, and what it quotes of the value (left out when too long)."""
+    where = f"`{key}{''.join(_part(part) for part in inner)}`"
+    kind_of, value, context = error["type"], error["input"], error.get("ctx", {})
+    if kind_of == "unknown_rule":
+        return f"unknown rule `{value}` in `{key}`", "; see `flash-ls rules`"
+    if kind_of in _EXPECTED:
+        return f"{where} must be {_EXPECTED[kind_of]}", f", not {kind(value)}"
+    if kind_of == "greater_than":
+        return f"{where} must be greater than {context['gt']:g}", f", not {value!r}"
+    if kind_of == "less_than_equal":
+        return f"{where} must be at most {context['le']:g}", f", not {value!r}"
+    if kind_of == "literal_error":
+        expected = str(context["expected"]).replace("'", "")
+        return f"{where} must be {expected}", f", not {value!r}"
+    return f"{where}: {error['msg']}", f" (got {value!r})"
 
 
-def _unknown_key_message(key: str, source: str) -> str:
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _part(part: int | str) -> str:
+    """One step of a key path as TOML writes it: ``[1]``, ``.FL301``, ``."a b"``."""
+    if isinstance(part, int):
+        return f"[{part}]"
+    return f".{part}" if _BARE_KEY.fullmatch(part) else f".{json.dumps(part, ensure_ascii=False)}"
+
+
+def _fit(text: str, detail: str) -> str:
+    return text + detail if len(text + detail) <= MAX_MESSAGE else text
+
+
+def _suggestion(key: str) -> str:
     import difflib  # only for hints
 
     close = difflib.get_close_matches(kebab(key), KNOWN_KEYS, n=1)
-    hint = f"did you mean `{close[0]}`? " if close else ""
-    return f"{source}: unknown key `{key}`; {hint}known keys: {', '.join(KNOWN_KEYS)}"
+    return f"; did you mean `{close[0]}`?" if close else ""

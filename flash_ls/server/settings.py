@@ -3,8 +3,8 @@
 Server settings (``debounce_ms``, ``log_level``) are the server's own; every other key is a
 ``[tool.flash-ls]`` key (``select``, ``ignore``, ``severity``, ``size-budget-mb`` ...) laid over each
 app's configuration through ``Workspace.overrides``. Keys may be written snake_case, kebab-case or
-camelCase (``debounceMs``) as editors like. An invalid key is left out with a message; the others
-still apply.
+camelCase (``debounceMs``) as editors like. Settings with an invalid key are reported (one
+message per problem) and not applied: the last good settings stay in force.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flash_ls.project.config import Config, ConfigError
+from flash_ls.project.config import SETTINGS, Config, ConfigError
 
 SECTION = "flash-ls"
 DEFAULT_DEBOUNCE_MS = 100
 MAX_DEBOUNCE_MS = 10_000
 LOG_LEVELS = ("error", "warning", "info", "debug")
-_SERVER_KEYS = frozenset({"debounce_ms", "log_level"})
+_LEVEL_NAMES = "error, warning, info or debug"
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
@@ -31,7 +31,7 @@ class Settings:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     log_level: str = "warning"
     overrides: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # any: these settings are not applied
 
 
 def _snake(key: str) -> str:
@@ -59,7 +59,10 @@ def merge_layers(*layers: Any) -> dict[str, Any]:
 
 
 def parse_settings(*layers: Any) -> Settings:
-    """Effective settings from payload layers (initializationOptions, then workspace/configuration)."""
+    """Effective settings from payload layers (initializationOptions, then workspace/configuration).
+
+    Settings with ``problems`` are not to be applied: the server keeps the last good ones.
+    """
     values = merge_layers(*layers)
     settings = Settings()
     debounce = values.pop("debounce_ms", None)
@@ -68,7 +71,7 @@ def parse_settings(*layers: Any) -> Settings:
             settings.debounce_ms = int(min(debounce, MAX_DEBOUNCE_MS))
         else:
             settings.problems.append(
-                f"flash-ls settings: `debounce_ms` must be a number >= 0, got {debounce!r}"
+                f"{SETTINGS}: `debounce_ms` must be a number >= 0, not {debounce!r}"
             )
     level = values.pop("log_level", None)
     if level is not None:
@@ -76,33 +79,13 @@ def parse_settings(*layers: Any) -> Settings:
             settings.log_level = level.lower()
         else:
             settings.problems.append(
-                f"flash-ls settings: `log_level` must be one of {', '.join(LOG_LEVELS)}, got {level!r}"
+                f"{SETTINGS}: `log_level` must be {_LEVEL_NAMES}, not {level!r}"
             )
-    for key in _SERVER_KEYS:
-        values.pop(key, None)
     overrides = {key: value for key, value in values.items() if value is not None}
-    settings.overrides, problems = validated_overrides(overrides)
-    settings.problems.extend(problems)
+    try:
+        Config().merged(overrides)
+    except ConfigError as error:
+        settings.problems.extend(problem.message for problem in error.problems)
+    else:
+        settings.overrides = overrides
     return settings
-
-
-def validated_overrides(overrides: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The overrides ``Config.merged`` accepts, and a message for each one left out."""
-    kept = dict(overrides)
-    messages: list[str] = []
-    for _ in range(len(overrides) + 1):
-        try:
-            Config().merged(kept)
-        except ConfigError as error:
-            dropped = False
-            for problem in error.problems:
-                messages.append(problem.message)
-                name = _snake(problem.key) if problem.key else None
-                if name is not None and name in kept:
-                    del kept[name]
-                    dropped = True
-            if not dropped:
-                return {}, messages
-            continue
-        return kept, messages
-    return {}, messages

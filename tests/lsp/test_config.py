@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,22 +74,68 @@ async def test_configuration_change_takes_effect_without_restart(session: Sessio
     )  # initializationOptions again
 
 
-async def test_invalid_settings_are_reported_and_the_rest_applies(session: Session) -> None:
+async def _warnings(session: Session, before: int, count: int) -> list[str]:
+    """The showMessage warnings after the first ``before`` ones, once there are ``count``."""
+    for _ in range(200):
+        if len(session.client.messages) >= before + count:
+            break
+        await asyncio.sleep(0.05)
+    shown = session.client.messages[before:]
+    assert all(message.type == types.MessageType.Warning for message in shown)
+    return [message.message for message in shown]
+
+
+def _save(session: Session, path: Path, text: str) -> None:
+    """Write a file as an editor saves it: the client's watcher reports it (Neovim: the
+    server's own watcher sees it)."""
+    path.write_text(text)
+    if session.profile != "neovim":
+        session.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=session.uri(path), type=types.FileChangeType.Changed)]
+            )
+        )
+
+
+async def _published(
+    session: Session, path: Path, until: Callable[[Sequence[types.Diagnostic]], bool]
+) -> Sequence[types.Diagnostic]:
+    """The diagnostics last pushed for ``path`` (a pyproject.toml), once ``until`` holds."""
+    uri = session.uri(path)
+    for _ in range(300):
+        params = session.last_published(uri)
+        if params is not None and until(params.diagnostics):
+            return params.diagnostics
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {uri}: {session.last_published(uri)}")
+
+
+def _lines(items: Sequence[types.Diagnostic]) -> list[tuple[int, str]]:
+    return [(item.range.start.line, item.message) for item in items]
+
+
+async def test_invalid_settings_keep_the_last_good_ones(session: Session) -> None:
     root = session.new_app({"main.py": TTS})
     uri = session.open(root / "main.py")
     await session.codes(uri, lambda c: "FL105" in c)
-    before = len(session.client.messages)
     try:
-        await _reconfigure(session, {"debounce_ms": "fast", "no_such_key": 1, "ignore": ["FL105"]})
-        assert "FL105" not in await session.codes(uri, lambda c: "FL105" not in c)
-        for _ in range(100):
-            if len(session.client.messages) >= before + 2:
-                break
-            await asyncio.sleep(0.05)
-        texts = [m.message for m in session.client.messages[before:]]
-        assert any("debounce_ms" in text for text in texts)
-        assert any("no_such_key" in text for text in texts)
-        assert all(m.type == types.MessageType.Warning for m in session.client.messages[before:])
+        await _reconfigure(session, {"ignore": ["FL105"]})
+        await session.codes(uri, lambda c: "FL105" not in c)
+        before = len(session.client.messages)
+        bad = {"debounce_ms": "fast", "no_such_key": 1, "ignore": ["FL106"], "select": ["FL99"]}
+        await _reconfigure(session, bad)
+        assert await _warnings(session, before, 3) == [
+            "flash-ls settings: `debounce_ms` must be a number >= 0, not 'fast'",
+            "flash-ls settings: unknown key `no_such_key`",
+            "flash-ls settings: unknown rule `FL99` in `select`; see `flash-ls rules`",
+        ]
+        session.change(uri, TTS + "\n")
+        assert "FL105" not in await session.codes(uri, lambda c: "FL101" in c)  # last good
+        await _reconfigure(session, bad)  # the same problems again: no second warning
+        await _reconfigure(session, {**bad, "log_level": "loud"})  # only the new one is shown
+        assert await _warnings(session, before + 3, 1) == [
+            "flash-ls settings: `log_level` must be error, warning, info or debug, not 'loud'"
+        ]
     finally:
         await _reconfigure(session, {})
     await session.codes(uri, lambda c: "FL105" in c)
@@ -98,15 +146,57 @@ async def test_pyproject_config_and_its_changes(session: Session) -> None:
     root = session.new_app({"main.py": TTS, "pyproject.toml": pyproject})
     uri = session.open(root / "main.py")
     assert "FL105" not in await session.codes(uri, lambda c: "FL101" in c)
-    (root / "pyproject.toml").write_text('[project]\nname = "app"\n')
-    if session.profile != "neovim":  # Neovim: the server's own watcher sees it
-        session.client.workspace_did_change_watched_files(
-            types.DidChangeWatchedFilesParams(
-                changes=[
-                    types.FileEvent(
-                        uri=session.uri(root / "pyproject.toml"), type=types.FileChangeType.Changed
-                    )
-                ]
-            )
-        )
+    _save(session, root / "pyproject.toml", '[project]\nname = "app"\n')
     assert "FL105" in await session.codes(uri, lambda c: "FL105" in c)
+
+
+async def test_a_broken_pyproject_is_an_error_and_the_last_good_config_stays(
+    session: Session,
+) -> None:
+    good = '[project]\nname = "app"\n\n[tool.flash-ls]\nignore = ["FL105"]\n'
+    root = session.new_app({"main.py": TTS, "pyproject.toml": good})
+    pyproject = root / "pyproject.toml"
+    uri = session.open(root / "main.py")
+    assert "FL105" not in await session.codes(uri, lambda c: "FL101" in c)
+    before = len(session.client.messages)
+
+    _save(session, pyproject, good.replace('["FL105"]', '"FL105"\nseverity = { FL101 = "x" }'))
+
+    items = await _published(session, pyproject, lambda found: len(found) == 2)
+    assert _lines(items) == [
+        (4, "`ignore` must be an array, not a string"),
+        (5, "`severity.FL101` must be error, warning, info or hint, not 'x'"),
+    ]
+    assert {item.severity for item in items} == {types.DiagnosticSeverity.Error}
+    assert items[1].range == types.Range(
+        start=types.Position(line=5, character=13), end=types.Position(line=5, character=18)
+    )
+    assert await _warnings(session, before, 2) == [
+        f"flash-ls: {root.name}/pyproject.toml:5: `ignore` must be an array, not a string",
+        f"flash-ls: {root.name}/pyproject.toml:6: `severity.FL101` must be error, warning, "
+        "info or hint, not 'x'",
+    ]
+    for version in range(3):  # typing re-checks the app: same config, no new warning
+        session.change(uri, TTS + "\n" * version)
+        assert "FL105" not in await session.codes(uri, lambda c: "FL101" in c)  # last good
+    assert len(session.client.messages) == before + 2
+
+    _save(session, pyproject, good.replace('["FL105"]', "[]"))
+
+    assert list(await _published(session, pyproject, lambda found: not found)) == []
+    assert "FL105" in await session.codes(uri, lambda c: "FL105" in c)  # the new config
+    assert len(session.client.messages) == before + 2
+
+
+async def test_a_first_load_with_broken_toml_uses_the_defaults(session: Session) -> None:
+    broken = '[project]\nname = "app"\n\n[tool.flash-ls]\nignore = ["FL105"\n'
+    root = session.new_app({"main.py": TTS, "pyproject.toml": broken})
+    before = len(session.client.messages)
+    uri = session.open(root / "main.py")
+
+    assert "FL105" in await session.codes(uri, lambda c: "FL105" in c)
+    items = await _published(session, root / "pyproject.toml", bool)
+    assert _lines(items) == [(4, "invalid TOML: unclosed array")]  # the array's line
+    assert await _warnings(session, before, 1) == [
+        f"flash-ls: {root.name}/pyproject.toml:5: invalid TOML: unclosed array"
+    ]

@@ -1,4 +1,4 @@
-"""[tool.flash-ls]: kebab/snake keys, problems instead of exceptions, overlays."""
+"""[tool.flash-ls]: kebab/snake keys, located problems instead of exceptions, overlays."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from flash_ls.project.config import (
     ConfigProblem,
     load_config,
 )
-
-KEYS = "known keys: select, ignore, severity, size-budget-mb, size-warn-ratio, large-file-mb, exclude, python"
+from flash_ls.span import Span
 
 
 def write_pyproject(root: Path, text: str) -> Path:
@@ -82,99 +81,175 @@ def test_severity_subtable(tmp_path: Path) -> None:
     assert config.severity == {"FL301": "info"}
 
 
-def test_unknown_key_is_a_problem_with_its_line(tmp_path: Path) -> None:
+def lines_and_messages(problems: list[ConfigProblem]) -> list[tuple[int, str]]:
+    """Each problem as the CLI prints it: 1-based line, message."""
+    return [(p.span.start_line + 1 if p.span else 0, p.message) for p in problems]
+
+
+def test_any_problem_rejects_the_whole_table(tmp_path: Path) -> None:
     write_pyproject(tmp_path, '[tool.flash-ls]\nselect = ["FL1"]\nsize-budget = 10\n')
     config, problems = load_config(tmp_path)
-    assert config.select == ["FL1"]
-    assert config.size_budget_mb == 1500
-    [problem] = problems
-    assert problem.line == 2
-    assert problem.key == "size-budget"
-    assert "unknown key `size-budget`" in problem.message
-    assert "did you mean `size-budget-mb`" in problem.message
+    assert config == Config()  # not even the good `select` applies
+    assert lines_and_messages(problems) == [
+        (3, "unknown key `size-budget` in [tool.flash-ls]; did you mean `size-budget-mb`?")
+    ]
+    assert problems[0].path == tmp_path / "pyproject.toml"
 
 
-def test_bad_values_are_problems_and_the_rest_applies(tmp_path: Path) -> None:
+def test_every_bad_value_is_reported_on_its_line(tmp_path: Path) -> None:
     write_pyproject(
         tmp_path,
         """[project]
 name = "app"
 
 [tool.flash-ls]
-ignore = "FL301"
+ignore = "FL302"
 size-budget-mb = "big"
 size-warn-ratio = 1.5
-large-file-mb = 20
-severity = { FL301 = "fatal", FL302 = "hint" }
+large-file-mb = 0
+severity = { FL302 = "hint", FL301 = "fatal" }
 exclude = ["ok/*", 3]
+python = 3
 """,
     )
     config, problems = load_config(tmp_path)
-    assert config.ignore == []
-    assert config.size_budget_mb == 1500
-    assert config.size_warn_ratio == 0.8
-    assert config.large_file_mb == 20
-    assert config.severity == {"FL302": "hint"}
-    assert config.exclude == ["ok/*"]
-    by_key = {problem.key: problem for problem in problems}
-    assert set(by_key) == {"ignore", "size-budget-mb", "size-warn-ratio", "severity", "exclude"}
-    assert by_key["ignore"].line == 4
-    assert by_key["size-budget-mb"].line == 5
-    assert "`size-budget-mb`" in by_key["size-budget-mb"].message
-    assert "'big'" in by_key["size-budget-mb"].message
-    assert "`severity['FL301']`" in by_key["severity"].message
-    assert "`exclude[1]`" in by_key["exclude"].message
-    assert all(isinstance(problem, ConfigProblem) for problem in problems)
-
-
-def test_several_bad_entries_of_one_list_drop_exactly_those(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, '[tool.flash-ls]\nignore = ["FL301", 1, "FL302", 2, "FL303"]\n')
-    config, problems = load_config(tmp_path)
-    assert config.ignore == ["FL301", "FL302", "FL303"]
-    assert [problem.message for problem in problems] == [
-        "[tool.flash-ls]: invalid `ignore[1]`: Input should be a valid string (got 1)",
-        "[tool.flash-ls]: invalid `ignore[3]`: Input should be a valid string (got 2)",
+    assert config == Config()
+    assert lines_and_messages(problems) == [
+        (5, "`ignore` must be an array, not a string"),
+        (6, "`size-budget-mb` must be a number, not a string"),
+        (7, "`size-warn-ratio` must be at most 1, not 1.5"),
+        (8, "`large-file-mb` must be greater than 0, not 0"),
+        (9, "`severity.FL301` must be error, warning, info or hint, not 'fatal'"),
+        (10, "`exclude[1]` must be a string, not an integer"),
+        (11, "`python` must be a string, not an integer"),
     ]
+    assert all(len(message) < 80 for _, message in lines_and_messages(problems))
+
+
+def test_unknown_rules_are_problems(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path,
+        '[tool.flash-ls]\nselect = ["FL1", "ALL", "FL999"]\nignore = ["top-level-imprt"]\n'
+        'severity = { FL301 = "error", FL9999 = "hint" }\n',
+    )
+    config, problems = load_config(tmp_path)
+    assert config == Config()
+    assert lines_and_messages(problems) == [
+        (2, "unknown rule `FL999` in `select`; see `flash-ls rules`"),
+        (3, "unknown rule `top-level-imprt` in `ignore`; see `flash-ls rules`"),
+        (4, "unknown rule `FL9999` in `severity`; see `flash-ls rules`"),
+    ]
+    assert problems[2].span == Span(3, 30, 3, 36)  # the key inside the inline table
+
+
+def test_rule_codes_prefixes_and_slugs_are_known(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path,
+        '[tool.flash-ls]\nselect = ["ALL"]\nignore = ["FL3", "fl602", "top-level-import"]\n'
+        'severity = { queue-name-reused = "error" }\n',
+    )
+    config, problems = load_config(tmp_path)
+    assert problems == []
+    assert config.ignore == ["FL3", "fl602", "top-level-import"]
+
+
+def test_a_subtable_entry_is_found_on_its_own_line(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path,
+        '[tool.flash-ls]\nignore = []\n\n[tool.flash-ls.severity]\nFL302 = "hint"\n'
+        'FL301 = "fatal"\n',
+    )
+    _, problems = load_config(tmp_path)
+    assert lines_and_messages(problems) == [
+        (6, "`severity.FL301` must be error, warning, info or hint, not 'fatal'")
+    ]
+    assert problems[0].span == Span(5, 0, 5, 5)
+
+
+def test_dotted_keys_outside_the_table_are_found(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path,
+        '[project]\nname = "app"\ndescription = """\n[tool.flash-ls]\nignore = 1\n"""\n\n'
+        '[tool]\nruff.line-length = 99\nflash-ls.ignore = "FL302"\n'
+        'flash-ls.severity.FL301 = "fatal"\n',
+    )
+    _, problems = load_config(tmp_path)
+    assert lines_and_messages(problems) == [
+        (10, "`ignore` must be an array, not a string"),
+        (11, "`severity.FL301` must be error, warning, info or hint, not 'fatal'"),
+    ]
+    assert problems[1].span == Span(10, 18, 10, 23)
+
+
+def test_quoted_keys_are_found_and_named_as_written(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path, '[tool."flash-ls"]\n"severity" = { "FL 301" = "hint" }\nsize_budget_mb = [1]\n'
+    )
+    _, problems = load_config(tmp_path)
+    assert lines_and_messages(problems) == [
+        (2, "unknown rule `FL 301` in `severity`; see `flash-ls rules`"),
+        (3, "`size_budget_mb` must be a number, not an array"),
+    ]
+    assert problems[0].span == Span(1, 15, 1, 23)
 
 
 def test_bool_is_not_a_number(tmp_path: Path) -> None:
     write_pyproject(tmp_path, "[tool.flash-ls]\nlarge-file-mb = true\n")
-    config, problems = load_config(tmp_path)
-    assert config.large_file_mb == 50
-    assert [problem.key for problem in problems] == ["large-file-mb"]
+    _, problems = load_config(tmp_path)
+    assert lines_and_messages(problems) == [(2, "`large-file-mb` must be a number, not a boolean")]
 
 
-def test_duplicate_spellings_are_reported(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, "[tool.flash-ls]\nsize-budget-mb = 10\nsize_budget_mb = 20\n")
-    config, problems = load_config(tmp_path)
-    assert config.size_budget_mb == 10
-    [problem] = problems
-    assert problem.key == "size_budget_mb"
-
-
-def test_broken_toml_gives_a_problem_and_defaults(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, '[tool.flash-ls]\nselect = ["FL1"\nignore = []\n')
+def test_two_spellings_of_one_key(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, "[tool.flash-ls]\nlarge_file_mb = 3\nlarge-file-mb = 4\n")
     config, problems = load_config(tmp_path)
     assert config == Config()
-    [problem] = problems
-    assert "not valid TOML" in problem.message
-    assert problem.line is not None and problem.line >= 1
+    assert lines_and_messages(problems) == [
+        (3, "`large_file_mb` and `large-file-mb` are the same key; keep one")
+    ]
 
 
-def test_undecodable_file_gives_a_problem(tmp_path: Path) -> None:
+def test_broken_toml_is_reported_on_its_line(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path, '[project]\nname = "app"\n[tool.flash-ls]\nselect = ["FL1"\nignore = []\n'
+    )
+    config, problems = load_config(tmp_path)
+    assert config == Config()
+    assert lines_and_messages(problems) == [(5, "invalid TOML: unclosed array")]
+    assert problems[0].span == Span(4, 0, 4, 11)  # the whole line
+
+
+def test_broken_toml_at_the_end_of_the_file(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[project]\nname = "app"\nversion =')
+    _, problems = load_config(tmp_path)
+    assert lines_and_messages(problems) == [(3, "invalid TOML: invalid value")]
+
+
+def test_undecodable_file_is_a_problem_on_line_1(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_bytes(b"[tool.flash-ls]\nselect = ['\xff']\n")
     config, problems = load_config(tmp_path)
     assert config == Config()
-    assert len(problems) == 1
+    assert lines_and_messages(problems) == [(1, "not UTF-8 (byte 27)")]
 
 
 def test_table_of_the_wrong_type(tmp_path: Path) -> None:
     write_pyproject(tmp_path, '[tool]\nflash-ls = "strict"\n')
     config, problems = load_config(tmp_path)
     assert config == Config()
-    [problem] = problems
-    assert problem.line == 1
-    assert "must be a table" in problem.message
+    assert lines_and_messages(problems) == [(2, "[tool.flash-ls] must be a table, not a string")]
+
+
+def test_empty_table_gives_defaults(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, "[tool.flash-ls]\n")
+    assert load_config(tmp_path) == (Config(), [])
+
+
+def test_located_is_what_the_cli_prints(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[tool.flash-ls]\nignore = "FL302"\n')
+    [problem] = load_config(tmp_path)[1]
+    assert problem.located(lambda path: path.name) == (
+        "pyproject.toml:2: `ignore` must be an array, not a string"
+    )
+    assert ConfigProblem("flash-ls settings: x").located() == "flash-ls settings: x"
 
 
 def test_merged_overlays_settings() -> None:
@@ -190,143 +265,21 @@ def test_merged_overlays_settings() -> None:
     assert base.merged({"size-warn-ratio": 0.7}).size_warn_ratio == 0.7
 
 
-def test_merged_rejects_bad_overrides_with_a_clear_message() -> None:
+def test_merged_rejects_bad_overrides_naming_each() -> None:
     with pytest.raises(ConfigError) as caught:
-        Config().merged({"selcet": ["FL1"], "large-file-mb": "x"})
-    message = str(caught.value)
-    assert "unknown key `selcet`" in message and "did you mean `select`" in message
-    assert "`large-file-mb`" in message
-    assert {problem.key for problem in caught.value.problems} == {"selcet", "large-file-mb"}
-
-
-# -- exact messages (editors and CLI output show them as they are) ------------------------------
-
-
-def test_unknown_key_message(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, '[tool.flash-ls]\nselect = ["FL1"]\nsize-budget = 10\nwhatever = 1\n')
-    _, problems = load_config(tmp_path)
-    assert problems == [
-        ConfigProblem(
-            f"[tool.flash-ls]: unknown key `size-budget`; did you mean `size-budget-mb`? {KEYS}",
-            2,
-            "size-budget",
-        ),
-        ConfigProblem(f"[tool.flash-ls]: unknown key `whatever`; {KEYS}", 3, "whatever"),
-    ]
-
-
-def test_invalid_value_messages(tmp_path: Path) -> None:
-    write_pyproject(
-        tmp_path,
-        """[tool.flash-ls]
-size-budget-mb = "big"
-size_warn_ratio = 1.5
-severity = { FL301 = "fatal", FL302 = "Hint", FL303 = "information" }
-exclude = ["ok/*", 3]
-python = 3
-""",
-    )
-    config, problems = load_config(tmp_path)
-    assert config == Config(
-        severity={"FL302": "hint", "FL303": "info"}, exclude=["ok/*"], python=None
-    )
-    expected = [
-        ConfigProblem(
-            "[tool.flash-ls]: invalid `severity['FL301']`: Input should be 'error', 'warning', "
-            "'info' or 'hint' (got 'fatal')",
-            3,
-            "severity",
-        ),
-        ConfigProblem(
-            "[tool.flash-ls]: invalid `size-budget-mb`: Input should be a valid number (got 'big')",
-            1,
-            "size-budget-mb",
-        ),
-        ConfigProblem(
-            "[tool.flash-ls]: invalid `size_warn_ratio`: Input should be less than or equal to 1 "
-            "(got 1.5)",
-            2,
-            "size_warn_ratio",
-        ),
-        ConfigProblem(
-            "[tool.flash-ls]: invalid `exclude[1]`: Input should be a valid string (got 3)",
-            4,
-            "exclude",
-        ),
-        ConfigProblem(
-            "[tool.flash-ls]: invalid `python`: Input should be a valid string (got 3)",
-            5,
-            "python",
-        ),
-    ]
-    assert problems == expected  # in pydantic's order, as before
-
-
-def test_wrong_container_types_drop_the_key(tmp_path: Path) -> None:
-    write_pyproject(
-        tmp_path, '[tool.flash-ls]\nselect = "FL1"\nseverity = "error"\nsize-budget-mb = 0\n'
-    )
-    config, problems = load_config(tmp_path)
-    assert config == Config()
-    assert {(p.key, p.line) for p in problems} == {
-        ("select", 1),
-        ("severity", 2),
-        ("size-budget-mb", 3),
-    }
-    [budget] = [p for p in problems if p.key == "size-budget-mb"]
-    assert budget.message == (
-        "[tool.flash-ls]: invalid `size-budget-mb`: Input should be greater than 0 (got 0)"
-    )
-
-
-def test_repeated_spelling_message(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, "[tool.flash-ls]\nlarge_file_mb = 3\nlarge-file-mb = 4\n")
-    config, problems = load_config(tmp_path)
-    assert config.large_file_mb == 3
-    assert problems == [
-        ConfigProblem(
-            "[tool.flash-ls]: `large-file-mb` repeats `large_file_mb`; the first one is used",
-            2,
-            "large-file-mb",
+        Config().merged(
+            {
+                "selcet": ["FL1"],
+                "size_budget_mb": True,
+                "severity": {"FL1": "loud"},
+                "ignore": ["X"],
+            }
         )
-    ]
-
-
-def test_broken_toml_message(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, '[tool.flash-ls]\nselect = ["FL1"\nignore = []\n')
-    [problem] = load_config(tmp_path)[1]
-    assert problem.message.startswith(
-        "pyproject.toml is not valid TOML, [tool.flash-ls] was not read: "
-    )
-    assert problem.key is None
-
-
-def test_empty_table_gives_defaults(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, "[tool.flash-ls]\n")
-    assert load_config(tmp_path) == (Config(), [])
-
-
-def test_merged_error_messages() -> None:
-    with pytest.raises(ConfigError) as caught:
-        Config().merged({"selcet": ["FL1"], "size_budget_mb": True, "severity": {"FL1": "loud"}})
     assert caught.value.problems == [
-        ConfigProblem(
-            f"flash-ls settings: unknown key `selcet`; did you mean `select`? {KEYS}",
-            None,
-            "selcet",
-        ),
-        ConfigProblem(
-            "flash-ls settings: invalid `severity['FL1']`: Input should be 'error', 'warning', "
-            "'info' or 'hint' (got 'loud')",
-            None,
-            "severity",
-        ),
-        ConfigProblem(
-            "flash-ls settings: invalid `size_budget_mb`: Input should be a valid number "
-            "(got True)",
-            None,
-            "size_budget_mb",
-        ),
+        ConfigProblem("flash-ls settings: unknown key `selcet`; did you mean `select`?"),
+        ConfigProblem("flash-ls settings: unknown rule `X` in `ignore`; see `flash-ls rules`"),
+        ConfigProblem("flash-ls settings: `severity.FL1` must be error, warning, info or hint"),
+        ConfigProblem("flash-ls settings: `size_budget_mb` must be a number, not a boolean"),
     ]
     assert str(caught.value) == "; ".join(p.message for p in caught.value.problems)
 
