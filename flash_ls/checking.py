@@ -1,4 +1,4 @@
-"""Check paths (files or folders), and apply safe fixes until nothing more changes.
+"""Check paths (files or folders), and apply fixes until nothing more changes.
 
 Shared by ``flash-ls check`` and the server's ``flash.check`` command.
 """
@@ -9,20 +9,19 @@ import functools
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flash_ls.diagnostic import Diagnostic, Fix
+from flash_ls.diagnostic import Diagnostic
 from flash_ls.project.roots import app_root_in, app_roots_in
 from flash_ls.results import INDEX_REPLAY_SECONDS, AppResult, ResultCache
 
 if TYPE_CHECKING:  # the engine is imported when an app has to be checked, not for a replay
     from flash_ls.project.app import App
     from flash_ls.project.cache import FactsCache
-
-MAX_FIX_ROUNDS = 10
+    from flash_ls.project.config import ConfigProblem
 
 
 class CheckInputError(Exception):
@@ -33,9 +32,11 @@ class CheckInputError(Exception):
 class CheckResult:
     diagnostics: list[Diagnostic]
     apps: list[App]
-    problems: list[str] = field(default_factory=list)  # config problems, as "path:line: message"
-    fixed: int = 0
+    problems: list[ConfigProblem] = field(default_factory=list)  # with any, nothing is trusted
+    fixed: int = 0  # findings whose fix was applied
     changed: dict[Path, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after)
+    files: int = 0  # Python files of Flash apps checked under the paths (0: no Flash app there)
+    converged: bool = True  # False: fixes still applied when the fix loop stopped
 
 
 def _boundary(path: Path, cwd: Path) -> Path:
@@ -119,26 +120,30 @@ def check_paths(
             start_size_lookups(workspace.app(root)) for root in sorted(roots) if root not in by_root
         ]
     diagnostics: list[Diagnostic] = []
-    problems: list[str] = []
+    problems: list[ConfigProblem] = []
     for app in apps:
         result = AppResult(
-            tuple(check_app(app, select=select, ignore=ignore)), tuple(_config_problems(app))
+            tuple(check_app(app, select=select, ignore=ignore)),
+            tuple(app.config_problems),
+            tuple(s.path for s in app.files.values()) if app.uses_flash else (),
         )
         stamp = stamps.get(app.root)
         if results is not None and stamp is not None and _replayable(app):
             expires = time.time() + INDEX_REPLAY_SECONDS if app.uses_flash else float("inf")
             results.put(app.root, stamp, result, expires=expires, with_edits=need_edits)
         by_root[app.root] = result
+    files = 0
     for root in sorted(by_root):
         result = by_root[root]
         problems.extend(result.problems)
+        files += sum(1 for path in result.files if _within(path, targets))
         for diagnostic in result.diagnostics:
             if _within(diagnostic.path, targets) or diagnostic.path in targets:
                 diagnostics.append(diagnostic)
     diagnostics.sort(key=Diagnostic.sort_key)
     if results is not None:
         results.flush()
-    return CheckResult(diagnostics, apps, problems)
+    return CheckResult(diagnostics, apps, problems, files=files)
 
 
 def _replayable(app: App) -> bool:
@@ -153,90 +158,75 @@ def _replayable(app: App) -> bool:
     return estimate is None or not estimate.provisional
 
 
-def _config_problems(app: App) -> list[str]:
-    """The app's ``[tool.flash-ls]`` problems as ``path:line: message``."""
-    found = []
-    for problem in app.config_problems:
-        where = f"{app.root / 'pyproject.toml'}"
-        if problem.line is not None:
-            where += f":{problem.line + 1}"
-        found.append(f"{where}: {problem.message}")
-    return found
-
-
 def fix_paths(
     paths: Sequence[Path],
     *,
     write: bool,
+    unsafe: bool = False,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
     cache: FactsCache | None = None,
     cwd: Path | None = None,
     overrides: dict[str, object] | None = None,
 ) -> CheckResult:
-    """Apply safe fixes repeatedly (a fix can reveal or enable another) and re-check.
+    """Apply safe fixes (``unsafe``: every fix) until none applies, re-checking after each round
+    (a fix can reveal or enable another); the result is the check of the fixed texts.
 
     With ``write=False`` nothing touches the disk; ``changed`` holds what would change.
     """
-    originals: dict[Path, str] = {}
-    current: dict[Path, str] = {}
-    fixed = 0
+    from flash_ls.fixes.apply import fix_until_stable
+
     run_check = functools.partial(
         check_paths, paths, select=select, ignore=ignore, cache=cache, cwd=cwd, overrides=overrides
     )
-    from flash_ls.fixes.apply import apply_fixes_detailed
-
     result = run_check()
-    for _ in range(MAX_FIX_ROUNDS):
-        fixes = [d.fix for d in result.diagnostics if d.fix is not None and d.fix.safe]
-        if not fixes:
-            break
-        texts = _texts_for(fixes, current, result.apps)
-        applied = apply_fixes_detailed(texts, fixes)
-        if not applied.texts:
-            break
-        fixed += len(applied.applied)
-        for path, text in applied.texts.items():
-            originals.setdefault(path, texts[path])
-            current[path] = text
-        result = run_check(overlays=current)
-    changed = {p: (originals[p], t) for p, t in current.items() if originals[p] != t}
+    if result.problems:
+        return result  # a configuration that is not applied decides nothing, fixes included
+    loaded = {s.path: s.text for app in result.apps for s in app.files.values()}
+
+    def read(path: Path) -> str | None:
+        text = loaded.get(path)
+        if text is not None:
+            return text
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""  # a fix may create a file (e.g. .gitignore)
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def recheck(texts: Mapping[Path, str]) -> list[Diagnostic]:
+        nonlocal result
+        result = run_check(overlays=dict(texts))
+        return result.diagnostics
+
+    run = fix_until_stable(result.diagnostics, read, recheck, unsafe=unsafe)
+    changed = {p: (run.originals[p], t) for p, t in run.texts.items() if run.originals[p] != t}
     if write:
         for path, (_, text) in changed.items():
             write_text_atomic(path, text)
-    result.fixed = fixed
+        if any(path.suffix != ".py" for path in changed):
+            result = run_check()  # the checks above saw only Python files' new texts
+    result.fixed = run.fixed
     result.changed = changed
+    result.converged = run.converged
     return result
 
 
-def _texts_for(fixes: list[Fix], current: dict[Path, str], apps: list[App]) -> dict[Path, str]:
-    by_path = {s.path: s for app in apps for s in app.files.values()}
-    texts: dict[Path, str] = {}
-    for fix in fixes:
-        for edit in fix.edits:
-            path = edit.path
-            if path in texts:
-                continue
-            if path in current:
-                texts[path] = current[path]
-            elif path in by_path and by_path[path].text is not None:
-                texts[path] = by_path[path].text or ""
-            elif path.exists():
-                texts[path] = path.read_text(encoding="utf-8")
-            else:
-                texts[path] = ""  # a fix may create a file (e.g. .gitignore)
-    return texts
-
-
 def write_text_atomic(path: Path, text: str) -> None:
-    """Replace a file's text without ever leaving it half-written; keeps its mode and a UTF-8 BOM."""
-    data = text.encode("utf-8")
+    """Replace a file's text without ever leaving it half-written; keeps its mode, a UTF-8 BOM and,
+    for Python files, the encoding their coding declaration names (PEP 263)."""
+    from flash_ls.project.encoding import encode_source
+
+    bom = False
     mode = None
     if path.exists():
-        raw = path.read_bytes()
-        if raw.startswith(b"\xef\xbb\xbf"):
-            data = b"\xef\xbb\xbf" + data
+        bom = path.read_bytes().startswith(b"\xef\xbb\xbf")
         mode = path.stat().st_mode & 0o7777
+    if path.suffix == ".py":
+        data = encode_source(text, bom=bom)
+    else:
+        data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

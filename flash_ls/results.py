@@ -38,10 +38,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flash_ls import __version__
 from flash_ls.diagnostic import Diagnostic, Fix
 from flash_ls.project.cache import write_pickle
+
+if TYPE_CHECKING:  # a replay without config problems never loads the config module
+    from flash_ls.project.config import ConfigProblem
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +63,12 @@ _UNSTAMPED = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class AppResult:
-    """What a check of one app produced, as replayed: findings and config problems."""
+    """What a check of one app produced, as replayed: findings, config problems, and the files
+    checked (none when the app does not use Flash)."""
 
     diagnostics: tuple[Diagnostic, ...]
-    problems: tuple[str, ...]
+    problems: tuple[ConfigProblem, ...]
+    files: tuple[Path, ...] = ()
 
 
 class _NotStored:
@@ -100,11 +106,11 @@ def _pack(result: AppResult, with_edits: bool) -> bytes:
                 d.notes,
             )
         )
-    return pickle.dumps((rows, result.problems), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps((rows, result.problems, result.files), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpack(blob: bytes) -> AppResult:
-    rows, problems = pickle.loads(blob)
+    rows, problems, files = pickle.loads(blob)
     diagnostics = []
     for code, slug, severity, path, span, message, related, fix, alternatives, notes in rows:
         made = None
@@ -116,7 +122,7 @@ def _unpack(blob: bytes) -> AppResult:
                 code, slug, severity, path, span, message, related, made, alternatives, notes
             )
         )
-    return AppResult(tuple(diagnostics), tuple(problems))
+    return AppResult(tuple(diagnostics), tuple(problems), tuple(files))
 
 
 class ResultCache:

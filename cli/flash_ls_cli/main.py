@@ -32,6 +32,7 @@ CHECK_OPTIONS: Spec = {
     "--select": ("select", _MULTIPLE),
     "--ignore": ("ignore", _MULTIPLE),
     "--fix": ("fix", _TRUE),
+    "--unsafe-fixes": ("unsafe_fixes", _TRUE),
     "--diff": ("diff", _TRUE),
     "--watch": ("watch", _TRUE),
     "--no-cache": ("no_cache", _TRUE),

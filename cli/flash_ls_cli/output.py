@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from flash_ls.diagnostic import Diagnostic, Fix, Severity
+from flash_ls.finding_json import finding_json, position_json
+from flash_ls.fixes.apply import applicable
 from flash_ls.span import Span
 
 # Start-up discipline: ``flash-ls manifest`` and ``check`` import this module on every run, so the
@@ -98,17 +100,22 @@ def render(
     tool_version: str,
     color: bool = False,
     rules: Sequence[Rule] | None = None,
+    fail_on: Severity | None = Severity.ERROR,
+    unsafe_fixes: bool = False,
 ) -> str:
     """The report for ``diagnostics`` in output format ``fmt`` (one of ``FORMATS``).
 
     ``read_lines(path)`` returns a file's lines (line endings optional) or None when unavailable;
     only ``text`` and ``junit`` show source lines. ``color`` applies to ``text`` only. ``rules`` is
-    the rule catalogue for ``sarif`` (default: the registry). Non-empty reports end with a newline.
+    the rule catalogue for ``sarif`` (default: the registry). ``fail_on`` is the severity from
+    which a finding fails the run (None: none does): ``junit`` reports only those as failures.
+    ``unsafe_fixes`` says that ``--fix`` applies unsafe fixes too (what ``text`` calls fixable).
+    Non-empty reports end with a newline.
     """
     context = _Context(cwd, read_lines)
     ordered = sorted(diagnostics, key=context.sort_key)
     if fmt == "text":
-        return _render_text(ordered, context, color=color)
+        return _render_text(ordered, context, color=color, unsafe_fixes=unsafe_fixes)
     if fmt == "json":
         return _render_json(ordered, context)
     if fmt == "github":
@@ -119,17 +126,25 @@ def render(
         catalogue = list(all_rules() if rules is None else rules)
         return _render_sarif(ordered, context, tool_version, catalogue)
     if fmt == "junit":
-        return _render_junit(ordered, context)
+        return _render_junit(ordered, context, fail_on)
     raise ValueError(f"unknown output format {fmt!r} (expected {', '.join(FORMATS)})")
 
 
-def summary_counts(diagnostics: Sequence[Diagnostic]) -> dict[str, int]:
-    """``total``, one count per severity label (``error``, ``warning``, ``info``, ``hint``) and
-    ``fixable`` (findings with a safe fix, i.e. what ``--fix`` would apply)."""
+def summary_counts(
+    diagnostics: Sequence[Diagnostic], *, unsafe_fixes: bool = False
+) -> dict[str, int]:
+    """``total``, one count per severity label (``error``, ``warning``, ``info``, ``hint``),
+    ``fixable`` (findings whose fix ``--fix`` applies, with ``--unsafe-fixes`` if
+    ``unsafe_fixes``) and ``unsafe`` (the further findings ``--unsafe-fixes`` would let it fix)."""
     counts = {"total": len(diagnostics)}
     for severity in sorted(Severity, reverse=True):
         counts[severity.label] = sum(1 for d in diagnostics if d.severity is severity)
-    counts["fixable"] = sum(1 for d in diagnostics if _is_fixable(d))
+    counts["fixable"] = sum(1 for d in diagnostics if applicable(d, unsafe=unsafe_fixes))
+    counts["unsafe"] = 0
+    if not unsafe_fixes:
+        counts["unsafe"] = (
+            sum(1 for d in diagnostics if applicable(d, unsafe=True)) - counts["fixable"]
+        )
     return counts
 
 
@@ -202,26 +217,11 @@ class _Context:
         )
 
 
-def _is_fixable(d: Diagnostic) -> bool:
-    # Edits not computed yet are taken to exist (a plain check never computes them); a fix whose
-    # edits turned out impossible (seen by --fix) is not counted.
-    return d.fix is not None and d.fix.safe and (not d.fix.computed or d.fix.available)
-
-
 def _split_keepends(text: str) -> list[str]:
     # str.splitlines would also split on form feeds and other separators that are not line ends.
     lines = [line + "\n" for line in text.split("\n")]
     lines[-1] = lines[-1][:-1]
     return lines if lines[-1] else lines[:-1]
-
-
-def _position(span: Span) -> dict[str, int]:
-    return {
-        "line": span.start_line + 1,
-        "column": span.start_col + 1,
-        "end_line": span.end_line + 1,
-        "end_column": span.end_col + 1,
-    }
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -254,12 +254,14 @@ class _Line:
         return Text.assemble(*parts, style=self.style)
 
 
-def _render_text(diagnostics: Sequence[Diagnostic], context: _Context, *, color: bool) -> str:
+def _render_text(
+    diagnostics: Sequence[Diagnostic], context: _Context, *, color: bool, unsafe_fixes: bool
+) -> str:
     lines: list[_Line] = []
     for d in diagnostics:
-        lines.extend(_text_block(d, context))
+        lines.extend(_text_block(d, context, unsafe_fixes=unsafe_fixes))
         lines.append(_Line())
-    lines.extend(_text_summary(diagnostics))
+    lines.extend(_text_summary(diagnostics, unsafe_fixes=unsafe_fixes))
     if not color:
         return "".join(line.plain + "\n" for line in lines)
     import io
@@ -281,7 +283,7 @@ def _render_text(diagnostics: Sequence[Diagnostic], context: _Context, *, color:
     return buffer.getvalue()
 
 
-def _text_block(d: Diagnostic, context: _Context) -> list[_Line]:
+def _text_block(d: Diagnostic, context: _Context, *, unsafe_fixes: bool = False) -> list[_Line]:
     """The lines for one finding, without the blank line that separates findings."""
     style = _STYLES[d.severity]
     s = d.span
@@ -310,25 +312,32 @@ def _text_block(d: Diagnostic, context: _Context) -> list[_Line]:
             block.append(_Line(f"{pad} |", style="blue"))
         indent = pad
     else:
-        indent = ""
+        indent = " "  # as under a one-digit gutter
+
+    def labelled(label: str, style: str, text: str) -> list[_Line]:
+        # A multi-line text continues under its first line, not at column 0.
+        first, *rest = text.split("\n")
+        hang = " " * len(f"{indent} = {label}: ")
+        return [
+            _Line(f"{indent} = ", (label, style), f": {first}"),
+            *(_Line(hang + line) for line in rest),
+        ]
 
     for related in d.related:
         where = context.path(related.path)
         r = related.span
-        block.append(
-            _Line(
-                f"{indent} = ",
-                ("note", "bold"),
-                f": {where}:{r.start_line + 1}:{r.start_col + 1}: {related.message}",
+        block.extend(
+            labelled(
+                "note", "bold", f"{where}:{r.start_line + 1}:{r.start_col + 1}: {related.message}"
             )
         )
     for note in d.notes:
-        block.append(_Line(f"{indent} = ", ("note", "bold"), f": {note}"))
+        block.extend(labelled("note", "bold", note))
     if d.fix is not None:
-        line = _Line(f"{indent} = ", ("help", "bold cyan"), f": {d.fix.message}")
-        if _is_fixable(d):
-            line.append(" (fixable with --fix)", style="green")
-        block.append(line)
+        help_lines = labelled("help", "bold cyan", d.fix.message)
+        if applicable(d, unsafe=unsafe_fixes):
+            help_lines[-1].append(" (fixable with --fix)", style="green")
+        block.extend(help_lines)
     return block
 
 
@@ -356,10 +365,10 @@ def _char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[_Line]:
+def _text_summary(diagnostics: Sequence[Diagnostic], *, unsafe_fixes: bool) -> list[_Line]:
     if not diagnostics:
         return [_Line("All checks passed!", style="bold green")]
-    counts = summary_counts(diagnostics)
+    counts = summary_counts(diagnostics, unsafe_fixes=unsafe_fixes)
     total = counts["total"]
     parts = []
     for severity in sorted(Severity, reverse=True):
@@ -371,6 +380,10 @@ def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[_Line]:
     lines = [_Line(f"Found {total} {noun} ({', '.join(parts)}).", style="bold")]
     if counts["fixable"]:
         lines.append(_Line(f"{counts['fixable']} fixable with --fix.", style="green"))
+    if counts["unsafe"]:
+        more = counts["unsafe"]
+        noun = "fix" if more == 1 else "fixes"
+        lines.append(_Line(f"{more} more {noun} available with --unsafe-fixes.", style="dim"))
     return lines
 
 
@@ -380,28 +393,8 @@ def _text_summary(diagnostics: Sequence[Diagnostic]) -> list[_Line]:
 def _render_json(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
     import json
 
-    items = [_json_item(d, context) for d in diagnostics]
+    items = [finding_json(d, context.path) for d in diagnostics]
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
-
-
-def _json_item(d: Diagnostic, context: _Context) -> dict[str, Any]:
-    return {
-        "code": d.code,
-        "rule": d.slug,
-        "severity": d.severity.label,
-        "path": context.path(d.path),
-        **_position(d.span),
-        "message": d.message,
-        "fix": None if d.fix is None or not d.fix.available else _json_fix(d.fix, context),
-    }
-
-
-def _json_fix(fix: Fix, context: _Context) -> dict[str, Any]:
-    edits = [
-        {"path": context.path(e.path), **_position(e.span), "new_text": e.new_text}
-        for e in fix.edits
-    ]
-    return {"message": fix.message, "edits": edits}
 
 
 # -- github -------------------------------------------------------------------------------------
@@ -410,7 +403,7 @@ def _json_fix(fix: Fix, context: _Context) -> dict[str, Any]:
 def _render_github(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
     lines = []
     for d in diagnostics:
-        p = _position(d.span)
+        p = position_json(d.span)
         properties = {
             "file": context.path(d.path),
             "line": p["line"],
@@ -540,25 +533,38 @@ def _sarif_fix(fix: Fix, context: _Context) -> dict[str, Any]:
             {"artifactLocation": _sarif_artifact(path, context), "replacements": replacements}
             for path, replacements in by_path.items()
         ],
+        "properties": {"safe": fix.safe},
     }
 
 
 # -- junit --------------------------------------------------------------------------------------
 
 
-def _render_junit(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
+def _render_junit(
+    diagnostics: Sequence[Diagnostic], context: _Context, fail_on: Severity | None
+) -> str:
+    """One testcase per finding: a failure at or above ``fail_on``; below it a passing testcase
+    whose system-out holds the report (a dashboard shows it, but not as a failed test)."""
     import xml.etree.ElementTree as ET
 
+    def fails(d: Diagnostic) -> bool:
+        return fail_on is not None and d.severity >= fail_on
+
     tests = max(len(diagnostics), 1)
-    counts = {"tests": str(tests), "failures": str(len(diagnostics)), "errors": "0"}
+    failures = sum(1 for d in diagnostics if fails(d))
+    counts = {"tests": str(tests), "failures": str(failures), "errors": "0"}
     root = ET.Element("testsuites", {"name": "flash-ls", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": "flash-ls", **counts, "skipped": "0"})
     for d in diagnostics:
         path = context.path(d.path)
         name = f"{d.code} {path}:{d.span.start_line + 1}:{d.span.start_col + 1}"
         case = ET.SubElement(suite, "testcase", {"name": _xml(name), "classname": _xml(path)})
-        failure = ET.SubElement(case, "failure", {"message": _xml(d.message), "type": d.code})
-        failure.text = _xml("\n".join(line.plain for line in _text_block(d, context)))
+        report = _xml("\n".join(line.plain for line in _text_block(d, context)))
+        if fails(d):
+            failure = ET.SubElement(case, "failure", {"message": _xml(d.message), "type": d.code})
+            failure.text = report
+        else:
+            ET.SubElement(case, "system-out").text = report
     if not diagnostics:
         ET.SubElement(suite, "testcase", {"name": "flash-ls", "classname": "flash-ls"})
     ET.indent(root)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +18,13 @@ from flash_ls import __version__
 from flash_ls_cli.output import FORMATS, echo
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from flash_ls.build.errors import BuildError
     from flash_ls.diagnostic import Diagnostic
     from flash_ls.project.app import App
     from flash_ls.project.cache import FactsCache
+    from flash_ls.project.config import ConfigProblem
     from flash_ls.results import ResultCache
 
 FAIL_ON = ("error", "warning", "info", "hint", "never")
@@ -66,6 +70,7 @@ def run_check(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     fix: bool = False,
+    unsafe_fixes: bool = False,
     diff: bool = False,
     watch: bool = False,
     no_cache: bool = False,
@@ -73,7 +78,11 @@ def run_check(
     python: Path | None = None,
     verbose: bool = False,
 ) -> int:
-    """``flash-ls check``: 0 when nothing is at ``fail_on`` or above, 1 otherwise, 2 on misuse."""
+    """``flash-ls check``: 0 when nothing is at ``fail_on`` or above, 1 otherwise, 2 on misuse.
+
+    Paths holding no Flash app are not a failure: a warning says so and the status is 0. A
+    ``--watch`` stopped by Ctrl-C or SIGTERM exits 0.
+    """
     setup_logging(verbose)
     if output_format not in FORMATS:
         raise fail(f"unknown --output-format {output_format!r} (choose from {', '.join(FORMATS)})")
@@ -95,6 +104,7 @@ def run_check(
         select=selected,
         ignore=ignored,
         fix=fix,
+        unsafe_fixes=unsafe_fixes,
         diff=diff,
         color=sys.stdout.isatty() if color is None else color,
         verbose=verbose,
@@ -119,6 +129,7 @@ class CheckRun:
         select: list[str] | None,
         ignore: list[str],
         fix: bool,
+        unsafe_fixes: bool,
         diff: bool,
         color: bool,
         verbose: bool,
@@ -131,13 +142,16 @@ class CheckRun:
         self.select = select
         self.ignore = ignore
         self.fix = fix
+        self.unsafe_fixes = unsafe_fixes
         self.diff = diff
         self.color = color
         self.verbose = verbose
         self.cache = cache
         self.overrides = overrides
+        self.summary = ""  # of the last run, for the line --watch prints after it
 
     def once(self) -> int:
+        """Check (and fix) once and print the report; the exit status."""
         try:
             return self._once()
         finally:
@@ -155,6 +169,7 @@ class CheckRun:
     def _once(self) -> int:
         from flash_ls.checking import CheckInputError, check_paths, fix_paths
         from flash_ls.diagnostic import Severity
+        from flash_ls.fixes.apply import MAX_FIX_ROUNDS
         from flash_ls_cli.output import display_path, render, render_diff
 
         cwd = Path.cwd()
@@ -163,6 +178,7 @@ class CheckRun:
                 result = fix_paths(
                     self.targets,
                     write=self.fix and not self.diff,
+                    unsafe=self.unsafe_fixes,
                     select=self.select,
                     ignore=self.ignore,
                     cache=self.cache,
@@ -191,8 +207,14 @@ class CheckRun:
                 err=True,
             )
             return 2
-        for problem in result.problems:
-            echo(f"flash-ls: warning: {problem}", err=True)
+        if result.problems:
+            report_config_problems(result.problems)
+            self.summary = "Configuration errors"
+            return 2
+        if not result.files:
+            where = ", ".join(str(target) for target in self.targets)
+            echo(f"flash-ls: warning: {no_flash_app(where)}", err=True)
+        self.summary = _summary(result.diagnostics) if result.files else "No Flash app found"
         if self.verbose:
             self._describe_sizes(result.apps)
         texts = {s.path: s.text for a in result.apps for s in a.files.values()}
@@ -211,6 +233,13 @@ class CheckRun:
                 echo(render_diff(before, after, display_path(path, cwd)), nl=False)
         elif self.fix and result.fixed:
             echo(f"Fixed {result.fixed} problem{'s' if result.fixed != 1 else ''}.", err=True)
+        if not result.converged:
+            echo(
+                f"flash-ls: warning: fixes were still changing files after {MAX_FIX_ROUNDS} "
+                "rounds; the result of the last round is shown (a fix may undo another)",
+                err=True,
+            )
+        threshold = None if self.fail_on == "never" else Severity.parse(self.fail_on)
         output = render(
             result.diagnostics,
             self.output_format,
@@ -218,13 +247,16 @@ class CheckRun:
             read_lines=read_lines,
             tool_version=__version__,
             color=self.color and self.output_format == "text",
+            fail_on=threshold,
+            unsafe_fixes=self.unsafe_fixes,
         )
-        if output and not (self.diff and self.output_format == "text" and not result.diagnostics):
+        quiet_text = self.output_format == "text" and not result.diagnostics
+        # "All checks passed!" would claim a check that nothing was given to (the warning says so).
+        if output and not (quiet_text and (self.diff or not result.files)):
             sys.stdout.write(output)
             sys.stdout.flush()  # --watch prints into pipes (CI logs, editors) as it goes
-        if self.fail_on == "never":
+        if threshold is None:
             return 0
-        threshold = Severity.parse(self.fail_on)
         return 1 if any(d.severity >= threshold for d in result.diagnostics) else 0
 
     def _describe_sizes(self, apps: list[App]) -> None:
@@ -238,28 +270,57 @@ class CheckRun:
                 echo(f"  {line}", err=True)
 
     def watch(self) -> None:
+        """Check, then check again on every change until Ctrl-C or SIGTERM (both end it quietly).
+
+        After each run a line with the time and the summary separates it from the next one.
+        """
+        import signal
+
         import watchfiles
 
-        self.once()
+        # SIGTERM stops the watch as Ctrl-C does: wherever it lands (in a check or while
+        # waiting), KeyboardInterrupt unwinds to here and the process exits 0 without a trace.
+        signal.signal(signal.SIGTERM, _interrupt)
         ready = False
         try:
+            self.once()
             # yield_on_timeout: the first (empty) yield proves the watcher is running, so the
-            # "Watching" line never promises more than it does.
+            # "Watching" line never promises more than it does. raise_interrupt: a signal ends
+            # the loop with KeyboardInterrupt instead of watchfiles' logged warning.
             for changes in watchfiles.watch(
                 *self.targets,
                 watch_filter=_watch_filter,
-                raise_interrupt=False,
+                raise_interrupt=True,
                 yield_on_timeout=True,
                 rust_timeout=500,
             ):
-                if not ready:
-                    echo("Watching for changes (Ctrl-C to stop)...", err=True)
-                    ready = True
                 if changes:
                     echo("\x1b[2J\x1b[H" if sys.stdout.isatty() else "", nl=False)
                     self.once()
+                if changes or not ready:
+                    ready = True
+                    stamp = time.strftime("%H:%M:%S")
+                    echo(
+                        f"[{stamp}] {self.summary}. Watching for file changes (Ctrl-C to stop).",
+                        err=True,
+                    )
         except KeyboardInterrupt:
             return
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _summary(diagnostics: list[Diagnostic]) -> str:
+    """``Found 3 problems`` (``Found 0 problems``) for the line between two watched runs."""
+    count = len(diagnostics)
+    return f"Found {count} problem{'s' if count != 1 else ''}"
+
+
+def no_flash_app(where: str) -> str:
+    """What ``check``, ``manifest`` and ``build`` say when ``where`` holds no Flash app."""
+    return f"no Flash app found under {where}"
 
 
 def _watch_filter(change: object, path: str) -> bool:
@@ -294,7 +355,10 @@ def run_manifest(app_dir: Path = Path("."), python_version: str | None = None) -
 
 
 def load_app(app_dir: Path) -> App:
-    """The app rooted at ``app_dir``, parsed through the on-disk cache."""
+    """The app rooted at ``app_dir``, parsed through the on-disk cache.
+
+    Exit 2 when ``app_dir`` is no directory or holds no Flash app (nothing to build).
+    """
     from flash_ls.project.cache import FactsCache, default_cache_dir
     from flash_ls.project.workspace import Workspace
 
@@ -304,7 +368,22 @@ def load_app(app_dir: Path) -> App:
     cache = FactsCache(default_cache_dir())
     loaded = Workspace([root], cache=cache).app(root)
     cache.flush()
+    if loaded.config_problems:
+        report_config_problems(loaded.config_problems)
+        raise ExitCode(2)
+    if not loaded.uses_flash:
+        raise fail(no_flash_app(str(app_dir)))
     return loaded
+
+
+def report_config_problems(problems: Sequence[ConfigProblem]) -> None:
+    """Print each ``[tool.flash-ls]`` problem as ``path:line: message`` on stderr; the command
+    then exits 2, as for a bad option."""
+    from flash_ls_cli.output import display_path
+
+    cwd = Path.cwd()
+    for problem in problems:
+        echo(problem.located(lambda path: display_path(path, cwd)), err=True)
 
 
 def stop_on_errors(app: App) -> None:

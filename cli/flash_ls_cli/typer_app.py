@@ -21,6 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: typer's rich panels print a type after every flag (``--fix <bool>``).
+    rich_markup_mode=None,
 )
 
 
@@ -47,24 +49,36 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 @app.command()
 def check(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders (default: .).")
+        list[Path] | None,
+        typer.Argument(metavar="PATH", help="Files or folders (default: .)."),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--output-format", "-f", help=f"One of {', '.join(FORMATS)}.")
+        str,
+        typer.Option(
+            "--output-format", "-f", metavar="FORMAT", help=f"One of {', '.join(FORMATS)}."
+        ),
     ] = "text",
     fail_on: Annotated[
         str,
         typer.Option(
-            "--fail-on", help="Exit 1 on a finding at or above: error, warning, info, hint, never."
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 on a finding at or above: error, warning, info, hint, never.",
         ),
     ] = "error",
     select: Annotated[
-        list[str] | None, typer.Option("--select", help="Codes, prefixes or slugs to enable.")
+        list[str] | None,
+        typer.Option("--select", metavar="RULE", help="Codes, prefixes or slugs to enable."),
     ] = None,
     ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", help="Codes, prefixes or slugs to disable.")
+        list[str] | None,
+        typer.Option("--ignore", metavar="RULE", help="Codes, prefixes or slugs to disable."),
     ] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place.")] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option("--unsafe-fixes", help="Apply unsafe fixes too (with --fix or --diff)."),
+    ] = False,
     diff: Annotated[
         bool, typer.Option("--diff", help="Show what --fix would change; write nothing.")
     ] = False,
@@ -77,13 +91,22 @@ def check(
     ] = None,
     python: Annotated[
         Path | None,
-        typer.Option("--python", help="Interpreter or venv whose packages size the dependencies."),
+        typer.Option(
+            "--python",
+            metavar="PYTHON",
+            help="Interpreter or venv whose packages size the dependencies.",
+        ),
     ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks).")
     ] = False,
 ) -> None:
-    """Check Flash apps and report findings (exit 0: none at --fail-on, 1: some, 2: usage/internal error)."""
+    """Check Flash apps and report findings.
+
+    Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 for usage errors,
+    unreadable paths and internal errors. Paths that hold no Flash app get a warning and exit 0;
+    --watch exits 0 on Ctrl-C or SIGTERM.
+    """
     try:
         code = run_check(
             paths,
@@ -92,6 +115,7 @@ def check(
             select=select,
             ignore=ignore,
             fix=fix,
+            unsafe_fixes=unsafe_fixes,
             diff=diff,
             watch=watch,
             no_cache=no_cache,

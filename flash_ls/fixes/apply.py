@@ -3,15 +3,21 @@
 Positions are ``Span``s: 0-based lines split on ``\\n``, columns in code points. A column past the
 end of its line is clamped to the line's end, and the end of a CRLF line is *before* its ``\\r``,
 so an edit never splits a ``\\r\\n`` pair.
+
+``fix_until_stable`` is the one fix loop: ``flash-ls check --fix``/``--diff`` and the editor's
+fix-all apply fixes, re-check and apply again until nothing applicable remains.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flash_ls.diagnostic import Fix, TextEdit
+from flash_ls.diagnostic import Diagnostic, Fix, TextEdit
+
+MAX_FIX_ROUNDS = 10
+"""Rounds of fixing and re-checking before ``fix_until_stable`` gives up."""
 
 # (start offset, end offset, new text) in a text's code points.
 _Resolved = tuple[int, int, str]
@@ -164,3 +170,80 @@ def _plan(
             return None
         planned.append((edit.path, resolved))
     return planned
+
+
+def applicable(diagnostic: Diagnostic, *, unsafe: bool = False) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes``: ``unsafe``) would apply the finding's fix.
+
+    Edits not computed yet are taken to exist (a plain check never computes them); a fix whose
+    edits turned out impossible is not applicable.
+    """
+    fix = diagnostic.fix
+    return fix is not None and (fix.safe or unsafe) and (not fix.computed or fix.available)
+
+
+@dataclass
+class FixRun:
+    """The outcome of ``fix_until_stable``."""
+
+    texts: dict[Path, str]
+    """The text of every file a fix edited, after the last round."""
+    originals: dict[Path, str]
+    """The same files' text before the first round."""
+    fixed: int
+    """Findings whose fix was applied, over all rounds (a fix shared by two findings counts two)."""
+    diagnostics: list[Diagnostic]
+    """The findings of the last check (of the fixed texts)."""
+    converged: bool
+    """False when fixes still applied after ``max_rounds`` rounds (the texts are those of the
+    last round)."""
+
+
+def fix_until_stable(
+    diagnostics: Sequence[Diagnostic],
+    read: Callable[[Path], str | None],
+    recheck: Callable[[Mapping[Path, str]], Sequence[Diagnostic]],
+    *,
+    unsafe: bool = False,
+    max_rounds: int = MAX_FIX_ROUNDS,
+) -> FixRun:
+    """Apply the fixes of ``diagnostics``, re-check, and repeat until no fix applies.
+
+    ``read(path)`` gives a file's text before any fix (None: the file cannot be edited);
+    ``recheck(texts)`` gives the findings when the files in ``texts`` have those contents. Each
+    round applies every safe fix (``unsafe``: every fix) that does not conflict with another;
+    a conflicting one is applied in a later round if its finding is still there. A fix equal to
+    one applied in an earlier round is never applied again (the check cannot see that change,
+    a ``.gitignore`` line say, so applying it again would only repeat it).
+    """
+    current: dict[Path, str] = {}
+    originals: dict[Path, str] = {}
+    done: set[Fix] = set()
+    fixed = 0
+    found = list(diagnostics)
+    for round_ in range(max_rounds + 1):
+        fixes = [
+            d.fix
+            for d in found
+            if d.fix is not None and applicable(d, unsafe=unsafe) and d.fix not in done
+        ]
+        texts: dict[Path, str] = {}
+        for fix in fixes:
+            for edit in fix.edits:
+                if edit.path not in texts:
+                    text = current[edit.path] if edit.path in current else read(edit.path)
+                    if text is not None:
+                        texts[edit.path] = text
+        outcome = apply_fixes_detailed(texts, fixes)
+        if not outcome.texts:
+            return FixRun(current, originals, fixed, found, converged=True)
+        if round_ == max_rounds:
+            break
+        applied = set(outcome.applied)
+        done.update(applied)
+        fixed += sum(1 for d in found if d.fix in applied)
+        for path, text in outcome.texts.items():
+            originals.setdefault(path, texts[path])
+            current[path] = text
+        found = list(recheck(current))
+    return FixRun(current, originals, fixed, found, converged=False)

@@ -1,23 +1,31 @@
 """Code actions: the fixes that travel with each finding, looked up by the key in ``Diagnostic.data``.
 
-Nothing is re-linted here: the finding's own fix becomes a ``quickfix`` (preferred when safe), its
-alternatives ("Suppress FLxxx on this line") become further quick fixes, and
-``source.fixAll.flash`` applies every safe fix of the document at once.
+Quick fixes re-lint nothing: the finding's own fix becomes a ``quickfix`` (preferred when safe),
+its alternatives ("Suppress FLxxx on this line") become further quick fixes. ``source.fixAll.flash``
+applies every safe fix of the document and re-checks, until no safe fix is left (a moved import
+can reveal an undeclared dependency whose fix then applies too): the loop of ``flash-ls check
+--fix``, ``fix_until_stable``. Code actions run on the engine thread, where the re-check can use
+the workspace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
 
 from flash_ls.diagnostic import Diagnostic, Fix
-from flash_ls.fixes.apply import apply_fixes_detailed
+from flash_ls.fixes.apply import fix_until_stable
+from flash_ls.rules.engine import check_app
 from flash_ls.server.convert import to_text_edits, workspace_edit
 from flash_ls.server.diagnostics import AppReport, FileReport
+from flash_ls.server.engine import Engine
 from flash_ls.server.positions import LineIndex, changed_span
+
+Recheck = Callable[[Mapping[Path, str]], Sequence[Diagnostic]]
+"""The findings of one document when some files have the given texts."""
 
 FIX_ALL_KIND = "source.fixAll.flash"
 QUICKFIX = types.CodeActionKind.QuickFix.value
@@ -49,6 +57,7 @@ class ActionContext:
     current_version: int | None
     uri_for: Callable[[Path], str]
     versions: Callable[[Path], int | None]
+    recheck: Recheck | None = None  # None: fix-all applies the document's fixes once
 
     def text_for(self, path: Path) -> str | None:
         if path == self.report.path:
@@ -108,19 +117,34 @@ def _fix_action(
     )
 
 
-def fix_all_edit(fixes: Iterable[Fix], ctx: ActionContext) -> types.WorkspaceEdit | None:
-    """One edit per changed file applying every given fix that does not conflict."""
-    fixes = list(fixes)
-    paths = {edit.path for fix in fixes for edit in fix.edits}
-    texts: dict[Path, str] = {}
-    for path in paths:
-        text = ctx.text_for(path)
-        if text is not None:
-            texts[path] = text
-    outcome = apply_fixes_detailed(texts, fixes)
+def document_recheck(engine: Engine, root: Path, document: Path) -> Recheck:
+    """Engine thread: a ``Recheck`` of ``document`` that lays the texts over the workspace's for
+    one check of the app at ``root``, then puts the workspace back as it was."""
+
+    def recheck(texts: Mapping[Path, str]) -> list[Diagnostic]:
+        workspace = engine.workspace
+        saved = {path: workspace.overlay(path) for path in texts}
+        try:
+            for path, text in texts.items():
+                workspace.update(path, text)
+            return [d for d in check_app(workspace.app(root)) if d.path == document]
+        finally:
+            for path, before in saved.items():
+                if before is None:
+                    workspace.remove(path)
+                else:
+                    workspace.update(path, before)
+
+    return recheck
+
+
+def fix_all_edit(ctx: ActionContext) -> types.WorkspaceEdit | None:
+    """One edit per changed file: the document's safe fixes applied, re-checked and applied
+    again until none is left (``fix_until_stable``, as ``flash-ls check --fix``)."""
+    run = fix_until_stable(ctx.report.diagnostics, ctx.text_for, ctx.recheck or (lambda texts: ()))
     edits: dict[Path, list[types.TextEdit]] = {}
-    for path, new_text in outcome.texts.items():
-        change = changed_span(texts[path], new_text)
+    for path, new_text in run.texts.items():
+        change = changed_span(run.originals[path], new_text)
         if change is None:
             continue
         span, replacement = change
@@ -149,8 +173,7 @@ def code_actions(
             for alternative in diagnostic.alternatives:
                 actions.append(_fix_action(alternative, item, ctx, preferred=False))
     if (only and kind_wanted(FIX_ALL_KIND, only)) or (not only and _has_safe_fix(ctx.report)):
-        safe = [d.fix for d in ctx.report.diagnostics if d.fix is not None and d.fix.safe]
-        edit = fix_all_edit(safe, ctx) if safe else None
+        edit = fix_all_edit(ctx)
         if edit is not None:
             actions.append(
                 types.CodeAction(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -107,7 +108,14 @@ def unknown_name() -> Diagnostic:
     )
 
 
-def out(diagnostics: list[Diagnostic], fmt: str, *, color: bool = False) -> str:
+def out(
+    diagnostics: list[Diagnostic],
+    fmt: str,
+    *,
+    color: bool = False,
+    fail_on: Severity | None = Severity.ERROR,
+    unsafe_fixes: bool = False,
+) -> str:
     return render(
         diagnostics,
         fmt,
@@ -116,7 +124,18 @@ def out(diagnostics: list[Diagnostic], fmt: str, *, color: bool = False) -> str:
         tool_version="1.2.3",
         color=color,
         rules=RULES,
+        fail_on=fail_on,
+        unsafe_fixes=unsafe_fixes,
     )
+
+
+def with_notes(diagnostic: Diagnostic) -> Diagnostic:
+    notes = ("flash build imports this file", "a worker never sees it:\nimport it in the body")
+    return dataclasses.replace(diagnostic, notes=notes)
+
+
+def without_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[;?0-9]*[a-zA-Z]", "", text)
 
 
 ALL = [unknown_name(), duplicate_name(), top_level_import()]
@@ -166,6 +185,39 @@ def test_text_related_locations_are_notes() -> None:
     assert "= note: /elsewhere/shared.py:4:5: also defined here" in text
 
 
+def test_text_notes_follow_the_source_excerpt() -> None:
+    lines = out([with_notes(top_level_import())], "text").splitlines()
+    assert lines[1:9] == [
+        "  |",
+        "1 | import torch",
+        "  | ^^^^^^^^^^^^",
+        "  |",
+        "  = note: flash build imports this file",
+        "  = note: a worker never sees it:",
+        "          import it in the body",
+        "  = help: Move `import torch` into `infer` (fixable with --fix)",
+    ]
+
+
+def test_text_notes_without_a_source_excerpt_keep_their_indent() -> None:
+    unreadable = dataclasses.replace(with_notes(top_level_import()), path=CWD / "gone.py")
+    lines = out([unreadable], "text").splitlines()
+    assert lines[1:5] == [
+        "  = note: flash build imports this file",
+        "  = note: a worker never sees it:",
+        "          import it in the body",
+        "  = help: Move `import torch` into `infer` (fixable with --fix)",
+    ]
+
+
+@pytest.mark.parametrize("path", [MAIN, CWD / "gone.py"], ids=["excerpt", "no-excerpt"])
+def test_coloured_text_reads_as_the_plain_text(path: Path) -> None:
+    diagnostic = dataclasses.replace(with_notes(top_level_import()), path=path)
+    colored = out([diagnostic, duplicate_name()], "text", color=True)
+    assert "\x1b[" in colored
+    assert without_ansi(colored) == out([diagnostic, duplicate_name()], "text")
+
+
 def test_text_without_source_still_reports() -> None:
     gone = Diagnostic(
         "FL405", "flashignore-unsupported", Severity.WARNING, CWD / "x", Span(0, 0, 0, 1), "m"
@@ -179,6 +231,15 @@ def test_text_summary() -> None:
     text = out(ALL, "text")
     assert text.endswith("Found 3 problems (1 error, 1 warning, 1 hint).\n1 fixable with --fix.\n")
     assert out([], "text") == "All checks passed!\n"
+
+
+def test_text_summary_counts_unsafe_fixes_apart_unless_they_are_applied() -> None:
+    unsafe = dataclasses.replace(top_level_import(safe=False), span=Span(1, 0, 1, 4))
+    text = out([top_level_import(), unsafe], "text")
+    assert text.endswith("1 fixable with --fix.\n1 more fix available with --unsafe-fixes.\n")
+    applied = out([top_level_import(), unsafe], "text", unsafe_fixes=True)
+    assert applied.endswith("Found 2 problems (2 warnings).\n2 fixable with --fix.\n")
+    assert applied.count("(fixable with --fix)") == 2
 
 
 def test_text_is_sorted_by_path_line_column() -> None:
@@ -219,6 +280,7 @@ def test_json_has_exactly_the_contract_keys_and_one_based_positions() -> None:
         "message": "`torch` is imported at module level",
         "fix": {
             "message": "Move `import torch` into `infer`",
+            "safe": True,
             "edits": [
                 {
                     "path": "src/main.py",
@@ -365,6 +427,7 @@ def test_sarif_related_locations_and_fixes() -> None:
 
     [fix] = results[0]["fixes"]
     assert fix["description"]["text"] == "Move `import torch` into `infer`"
+    assert fix["properties"] == {"safe": True}
     changes = {c["artifactLocation"]["uri"]: c["replacements"] for c in fix["artifactChanges"]}
     assert set(changes) == {"src/main.py", "worker.py"}
     [insert] = changes["worker.py"]
@@ -395,8 +458,8 @@ def test_sarif_uri_is_percent_encoded() -> None:
 # -- junit --------------------------------------------------------------------------------------
 
 
-def test_junit_one_failing_testcase_per_finding() -> None:
-    root = ET.fromstring(out(ALL, "junit"))
+def test_junit_one_failing_testcase_per_finding_at_fail_on() -> None:
+    root = ET.fromstring(out(ALL, "junit", fail_on=Severity.HINT))
     assert root.tag == "testsuites"
     [suite] = root.findall("testsuite")
     assert suite.get("name") == "flash-ls"
@@ -414,6 +477,20 @@ def test_junit_one_failing_testcase_per_finding() -> None:
     assert failure.get("message") == 'endpoint name "gpu" is also defined in shared.py'
     assert failure.text is not None
     assert '@Endpoint(name="gpu")' in failure.text
+
+
+def test_junit_findings_below_fail_on_pass_with_their_report() -> None:
+    root = ET.fromstring(out(ALL, "junit"))  # --fail-on error
+    [suite] = root.findall("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    cases = {str(case.get("name")).split()[0]: case for case in suite.findall("testcase")}
+    assert cases["FL102"].find("failure") is not None
+    for code in ("FL301", "FL903"):
+        assert cases[code].find("failure") is None
+        output = cases[code].find("system-out")
+        assert output is not None and output.text is not None and code in output.text
+    nothing_fails = ET.fromstring(out(ALL, "junit", fail_on=None))
+    assert nothing_fails.get("failures") == "0"
 
 
 def test_junit_without_findings_has_one_passing_testcase() -> None:
@@ -459,6 +536,7 @@ def test_summary_counts() -> None:
         "info": 0,
         "hint": 1,
         "fixable": 1,
+        "unsafe": 1,
     }
 
 

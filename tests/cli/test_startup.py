@@ -208,6 +208,7 @@ def _normalise(arguments: dict[str, Any]) -> dict[str, Any]:
         ["check", "-f", "sarif", "--fail-on=warning", "app"],
         ["check", "--select", "FL1", "--select", "FL3,FL5", "--ignore=FL102", "app"],
         ["check", "--fix", "--diff", "--no-cache", "--watch", "app"],
+        ["check", "--fix", "--unsafe-fixes", "app"],
         ["check", "--color", "-v"],
         ["check", "--no-color", "--verbose", "--python", "venv/bin/python"],
         ["check", "--python=/usr/bin/python3", "x.py"],

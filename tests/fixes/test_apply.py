@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flash_ls.diagnostic import Fix, TextEdit
-from flash_ls.fixes.apply import apply_edits, apply_fixes, apply_fixes_detailed
+from flash_ls.diagnostic import Diagnostic, Fix, Severity, TextEdit
+from flash_ls.fixes.apply import (
+    MAX_FIX_ROUNDS,
+    apply_edits,
+    apply_fixes,
+    apply_fixes_detailed,
+    fix_until_stable,
+)
 from flash_ls.span import Span
 
 MAIN = Path("/app/main.py")
@@ -231,3 +238,54 @@ def test_fixes_of_disjoint_edits_match_apply_edits(
     fixes = [Fix(f"fix {i}", (e,)) for i, e in enumerate(edits)]
     expected = apply_edits(text, edits)
     assert apply_fixes({MAIN: text}, fixes).get(MAIN, text) == expected
+
+
+# -- fix_until_stable ---------------------------------------------------------------------------
+
+
+def finding(fix: Fix) -> Diagnostic:
+    return Diagnostic("FL999", "test", Severity.WARNING, MAIN, Span(0, 0, 0, 1), "bad", fix=fix)
+
+
+def test_fix_loop_counts_findings_and_applies_a_shared_fix_once() -> None:
+    remove = Fix("remove", (edit(Span(0, 0, 0, 3), ""),))
+    run = fix_until_stable([finding(remove), finding(remove)], {MAIN: "abc\n"}.get, lambda _: [])
+    assert (run.texts, run.originals, run.fixed, run.converged) == (
+        {MAIN: "\n"},
+        {MAIN: "abc\n"},
+        2,
+        True,
+    )
+
+
+def test_fix_loop_applies_what_each_recheck_reveals_and_only_safe_fixes() -> None:
+    def recheck(texts: Mapping[Path, str]) -> list[Diagnostic]:
+        if texts[MAIN].startswith("#"):
+            return [finding(Fix("unsafe", (edit(Span(0, 0, 0, 0), "!"),), safe=False))]
+        return [finding(Fix("revealed", (edit(Span(0, 0, 0, 0), "#"),)))]
+
+    first = finding(Fix("first", (edit(Span(0, 0, 0, 1), "B"),)))
+    run = fix_until_stable([first], {MAIN: "b\n"}.get, recheck)
+    assert (run.texts, run.fixed, run.converged) == ({MAIN: "#B\n"}, 2, True)
+    assert [d.fix.message for d in run.diagnostics if d.fix is not None] == ["unsafe"]
+
+
+def test_fix_loop_never_repeats_a_fix_the_check_cannot_see() -> None:
+    # A .gitignore line: the re-check still reports the finding and offers the same fix.
+    append = Fix("append", (edit(Span(1, 0, 1, 0), "/data\n", OTHER),), safe=False)
+    run = fix_until_stable(
+        [finding(append)], {OTHER: "a\n"}.get, lambda _: [finding(append)], unsafe=True
+    )
+    assert (run.texts, run.fixed, run.converged) == ({OTHER: "a\n/data\n"}, 1, True)
+
+
+def test_fix_loop_gives_up_and_says_so_when_fixes_never_run_out() -> None:
+    def another(count: int) -> Diagnostic:
+        return finding(Fix(f"add x number {count}", (edit(Span(0, 0, 0, 0), "x"),)))
+
+    run = fix_until_stable(
+        [another(0)], {MAIN: ""}.get, lambda texts: [another(texts[MAIN].count("x"))]
+    )
+    assert not run.converged
+    assert run.texts == {MAIN: "x" * MAX_FIX_ROUNDS}
+    assert run.fixed == MAX_FIX_ROUNDS
