@@ -13,7 +13,8 @@ from typing import Any
 
 from pygls.exceptions import JsonRpcException
 
-from flash_ls.diagnostic import Diagnostic, Fix
+from flash_ls.diagnostic import Diagnostic
+from flash_ls.finding_json import finding_json
 from flash_ls.project.app import App
 from flash_ls.server.positions import path_to_uri
 
@@ -21,6 +22,7 @@ CHECK = "flash.check"
 BUILD = "flash.build"
 DEPLOY = "flash.deploy"
 MANIFEST_PREVIEW = "flash.manifest.preview"
+MANIFEST_SHOW = "flash.manifest.show"
 ENV_LIST = "flash.env.list"
 ENV_USE = "flash.env.use"
 ENV_CREATE = "flash.env.create"
@@ -28,20 +30,35 @@ ENV_DELETE = "flash.env.delete"
 APP_LIST = "flash.app.list"
 
 DEPLOY_COMMANDS = (DEPLOY, ENV_LIST, ENV_USE, ENV_CREATE, ENV_DELETE, APP_LIST)
-ALL_COMMANDS = (CHECK, BUILD, MANIFEST_PREVIEW, *DEPLOY_COMMANDS)
+ALL_COMMANDS = (CHECK, BUILD, MANIFEST_PREVIEW, MANIFEST_SHOW, *DEPLOY_COMMANDS)
 
 NOT_AVAILABLE_DEPLOY = "not available yet: deploy engine (issue: deploy)"
 NOT_AVAILABLE_BUILD = "not available yet: build engine (issue: build)"
 
 
-class RequestFailed(JsonRpcException):
+class UserError(JsonRpcException):
+    """A command the user asked for that cannot run as asked: their mistake, not a crash.
+
+    The server shows the message (one line) and answers with the error; nothing is logged.
+    ``warning``: a state to change (save the file, add an endpoint) rather than a failure.
+    """
+
+    def __init__(self, message: str, *, data: Any = None, warning: bool = False) -> None:
+        super().__init__(message, data=data)
+        self.warning = warning
+        self.logged = False  # set once shown: the answer then goes out without a log entry
+
+
+class RequestFailed(UserError):
     """LSP ``RequestFailed``: the request was valid but could not be carried out."""
 
     CODE = -32803
     MESSAGE = "Request failed"
 
 
-class InvalidParams(JsonRpcException):
+class InvalidParams(UserError):
+    """LSP ``InvalidParams``: a command argument is missing or wrong."""
+
     CODE = -32602
     MESSAGE = "Invalid params"
 
@@ -63,43 +80,9 @@ def options(arguments: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def diagnostic_json(diagnostic: Diagnostic, root: Path, uri: str) -> dict[str, Any]:
-    """One finding as in ``flash-ls check --output-format json`` (plus its URI)."""
-    span = diagnostic.span
-    return {
-        "code": diagnostic.code,
-        "rule": diagnostic.slug,
-        "severity": diagnostic.severity.label,
-        "path": _relative(diagnostic.path, root),
-        "uri": uri,
-        "line": span.start_line + 1,
-        "column": span.start_col + 1,
-        "end_line": span.end_line + 1,
-        "end_column": span.end_col + 1,
-        "message": diagnostic.message,
-        "fix": (
-            _fix_json(diagnostic.fix, root)
-            if diagnostic.fix is not None and diagnostic.fix.available
-            else None
-        ),
-    }
-
-
-def _fix_json(fix: Fix, root: Path) -> dict[str, Any]:
-    return {
-        "message": fix.message,
-        "safe": fix.safe,
-        "edits": [
-            {
-                "path": _relative(edit.path, root),
-                "line": edit.span.start_line + 1,
-                "column": edit.span.start_col + 1,
-                "end_line": edit.span.end_line + 1,
-                "end_column": edit.span.end_col + 1,
-                "new_text": edit.new_text,
-            }
-            for edit in fix.edits
-        ],
-    }
+    """One finding as in ``flash-ls check --output-format json``, paths relative to the app root,
+    plus its ``uri``."""
+    return {**finding_json(diagnostic, lambda path: _relative(path, root)), "uri": uri}
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -1,37 +1,46 @@
 """Completion from the text before the cursor (half-typed code does not parse), facts from ``platform``.
 
+Names are resolved through the file's imports (and the app's modules), so only the SDK's callables
+get Flash completion, however they are imported; a local ``class Endpoint`` gets none.
+
 - keyword arguments inside ``Endpoint(`` (and ``NetworkVolume(``, ``PodTemplate(``, ``remote(``);
+- values of enum arguments (``gpu=``, ``gpu=[``, ``datacenter=``, ``cpu=`` ...): members spelled the
+  way the file can use them (adding the import when it has none), and strings where the SDK takes
+  them; inside a string, the string values (``cpu="``, ``datacenter="``);
 - ``GpuType.`` / ``GpuGroup.`` / ``DataCenter.`` / ``CpuInstanceType.`` / ``CudaVersion.`` members;
-- ``cpu="`` instance strings and ``datacenter="`` values;
 - route methods after an Endpoint instance (``api.``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import pairwise
 
 from lsprotocol import types
 
 from flash_ls import platform
+from flash_ls.parse import FileFacts, parse_file
+from flash_ls.parse.facts import Import
 from flash_ls.project.app import App, EndpointKind, SourceFile
 from flash_ls.server import endpoints
 from flash_ls.span import Span
 
-TRIGGER_CHARACTERS = [".", '"', "'", "(", ","]
+TRIGGER_CHARACTERS = [".", '"', "'", "(", ",", "=", "["]
 
-_ENUM_ACCESS = re.compile(
-    r"(?<![\w])(GpuType|GpuGroup|DataCenter|CpuInstanceType|CudaVersion|ServerlessScalerType)\.(\w*)$"
-)
-_STRING_VALUE = re.compile(r"\b(cpu|datacenter)\s*=\s*(?:[\[(][^\])]*)?([\"'])([\w.-]*)$")
-_ATTRIBUTE = re.compile(r"(?:^|[^\w.])([A-Za-z_]\w*)\.(\w*)$")
+_DOTTED_ACCESS = re.compile(r"(?:^|[^\w.])([A-Za-z_][\w.]*)\.(\w*)$")
 _CALLEE = re.compile(r"([A-Za-z_][\w.]*)\s*$")
-_KEYWORD_GIVEN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)")
+# A keyword argument's name (after any comments), up to its ``=``.
+_KEYWORD_AT = re.compile(r"(?:\s|#[^\n]*)*([A-Za-z_]\w*)\s*=(?!=)")
 _PARTIAL_WORD = re.compile(r"\s*([A-Za-z_]\w*)?")
+_PARTIAL_NAME = re.compile(r"\s*([A-Za-z_][\w.]*)?")
+_STRING_VALUE = re.compile(r"[\w.-]*")
 _COMMENT = re.compile(r"#[^\n]*")
 _STATEMENT_START = re.compile(r"[^\s#)\]}]")
 _MAX_LOOKBACK_LINES = 300
+_SDK = platform.SDK_MODULE
 
 _PARAMS: dict[str, tuple[platform.Param, ...]] = {
     "Endpoint": platform.ENDPOINT_PARAMS,
@@ -54,8 +63,10 @@ _CLIENT_DOCS = {
 
 @dataclass(frozen=True)
 class Member:
+    """One enum member as completion shows it."""
+
     name: str
-    detail: str
+    value: str
     doc: str
 
 
@@ -101,14 +112,27 @@ class CompletionContext:
     to_range: Callable[[Span], types.Range]
     markdown: bool = True
 
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
     @property
     def line_prefix(self) -> str:
-        lines = self.text.split("\n")
-        current = lines[self.line] if 0 <= self.line < len(lines) else ""
+        current = self.lines[self.line] if 0 <= self.line < len(self.lines) else ""
         return current[: self.col]
 
     def replace(self, length: int) -> types.Range:
         return self.to_range(Span(self.line, self.col - length, self.line, self.col))
+
+    def between(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        """The text from engine point ``start`` to ``end`` (line endings as written)."""
+        (start_line, start_col), (end_line, end_col) = start, end
+        if start_line == end_line:
+            return self.lines[start_line][start_col:end_col]
+        middle = self.lines[start_line + 1 : end_line]
+        return "\n".join(
+            [self.lines[start_line][start_col:], *middle, self.lines[end_line][:end_col]]
+        )
 
     def doc(self, text: str) -> types.MarkupContent | str | None:
         if not text:
@@ -118,65 +142,58 @@ class CompletionContext:
         return text
 
 
+@dataclass
+class _Names:
+    """How the file's names resolve: through its imports, and the app's modules when known."""
+
+    app: App | None
+    source: SourceFile | None
+    facts: FileFacts
+
+    def sdk_attr(self, dotted: str) -> str | None:
+        """``X`` when ``dotted`` names ``runpod_flash.X`` ("" for the module itself); else None."""
+        if self.app is not None and self.source is not None:
+            qualified = self.app.qualified(self.source, dotted)
+        else:
+            qualified = self.facts.qualify(dotted)
+        module, _, attr = qualified.partition(":")
+        if module == _SDK or module.startswith(f"{_SDK}."):
+            return attr
+        return None
+
+
 def complete(
     ctx: CompletionContext, app: App | None, source: SourceFile | None
 ) -> list[types.CompletionItem]:
-    prefix = ctx.line_prefix
-    match = _STRING_VALUE.search(prefix)
+    """The completion items at the cursor; ``source`` None: a file the app does not check."""
+    if app is not None and source is not None:
+        names = _Names(app, source, source.facts)
+    else:
+        names = _Names(None, None, parse_file(ctx.text))
+    match = _DOTTED_ACCESS.search(ctx.line_prefix)
     if match:
-        return _string_values(ctx, match.group(1), match.group(3))
-    match = _ENUM_ACCESS.search(prefix)
-    if match:
-        return _enum_items(ctx, match.group(1), match.group(2))
-    match = _ATTRIBUTE.search(prefix)
-    if match:
-        if app is None or source is None:
-            return []
-        return _method_items(ctx, app, source, match.group(1), match.group(2))
-    return _keyword_items(ctx, app, source)
+        dotted, partial = match.group(1), match.group(2)
+        enum = names.sdk_attr(dotted)
+        if enum and _enum_members(enum):
+            return _member_items(ctx, enum, partial)
+        if "." not in dotted and app is not None and source is not None:
+            methods = _method_items(ctx, app, source, dotted, partial)
+            if methods:
+                return methods
+    return _call_items(ctx, names)
 
 
-def _enum_items(ctx: CompletionContext, enum: str, partial: str) -> list[types.CompletionItem]:
+def _member_items(ctx: CompletionContext, enum: str, partial: str) -> list[types.CompletionItem]:
     return [
         types.CompletionItem(
             label=member.name,
             kind=types.CompletionItemKind.EnumMember,
-            detail=member.detail,
+            detail=member.value,
             documentation=ctx.doc(member.doc),
             sort_text=f"{index:03d}",
             text_edit=types.TextEdit(range=ctx.replace(len(partial)), new_text=member.name),
         )
         for index, member in enumerate(_enum_members(enum))
-    ]
-
-
-def _string_values(
-    ctx: CompletionContext, keyword: str, partial: str
-) -> list[types.CompletionItem]:
-    if keyword == "cpu":
-        values: Iterable[tuple[str, str]] = (
-            (c.value, c.description) for c in platform.CPU_INSTANCES
-        )
-    else:
-        values = (
-            (
-                d.value,
-                "the only datacenter for CPU endpoints"
-                if d.value in platform.CPU_DATACENTERS
-                else "",
-            )
-            for d in platform.DATACENTERS
-        )
-    return [
-        types.CompletionItem(
-            label=value,
-            kind=types.CompletionItemKind.Value,
-            detail=detail or None,
-            sort_text=f"{index:03d}",
-            filter_text=value,
-            text_edit=types.TextEdit(range=ctx.replace(len(partial)), new_text=value),
-        )
-        for index, (value, detail) in enumerate(values)
     ]
 
 
@@ -205,13 +222,14 @@ def _method_items(
     ]
 
 
-# -- keyword arguments ---------------------------------------------------------------------------
+# -- inside an SDK call --------------------------------------------------------------------------
 
 
 @dataclass
-class _OpenCall:
-    open_at: int  # offset of "("
-    separators: list[int]  # offsets of top-level commas
+class _Bracket:
+    char: str
+    at: int  # offset of the bracket
+    commas: list[int] = field(default_factory=list)  # offsets of the commas at its level
 
 
 def _statement_start(lines: list[str], line: int) -> int:
@@ -226,9 +244,10 @@ def _statement_start(lines: list[str], line: int) -> int:
     return max(0, line - _MAX_LOOKBACK_LINES)
 
 
-def _innermost_call(snippet: str) -> _OpenCall | None:
-    """The innermost unclosed ``(`` at the end of ``snippet``; None inside a string or ``[``/``{``."""
-    stack: list[tuple[str, _OpenCall | None]] = []
+def _scan(snippet: str) -> tuple[list[_Bracket], int | None] | None:
+    """The brackets open at the end of ``snippet`` (outermost first) and the offset of the quote
+    of the string the cursor is in (None: not in a string); None when the cursor is in a comment."""
+    stack: list[_Bracket] = []
     index = 0
     length = len(snippet)
     while index < length:
@@ -236,10 +255,11 @@ def _innermost_call(snippet: str) -> _OpenCall | None:
         if char == "#":
             newline = snippet.find("\n", index)
             if newline < 0:
-                return None  # the cursor is in a comment
+                return None
             index = newline + 1
             continue
         if char in "\"'":
+            start = index
             quote = (
                 snippet[index : index + 3] if snippet[index : index + 3] in ('"""', "'''") else char
             )
@@ -249,61 +269,92 @@ def _innermost_call(snippet: str) -> _OpenCall | None:
                     break  # an unterminated one-line string ends at the line
                 index += 2 if snippet[index] == "\\" else 1
             if index >= length:
-                return None  # the cursor is inside a string
+                return stack, start
             index += len(quote) if snippet.startswith(quote, index) else 1
             continue
-        if char == "(":
-            stack.append(("(", _OpenCall(index, [])))
-        elif char in "[{":
-            stack.append((char, None))
+        if char in "([{":
+            stack.append(_Bracket(char, index))
         elif char in ")]}":
             if stack:
                 stack.pop()
-        elif char == "," and stack and stack[-1][1] is not None:
-            call = stack[-1][1]
-            assert call is not None
-            call.separators.append(index)
+        elif char == "," and stack:
+            stack[-1].commas.append(index)
         index += 1
-    if not stack:
-        return None
-    return stack[-1][1]
+    return stack, None
+
+
+def _call_items(ctx: CompletionContext, names: _Names) -> list[types.CompletionItem]:
+    """Keyword names, or the value of an enum argument, inside an SDK call."""
+    if not 0 <= ctx.line < len(ctx.lines):
+        return []
+    start = _statement_start(ctx.lines, ctx.line)
+    snippet = "\n".join([*ctx.lines[start : ctx.line], ctx.lines[ctx.line][: ctx.col]])
+    scanned = _scan(snippet)
+    if scanned is None:
+        return []
+    brackets, string_at = scanned
+    # The innermost call: a "(" after a callee (others are tuples or parentheses).
+    calls = [
+        (depth, bracket, found)
+        for depth, bracket in enumerate(brackets)
+        if bracket.char == "(" and (found := _CALLEE.search(snippet[: bracket.at]))
+    ]
+    if not calls:
+        return []
+    depth, call, callee = calls[-1]
+    sdk_name = names.sdk_attr(callee.group(1))
+    if sdk_name not in _PARAMS:
+        return []
+    bounds = [call.at, *call.commas, len(snippet)]
+    argument_start = bounds[-2] + 1
+    argument = snippet[argument_start:]
+    inner = brackets[depth + 1 :]
+    keyword = _KEYWORD_AT.match(argument)
+    if keyword is None:
+        current = _PARTIAL_WORD.fullmatch(_COMMENT.sub("", argument))
+        if inner or string_at is not None or current is None:
+            return []  # the cursor is in a value, not at an argument name
+        given = set()
+        for start_at, end_at in pairwise(bounds[:-1]):
+            found = _KEYWORD_AT.match(snippet[start_at + 1 : end_at])
+            if found:
+                given.add(found.group(1))
+        return _keyword_items(ctx, _PARAMS[sdk_name], given, current.group(1) or "")
+    spec = platform.ENUM_ARGUMENTS.get(sdk_name, {}).get(keyword.group(1))
+    if spec is None:
+        return []
+    value_start = argument_start + keyword.end()
+    item_start = value_start
+    if inner:
+        listed = inner[0]
+        if len(inner) > 1 or listed.char == "{" or not spec.lists:
+            return []
+        if _COMMENT.sub("", snippet[value_start : listed.at]).strip():
+            return []  # ``gpu=pools[``: a subscript, not a list
+        item_start = (listed.commas[-1] if listed.commas else listed.at) + 1
+    if string_at is not None:
+        partial = snippet[string_at + 1 :]
+        if (
+            not spec.strings
+            or string_at < item_start
+            or _COMMENT.sub("", snippet[item_start:string_at]).strip()
+            or not _STRING_VALUE.fullmatch(partial)
+        ):
+            return []
+        return _string_items(ctx, spec, partial, quote="")
+    current = _PARTIAL_NAME.fullmatch(_COMMENT.sub("", snippet[item_start:]))
+    if current is None:
+        return []
+    partial = current.group(1) or ""
+    items = _value_items(ctx, names, spec, partial)
+    if spec.strings:
+        items.extend(_string_items(ctx, spec, partial, quote='"', first=len(items)))
+    return items
 
 
 def _keyword_items(
-    ctx: CompletionContext, app: App | None, source: SourceFile | None
+    ctx: CompletionContext, params: tuple[platform.Param, ...], given: set[str], partial: str
 ) -> list[types.CompletionItem]:
-    lines = ctx.text.split("\n")
-    if not 0 <= ctx.line < len(lines):
-        return []
-    start = _statement_start(lines, ctx.line)
-    snippet = "\n".join([*lines[start : ctx.line], lines[ctx.line][: ctx.col]])
-    call = _innermost_call(snippet)
-    if call is None:
-        return []
-    callee_match = _CALLEE.search(snippet[: call.open_at])
-    if callee_match is None:
-        return []
-    callee = callee_match.group(1)
-    short = callee.rpartition(".")[2]
-    params = _PARAMS.get(short)
-    if params is None and app is not None and source is not None:
-        for sdk_name, candidates in _PARAMS.items():
-            if app.is_sdk_name(source, callee, sdk_name):
-                params = candidates
-                break
-    if params is None:
-        return []
-    bounds = [call.open_at, *call.separators, len(snippet)]
-    segments = [snippet[bounds[i] + 1 : bounds[i + 1]] for i in range(len(bounds) - 1)]
-    current = _PARTIAL_WORD.fullmatch(_COMMENT.sub("", segments[-1]))
-    if current is None:
-        return []  # the cursor is in a value, not at an argument name
-    partial = current.group(1) or ""
-    given = set()
-    for segment in segments[:-1]:
-        found = _KEYWORD_GIVEN.match(_COMMENT.sub("", segment))
-        if found:
-            given.add(found.group(1))
     items = []
     for index, param in enumerate(params):
         if param.name in given or param.name.startswith("_"):
@@ -324,3 +375,110 @@ def _keyword_items(
             )
         )
     return items
+
+
+def _value_items(
+    ctx: CompletionContext, names: _Names, spec: platform.EnumArgument, partial: str
+) -> list[types.CompletionItem]:
+    """``GpuGroup.ADA_24`` ...: each member as the file can write it."""
+    items: list[types.CompletionItem] = []
+    for enum in spec.enums:
+        spelling, imports = _enum_spelling(ctx, names, enum)
+        note = f"\n\nAdds `from {_SDK} import {enum}`." if imports else ""
+        for member in _enum_members(enum):
+            text = f"{spelling}.{member.name}"
+            items.append(
+                types.CompletionItem(
+                    label=text,
+                    kind=types.CompletionItemKind.EnumMember,
+                    detail=member.value,
+                    documentation=ctx.doc(f"{member.doc}{note}".strip()),
+                    sort_text=f"{len(items):03d}",
+                    filter_text=text,
+                    text_edit=types.TextEdit(range=ctx.replace(len(partial)), new_text=text),
+                    additional_text_edits=imports or None,
+                )
+            )
+    return items
+
+
+def _string_items(
+    ctx: CompletionContext,
+    spec: platform.EnumArgument,
+    partial: str,
+    *,
+    quote: str,
+    first: int = 0,
+) -> list[types.CompletionItem]:
+    """The members' values as strings; ``quote`` "" when the cursor is already in the string."""
+    items: list[types.CompletionItem] = []
+    for enum in spec.enums:
+        for member in _enum_members(enum):
+            text = f"{quote}{member.value}{quote}"
+            items.append(
+                types.CompletionItem(
+                    label=text,
+                    kind=types.CompletionItemKind.Value,
+                    detail=member.doc or None,
+                    sort_text=f"{first + len(items):03d}",
+                    filter_text=member.value,
+                    text_edit=types.TextEdit(range=ctx.replace(len(partial)), new_text=text),
+                )
+            )
+    return items
+
+
+# -- spelling an SDK enum ------------------------------------------------------------------------
+
+
+def _enum_spelling(
+    ctx: CompletionContext, names: _Names, enum: str
+) -> tuple[str, list[types.TextEdit]]:
+    """How the file can write ``enum``: a name bound to it, the SDK module's alias (``rf.GpuGroup``),
+    or its own name with an import added (as editors' auto-import does)."""
+    bound = [name for name in (enum, *names.facts.bindings) if _usable(names.facts, name)]
+    for name in bound:
+        if names.sdk_attr(name) == enum:
+            return name, []
+    for name in bound:
+        if names.sdk_attr(name) == "":
+            return f"{name}.{enum}", []
+    return enum, [_import_edit(ctx, names.facts, enum)]
+
+
+def _usable(facts: FileFacts, name: str) -> bool:
+    """A module-level name that exists at run time (not an ``if TYPE_CHECKING`` import)."""
+    binding = facts.binding(name)
+    return binding is not None and (binding.import_ is None or not binding.import_.guarded)
+
+
+def _import_edit(ctx: CompletionContext, facts: FileFacts, enum: str) -> types.TextEdit:
+    """Add ``enum`` to the file's ``from runpod_flash import ...``, else import it on a new line."""
+    module_level = [imp for imp in facts.imports if not imp.guarded and not imp.nested]
+    for imp in module_level:
+        if imp.module == _SDK and imp.level == 0 and all(n.name != "*" for n in imp.names):
+            return _add_name(ctx, imp, enum)
+    line = max((imp.span.end_line + 1 for imp in module_level), default=0)
+    return types.TextEdit(
+        range=ctx.to_range(Span(line, 0, line, 0)), new_text=f"from {_SDK} import {enum}\n"
+    )
+
+
+def _add_name(ctx: CompletionContext, imp: Import, enum: str) -> types.TextEdit:
+    """Insert ``enum`` among the imported names, in order, separated as the others are."""
+    spans = [name.span for name in imp.names]
+    after = next((i for i, name in enumerate(imp.names) if name.name > enum), len(spans))
+    separator = ", "
+    if len(spans) > 1:
+        right_index = min(max(after, 1), len(spans) - 1)
+        left, right = spans[right_index - 1], spans[right_index]
+        written = ctx.between((left.end_line, left.end_col), (right.start_line, right.start_col))
+        if "#" not in written:  # a comment between names stays with its name
+            separator = written
+    if after == len(spans):
+        last = spans[-1]
+        at = Span(last.end_line, last.end_col, last.end_line, last.end_col)
+        return types.TextEdit(range=ctx.to_range(at), new_text=f"{separator}{enum}")
+    first = spans[after]
+    at = Span(first.start_line, first.start_col, first.start_line, first.start_col)
+    return types.TextEdit(range=ctx.to_range(at), new_text=f"{enum}{separator}")

@@ -10,8 +10,10 @@ from typing import Any
 from lsprotocol import types
 
 from flash_ls.diagnostic import Diagnostic, Severity, TextEdit
+from flash_ls.project.config import ConfigProblem
 from flash_ls.rules.registry import lookup
 from flash_ls.server.positions import LineIndex, path_to_uri
+from flash_ls.span import Span
 
 SOURCE = "flash-ls"
 
@@ -69,6 +71,17 @@ def to_lsp_diagnostic(
         source=SOURCE,
         related_information=related or None,
         data=data,
+    )
+
+
+def config_diagnostic(problem: ConfigProblem, index: LineIndex) -> types.Diagnostic:
+    """A ``[tool.flash-ls]`` problem at its key in ``pyproject.toml``; an error, because the
+    table is not applied until it is fixed."""
+    return types.Diagnostic(
+        range=index.range(problem.span or Span.point(0)),
+        message=problem.message,
+        severity=types.DiagnosticSeverity.Error,
+        source=SOURCE,
     )
 
 

@@ -19,8 +19,15 @@ from lsprotocol import types
 
 from flash_ls.diagnostic import Diagnostic
 from flash_ls.project.app import App
+from flash_ls.project.config import ConfigProblem
 from flash_ls.rules.engine import check_app, diagnostics_by_file
-from flash_ls.server.convert import diagnostic_key, result_id, to_lsp_diagnostic
+from flash_ls.server import unnamed
+from flash_ls.server.convert import (
+    config_diagnostic,
+    diagnostic_key,
+    result_id,
+    to_lsp_diagnostic,
+)
 from flash_ls.server.engine import Documents, Engine
 from flash_ls.server.positions import LineIndex, path_to_uri
 
@@ -56,6 +63,9 @@ class AppReport:
     app: App
     generation: int
     files: dict[Path, FileReport] = field(default_factory=dict)
+    # The app's configuration problems, and as diagnostics of the pyproject.toml they are in.
+    config_problems: list[ConfigProblem] = field(default_factory=list)
+    config: dict[Path, list[types.Diagnostic]] = field(default_factory=dict)
 
     def text(self, path: Path) -> str | None:
         report = self.files.get(path)
@@ -88,7 +98,11 @@ def build_report(
             found = indexes[path] = LineIndex(text, encoding)
         return found
 
-    report = AppReport(root, app, generation)
+    report = AppReport(root, app, generation, config_problems=list(app.config_problems))
+    for problem in app.config_problems:
+        if problem.path is not None:
+            item = config_diagnostic(problem, index_for(problem.path))
+            report.config.setdefault(problem.path, []).append(item)
     for path, diagnostics in diagnostics_by_file(app, findings).items():
         keys = [diagnostic_key(d) for d in diagnostics]
         items = [
@@ -109,18 +123,25 @@ def build_report(
 
 
 Publish = Callable[[str, list[types.Diagnostic], "int | None"], None]
+Warn = Callable[[str], None]
 
 
 class DiagnosticsManager:
     """Owns checks, their results and their delivery (push or pull). Lives on the event loop."""
 
     def __init__(
-        self, engine: Engine, documents: Documents, publish: Publish, refresh: Callable[[], None]
+        self,
+        engine: Engine,
+        documents: Documents,
+        publish: Publish,
+        refresh: Callable[[], None],
+        warn: Warn,
     ) -> None:
         self.engine = engine
         self.documents = documents
         self._publish = publish
         self._refresh = refresh
+        self._warn = warn
         self.encoding = "utf-16"
         self.pull = False  # the client pulls; nothing is pushed
         self.debounce = 0.1
@@ -131,6 +152,8 @@ class DiagnosticsManager:
         self._epoch = 0  # bumped by changes that touch every app (settings, marker files)
         self._pending: dict[object, asyncio.Task[None]] = {}
         self._roots: dict[Path, Path] = {}  # file -> app root (cache)
+        self._config_ids: dict[Path, dict[Path, str]] = {}  # root -> pyproject.toml -> result id
+        self._announced: dict[Path, set[tuple[Path | None, str]]] = {}  # app root -> shown
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -222,6 +245,7 @@ class DiagnosticsManager:
             if inside or any(root in path.parents for path in opened):
                 continue
             report = self.reports.pop(root)
+            self._deliver_config(root, {}, [])
             for path, file_report in report.files.items():
                 if self.files.get(path) is file_report:
                     del self.files[path]
@@ -239,6 +263,7 @@ class DiagnosticsManager:
         if previous is not None and previous.generation > report.generation:
             return  # a newer check of this app already delivered
         self.reports[report.root] = report
+        self._deliver_config(report.root, report.config, report.config_problems)
         others_changed = False
         # The file the editor is waiting on goes out first.
         ordered = sorted(report.files.items(), key=lambda entry: entry[0] != trigger)
@@ -246,6 +271,8 @@ class DiagnosticsManager:
             current = self.documents.version(path)
             if self.documents.is_open(path) and file_report.version != current:
                 continue  # computed from an older buffer: the newer check will deliver
+            if unnamed.is_stand_in(path) and not self.documents.is_open(path):
+                continue  # an unnamed buffer closed meanwhile: nothing to show it in
             if not self.documents.is_open(path):
                 file_report.version = None
             before = self.files.get(path)
@@ -265,6 +292,27 @@ class DiagnosticsManager:
         if self.pull and others_changed:
             self._refresh()
 
+    def _deliver_config(
+        self, root: Path, config: dict[Path, list[types.Diagnostic]], problems: list[ConfigProblem]
+    ) -> None:
+        """Push the app's config problems on its pyproject.toml, even to a client that pulls (it
+        pulls only the Python files it checks), and show each problem once until it is fixed."""
+        before = self._config_ids.get(root, {})
+        now = {path: result_id(items) for path, items in config.items()}
+        for path in before.keys() - now.keys():
+            self._publish(self.uri_for(path), [], None)
+        for path, rid in now.items():
+            if before.get(path) != rid:
+                self._publish(self.uri_for(path), config[path], None)
+        self._config_ids[root] = now
+        # Keyed without the line: the same problem moved by an edit above it is not news.
+        current = {(problem.path, problem.message): problem for problem in problems}
+        shown = self._announced.get(root, set())
+        for key, problem in current.items():
+            if key not in shown:
+                self._warn(f"flash-ls: {problem.located(lambda path: _shown_path(path, root))}")
+        self._announced[root] = set(current)
+
     def _push(
         self, path: Path, items: list[types.Diagnostic], rid: str, *, force: bool = False
     ) -> None:
@@ -278,6 +326,17 @@ class DiagnosticsManager:
     def closed(self, path: Path) -> None:
         """A document was closed: its next results are for the file on disk."""
         self._roots.pop(path, None)
+
+    def discard(self, path: Path) -> None:
+        """An unnamed buffer is closing (call while it is open): it has no file to fall back on,
+        so its one-file app is gone; clear its diagnostics in the editor."""
+        pending = self._pending.pop(path, None)
+        if pending is not None:
+            pending.cancel()
+        self.reports.pop(self.root_of(path), None)
+        self._roots.pop(path, None)
+        if self.files.pop(path, None) is not None:
+            self._push(path, [], EMPTY_RESULT_ID, force=True)
 
     # -- pull --------------------------------------------------------------------------------
 
@@ -320,3 +379,11 @@ class DiagnosticsManager:
                         )
                     )
         return types.WorkspaceDiagnosticReport(items=reports)
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    """A problem's file as messages name it: from the app's folder (``app/pyproject.toml``)."""
+    try:
+        return path.relative_to(root.parent).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -116,10 +116,15 @@ class Engine:
                 self.versions[path] = version
 
     def replace_workspace(self, folders: list[Path]) -> None:
-        """Engine thread: a new folder set keeps the caches, settings and environment."""
+        """Engine thread: a new folder set keeps the caches, settings, environment and the
+        apps' last good configurations."""
         old = self.workspace
         self.workspace = Workspace(
-            folders, cache=old.cache, overrides=old.overrides, environ=old.environ
+            folders,
+            cache=old.cache,
+            overrides=old.overrides,
+            environ=old.environ,
+            good_configs=old.good_configs,
         )
         self.versions.clear()
         self.documents.drain()

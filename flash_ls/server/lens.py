@@ -1,16 +1,17 @@
-"""Code lens above each endpoint: a summary line, then Deploy and Show manifest entry."""
+"""Code lens above each endpoint: a summary line, then Deploy and Show manifest entry (which
+opens the entry in a read-only manifest file: ``flash.manifest.show``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from flash_ls.project.app import App, SourceFile
+from flash_ls.project.app import App, EndpointKind, SourceFile
 from flash_ls.server import endpoints
 from flash_ls.span import Span
 
 DEPLOY = "flash.deploy"
-MANIFEST_PREVIEW = "flash.manifest.preview"
+MANIFEST_SHOW = "flash.manifest.show"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Lens:
 
 
 def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
+    """The lenses of the endpoints declared in ``source`` (``uri``: how the editor names it)."""
     state = endpoints.deploy_state(app)
     found: list[Lens] = []
     for endpoint in app.endpoints:
@@ -33,5 +35,6 @@ def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
         argument = {"uri": uri, "endpoint": name}
         found.append(Lens(line, endpoints.summary(app, endpoint, state), ""))
         found.append(Lens(line, "Deploy", DEPLOY, [argument]))
-        found.append(Lens(line, "Show manifest entry", MANIFEST_PREVIEW, [argument]))
+        if endpoint.kind is not EndpointKind.UNUSED:  # the build makes no resource of it
+            found.append(Lens(line, "Show manifest entry", MANIFEST_SHOW, [argument]))
     return found

@@ -11,9 +11,11 @@ import contextlib
 import contextvars
 import functools
 import logging
+import re
 import traceback
 from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,10 +31,17 @@ from flash_ls.progress import Cancelled
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.sizes import set_index_wait
 from flash_ls.project.workspace import Workspace
-from flash_ls.server import commands, completion, hover, lens, symbols
-from flash_ls.server.actions import FIX_ALL_KIND, QUICKFIX, ActionContext, code_actions
+from flash_ls.server import commands, completion, hover, lens, symbols, unnamed
+from flash_ls.server.actions import (
+    FIX_ALL_KIND,
+    QUICKFIX,
+    ActionContext,
+    code_actions,
+    document_recheck,
+)
 from flash_ls.server.diagnostics import DiagnosticsManager
 from flash_ls.server.engine import Documents, Engine
+from flash_ls.server.manifest_view import ManifestFiles
 from flash_ls.server.positions import UTF16, LineIndex, negotiate_encoding, path_to_uri, uri_to_path
 from flash_ls.server.progress import WorkDoneProgress
 from flash_ls.server.settings import SECTION, Settings, parse_settings
@@ -50,6 +59,7 @@ _COMMAND_CONTEXT: contextvars.ContextVar[tuple[Any, Any]] = contextvars.ContextV
     "flash_ls_command", default=(None, None)
 )
 _INTERNAL_ERROR = -32603
+_URI_SCHEME = re.compile(r"[A-Za-z][\w+.-]+:")  # two letters or more: not a Windows drive
 _LOG_LEVELS = {
     "error": logging.ERROR,
     "warning": logging.WARNING,
@@ -64,7 +74,8 @@ _MESSAGE_TYPES = (
 
 
 class FlashProtocol(LanguageServerProtocol):
-    """pygls' protocol with two hooks: capabilities that depend on the client, command context."""
+    """pygls' protocol with hooks: capabilities that depend on the client, command context, and
+    error answers without pygls' traceback."""
 
     _server: FlashLanguageServer
 
@@ -83,6 +94,17 @@ class FlashProtocol(LanguageServerProtocol):
         _COMMAND_CONTEXT.set((params.work_done_token, self._request_futures.get(self.msg_id)))  # type: ignore[arg-type]
         result = yield from super().lsp_workspace__execute_command(params)
         return result
+
+    def _send_handler_result(self, future: Future[Any], *, msg_id: Any) -> None:
+        # pygls logs a traceback with every error answer; errors raised on purpose (a user's
+        # mistake, or a crash the handler has logged once already) are answered without one.
+        error = None if future.cancelled() else future.exception()
+        if not isinstance(error, JsonRpcException):
+            super()._send_handler_result(future, msg_id=msg_id)
+            return
+        self._request_futures.pop(msg_id, None)
+        self._send_response(msg_id, error=error.to_response_error())
+        self._server.report_server_error(error, None)
 
 
 class _ClientLogHandler(logging.Handler):
@@ -112,15 +134,22 @@ class FlashLanguageServer(LanguageServer):
         self.documents = Documents()
         self.engine = Engine(Workspace([]), self.documents)
         self.diagnostics = DiagnosticsManager(
-            self.engine, self.documents, self._publish, self._refresh
+            self.engine,
+            self.documents,
+            self._publish,
+            self._refresh,
+            lambda message: self.show_message(message, types.MessageType.Warning),
         )
-        self.settings = Settings()
+        self.settings = Settings()  # the last good settings
+        self.settings_problems: list[str] = []  # why the latest settings were not applied
+        self._settings_shown: set[str] = set()
         self.init_options: Any = None
         self.client_settings: Any = None
         self.encoding = UTF16
         self.folders: list[Path] = []
         self.watcher: FileWatcher | None = None
         self.jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="flash-ls-job")
+        self.manifests = ManifestFiles()
         self.loop: asyncio.AbstractEventLoop | None = None
         self._index_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -158,6 +187,10 @@ class FlashLanguageServer(LanguageServer):
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(self._send_log, params)
 
+    def show_message(self, message: str, kind: types.MessageType) -> None:
+        """``window/showMessage`` (event loop)."""
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
     def _send_log(self, params: types.LogMessageParams) -> None:
         if not self._stopped:
             self.window_log_message(params)
@@ -170,6 +203,13 @@ class FlashLanguageServer(LanguageServer):
         deliberate = isinstance(error, JsonRpcException) and error.code != _INTERNAL_ERROR
         kind = types.MessageType.Warning if deliberate else types.MessageType.Error
         self.log_to_client(f"flash-ls: {error}", kind)
+
+    def announce_settings_problems(self) -> None:
+        """Show each settings problem once; one fixed and made again is shown again."""
+        for problem in self.settings_problems:
+            if problem not in self._settings_shown:
+                self.show_message(problem, types.MessageType.Warning)
+        self._settings_shown = set(self.settings_problems)
 
     def _publish(self, uri: str, items: list[types.Diagnostic], version: int | None) -> None:
         self.text_document_publish_diagnostics(
@@ -206,15 +246,16 @@ class FlashLanguageServer(LanguageServer):
         logging.getLogger("flash_ls").setLevel(level)
 
     async def apply_settings(self, *, reindex: bool) -> None:
+        """Apply the client's settings, unless they have problems: then the last good stay."""
         settings = parse_settings(self.init_options, self.client_settings)
+        self.settings_problems = settings.problems
+        self.announce_settings_problems()
+        if settings.problems:
+            return
         old = self.settings
         self.settings = settings
         self.diagnostics.debounce = settings.debounce_ms / 1000
         self.set_log_level(settings.log_level)
-        for problem in settings.problems:
-            self.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Warning, message=problem)
-            )
         if settings.overrides != old.overrides:
 
             def apply() -> None:
@@ -381,6 +422,7 @@ class FlashLanguageServer(LanguageServer):
             self.watcher = None
         self.engine.close()
         self.jobs.shutdown(wait=False, cancel_futures=True)
+        self.manifests.remove()
 
     def join_threads(self, timeout: float = 5.0) -> None:
         self.engine.join(timeout)
@@ -430,6 +472,13 @@ def _path(uri: str) -> Path | None:
     return path.resolve() if path is not None else None
 
 
+def _document_path(uri: str) -> Path | None:
+    """The engine path of an editor document: its file, or the stand-in of an unnamed buffer."""
+    if unnamed.is_unnamed(uri):
+        return unnamed.path_for(uri)
+    return _path(uri)
+
+
 def _is_python(path: Path | None, language_id: str | None = None) -> bool:
     return path is not None and (path.suffix == ".py" or language_id == "python")
 
@@ -475,18 +524,17 @@ def _register_lifecycle(server: FlashLanguageServer) -> None:
         ls.engine.warm_up()
         ls.init_options = params.initialization_options
         settings = parse_settings(ls.init_options)
-        ls.settings = settings
-        ls.diagnostics.debounce = settings.debounce_ms / 1000
-        ls.engine.workspace.overrides = dict(settings.overrides)
-        ls.set_log_level(settings.log_level)
+        ls.settings_problems = settings.problems  # shown once the client is initialized
+        if not settings.problems:
+            ls.settings = settings
+        ls.diagnostics.debounce = ls.settings.debounce_ms / 1000
+        ls.engine.workspace.overrides = dict(ls.settings.overrides)
+        ls.set_log_level(ls.settings.log_level)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: FlashLanguageServer, params: types.InitializedParams) -> None:
         ls.loop = asyncio.get_running_loop()
-        for problem in ls.settings.problems:
-            ls.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Warning, message=problem)
-            )
+        ls.announce_settings_problems()
         await ls.fetch_client_settings()
         if ls.client_settings is not None:
             await ls.apply_settings(reindex=False)
@@ -555,8 +603,12 @@ def _register_documents(server: FlashLanguageServer) -> None:
     @_guard(types.TEXT_DOCUMENT_DID_OPEN, notification=True)
     async def did_open(ls: FlashLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
-        path = _path(item.uri)
-        if path is None or not _is_python(path, item.language_id):
+        path = _document_path(item.uri)
+        if unnamed.is_unnamed(item.uri):
+            python = item.language_id == "python"  # a stand-in's name says nothing
+        else:
+            python = _is_python(path, item.language_id)
+        if path is None or not python:
             return
         ls.documents.open(path, item.uri, item.version, item.text)
         root = ls.diagnostics.root_of(path)
@@ -568,7 +620,7 @@ def _register_documents(server: FlashLanguageServer) -> None:
     async def did_change(
         ls: FlashLanguageServer, params: types.DidChangeTextDocumentParams
     ) -> None:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is None or not ls.documents.is_open(path):
             return
         document = ls.workspace.get_text_document(params.text_document.uri)
@@ -580,8 +632,12 @@ def _register_documents(server: FlashLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @_guard(types.TEXT_DOCUMENT_DID_CLOSE, notification=True)
     async def did_close(ls: FlashLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is None or not ls.documents.is_open(path):
+            return
+        if unnamed.is_unnamed(params.text_document.uri):
+            ls.diagnostics.discard(path)
+            ls.documents.close(path)
             return
         ls.documents.close(path)
         root = ls.diagnostics.root_of(path)
@@ -592,7 +648,7 @@ def _register_documents(server: FlashLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @_guard(types.TEXT_DOCUMENT_DID_SAVE, notification=True)
     async def did_save(ls: FlashLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is not None and path.name in WATCHED_NAMES:
             ls.files_changed([(path, "changed")])
 
@@ -608,7 +664,7 @@ def _register_diagnostics(server: FlashLanguageServer) -> None:
     async def document_diagnostic(
         ls: FlashLanguageServer, params: types.DocumentDiagnosticParams
     ) -> types.DocumentDiagnosticReport:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         return await ls.diagnostics.document_report(path, params.previous_result_id)
@@ -631,7 +687,7 @@ def _register_diagnostics(server: FlashLanguageServer) -> None:
     async def code_action(
         ls: FlashLanguageServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is None:
             return None
         report = ls.diagnostics.files.get(path)
@@ -650,20 +706,39 @@ def _register_diagnostics(server: FlashLanguageServer) -> None:
             current_version=ls.documents.version(path),
             uri_for=ls.diagnostics.uri_for,
             versions=ls.documents.version,
+            recheck=document_recheck(ls.engine, report.root, path),
         )
         only = (
             [str(getattr(kind, "value", kind)) for kind in params.context.only]
             if params.context.only
             else None
         )
-        return code_actions(ctx, params.range, params.context.diagnostics, only) or None
+        # On the engine thread: fix-all re-checks the app, and fix edits are computed off the loop.
+        actions = await ls.engine.call(
+            code_actions, ctx, params.range, params.context.diagnostics, only
+        )
+        uri = params.text_document.uri
+        if unnamed.is_unnamed(uri):
+            # The stand-in's neighbours (requirements.txt ...) exist nowhere: edit the buffer only.
+            actions = [action for action in actions if _edits_only(action.edit, uri)]
+        return actions or None
+
+
+def _edits_only(edit: types.WorkspaceEdit | None, uri: str) -> bool:
+    """Whether ``edit`` changes nothing but the document ``uri``."""
+    if edit is None:
+        return True
+    changed = set(edit.changes or {})
+    for change in edit.document_changes or ():
+        changed.add(change.text_document.uri if isinstance(change, types.TextDocumentEdit) else "")
+    return changed <= {uri}
 
 
 def _register_language(server: FlashLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @_guard(types.TEXT_DOCUMENT_HOVER)
     async def hover_(ls: FlashLanguageServer, params: types.HoverParams) -> types.Hover | None:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is None:
             return None
 
@@ -693,7 +768,7 @@ def _register_language(server: FlashLanguageServer) -> None:
     async def complete(
         ls: FlashLanguageServer, params: types.CompletionParams
     ) -> types.CompletionList | None:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is None:
             return None
         formats = (
@@ -724,7 +799,7 @@ def _register_language(server: FlashLanguageServer) -> None:
     async def document_symbol(
         ls: FlashLanguageServer, params: types.DocumentSymbolParams
     ) -> list[types.DocumentSymbol] | list[types.SymbolInformation] | None:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is None:
             return None
         hierarchical = bool(
@@ -800,7 +875,7 @@ def _register_language(server: FlashLanguageServer) -> None:
     async def code_lens(
         ls: FlashLanguageServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
-        path = _path(params.text_document.uri)
+        path = _document_path(params.text_document.uri)
         if path is None:
             return None
         uri = params.text_document.uri
@@ -859,7 +934,7 @@ def _symbol_information(
 async def _navigate(
     ls: FlashLanguageServer, uri: str, position: types.Position, include_declaration: bool | None
 ) -> list[types.Location]:
-    path = _path(uri)
+    path = _document_path(uri)
     if path is None:
         return []
 
@@ -892,11 +967,19 @@ async def _navigate(
 
 
 def _root_argument(ls: FlashLanguageServer, args: dict[str, Any]) -> Path | None:
+    """The app root named by ``uri``/``path`` (an open unnamed buffer is an app of its own)."""
     raw = args.get("uri") or args.get("path")
     if raw is None:
         return None
     if not isinstance(raw, str):
         raise commands.InvalidParams("`uri` / `path` must be a string")
+    if unnamed.is_unnamed(raw):
+        stand_in = unnamed.path_for(raw)
+        if not ls.documents.is_open(stand_in):
+            raise commands.InvalidParams(f"{unnamed.display_name(raw)} is not open in the editor")
+        return ls.engine.workspace.app_root(stand_in)
+    if _URI_SCHEME.match(raw) and not raw.startswith("file:"):
+        raise commands.InvalidParams(f"not a local file: {raw}")
     path = _path(raw) if raw.startswith("file:") else Path(raw).expanduser().resolve()
     if path is None:
         raise commands.InvalidParams(f"not a local file: {raw}")
@@ -921,18 +1004,46 @@ def _finish(ls: FlashLanguageServer, progress: WorkDoneProgress, message: str) -
 
 
 def _command(server: FlashLanguageServer, name: str) -> Callable[[Handler], Handler]:
-    """Register ``fn(ls, options)`` as command ``name`` with the shared error handling."""
+    """Register ``fn(ls, options)`` as command ``name`` with the shared error handling.
+
+    A user's mistake (``commands.UserError``) is shown in one line and answered with the error;
+    a crash is logged once with its traceback, shown in one line and answered as internal.
+    """
 
     def decorate(fn: Handler) -> Handler:
-        guarded = _guard(f"{types.WORKSPACE_EXECUTE_COMMAND} {name}")(fn)
-
         async def command(ls: FlashLanguageServer, *arguments: Any) -> Any:
-            return await guarded(ls, commands.options(arguments))
+            try:
+                return await fn(ls, commands.options(arguments))
+            except commands.UserError as error:
+                kind = types.MessageType.Warning if error.warning else types.MessageType.Error
+                ls.show_message(_first_line(error.message), kind)
+                error.logged = True
+                raise
+            except (JsonRpcException, asyncio.CancelledError):
+                raise
+            except Cancelled:
+                raise commands.RequestCancelled(f"{name} was cancelled") from None
+            except Exception as error:
+                details = "".join(
+                    traceback.format_exception(type(error), error, error.__traceback__)
+                )
+                ls.log_to_client(f"flash-ls: {name} failed:\n{details}", types.MessageType.Error)
+                ls.show_message(
+                    f"{name} failed: {_first_line(str(error))} (see the flash-ls log)",
+                    types.MessageType.Error,
+                )
+                answer = JsonRpcException(f"{name} failed: {error}", code=_INTERNAL_ERROR)
+                answer.logged = True  # type: ignore[attr-defined]
+                raise answer from None
 
         server.command(name)(command)
         return fn
 
     return decorate
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), text)
 
 
 def _register_commands(server: FlashLanguageServer) -> None:
@@ -975,27 +1086,51 @@ def _register_commands(server: FlashLanguageServer) -> None:
 
     @_command(server, commands.MANIFEST_PREVIEW)
     async def manifest_preview(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
-        root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
-        if root is None:
-            raise commands.InvalidParams("flash.manifest.preview needs `uri` or `path`")
-        endpoint = args.get("endpoint")
-        from flash_ls.server.convert import to_jsonable
+        preview = await _manifest(ls, args, commands.MANIFEST_PREVIEW)
+        return preview.result()
 
-        def compute() -> Any:
-            return to_jsonable(commands.build_manifest(ls.engine.workspace.app(root)))
-
-        manifest = await ls.engine.call(compute)
-        result: dict[str, Any] = {"root": root.as_posix(), "manifest": manifest}
-        if isinstance(endpoint, str):
-            result["endpoint"] = endpoint
-            result["entry"] = commands.manifest_entry(manifest, endpoint)
-        return result
+    @_command(server, commands.MANIFEST_SHOW)
+    async def manifest_show(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        preview = await _manifest(ls, args, commands.MANIFEST_SHOW)
+        if not preview.manifest.get("resources"):
+            raise commands.RequestFailed(
+                f"{preview.app_name} has no endpoints yet: decorate a function with Endpoint()",
+                warning=True,
+            )
+        written = ls.manifests.write(
+            preview.app_name, preview.root, preview.manifest, preview.endpoint
+        )
+        uri = path_to_uri(written.path)
+        shown = False
+        if ls.capability("window.show_document.support", False):
+            selection = written.selection
+            request = ls.window_show_document_async(
+                types.ShowDocumentParams(
+                    uri=uri,
+                    take_focus=True,
+                    selection=ls.index(written.text).range(selection) if selection else None,
+                )
+            )
+            try:
+                shown = (await asyncio.wait_for(request, timeout=10)).success
+            except (asyncio.TimeoutError, JsonRpcException) as error:
+                log.warning("window/showDocument failed: %s", error)
+        if not shown:
+            what = f"Manifest entry '{preview.endpoint}'" if preview.endpoint else "Manifest"
+            ls.show_message(f"{what} (read-only): {written.path}", types.MessageType.Info)
+        return {**preview.result(), "path": str(written.path), "uri": uri, "shown": shown}
 
     @_command(server, commands.BUILD)
     async def build(ls: FlashLanguageServer, args: dict[str, Any]) -> Any:
         root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
         if root is None:
             raise commands.InvalidParams("flash.build needs `uri` or `path`")
+        if unnamed.is_stand_in(root):
+            raise commands.RequestFailed(
+                f"Save {unnamed.display_name(args.get('uri') or args['path'])} to a folder "
+                "first: a build packs files from disk",
+                warning=True,
+            )
         build_app, build_options = commands.build_api()
         raw_options = args.get(
             "options", {k: v for k, v in args.items() if k not in ("uri", "path")}
@@ -1037,9 +1172,50 @@ def _register_commands(server: FlashLanguageServer) -> None:
         async def not_available(
             ls: FlashLanguageServer, args: dict[str, Any], name: str = name
         ) -> Any:
-            raise commands.RequestFailed(f"{name}: {commands.NOT_AVAILABLE_DEPLOY}")
+            raise commands.RequestFailed(f"{name}: {commands.NOT_AVAILABLE_DEPLOY}", warning=True)
 
         _command(server, name)(not_available)
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    """The manifest a build of the app at ``root`` would write, and the entry asked about."""
+
+    root: Path
+    app_name: str
+    manifest: dict[str, Any]
+    endpoint: str | None
+
+    def result(self) -> dict[str, Any]:
+        """The ``flash.manifest.preview`` answer."""
+        found: dict[str, Any] = {"root": self.root.as_posix(), "manifest": self.manifest}
+        if self.endpoint is not None:
+            found["endpoint"] = self.endpoint
+            found["entry"] = commands.manifest_entry(self.manifest, self.endpoint)
+        return found
+
+
+async def _manifest(ls: FlashLanguageServer, args: dict[str, Any], name: str) -> _Manifest:
+    root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
+    if root is None:
+        raise commands.InvalidParams(f"{name} needs `uri` or `path`")
+    endpoint = args.get("endpoint")
+    if endpoint is not None and not isinstance(endpoint, str):
+        raise commands.InvalidParams(f"{name}: `endpoint` must be a string")
+    from flash_ls.server.convert import to_jsonable
+
+    def compute() -> tuple[str, Any]:
+        app = ls.engine.workspace.app(root)
+        return app.name, to_jsonable(commands.build_manifest(app))
+
+    app_name, manifest = await ls.engine.call(compute)
+    found = _Manifest(root, app_name, manifest, endpoint)
+    if endpoint is not None and not commands.manifest_entry(manifest, endpoint)["resource"]:
+        raise commands.RequestFailed(
+            f"No manifest entry '{endpoint}' in {app_name}: it serves no function or route",
+            warning=True,
+        )
+    return found
 
 
 def _prepared(app: App) -> App:

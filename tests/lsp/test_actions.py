@@ -32,6 +32,16 @@ async def work(x: int):
     return x
 """
 
+YAML_WORKER = """
+import yaml
+from runpod_flash import Endpoint
+
+
+@Endpoint(name="w", cpu="cpu3c-1-2")
+async def work(text: str) -> dict:
+    return yaml.safe_load(text)
+"""
+
 
 async def _actions(
     session: Session, uri: str, items: Sequence[types.Diagnostic], only: list[str] | None = None
@@ -152,6 +162,20 @@ async def test_fix_all_applies_every_safe_fix(session: Session) -> None:
     fixed_codes = {str(i.code) for i in safe}
     remaining = await session.diagnostics(uri, lambda found: not any(_is_safe(i) for i in found))
     assert not any(_is_safe(i) for i in remaining), fixed_codes
+
+
+async def test_fix_all_applies_the_fixes_its_own_fixes_reveal(session: Session) -> None:
+    # Moving `import yaml` into the body makes pyyaml an undeclared dependency (FL303): one
+    # fix-all applies that fix too, as `flash-ls check --fix` does.
+    root = session.new_app({"w.py": YAML_WORKER})
+    uri = session.open(root / "w.py")
+    await _finding(session, uri, "FL301")
+    [action] = await _actions(session, uri, [], only=["source.fixAll"])
+    assert action.edit is not None
+    text = session.apply(action.edit)[uri]
+    assert '@Endpoint(name="w", cpu="cpu3c-1-2", dependencies=["pyyaml"])' in text
+    assert "    import yaml\n" in text
+    assert await session.codes(uri, lambda found: found == []) == []
 
 
 def _is_safe(item: types.Diagnostic) -> bool:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_session import Session
+import pytest_lsp
+from lsp_session import SERVER_COMMAND, Session, capabilities
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -57,6 +64,7 @@ async def test_capabilities(session: Session) -> None:
         "flash.build",
         "flash.deploy",
         "flash.manifest.preview",
+        "flash.manifest.show",
         "flash.env.list",
         "flash.env.use",
         "flash.env.create",
@@ -106,6 +114,25 @@ async def test_check_returns_findings_and_reports_progress(session: Session) -> 
     assert reports[0].cancellable
 
 
+async def test_check_renders_findings_as_the_cli_json_output_does(session: Session) -> None:
+    # One rendering for both: the server adds only each finding's URI (paths are from the root).
+    root = session.new_app({"main.py": LB})
+    result = await _execute(session, "flash.check", {"path": str(root)})
+    served = [
+        {key: value for key, value in item.items() if key != "uri"}
+        for item in result["apps"][0]["diagnostics"]
+    ]
+    cli = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "flash_ls", "check", "--output-format", "json", "."),
+        cwd=root,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "FLASH_LS_CACHE_DIR": str(root.parent / f"{root.name}-cache")},
+    )
+    printed, _ = await asyncio.wait_for(cli.communicate(), timeout=120)
+    assert any(item["fix"] for item in served)
+    assert sorted(served, key=json.dumps) == sorted(json.loads(printed), key=json.dumps)
+
+
 async def test_check_uses_the_client_token(session: Session) -> None:
     root = session.new_app({"main.py": LB})
     token = "client-token-1"
@@ -137,6 +164,66 @@ async def test_manifest_preview(session: Session) -> None:
     assert result["manifest"]["resources"]["api"]["resource_type"] == "CpuLiveLoadBalancer"
     assert result["entry"]["routes"] == {"POST /run": "run"}
     assert result["entry"]["functions"] == ["run"]
+
+
+TTS = '\n@Endpoint(name="tts")\nasync def speak(text: str):\n    return text\n'
+
+
+async def _manifest_lens(session: Session, uri: str, endpoint: str) -> types.Command:
+    lenses = await session.client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    return next(
+        lens.command
+        for lens in lenses or []
+        if lens.command is not None
+        and lens.command.title == "Show manifest entry"
+        and (lens.command.arguments or [{}])[0].get("endpoint") == endpoint
+    )
+
+
+async def test_show_manifest_entry_opens_a_read_only_manifest(session: Session) -> None:
+    text = LB.split("@Endpoint(name=")[0] + TTS
+    root = session.new_app({"main.py": text})
+    uri = session.open(root / "main.py")
+    command = await _manifest_lens(session, uri, "tts")
+    before = len(session.client.shown_documents)
+    result = await _execute(session, command.command, *(command.arguments or []))
+    [shown] = session.client.shown_documents[before:]
+    assert result["shown"] and shown.uri == result["uri"] and shown.take_focus
+    path = Path(result["path"])
+    written = path.read_text()
+    assert json.loads(written)["resources"]["tts"]["resource_type"] == "LiveServerless"
+    assert shown.selection is not None
+    line = written.split("\n")[shown.selection.start.line]
+    start, end = shown.selection.start.character, shown.selection.end.character
+    assert line.startswith('    "tts": {') and line[start:end] == '"tts"'
+    assert not path.stat().st_mode & 0o222  # read-only: a view, not something to edit
+    assert root not in path.parents and not (root / ".flash").exists()  # .flash/ is the build's
+
+    # The buffer's text, saved or not, is what is shown.
+    session.change(uri, text.replace('name="tts"', 'name="tts", workers=3'))
+    again = await _execute(session, command.command, *(command.arguments or []))
+    assert again["path"] != result["path"]
+    assert json.loads(Path(again["path"]).read_text())["resources"]["tts"]["workersMax"] == 3
+
+
+async def test_show_manifest_entry_falls_back_to_a_message(session: Session) -> None:
+    root = session.new_app({"main.py": A_WORKER})
+    uri = session.open(root / "main.py")
+    command = await _manifest_lens(session, uri, "worker")
+    features = session.client.protocol.fm.features
+    original = features[types.WINDOW_SHOW_DOCUMENT]
+    features[types.WINDOW_SHOW_DOCUMENT] = lambda params: types.ShowDocumentResult(success=False)
+    before = len(session.client.messages)
+    try:
+        result = await _execute(session, command.command, *(command.arguments or []))
+    finally:
+        features[types.WINDOW_SHOW_DOCUMENT] = original
+    assert not result["shown"] and result["entry"]["functions"] == ["a"]
+    assert await _shown(session, before) == [
+        (types.MessageType.Info, f"Manifest entry 'worker' (read-only): {result['path']}")
+    ]
 
 
 async def test_manifest_preview_of_a_broken_app_is_a_clear_error(session: Session) -> None:
@@ -190,6 +277,46 @@ async def test_build_errors_are_clear(session: Session) -> None:
     }
 
 
+async def _shown(session: Session, before: int) -> list[tuple[types.MessageType, str]]:
+    """The ``window/showMessage`` notifications since ``before``, once the first arrived."""
+    for _ in range(100):
+        if len(session.client.messages) > before:
+            break
+        await asyncio.sleep(0.02)
+    return [(m.type, m.message) for m in session.client.messages[before:]]
+
+
+async def test_user_errors_are_one_line_messages_and_error_answers(
+    session: Session, capfd: pytest.CaptureFixture[str]
+) -> None:
+    app = session.new_app({"main.py": LB.split("@Endpoint(name=")[0]})
+    uri = session.uri(app / "main.py")
+    without_endpoints = session.new_app({"main.py": "from runpod_flash import GpuGroup\n"})
+    error, warning = types.MessageType.Error, types.MessageType.Warning
+    cases: list[tuple[str, list[Any], types.MessageType]] = [
+        ("flash.check", [1, 2], error),
+        ("flash.check", [{"uri": 5}], error),
+        ("flash.check", [{"path": str(app / "missing")}], error),
+        ("flash.check", [{"uri": "untitled:Untitled-9"}], error),  # not open
+        ("flash.build", [{"uri": uri, "no_such_option": 1}], error),
+        ("flash.manifest.preview", [{"uri": uri, "endpoint": "nope"}], warning),
+        ("flash.manifest.show", [{"uri": session.uri(without_endpoints / "main.py")}], warning),
+        ("flash.deploy", [{"uri": uri}], warning),
+    ]
+    capfd.readouterr()
+    logged = len(session.client.log_messages)
+    for command, arguments, kind in cases:
+        before = len(session.client.messages)
+        with pytest.raises(JsonRpcException) as raised:
+            await _execute(session, command, *arguments)
+        assert raised.value.code in (-32602, -32803), command
+        assert await _shown(session, before) == [(kind, raised.value.message)], command
+        assert "\n" not in raised.value.message
+    await asyncio.sleep(0.3)  # the server's stderr is forwarded asynchronously
+    assert not [m for m in session.client.log_messages[logged:] if "Traceback" in m.message]
+    assert "Traceback" not in capfd.readouterr().err
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -226,3 +353,39 @@ async def test_indexing_reported_progress_at_startup(session: Session) -> None:
         if reports and reports[0].kind == "begin"
     ]
     assert "flash-ls: indexing" in titles
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND), scope="module")
+async def plain_client(client: LanguageClient, workspace_root: Path) -> AsyncIterator[None]:
+    """A client that cannot open documents for the server (no ``window.showDocument``)."""
+    caps = capabilities("neovim")
+    assert caps.window is not None
+    caps.window.show_document = None
+    root = workspace_root / "plain"
+    root.mkdir()
+    client.flash_session = Session(client, root, "neovim")  # type: ignore[attr-defined]
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=caps,
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options={"debounce_ms": 30},
+        )
+    )
+    yield
+    await client.shutdown_session()
+
+
+async def test_show_manifest_entry_without_show_document_says_where(
+    plain_client: LanguageClient,
+) -> None:
+    session: Session = plain_client.flash_session  # type: ignore[attr-defined]
+    root = session.new_app({"main.py": A_WORKER})
+    before = len(session.client.messages)
+    result = await _execute(
+        session, "flash.manifest.show", {"uri": session.uri(root / "main.py"), "endpoint": "worker"}
+    )
+    assert not result["shown"] and not session.client.shown_documents
+    assert json.loads(Path(result["path"]).read_text())["resources"]["worker"]
+    assert await _shown(session, before) == [
+        (types.MessageType.Info, f"Manifest entry 'worker' (read-only): {result['path']}")
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from lsp_session import Session, codes_of
+from lsp_session import Session, apply_text_edits, codes_of
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -162,6 +162,78 @@ async def test_completion_of_route_methods(session: Session) -> None:
     assert await _complete(session, uri, text + "x = unknown.\n", 5, 12) == []
 
 
+def _apply(session: Session, text: str, item: types.CompletionItem) -> str:
+    """The text after accepting ``item`` (its edit and the imports it adds)."""
+    assert isinstance(item.text_edit, types.TextEdit)
+    edits = [item.text_edit, *(item.additional_text_edits or [])]
+    return apply_text_edits(text, edits, session.profile == "neovim")
+
+
+async def test_completion_of_enum_values(session: Session) -> None:
+    head = "from runpod_flash import Endpoint, GpuGroup\n\n"
+    root = session.new_app({"hw.py": head})
+    uri = session.open(root / "hw.py")
+
+    text = head + "ep = Endpoint(gpu="
+    items = await _complete(session, uri, text, 2, 18)
+    labels = [i.label for i in items]
+    assert labels[:2] == ["GpuGroup.ANY", "GpuGroup.ADA_24"]
+    ada = items[1]
+    assert ada.documentation is not None and "RTX 4090" in str(ada.documentation)
+    assert _apply(session, text, ada) == head + "ep = Endpoint(gpu=GpuGroup.ADA_24"
+    # GpuType is not imported: accepting one of its members imports it (as auto-import does).
+    l4 = next(i for i in items if i.label == "GpuType.NVIDIA_L4")
+    assert _apply(session, text, l4) == (
+        "from runpod_flash import Endpoint, GpuGroup, GpuType\n\n"
+        "ep = Endpoint(gpu=GpuType.NVIDIA_L4"
+    )
+
+    text = head + "ep = Endpoint(gpu=[GpuGroup.ADA_24, Gpu"
+    items = await _complete(session, uri, text, 2, 39)
+    assert "GpuType.NVIDIA_L4" in [i.label for i in items]
+    assert _apply(session, text, items[0]).endswith("gpu=[GpuGroup.ADA_24, GpuGroup.ANY")
+
+    text = head + 'ep = Endpoint(name="x", datacenter='
+    items = await _complete(session, uri, text, 2, 35)
+    labels = [i.label for i in items]
+    assert "DataCenter.EU_RO_1" in labels and '"EU-RO-1"' in labels
+    quoted = next(i for i in items if i.label == '"EU-RO-1"')
+    assert _apply(session, text, quoted).endswith('datacenter="EU-RO-1"')
+    assert _apply(session, text, items[0]).startswith(
+        "from runpod_flash import DataCenter, Endpoint, GpuGroup\n"
+    )
+
+    # Spelled through the module's alias when the file imports the module.
+    text = "import runpod_flash as rf\n\nep = rf.Endpoint(datacenter=["
+    items = await _complete(session, uri, text, 2, 29)
+    assert items[0].label == "rf.DataCenter.US_CA_2" and not items[0].additional_text_edits
+
+
+async def test_no_flash_completion_for_an_endpoint_not_from_the_sdk(session: Session) -> None:
+    root = session.new_app(
+        {
+            "common.py": "from runpod_flash import Endpoint\n",
+            "local.py": "",
+            "other.py": "",
+            "reexported.py": "",
+        }
+    )
+    local = "class Endpoint:\n    def __init__(self, **options): ...\n\nep = Endpoint("
+    uri = session.open(root / "local.py", local)
+    assert await _complete(session, uri, local, 3, 14) == []
+    assert await _complete(session, uri, local + "gpu=", 3, 18) == []
+
+    other = "from starlette.endpoints import Endpoint\n\nep = Endpoint("
+    uri = session.open(root / "other.py", other)
+    assert await _complete(session, uri, other, 2, 14) == []
+
+    # The SDK's Endpoint by another name, or through a module of the app, still gets them.
+    reexported = "from common import Endpoint as Worker\n\nep = Worker("
+    uri = session.open(root / "reexported.py", reexported)
+    labels = [i.label for i in await _complete(session, uri, reexported, 2, 12)]
+    assert labels[:4] == ["name=", "id=", "gpu=", "cpu="]
+
+
 async def test_document_symbols(session: Session, app: dict[str, str]) -> None:
     result = await session.client.text_document_document_symbol_async(
         types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=app["main"]))
@@ -227,7 +299,7 @@ async def test_code_lens(session: Session, app: dict[str, str]) -> None:
     assert "deployed" in lenses[0][1]
     assert lenses[1:3] == [
         (2, "Deploy", "flash.deploy"),
-        (2, "Show manifest entry", "flash.manifest.preview"),
+        (2, "Show manifest entry", "flash.manifest.show"),
     ]
     assert result[1].command is not None
     assert list(result[1].command.arguments or []) == [{"uri": app["main"], "endpoint": "api"}]

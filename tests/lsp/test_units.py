@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lsp_session import apply_text_edits
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -100,14 +102,24 @@ def test_settings_layers_and_spellings() -> None:
     assert settings.problems == []
 
 
-def test_invalid_settings_are_left_out_with_a_message() -> None:
+def test_invalid_settings_are_reported_one_message_each() -> None:
     settings = parse_settings(
         {"debounce_ms": -1, "severity": {"FL101": "loud"}, "selekt": ["FL1"], "ignore": ["FL2"]}
     )
-    assert settings.debounce_ms == 100
-    assert settings.overrides == {"ignore": ["FL2"]}
-    assert len(settings.problems) == 3
-    assert any("select" in problem for problem in settings.problems)  # "did you mean"
+    assert settings.problems == [
+        "flash-ls settings: `debounce_ms` must be a number >= 0, not -1",
+        "flash-ls settings: unknown key `selekt`; did you mean `select`?",
+        "flash-ls settings: `severity.FL101` must be error, warning, info or hint",
+    ]
+    assert settings.overrides == {}  # none of them is applied
+
+
+def test_unknown_rules_in_settings_are_problems() -> None:
+    settings = parse_settings({"ignore": ["FL999"], "severity": {"no-such-rule": "hint"}})
+    assert settings.problems == [
+        "flash-ls settings: unknown rule `FL999` in `ignore`; see `flash-ls rules`",
+        "flash-ls settings: unknown rule `no-such-rule` in `severity`",
+    ]
 
 
 # -- completion parsing -----------------------------------------------------------------------
@@ -121,23 +133,85 @@ def _complete(text: str) -> list[str]:
     return [item.label for item in completion.complete(ctx, None, None)]
 
 
+_SDK = "from runpod_flash import DataCenter, Endpoint, GpuGroup, NetworkVolume\n"
+
+
 def test_keyword_completion_contexts() -> None:
-    assert "gpu=" in _complete("ep = Endpoint(")
-    assert "name=" not in _complete('ep = Endpoint(name="x", ')
-    assert "name=" not in _complete('ep = Endpoint("x", name="y",\n    ')
-    assert _complete("ep = Endpoint(gpu=") == []  # a value, not an argument name
-    assert _complete('ep = Endpoint(name="a, b') == []  # inside a string
-    assert _complete("ep = Endpoint(dependencies=[") == []  # inside a list
-    assert "size=" in _complete("vol = NetworkVolume(")
-    assert _complete("print(") == []
-    assert "gpu=" in _complete("x = f(Endpoint(\n  name='a',  # a comment, with a comma\n  g")
+    assert "gpu=" in _complete(_SDK + "ep = Endpoint(")
+    assert "name=" not in _complete(_SDK + 'ep = Endpoint(name="x", ')
+    assert "name=" not in _complete(_SDK + 'ep = Endpoint("x", name="y",\n    ')
+    assert "name=" not in _complete(_SDK + "ep = Endpoint(gpu=")  # a value, not an argument name
+    assert _complete(_SDK + 'ep = Endpoint(name="a, b') == []  # inside a string
+    assert _complete(_SDK + "ep = Endpoint(dependencies=[") == []  # inside a list
+    assert "size=" in _complete(_SDK + "vol = NetworkVolume(")
+    assert _complete(_SDK + "print(") == []
+    assert "gpu=" in _complete(
+        _SDK + "x = f(Endpoint(\n  name='a',  # a comment, with a comma\n  g"
+    )
+
+
+def test_only_the_sdk_callables_get_completion() -> None:
+    assert _complete("class Endpoint: ...\nep = Endpoint(") == []
+    assert _complete("from other import Endpoint\nep = Endpoint(") == []
+    assert _complete("from other import Endpoint\nep = Endpoint(gpu=") == []
+    assert _complete("from other import GpuGroup\nx = GpuGroup.") == []
+    assert _complete("ep = Endpoint(") == []  # not imported at all
+    assert "gpu=" in _complete("import runpod_flash as rf\nep = rf.Endpoint(")
+    assert "gpu=" in _complete("from runpod_flash import Endpoint as E\n@E(")
 
 
 def test_enum_and_string_completion() -> None:
-    assert "ADA_24" in _complete("gpu=GpuGroup.")
-    assert "US_CA_2" in _complete("datacenter=[DataCenter.")
-    assert "EU-RO-1" in _complete('Endpoint(datacenter="EU')
-    assert "cpu5c-8-16" in _complete("Endpoint(cpu=['cpu3c-1-2', '")
+    assert "ADA_24" in _complete(_SDK + "gpu=GpuGroup.")
+    assert "US_CA_2" in _complete(_SDK + "datacenter=[DataCenter.")
+    assert "EU-RO-1" in _complete(_SDK + 'Endpoint(datacenter="EU')
+    assert "cpu5c-8-16" in _complete(_SDK + "Endpoint(cpu=['cpu3c-1-2', '")
+    assert "ADA_24" in _complete("from runpod_flash import GpuGroup as G\nx = G.")
+
+
+def test_enum_argument_values() -> None:
+    gpu = _complete(_SDK + "ep = Endpoint(gpu=")
+    assert gpu[:2] == ["GpuGroup.ANY", "GpuGroup.ADA_24"] and "GpuType.NVIDIA_L4" in gpu
+    assert '"EU-RO-1"' not in gpu  # a bare string is an error for gpu=
+    assert "GpuType.NVIDIA_L4" in _complete(_SDK + "ep = Endpoint(gpu=[GpuGroup.ADA_24, ")
+    datacenter = _complete(_SDK + "ep = Endpoint(datacenter=[")
+    assert "DataCenter.EU_RO_1" in datacenter and '"EU-RO-1"' in datacenter
+    assert "DataCenter.EU_RO_1" in _complete(_SDK + "v = NetworkVolume(datacenter=")
+    assert "rf.GpuGroup.ADA_24" in _complete("import runpod_flash as rf\nep = rf.Endpoint(gpu=")
+    assert _complete(_SDK + "ep = Endpoint(gpu=pools[") == []  # a subscript, not a list
+    assert _complete(_SDK + "ep = Endpoint(workers=(1, ") == []
+    assert _complete(_SDK + "ep = Endpoint(gpu=make(") == []  # another call's argument
+    assert _complete(_SDK + "ep = Endpoint(scaler_type=[") == []  # takes no list
+
+
+@pytest.mark.parametrize(
+    ("imports", "expected"),
+    [
+        ("from runpod_flash import Endpoint\n", "from runpod_flash import Endpoint, GpuGroup\n"),
+        (
+            "from runpod_flash import Endpoint, GpuType\n",
+            "from runpod_flash import Endpoint, GpuGroup, GpuType\n",
+        ),
+        (
+            "from runpod_flash import (\n    Endpoint,\n    GpuType,\n)\n",
+            "from runpod_flash import (\n    Endpoint,\n    GpuGroup,\n    GpuType,\n)\n",
+        ),
+        (
+            "import os\nfrom runpod_flash import Endpoint as E\n",
+            "import os\nfrom runpod_flash import Endpoint as E, GpuGroup\n",
+        ),
+    ],
+)
+def test_a_member_of_an_enum_not_imported_adds_the_import(imports: str, expected: str) -> None:
+    text = imports + "ep = E(gpu=" if " as E" in imports else imports + "ep = Endpoint(gpu="
+    lines = text.split("\n")
+    index = LineIndex(text)
+    ctx = completion.CompletionContext(text, len(lines) - 1, len(lines[-1]), index.range)
+    item = next(i for i in completion.complete(ctx, None, None) if i.label == "GpuGroup.ADA_24")
+    assert item.text_edit is not None and item.additional_text_edits is not None
+    edits = [item.text_edit, *item.additional_text_edits]
+    changed = apply_text_edits(text, edits)  # type: ignore[arg-type]
+    assert changed.endswith("(gpu=GpuGroup.ADA_24")
+    assert changed[: changed.rindex("\n") + 1] == expected
 
 
 # -- code actions -----------------------------------------------------------------------------
@@ -271,6 +345,37 @@ async def test_handler_errors_are_logged_and_answered() -> None:
     assert "ValueError" in server.logged[1]
 
 
+async def test_a_crashing_command_is_logged_once_and_shown_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from flash_ls.server.server import FlashLanguageServer, _command
+
+    server = FlashLanguageServer()
+    shown: list[tuple[str, types.MessageType]] = []
+    logged: list[str] = []
+    server.show_message = lambda message, kind: shown.append((message, kind))  # type: ignore[method-assign]
+    server.log_to_client = lambda message, kind=None: logged.append(message)  # type: ignore[method-assign]
+
+    @_command(server, "flash.crash")
+    async def crash(ls: Any, args: dict[str, Any]) -> Any:
+        raise RuntimeError("boom\nsecond line")
+
+    with pytest.raises(JsonRpcException) as raised:
+        await server.protocol.fm.commands["flash.crash"]()
+    assert raised.value.code == -32603
+    assert len(logged) == 1 and "Traceback" in logged[0] and "RuntimeError" in logged[0]
+    assert shown == [("flash.crash failed: boom (see the flash-ls log)", types.MessageType.Error)]
+    # The answer goes out without pygls logging the traceback a second time.
+    answers: list[Any] = []
+    server.protocol._send_response = lambda msg_id, result=None, error=None: answers.append(error)  # type: ignore[method-assign]
+    failed: Future[Any] = Future()
+    failed.set_exception(raised.value)
+    with caplog.at_level(logging.DEBUG):
+        server.protocol._send_handler_result(failed, msg_id=1)
+    assert answers[0].code == -32603 and not [r for r in caplog.records if r.exc_info]
+    assert len(logged) == 1
+
+
 # -- result ids -------------------------------------------------------------------------------
 
 
@@ -325,6 +430,7 @@ def test_the_edited_file_is_published_first(tmp_path: Path) -> None:
         documents,
         lambda uri, items, version: published.append(uri),
         lambda: None,
+        lambda message: None,
     )
     report = AppReport(tmp_path, None, 0)  # type: ignore[arg-type]
     item = _lsp_item()
