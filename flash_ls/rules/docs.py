@@ -23,7 +23,7 @@ _FIX_LABELS = {
 _FIX_NOTES = {
     FixAvailability.NONE: "no automatic fix",
     FixAvailability.SAFE: "safe fix, applied by `flash-ls check --fix` and fix-all",
-    FixAvailability.UNSAFE: "unsafe fix, offered as a code action only",
+    FixAvailability.UNSAFE: "unsafe fix: a code action, or `flash-ls check --fix --unsafe-fixes`",
     FixAvailability.SOMETIMES: "fix available in some cases",
 }
 _HEADING = re.compile(r"^(#{1,6})(\s)")
