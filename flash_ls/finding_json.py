@@ -17,14 +17,15 @@ PathText = Callable[[Path], str]
 """How a front end writes a path (relative to the current directory, to the app root...)."""
 
 
-def position_json(span: Span) -> dict[str, int]:
-    """``line``, ``column``, ``end_line``, ``end_column``: 1-based, columns in code points."""
-    return {
-        "line": span.start_line + 1,
-        "column": span.start_col + 1,
-        "end_line": span.end_line + 1,
-        "end_column": span.end_col + 1,
-    }
+POSITION_KEYS = ("line", "column", "end_line", "end_column")
+
+
+def position_json(span: Span, keys: tuple[str, str, str, str] = POSITION_KEYS) -> dict[str, int]:
+    """The span's start line, start column, end line and end column, 1-based (columns in code
+    points), under ``keys``: by default the contract's ``line``, ``column``, ``end_line``,
+    ``end_column``; another format names them its own way (SARIF's ``startLine`` ...)."""
+    one_based = (span.start_line + 1, span.start_col + 1, span.end_line + 1, span.end_col + 1)
+    return dict(zip(keys, one_based, strict=True))
 
 
 def fix_json(fix: Fix, path_text: PathText) -> dict[str, Any]:

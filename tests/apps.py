@@ -10,6 +10,24 @@ from flash_ls.project.app import App
 from flash_ls.project.workspace import Workspace
 from flash_ls.rules.engine import check_app
 
+# A worker with a PEP 263 coding line, non-ASCII text in Latin-1 and a heavy module-level import
+# (FL301 at line 3, FL302 at line 9); then the same file once FL301's fix has moved the import into
+# the endpoint. Tests write it with ``.encode("latin-1")``.
+LATIN1_TORCH_WORKER = (
+    "# -*- coding: latin-1 -*-\n"
+    "# Pr\xe9paration des donn\xe9es.\n"
+    "import torch\n"
+    "from runpod_flash import Endpoint, GpuGroup\n"
+    "\n"
+    "\n"
+    '@Endpoint(name="caf\xe9", gpu=GpuGroup.ADA_24)\n'
+    "async def infer(data: dict) -> dict:\n"
+    '    return {"cuda": torch.cuda.is_available(), "note": "d\xe9j\xe0"}\n'
+)
+LATIN1_TORCH_WORKER_FIXED = LATIN1_TORCH_WORKER.replace("import torch\n", "", 1).replace(
+    "-> dict:\n", "-> dict:\n    import torch\n", 1
+)
+
 
 def write_app(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write ``files`` (relative path -> text, dedented) under ``root``; adds a pyproject.toml."""

@@ -1,4 +1,5 @@
-"""Which modules a `flash-ls` command line imports: the vocabulary of the import-budget tests."""
+"""`flash-ls` command lines as subprocesses, as CI runs them: their output, and which modules they
+import (the vocabulary of the CLI tests and of the import-budget tests)."""
 
 from __future__ import annotations
 
@@ -22,20 +23,35 @@ sys.exit(code)
 """
 
 
+def _python(
+    cwd: Path, cache: Path, *argv: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python *argv`` in ``cwd`` with the flash-ls cache in ``cache``; ``env`` adds to (or
+    overrides) the environment."""
+    return subprocess.run(
+        [sys.executable, *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FLASH_LS_CACHE_DIR": str(cache), **(env or {})},
+    )
+
+
+def flash_ls(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``flash-ls *args`` in ``cwd`` (cache dir: ``cwd/.cache-for-test``); ``env`` adds to (or
+    overrides) the environment."""
+    return _python(cwd, cwd / ".cache-for-test", "-m", "flash_ls", *args, env=env)
+
+
 def imported_by(
     cwd: Path, *args: str, cache: Path | None = None
 ) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """Run ``flash-ls *args`` in ``cwd`` (cache dir: ``cache``, else beside ``cwd``); the run and
     the modules it imported."""
-    env = {**os.environ, "FLASH_LS_CACHE_DIR": str(cache or cwd.parent / "cache")}
-    done = subprocess.run(
-        [sys.executable, "-c", LIST_IMPORTS, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    done = _python(cwd, cache or cwd.parent / "cache", "-c", LIST_IMPORTS, *args)
     modules = {line for line in done.stderr.splitlines() if line and " " not in line}
     return done, modules
 

@@ -403,13 +403,9 @@ def _render_json(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
 def _render_github(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
     lines = []
     for d in diagnostics:
-        p = position_json(d.span)
         properties = {
             "file": context.path(d.path),
-            "line": p["line"],
-            "col": p["column"],
-            "endLine": p["end_line"],
-            "endColumn": p["end_column"],
+            **position_json(d.span, ("line", "col", "endLine", "endColumn")),
             "title": f"{d.code} {d.slug}",
         }
         joined = ",".join(f"{k}={_github_property(str(v))}" for k, v in properties.items())
@@ -509,12 +505,7 @@ def _sarif_artifact(path: Path, context: _Context) -> dict[str, str]:
 
 
 def _sarif_region(span: Span) -> dict[str, int]:
-    return {
-        "startLine": span.start_line + 1,
-        "startColumn": span.start_col + 1,
-        "endLine": span.end_line + 1,
-        "endColumn": span.end_col + 1,
-    }
+    return position_json(span, ("startLine", "startColumn", "endLine", "endColumn"))
 
 
 def _sarif_physical(path: Path, span: Span, context: _Context) -> dict[str, Any]:

@@ -437,14 +437,28 @@ class FlashLanguageServer(LanguageServer):
 Handler = Callable[..., Awaitable[Any]]
 
 
-def _guard(method: str, *, notification: bool = False) -> Callable[[Handler], Handler]:
-    """Log any exception of a handler; answer requests with an LSP error, keep serving."""
+def _guard(
+    method: str, *, notification: bool = False, command: bool = False
+) -> Callable[[Handler], Handler]:
+    """Log any exception of a handler; answer requests with an LSP error, keep serving.
+
+    A crash is logged once with its traceback and answered as internal (a notification gets no
+    answer). For a ``command`` (``method`` is its name) the user also sees it: a user's mistake
+    (``commands.UserError``) is shown in one line and answered with the error, a crash is shown in
+    one line.
+    """
 
     def decorate(fn: Handler) -> Handler:
         @functools.wraps(fn)
         async def wrapper(ls: FlashLanguageServer, params: Any) -> Any:
             try:
                 return await fn(ls, params)
+            except commands.UserError as error:
+                if command:
+                    kind = types.MessageType.Warning if error.warning else types.MessageType.Error
+                    ls.show_message(_first_line(error.message), kind)
+                    error.logged = True
+                raise
             except (JsonRpcException, asyncio.CancelledError):
                 raise
             except Cancelled:
@@ -454,11 +468,15 @@ def _guard(method: str, *, notification: bool = False) -> Callable[[Handler], Ha
                     traceback.format_exception(type(error), error, error.__traceback__)
                 )
                 ls.log_to_client(f"flash-ls: {method} failed:\n{details}", types.MessageType.Error)
+                if command:
+                    ls.show_message(
+                        f"{method} failed: {_first_line(str(error))} (see the flash-ls log)",
+                        types.MessageType.Error,
+                    )
                 if notification:
                     return None
-                answer = JsonRpcException(
-                    f"flash-ls: {method} failed: {error}", code=_INTERNAL_ERROR
-                )
+                prefix = "" if command else "flash-ls: "
+                answer = JsonRpcException(f"{prefix}{method} failed: {error}", code=_INTERNAL_ERROR)
                 answer.logged = True  # type: ignore[attr-defined]
                 raise answer from None
 
@@ -1004,37 +1022,16 @@ def _finish(ls: FlashLanguageServer, progress: WorkDoneProgress, message: str) -
 
 
 def _command(server: FlashLanguageServer, name: str) -> Callable[[Handler], Handler]:
-    """Register ``fn(ls, options)`` as command ``name`` with the shared error handling.
-
-    A user's mistake (``commands.UserError``) is shown in one line and answered with the error;
-    a crash is logged once with its traceback, shown in one line and answered as internal.
-    """
+    """Register ``fn(ls, options)`` as command ``name`` with the shared error handling
+    (``_guard``'s, for a command: what goes wrong is shown to the user in one line)."""
 
     def decorate(fn: Handler) -> Handler:
+        @_guard(name, command=True)
+        async def guarded(ls: FlashLanguageServer, arguments: tuple[Any, ...]) -> Any:
+            return await fn(ls, commands.options(arguments))  # bad options: a UserError, shown
+
         async def command(ls: FlashLanguageServer, *arguments: Any) -> Any:
-            try:
-                return await fn(ls, commands.options(arguments))
-            except commands.UserError as error:
-                kind = types.MessageType.Warning if error.warning else types.MessageType.Error
-                ls.show_message(_first_line(error.message), kind)
-                error.logged = True
-                raise
-            except (JsonRpcException, asyncio.CancelledError):
-                raise
-            except Cancelled:
-                raise commands.RequestCancelled(f"{name} was cancelled") from None
-            except Exception as error:
-                details = "".join(
-                    traceback.format_exception(type(error), error, error.__traceback__)
-                )
-                ls.log_to_client(f"flash-ls: {name} failed:\n{details}", types.MessageType.Error)
-                ls.show_message(
-                    f"{name} failed: {_first_line(str(error))} (see the flash-ls log)",
-                    types.MessageType.Error,
-                )
-                answer = JsonRpcException(f"{name} failed: {error}", code=_INTERNAL_ERROR)
-                answer.logged = True  # type: ignore[attr-defined]
-                raise answer from None
+            return await guarded(ls, arguments)
 
         server.command(name)(command)
         return fn

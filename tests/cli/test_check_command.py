@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from apps import write_app
+from cli_imports import flash_ls
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "apps" / "demo"
 
@@ -40,15 +39,7 @@ def a(): ...
 def run(
     cwd: Path, *args: str, env: dict[str, str] | None = None, command: str = "check"
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "FLASH_LS_CACHE_DIR": str(cwd / ".cache-for-test"), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "flash_ls", command, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=full_env,
-    )
+    return flash_ls(cwd, command, *args, env=env)
 
 
 @pytest.fixture
@@ -144,13 +135,8 @@ def test_checking_never_executes_user_code(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_rules_command_prints_a_rule_doc() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "flash_ls", "rules", "queue-name-reused"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_rules_command_prints_a_rule_doc(tmp_path: Path) -> None:
+    result = flash_ls(tmp_path, "rules", "queue-name-reused")
     assert result.returncode == 0
     assert "FL101" in result.stdout and "What it does" in result.stdout
 
@@ -319,14 +305,8 @@ def test_junit_fails_only_the_findings_at_fail_on(tmp_path: Path) -> None:
     assert failed("--fail-on", "never")[0] == set()
 
 
-def test_check_help_shows_flags_without_a_type() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "flash_ls", "check", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "COLUMNS": "100"},
-    )
+def test_check_help_shows_flags_without_a_type(tmp_path: Path) -> None:
+    result = flash_ls(tmp_path, "check", "--help", env={"COLUMNS": "100"})
     assert result.returncode == 0, result.stderr
     assert "<bool>" not in result.stdout
     for flag in ("--fix", "--unsafe-fixes", "--diff", "--watch", "--no-cache"):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from apps import write_app
+from cli_imports import flash_ls
 
 WORKER = """
 import numpy
@@ -26,18 +24,6 @@ name = "app"
 ignore = "FL302"
 severity = { FL301 = "fatal" }
 """
-
-
-def flash_ls(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FLASH_LS_CACHE_DIR": str(cwd / ".cache-for-test")}
-    return subprocess.run(
-        [sys.executable, "-m", "flash_ls", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
 
 
 def app_with(tmp_path: Path, pyproject: str) -> Path:

@@ -5,24 +5,10 @@ registered outside the declaring module (FL109)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from apps import write_app
-
-LATIN1 = (
-    "# -*- coding: latin-1 -*-\n"
-    "# Pr\xe9paration des donn\xe9es.\n"
-    "import torch\n"
-    "from runpod_flash import Endpoint, GpuGroup\n"
-    "\n"
-    "\n"
-    '@Endpoint(name="caf\xe9", gpu=GpuGroup.ADA_24)\n'
-    "async def infer(data: dict) -> dict:\n"
-    '    return {"cuda": torch.cuda.is_available(), "note": "d\xe9j\xe0"}\n'
-)
+from apps import LATIN1_TORCH_WORKER, LATIN1_TORCH_WORKER_FIXED, write_app
+from cli_imports import flash_ls
 
 STAR = """
 from runpod_flash import *
@@ -36,18 +22,6 @@ async def run(x: int):
 """
 
 
-def flash_ls(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FLASH_LS_CACHE_DIR": str(cwd / ".cache-for-test")}
-    return subprocess.run(
-        [sys.executable, "-m", "flash_ls", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-
-
 def findings(cwd: Path, *args: str) -> list[dict[str, object]]:
     result = flash_ls(cwd, "check", "--output-format", "json", *args)
     assert result.returncode in (0, 1), result.stderr
@@ -56,15 +30,13 @@ def findings(cwd: Path, *args: str) -> list[dict[str, object]]:
 
 
 def test_check_reads_a_latin1_file_and_fix_writes_it_back_in_latin1(tmp_path: Path) -> None:
-    write_app(tmp_path / "app", {"worker.py": LATIN1.encode("latin-1")})
+    write_app(tmp_path / "app", {"worker.py": LATIN1_TORCH_WORKER.encode("latin-1")})
     found = findings(tmp_path, "app")
     assert [(f["code"], f["line"]) for f in found] == [("FL301", 3), ("FL302", 9)]  # not FL901
     result = flash_ls(tmp_path, "check", "--fix", "--select", "FL301", "app")
     assert result.returncode == 0, result.stdout + result.stderr
-    expected = LATIN1.replace("import torch\n", "", 1).replace(
-        "-> dict:\n", "-> dict:\n    import torch\n", 1
-    )
-    assert (tmp_path / "app" / "worker.py").read_bytes() == expected.encode("latin-1")
+    expected = LATIN1_TORCH_WORKER_FIXED.encode("latin-1")
+    assert (tmp_path / "app" / "worker.py").read_bytes() == expected
 
 
 def test_manifest_lists_the_endpoints_of_a_star_import(tmp_path: Path) -> None:

@@ -33,9 +33,33 @@ APP = {
         """,
 }
 
-CHECK_LUA = r"""
+# Every script starts the server on the opened buffer, fills ``result`` and ends with FINISH_LUA.
+START_LUA = r"""
 local out = vim.env.FLASH_LS_TEST_OUT
-local result = { diagnostics = {}, after = {}, applied = nil, stopped = false }
+local result = {}
+vim.bo.filetype = "python"
+local client_id = vim.lsp.start({
+  name = "flash-ls",
+  cmd = { vim.env.FLASH_LS_PYTHON, "-m", "flash_ls.server" },
+  root_dir = vim.env.FLASH_LS_ROOT,
+  init_options = { debounce_ms = 50 },
+})
+"""
+
+# Stops the server (``result.stopped``: it did, in time) and writes ``result`` as JSON.
+FINISH_LUA = r"""
+vim.lsp.stop_client(client_id)
+result.stopped = vim.wait(10000, function()
+  local c = vim.lsp.get_client_by_id(client_id)
+  return c == nil or c:is_stopped()
+end, 50)
+local file = io.open(out, "w")
+file:write(vim.json.encode(result))
+file:close()
+"""
+
+CHECK_LUA = r"""
+result.diagnostics, result.after = {}, {}
 local function codes()
   local found = {}
   for _, d in ipairs(vim.diagnostic.get(0)) do table.insert(found, d.code) end
@@ -47,13 +71,6 @@ local function has(code)
   return false
 end
 
-vim.bo.filetype = "python"
-local client_id = vim.lsp.start({
-  name = "flash-ls",
-  cmd = { vim.env.FLASH_LS_PYTHON, "-m", "flash_ls.server" },
-  root_dir = vim.env.FLASH_LS_ROOT,
-  init_options = { debounce_ms = 50 },
-})
 vim.wait(20000, function() return has("FL101") end, 50)
 for _, d in ipairs(vim.diagnostic.get(0)) do
   table.insert(result.diagnostics, { code = d.code, lnum = d.lnum, col = d.col, source = d.source })
@@ -84,14 +101,6 @@ if target then
 end
 result.after = codes()
 result.text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
-vim.lsp.stop_client(client_id)
-result.stopped = vim.wait(10000, function()
-  local c = vim.lsp.get_client_by_id(client_id)
-  return c == nil or c:is_stopped()
-end, 50)
-local file = io.open(out, "w")
-file:write(vim.json.encode(result))
-file:close()
 """
 
 
@@ -107,15 +116,6 @@ EDITOR_APP = {
 }
 
 EDITOR_LUA = r"""
-local out = vim.env.FLASH_LS_TEST_OUT
-local result = {}
-vim.bo.filetype = "python"
-local client_id = vim.lsp.start({
-  name = "flash-ls",
-  cmd = { vim.env.FLASH_LS_PYTHON, "-m", "flash_ls.server" },
-  root_dir = vim.env.FLASH_LS_ROOT,
-  init_options = { debounce_ms = 50 },
-})
 vim.wait(20000, function()
   local c = vim.lsp.get_client_by_id(client_id)
   return c ~= nil and c.initialized
@@ -168,15 +168,6 @@ local cursor = vim.api.nvim_win_get_cursor(0)
 result.cursor_line = vim.api.nvim_get_current_line()
 result.cursor_col = cursor[2]
 result.manifest = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
-
-vim.lsp.stop_client(client_id)
-vim.wait(10000, function()
-  local c = vim.lsp.get_client_by_id(client_id)
-  return c == nil or c:is_stopped()
-end, 50)
-local file = io.open(out, "w")
-file:write(vim.json.encode(result))
-file:close()
 """
 
 
@@ -205,7 +196,8 @@ NVIM = _nvim()
 
 
 def _run_nvim(tmp_path: Path, app: dict[str, str], lua: str, opened: str) -> dict[str, Any]:
-    """Run ``lua`` in headless Neovim on ``opened`` of ``app``; the JSON the script wrote."""
+    """Run ``lua`` (between START_LUA and FINISH_LUA) in headless Neovim on ``opened`` of
+    ``app``; the ``result`` the script filled."""
     assert NVIM is not None
     root = tmp_path / "app"
     root.mkdir()
@@ -223,7 +215,7 @@ def _run_nvim(tmp_path: Path, app: dict[str, str], lua: str, opened: str) -> dic
         "FLASH_LS_TEST_OUT": str(tmp_path / "result.json"),
     }
     script = tmp_path / "check.lua"
-    script.write_text(lua)
+    script.write_text(START_LUA + lua + FINISH_LUA)
     completed = subprocess.run(
         [
             NVIM,
@@ -292,3 +284,4 @@ def test_neovim_completes_gpu_and_shows_the_manifest_entry(tmp_path: Path) -> No
     assert tmp_path / "app" not in shown.parents  # not the build's .flash/
     assert json.loads(result["manifest"])["resources"]["tts"]["resource_type"] == "LiveServerless"
     assert result["cursor_line"] == '    "tts": {' and result["cursor_col"] == 4
+    assert result["stopped"] is True

@@ -96,10 +96,11 @@ def test_any_problem_rejects_the_whole_table(tmp_path: Path) -> None:
     assert problems[0].path == tmp_path / "pyproject.toml"
 
 
-def test_every_bad_value_is_reported_on_its_line(tmp_path: Path) -> None:
-    write_pyproject(
-        tmp_path,
-        """[project]
+@pytest.mark.parametrize(
+    ("text", "expected", "span"),
+    [
+        pytest.param(
+            """[project]
 name = "app"
 
 [tool.flash-ls]
@@ -111,35 +112,101 @@ severity = { FL302 = "hint", FL301 = "fatal" }
 exclude = ["ok/*", 3]
 python = 3
 """,
-    )
+            [
+                (5, "`ignore` must be an array, not a string"),
+                (6, "`size-budget-mb` must be a number, not a string"),
+                (7, "`size-warn-ratio` must be at most 1, not 1.5"),
+                (8, "`large-file-mb` must be greater than 0, not 0"),
+                (9, "`severity.FL301` must be error, warning, info or hint, not 'fatal'"),
+                (10, "`exclude[1]` must be a string, not an integer"),
+                (11, "`python` must be a string, not an integer"),
+            ],
+            None,
+            id="every-bad-value",
+        ),
+        pytest.param(
+            '[tool.flash-ls]\nselect = ["FL1", "ALL", "FL999"]\nignore = ["top-level-imprt"]\n'
+            'severity = { FL301 = "error", FL9999 = "hint" }\n',
+            [
+                (2, "unknown rule `FL999` in `select`; see `flash-ls rules`"),
+                (3, "unknown rule `top-level-imprt` in `ignore`; see `flash-ls rules`"),
+                (4, "unknown rule `FL9999` in `severity`; see `flash-ls rules`"),
+            ],
+            (2, Span(3, 30, 3, 36)),  # the key inside the inline table
+            id="unknown-rules",
+        ),
+        pytest.param(
+            '[tool.flash-ls]\nignore = []\n\n[tool.flash-ls.severity]\nFL302 = "hint"\n'
+            'FL301 = "fatal"\n',
+            [(6, "`severity.FL301` must be error, warning, info or hint, not 'fatal'")],
+            (0, Span(5, 0, 5, 5)),
+            id="subtable-entry-on-its-own-line",
+        ),
+        pytest.param(
+            '[project]\nname = "app"\ndescription = """\n[tool.flash-ls]\nignore = 1\n"""\n\n'
+            '[tool]\nruff.line-length = 99\nflash-ls.ignore = "FL302"\n'
+            'flash-ls.severity.FL301 = "fatal"\n',
+            [
+                (10, "`ignore` must be an array, not a string"),
+                (11, "`severity.FL301` must be error, warning, info or hint, not 'fatal'"),
+            ],
+            (1, Span(10, 18, 10, 23)),
+            id="dotted-keys-outside-the-table",
+        ),
+        pytest.param(
+            '[tool."flash-ls"]\n"severity" = { "FL 301" = "hint" }\nsize_budget_mb = [1]\n',
+            [
+                (2, "unknown rule `FL 301` in `severity`; see `flash-ls rules`"),
+                (3, "`size_budget_mb` must be a number, not an array"),
+            ],
+            (0, Span(1, 15, 1, 23)),
+            id="quoted-keys-named-as-written",
+        ),
+        pytest.param(
+            "[tool.flash-ls]\nlarge-file-mb = true\n",
+            [(2, "`large-file-mb` must be a number, not a boolean")],
+            None,
+            id="bool-is-not-a-number",
+        ),
+        pytest.param(
+            "[tool.flash-ls]\nlarge_file_mb = 3\nlarge-file-mb = 4\n",
+            [(3, "`large_file_mb` and `large-file-mb` are the same key; keep one")],
+            None,
+            id="two-spellings-of-one-key",
+        ),
+        pytest.param(
+            '[project]\nname = "app"\n[tool.flash-ls]\nselect = ["FL1"\nignore = []\n',
+            [(5, "invalid TOML: unclosed array")],
+            (0, Span(4, 0, 4, 11)),  # the whole line
+            id="broken-toml",
+        ),
+        pytest.param(
+            '[project]\nname = "app"\nversion =',
+            [(3, "invalid TOML: invalid value")],
+            None,
+            id="broken-toml-at-the-end-of-the-file",
+        ),
+        pytest.param(
+            '[tool]\nflash-ls = "strict"\n',
+            [(2, "[tool.flash-ls] must be a table, not a string")],
+            None,
+            id="table-of-the-wrong-type",
+        ),
+    ],
+)
+def test_each_problem_is_reported_on_its_line(
+    tmp_path: Path, text: str, expected: list[tuple[int, str]], span: tuple[int, Span] | None
+) -> None:
+    """No problem applies any of the table; each is one short message on the line it is about
+    (``span``: the exact range of one of them)."""
+    write_pyproject(tmp_path, text)
     config, problems = load_config(tmp_path)
     assert config == Config()
-    assert lines_and_messages(problems) == [
-        (5, "`ignore` must be an array, not a string"),
-        (6, "`size-budget-mb` must be a number, not a string"),
-        (7, "`size-warn-ratio` must be at most 1, not 1.5"),
-        (8, "`large-file-mb` must be greater than 0, not 0"),
-        (9, "`severity.FL301` must be error, warning, info or hint, not 'fatal'"),
-        (10, "`exclude[1]` must be a string, not an integer"),
-        (11, "`python` must be a string, not an integer"),
-    ]
-    assert all(len(message) < 80 for _, message in lines_and_messages(problems))
-
-
-def test_unknown_rules_are_problems(tmp_path: Path) -> None:
-    write_pyproject(
-        tmp_path,
-        '[tool.flash-ls]\nselect = ["FL1", "ALL", "FL999"]\nignore = ["top-level-imprt"]\n'
-        'severity = { FL301 = "error", FL9999 = "hint" }\n',
-    )
-    config, problems = load_config(tmp_path)
-    assert config == Config()
-    assert lines_and_messages(problems) == [
-        (2, "unknown rule `FL999` in `select`; see `flash-ls rules`"),
-        (3, "unknown rule `top-level-imprt` in `ignore`; see `flash-ls rules`"),
-        (4, "unknown rule `FL9999` in `severity`; see `flash-ls rules`"),
-    ]
-    assert problems[2].span == Span(3, 30, 3, 36)  # the key inside the inline table
+    assert lines_and_messages(problems) == expected
+    assert all(len(message) < 80 for _, message in expected)
+    if span is not None:
+        index, exact = span
+        assert problems[index].span == exact
 
 
 def test_rule_codes_prefixes_and_slugs_are_known(tmp_path: Path) -> None:
@@ -153,89 +220,11 @@ def test_rule_codes_prefixes_and_slugs_are_known(tmp_path: Path) -> None:
     assert config.ignore == ["FL3", "fl602", "top-level-import"]
 
 
-def test_a_subtable_entry_is_found_on_its_own_line(tmp_path: Path) -> None:
-    write_pyproject(
-        tmp_path,
-        '[tool.flash-ls]\nignore = []\n\n[tool.flash-ls.severity]\nFL302 = "hint"\n'
-        'FL301 = "fatal"\n',
-    )
-    _, problems = load_config(tmp_path)
-    assert lines_and_messages(problems) == [
-        (6, "`severity.FL301` must be error, warning, info or hint, not 'fatal'")
-    ]
-    assert problems[0].span == Span(5, 0, 5, 5)
-
-
-def test_dotted_keys_outside_the_table_are_found(tmp_path: Path) -> None:
-    write_pyproject(
-        tmp_path,
-        '[project]\nname = "app"\ndescription = """\n[tool.flash-ls]\nignore = 1\n"""\n\n'
-        '[tool]\nruff.line-length = 99\nflash-ls.ignore = "FL302"\n'
-        'flash-ls.severity.FL301 = "fatal"\n',
-    )
-    _, problems = load_config(tmp_path)
-    assert lines_and_messages(problems) == [
-        (10, "`ignore` must be an array, not a string"),
-        (11, "`severity.FL301` must be error, warning, info or hint, not 'fatal'"),
-    ]
-    assert problems[1].span == Span(10, 18, 10, 23)
-
-
-def test_quoted_keys_are_found_and_named_as_written(tmp_path: Path) -> None:
-    write_pyproject(
-        tmp_path, '[tool."flash-ls"]\n"severity" = { "FL 301" = "hint" }\nsize_budget_mb = [1]\n'
-    )
-    _, problems = load_config(tmp_path)
-    assert lines_and_messages(problems) == [
-        (2, "unknown rule `FL 301` in `severity`; see `flash-ls rules`"),
-        (3, "`size_budget_mb` must be a number, not an array"),
-    ]
-    assert problems[0].span == Span(1, 15, 1, 23)
-
-
-def test_bool_is_not_a_number(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, "[tool.flash-ls]\nlarge-file-mb = true\n")
-    _, problems = load_config(tmp_path)
-    assert lines_and_messages(problems) == [(2, "`large-file-mb` must be a number, not a boolean")]
-
-
-def test_two_spellings_of_one_key(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, "[tool.flash-ls]\nlarge_file_mb = 3\nlarge-file-mb = 4\n")
-    config, problems = load_config(tmp_path)
-    assert config == Config()
-    assert lines_and_messages(problems) == [
-        (3, "`large_file_mb` and `large-file-mb` are the same key; keep one")
-    ]
-
-
-def test_broken_toml_is_reported_on_its_line(tmp_path: Path) -> None:
-    write_pyproject(
-        tmp_path, '[project]\nname = "app"\n[tool.flash-ls]\nselect = ["FL1"\nignore = []\n'
-    )
-    config, problems = load_config(tmp_path)
-    assert config == Config()
-    assert lines_and_messages(problems) == [(5, "invalid TOML: unclosed array")]
-    assert problems[0].span == Span(4, 0, 4, 11)  # the whole line
-
-
-def test_broken_toml_at_the_end_of_the_file(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, '[project]\nname = "app"\nversion =')
-    _, problems = load_config(tmp_path)
-    assert lines_and_messages(problems) == [(3, "invalid TOML: invalid value")]
-
-
 def test_undecodable_file_is_a_problem_on_line_1(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_bytes(b"[tool.flash-ls]\nselect = ['\xff']\n")
     config, problems = load_config(tmp_path)
     assert config == Config()
     assert lines_and_messages(problems) == [(1, "not UTF-8 (byte 27)")]
-
-
-def test_table_of_the_wrong_type(tmp_path: Path) -> None:
-    write_pyproject(tmp_path, '[tool]\nflash-ls = "strict"\n')
-    config, problems = load_config(tmp_path)
-    assert config == Config()
-    assert lines_and_messages(problems) == [(2, "[tool.flash-ls] must be a table, not a string")]
 
 
 def test_empty_table_gives_defaults(tmp_path: Path) -> None:

@@ -102,17 +102,23 @@ def test_fl108_alias_and_star_while_a_package_reexport_is_fl307(tmp_path: Path) 
     assert [where(d) for d in only(found, "FL307")] == [("through_package.py", 1)]
 
 
+# What the pipelines below import: a CPU worker module and a GPU worker module inside a package.
+WORKER_MODULES = {
+    "cpu_worker.py": CPU_WORKER,
+    "pkg/__init__.py": "",
+    "pkg/gpu_worker.py": """
+    from runpod_flash import Endpoint, GpuGroup
+
+    @Endpoint(name="gpu", gpu=GpuGroup.ADA_24)
+    async def infer(data: dict) -> dict:
+        return data
+    """,
+}
+
+
 def test_fl108_not_for_in_function_imports_modules_helpers_or_guarded_code(tmp_path: Path) -> None:
     files = {
-        "cpu_worker.py": CPU_WORKER,
-        "pkg/__init__.py": "",
-        "pkg/gpu_worker.py": """
-        from runpod_flash import Endpoint, GpuGroup
-
-        @Endpoint(name="gpu", gpu=GpuGroup.ADA_24)
-        async def infer(data: dict) -> dict:
-            return data
-        """,
+        **WORKER_MODULES,
         "pipeline.py": """
         import cpu_worker
         from cpu_worker import WORD_LIMIT
@@ -147,15 +153,7 @@ def test_fl108_not_for_importing_the_sibling_module_and_calling_through_it(
     # `import worker` then `worker.fn(...)`: the module-level name is a module, which carries no
     # endpoint configuration, so the build sees each endpoint once and succeeds.
     files = {
-        "cpu_worker.py": CPU_WORKER,
-        "pkg/__init__.py": "",
-        "pkg/gpu_worker.py": """
-        from runpod_flash import Endpoint, GpuGroup
-
-        @Endpoint(name="gpu", gpu=GpuGroup.ADA_24)
-        async def infer(data: dict) -> dict:
-            return data
-        """,
+        **WORKER_MODULES,
         "pipeline.py": """
         import cpu_worker
         import pkg.gpu_worker as gpu

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apps import check, codes, load_app, only, where, write_app
+from apps import (
+    LATIN1_TORCH_WORKER,
+    LATIN1_TORCH_WORKER_FIXED,
+    check,
+    codes,
+    load_app,
+    only,
+    where,
+    write_app,
+)
 
 from flash_ls.build.manifest import build_manifest
 from flash_ls.checking import fix_paths
@@ -49,26 +58,12 @@ def test_undecodable_bytes_and_unknown_encodings_are_fl901(tmp_path: Path) -> No
 
 
 def test_fix_writes_a_latin1_file_back_in_latin1(tmp_path: Path) -> None:
-    source = (
-        "# -*- coding: latin-1 -*-\n"
-        "# Pr\xe9paration des donn\xe9es.\n"
-        "import torch\n"
-        "from runpod_flash import Endpoint, GpuGroup\n"
-        "\n"
-        "\n"
-        '@Endpoint(name="caf\xe9", gpu=GpuGroup.ADA_24)\n'
-        "async def infer(data: dict) -> dict:\n"
-        '    return {"cuda": torch.cuda.is_available(), "note": "d\xe9j\xe0"}\n'
-    )
     path = tmp_path / "worker.py"
-    original = source.encode("latin-1")
-    check(tmp_path, {"worker.py": original})
+    check(tmp_path, {"worker.py": LATIN1_TORCH_WORKER.encode("latin-1")})
     result = fix_paths([tmp_path], write=True, select=["FL301"])
     assert result.fixed == 1
-    expected = source.replace("import torch\n", "", 1).replace(
-        "-> dict:\n", "-> dict:\n    import torch\n", 1
-    )
-    assert path.read_bytes() == expected.encode("latin-1")  # byte-exact apart from the move
+    # byte-exact apart from the move
+    assert path.read_bytes() == LATIN1_TORCH_WORKER_FIXED.encode("latin-1")
     assert only(check(tmp_path), "FL301") == []
 
 
