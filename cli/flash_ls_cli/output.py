@@ -409,8 +409,14 @@ def _render_github(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
             "title": f"{d.code} {d.slug}",
         }
         joined = ",".join(f"{k}={_github_property(str(v))}" for k, v in properties.items())
-        lines.append(f"::{_GITHUB_COMMANDS[d.severity]} {joined}::{_github_data(d.message)}\n")
+        lines.append(f"::{_GITHUB_COMMANDS[d.severity]} {joined}::{_github_data(_with_notes(d))}\n")
     return "".join(lines)
+
+
+def _with_notes(d: Diagnostic) -> str:
+    """The message, then one line per note: for outputs whose readers show a multi-line text
+    (an annotation on a pull request, a code-scanning alert) and have no field for notes."""
+    return "\n".join((d.message, *d.notes))
 
 
 def _github_data(value: str) -> str:
@@ -479,7 +485,7 @@ def _sarif_result(d: Diagnostic, rule_index: int, context: _Context) -> dict[str
         "ruleId": d.code,
         "ruleIndex": rule_index,
         "level": _SARIF_LEVELS[d.severity],
-        "message": {"text": d.message},
+        "message": {"text": _with_notes(d)},
         "locations": [{"physicalLocation": _sarif_physical(d.path, d.span, context)}],
     }
     if d.related:

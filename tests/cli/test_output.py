@@ -375,6 +375,23 @@ def test_github_escapes_data_and_properties() -> None:
     assert line.endswith("::100%25 wrong:%0D%0Ause /x, not x")
 
 
+def test_github_and_sarif_messages_carry_the_notes() -> None:
+    # A pull-request annotation and a code-scanning alert show a multi-line text: the notes
+    # (why, what to do) follow the one-line message there.
+    [line] = out([with_notes(top_level_import())], "github").splitlines()
+    assert line.endswith(
+        "::`torch` is imported at module level%0Aflash build imports this file"
+        "%0Aa worker never sees it:%0Aimport it in the body"
+    )
+    [result] = json.loads(out([with_notes(top_level_import())], "sarif"))["runs"][0]["results"]
+    assert result["message"]["text"].splitlines() == [
+        "`torch` is imported at module level",
+        "flash build imports this file",
+        "a worker never sees it:",
+        "import it in the body",
+    ]
+
+
 def test_github_empty() -> None:
     assert out([], "github") == ""
 
