@@ -221,12 +221,7 @@ class CheckRun:
 
         def read_lines(path: Path) -> list[str] | None:
             text = texts.get(path)
-            if text is None:
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    return None
-            return text.splitlines()
+            return text.splitlines() if text is not None else excerpt_lines(path)
 
         if self.diff:
             for path, (before, after) in sorted(result.changed.items()):
@@ -403,21 +398,24 @@ def build_failure(err: BuildError) -> ExitCode:
     return fail(err.message, 1)
 
 
+def excerpt_lines(path: Path) -> list[str] | None:
+    """The lines of a file that is not a checked source, for the text output's excerpt: only a
+    small text file is read (a finding on model weights shows no excerpt and costs no memory)."""
+    from flash_ls.project.encoding import read_small_text
+
+    text = read_small_text(path)
+    return text.splitlines() if text is not None else None
+
+
 def print_findings(diagnostics: list[Diagnostic]) -> None:
     """The findings on stderr in ``check``'s text format (coloured on a terminal)."""
     from flash_ls_cli.output import render
-
-    def read_lines(path: Path) -> list[str] | None:
-        try:
-            return path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            return None
 
     text = render(
         diagnostics,
         "text",
         cwd=Path.cwd(),
-        read_lines=read_lines,
+        read_lines=excerpt_lines,
         tool_version=__version__,
         color=sys.stderr.isatty(),
     )

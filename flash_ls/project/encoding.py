@@ -3,13 +3,18 @@
 A file is decoded by its PEP 263 coding declaration (``# -*- coding: latin-1 -*-`` on line 1 or 2),
 else as UTF-8 with an optional byte order mark; the stdlib's ``tokenize.detect_encoding`` decides,
 so flash-ls accepts exactly the files Python imports. Fixes write a file back in that encoding.
+
+:func:`read_small_text` is how the front ends read a file that is not a loaded source, to place
+a finding on it or show its line: weights and archives next to the code are stat'ed, never read.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import os
 import tokenize
+from pathlib import Path
 
 _UTF8 = ("utf-8", "utf-8-sig")
 
@@ -57,3 +62,31 @@ def encode_source(text: str, *, bom: bool = False) -> bytes:
     if codecs.lookup(encoding).name in _UTF8:
         return (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
     return text.encode(encoding)
+
+
+SMALL_TEXT_BYTES = 2 * 1024 * 1024
+"""Files larger than this are not read to place or show a finding (sources are already loaded)."""
+
+_BINARY_PROBE = 8192  # a NUL byte in the first bytes marks a binary file, as git decides
+
+
+def read_small_text(path: Path, limit: int = SMALL_TEXT_BYTES) -> str | None:
+    """The text of ``path`` when it is a small text file, else None.
+
+    The size is checked with ``stat`` first, so a model checkpoint or an archive costs no read
+    and no memory; a file with a NUL byte near its start is binary. ``.py`` files decode as Python
+    reads them (PEP 263), others as UTF-8.
+    """
+    try:
+        if os.stat(path).st_size > limit:
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    if len(data) > limit or b"\0" in data[:_BINARY_PROBE]:
+        return None
+    try:
+        return decode_source(data) if path.suffix == ".py" else data.decode("utf-8")
+    except (SourceDecodeError, UnicodeDecodeError):
+        return None

@@ -18,6 +18,7 @@ from lsprotocol import types
 
 from flash_ls.diagnostic import Diagnostic, Fix
 from flash_ls.fixes.apply import fix_until_stable
+from flash_ls.project.encoding import read_small_text
 from flash_ls.rules.engine import check_app
 from flash_ls.server.convert import to_text_edits, workspace_edit
 from flash_ls.server.diagnostics import AppReport, FileReport
@@ -65,10 +66,7 @@ class ActionContext:
         found = self.app_report.text(path) if self.app_report is not None else None
         if found is not None:
             return found
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
+        return read_small_text(path)
 
     def index_for(self, path: Path) -> LineIndex:
         return LineIndex(self.text_for(path) or "", self.encoding)

@@ -20,6 +20,7 @@ from lsprotocol import types
 from flash_ls.diagnostic import Diagnostic
 from flash_ls.project.app import App
 from flash_ls.project.config import ConfigProblem
+from flash_ls.project.encoding import read_small_text
 from flash_ls.rules.engine import check_app, diagnostics_by_file
 from flash_ls.server import unnamed
 from flash_ls.server.convert import (
@@ -91,10 +92,9 @@ def build_report(
         if found is None:
             text = texts.get(path)
             if text is None:
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    text = ""
+                # Not a source (pyproject.toml, .gitignore, model weights): FL403 places its
+                # finding on a big file at 0:0, which needs no line of it.
+                text = read_small_text(path) or ""
             found = indexes[path] = LineIndex(text, encoding)
         return found
 
