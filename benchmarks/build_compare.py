@@ -109,13 +109,13 @@ def main() -> int:
             FLASH_NO_UPDATE_CHECK="1",
             CI="1",
             RUNPOD_FLASH_SILENCE_DEPRECATION="1",
-            FLASH_LS_PYPI_URL="off",
+            FLASH_LS_OFFLINE="1",
             PIP_NO_INDEX="1",
             PIP_FIND_LINKS=str(_wheelhouse(base / "wheelhouse")),
             XDG_CACHE_HOME=str(base / "cache"),
         )
         os.environ.update(
-            {k: env[k] for k in ("PIP_NO_INDEX", "PIP_FIND_LINKS", "FLASH_LS_PYPI_URL")}
+            {k: env[k] for k in ("PIP_NO_INDEX", "PIP_FIND_LINKS", "FLASH_LS_OFFLINE")}
         )
         for app_name in args.apps.split(","):
             copies = {}

@@ -9,7 +9,7 @@ import functools
 import os
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # the engine is imported when an app has to be checked, not f
     from flash_ls.project.app import App
     from flash_ls.project.cache import FactsCache
     from flash_ls.project.config import ConfigProblem
+
+
+_SIZE_RULES = ("FL401", "FL402")
 
 
 class CheckInputError(Exception):
@@ -63,12 +66,14 @@ def check_paths(
     overrides: dict[str, object] | None = None,
     results: ResultCache | None = None,
     need_edits: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> CheckResult:
     """Findings for ``paths``: every app under a folder; for a file, its app's findings in that file.
 
     With ``results``, an app whose files did not change since a stored check is replayed instead of
     checked (it is then missing from ``CheckResult.apps``); ``need_edits`` says that the caller
     will read fix edits, so they are stored, and a result stored without them is not replayed.
+    ``notice(message)`` hears when the check waits for a dependency resolution.
     """
     cwd = (cwd or Path.cwd()).resolve()
     targets: list[Path] = []
@@ -103,10 +108,11 @@ def check_paths(
     apps: list[App] = []
     if len(by_root) < len(roots):
         from flash_ls.project.cache import FactsCache
-        from flash_ls.project.sizes import start_size_lookups
+        from flash_ls.project.sizes import resolution, start_size_lookups
         from flash_ls.project.workspace import Workspace
-        from flash_ls.rules.engine import check_app
+        from flash_ls.rules.engine import check_app, selected_rules
 
+        resolution.set_waiting_notice(notice)
         workspace = Workspace(
             folders,
             cache=cache or FactsCache(),
@@ -115,10 +121,13 @@ def check_paths(
         )
         for path, text in (overlays or {}).items():
             workspace.update(path, text)
-        # Each app's package index lookups start as it loads: they overlap the rest of the work.
-        apps = [
-            start_size_lookups(workspace.app(root)) for root in sorted(roots) if root not in by_root
-        ]
+        # Each app's dependency resolution starts as it loads: it overlaps the rest of the work
+        # (unless the options leave the size rules out).
+        sized = any(r.code in _SIZE_RULES for r in selected_rules(select, ignore))
+        for root in sorted(roots):
+            if root not in by_root:
+                loaded = workspace.app(root)
+                apps.append(start_size_lookups(loaded) if sized else loaded)
     diagnostics: list[Diagnostic] = []
     problems: list[ConfigProblem] = []
     for app in apps:
@@ -148,14 +157,15 @@ def check_paths(
 
 def _replayable(app: App) -> bool:
     """Whether the app's findings may be replayed while its files do not change: not when its
-    packages live outside it (a configured interpreter), nor while a dependency size is still
-    on its way from the package index (the next check will know it)."""
+    dependencies are resolved by an interpreter outside it (a configured one), nor when its
+    size estimate rests on something of the moment (offline, a timeout, an unreachable index):
+    the next check may know more."""
     from flash_ls.project.sizes import computed_estimate
 
     if app.config.python is not None:
         return False
     estimate = computed_estimate(app)
-    return estimate is None or not estimate.provisional
+    return estimate is None or estimate.settled
 
 
 def fix_paths(
@@ -168,6 +178,7 @@ def fix_paths(
     cache: FactsCache | None = None,
     cwd: Path | None = None,
     overrides: dict[str, object] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> CheckResult:
     """Apply safe fixes (``unsafe``: every fix) until none applies, re-checking after each round
     (a fix can reveal or enable another); the result is the check of the fixed texts.
@@ -177,7 +188,14 @@ def fix_paths(
     from flash_ls.fixes.apply import fix_until_stable
 
     run_check = functools.partial(
-        check_paths, paths, select=select, ignore=ignore, cache=cache, cwd=cwd, overrides=overrides
+        check_paths,
+        paths,
+        select=select,
+        ignore=ignore,
+        cache=cache,
+        cwd=cwd,
+        overrides=overrides,
+        notice=notice,
     )
     result = run_check()
     if result.problems:

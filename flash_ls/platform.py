@@ -875,6 +875,72 @@ def normalize_distribution(name: str) -> str:
     return _PEP503_SEPARATORS.sub("-", name).lower()
 
 
+def tarball_name(name: str) -> str:
+    """How the build's tarball filter normalises a top-level entry or an excluded package name
+    before comparing them (``_normalize_package_name``: lower-case, ``-`` becomes ``_``)."""
+    return name.lower().replace("-", "_")
+
+
+# ---------------------------------------------------------------------------------------------
+# The dependency install (sections 5.2, 9)
+# ---------------------------------------------------------------------------------------------
+
+# `flash build`'s ``pip install --platform`` values (pip expands manylinux2014 to 2010 and 1).
+PIP_PLATFORMS: Final[tuple[str, ...]] = (
+    "manylinux_2_28_x86_64",
+    "manylinux_2_17_x86_64",
+    "manylinux2014_x86_64",
+)
+PIP_IMPLEMENTATION: Final = "cp"
+# What the build falls back to without pip: ``uv pip install --python-platform``.
+UV_PLATFORM: Final = "x86_64-unknown-linux-gnu"
+
+# pip evaluates environment markers (``sys_platform == "linux"``) against the machine that runs
+# it, wheel tags aside (section 9): the same app built on macOS ships no nvidia-* wheels. The size
+# estimate resolves for the machine it runs on, or for one of these (``size-platform``): the
+# marker values pip sees instead of its own (the interpreter's Python version is kept, as in the
+# build). ``platform_release``/``platform_version`` are emptied: they name a kernel build.
+SIZE_PLATFORMS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        name: MappingProxyType(
+            {
+                "sys_platform": sys_platform,
+                "platform_system": system,
+                "platform_machine": machine,
+                "os_name": os_name,
+                "platform_release": "",
+                "platform_version": "",
+                "implementation_name": "cpython",
+                "platform_python_implementation": "CPython",
+            }
+        )
+        for name, sys_platform, system, machine, os_name in (
+            ("linux-x86_64", "linux", "Linux", "x86_64", "posix"),
+            ("linux-aarch64", "linux", "Linux", "aarch64", "posix"),
+            ("macos-arm64", "darwin", "Darwin", "arm64", "posix"),
+            ("macos-x86_64", "darwin", "Darwin", "x86_64", "posix"),
+            ("windows-amd64", "win32", "Windows", "AMD64", "nt"),
+        )
+    }
+)
+# What the workers run and CI usually builds on.
+WORKER_PLATFORM: Final = "linux-x86_64"
+
+ARCHIVE_RATIO: Final = 0.98
+"""Archive bytes of the dependency part of an artifact per byte of the wheels it came from.
+
+Wheels are zip archives and the artifact a gzipped tarball of their unpacked files, so the
+dependency part of the archive is about as large as the wheels it unpacks. Measured on real
+``flash build`` runs (runpod-flash 1.21.0, 2026-12-04; archive bytes minus the 0.2 MB of an app
+without dependencies, over the wheels pip chose): requests + pydantic 0.956, pandas + numpy +
+scipy + matplotlib 0.973, sentence-transformers (2,016 MB of wheels after the torch family is
+stripped, an archive of 2007.2 MB) 0.996. ``benchmarks/sizes.py`` repeats the measurement.
+"""
+
+# Distributions whose names match a glob are shown as one group in size findings, with a label.
+PACKAGE_FAMILIES: Final[Mapping[str, str]] = MappingProxyType({"nvidia-*": "CUDA wheels"})
+
+
 # Import name (top-level or dotted) -> PyPI distribution, where they differ.
 IMPORT_TO_DISTRIBUTION: Final[Mapping[str, str]] = MappingProxyType(
     {

@@ -1,18 +1,20 @@
 """Replay of `flash-ls check` results for apps where nothing changed (the CLI's warm path).
 
 A check result depends on the app's files and on little else: the tool itself, the options, a few
-environment variables, and for the size rules what the app's environment and the package index
-say about dependency sizes. This cache stores each app's findings with a *stamp* of those inputs:
+environment variables, and for the size rules what pip resolves for the app's dependencies and
+what the package index says about their wheels. This cache stores each app's findings with a
+*stamp* of those inputs:
 
 - the tool: its version and the text of every ``flash_ls`` module (any change of code misses);
-- the options (``--select``, ``--ignore``, overrides) and the ``FLASH_*``/``RUNPOD_*`` variables;
+- the options (``--select``, ``--ignore``, overrides) and the ``FLASH_*``/``RUNPOD_*``/``PIP_*``
+  variables (pip's configuration decides the resolution);
 - every file and directory under the app root, as ``(relative path, size, mtime, inode)``, so an
   edit, a new or deleted file, a grown data file, a new ``.gitignore`` line or size report all
   miss; virtualenvs are stamped by their ``site-packages`` directories (an install or uninstall
   changes them) instead of file by file;
-- an expiry: the findings of a Flash app may rest on package-index answers about dependency
-  sizes (which expire in the index cache too), so they are replayed for at most
-  :data:`INDEX_REPLAY_SECONDS`; a folder that is not a Flash app has no findings to go stale.
+- an expiry: the findings of a Flash app rest on a dependency resolution (redone daily, as new
+  releases change it), so they are replayed for at most :data:`INDEX_REPLAY_SECONDS`; a folder
+  that is not a Flash app has no findings to go stale.
 
 File contents are not read: stamps are what ``git status``, ruff and mypy trust as well. The race
 they share, a file rewritten within the file system's timestamp granularity after the stamp was
@@ -20,7 +22,8 @@ taken, is closed the same way git closes it: a result is not stored while any st
 younger than :data:`RACY_NS` (two seconds on file systems with whole-second timestamps).
 
 Apps whose results cannot be replayed soundly are never stored: a configured interpreter (its
-packages live outside the app). Fixes are stored with their edits only when the run computed them
+pip and configuration live outside the app), or a size estimate that rests on something of the
+moment (offline, a timeout, an unreachable index). Fixes are stored with their edits only when the run computed them
 (JSON or SARIF output); a run that needs edits does not replay a result stored without them.
 Front ends do not replay when they need more than findings (``--fix``, ``--diff``, ``--verbose``).
 """
@@ -53,7 +56,7 @@ PACK_NAME = "results.pack"
 INDEX_REPLAY_SECONDS = 3600.0
 RACY_NS = 500_000_000
 COARSE_RACY_NS = 2_000_000_000
-_ENV_PREFIXES = ("FLASH_", "RUNPOD_")
+_ENV_PREFIXES = ("FLASH_", "RUNPOD_", "PIP_")
 # Never part of what a check reads: VCS data and tool caches (they change on every run of git,
 # mypy, pytest... and would make every stamp miss).
 _UNSTAMPED = frozenset(

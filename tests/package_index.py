@@ -26,11 +26,13 @@ What it serves, as PyPI does:
   ``requires-python``, PEP 592 ``yanked``, and PEP 658/714 ``core-metadata`` (and the older
   ``dist-info-metadata`` name; ``data-core-metadata``/``data-dist-info-metadata`` in HTML). A
   name that is not normalized is redirected (301) to the normalized one, as on PyPI.
-- ``/files/<filename>`` (GET, and HEAD with ``Content-Length``) and ``/files/<wheel>.metadata``.
+- ``/files/<filename>`` (GET, and HEAD with ``Content-Length``) and ``/files/<wheel>.metadata``;
+  a single byte range (``Range: bytes=a-b``, ``bytes=a-``, ``bytes=-n``) is answered with 206
+  and ``Content-Range``, as PyPI's file host does (``ranges=False``: ignored, the whole file).
 - PyPI's JSON API: ``/pypi/<name>/json`` (``info``, ``last_serial``, ``releases``, ``urls``,
   ``vulnerabilities``, in that order) and ``/pypi/<name>/<version>/json`` (no ``releases``, as
   on PyPI), with ``urls[].size``, ``digests``, ``packagetype``, ``python_version``,
-  ``info.requires_dist`` ... the shape ``flash_ls.project.sizes.IndexProvider`` reads.
+  ``info.requires_dist`` ...
 
 Pages (not files) are gzip-compressed for clients that accept it, as PyPI does. Everything is
 deterministic: the payload of a wheel is random bytes from a seed (the index's ``seed`` and the
@@ -384,7 +386,7 @@ class PackageIndex:
     """A package index serving ``dists`` on 127.0.0.1 while started (``with`` or start/stop).
 
     ``json=False`` serves HTML only (an index without PEP 691), ``html=False`` JSON only;
-    ``compress=False`` never gzips pages. Files are built when the index is created (and by
+    ``compress=False`` never gzips pages; ``ranges=False`` ignores ``Range`` headers. Files are built when the index is created (and by
     :meth:`add`); the pages are made for each request from the current files.
     """
 
@@ -395,6 +397,7 @@ class PackageIndex:
         json: bool = True,
         html: bool = True,
         compress: bool = True,
+        ranges: bool = True,
         seed: int = 0,
     ) -> None:
         if not (json or html):
@@ -402,6 +405,7 @@ class PackageIndex:
         self.serve_json = json
         self.serve_html = html
         self.compress = compress
+        self.ranges = ranges
         self.seed = seed
         self._lock = threading.Lock()
         self._dists: list[Dist] = []
@@ -607,7 +611,11 @@ class PackageIndex:
                 lambda: self._project_html(name),
             )
         if len(parts) == 3 and parts[1] == "files":
-            return self._file(parts[2])
+            found = self._file(parts[2])
+            wanted = headers.get("range")
+            if wanted is None or not self.ranges or method != "GET" or found.status != 200:
+                return found
+            return _byte_range(found, wanted)
         if len(parts) in (4, 5) and parts[1] == "pypi" and parts[-1] == "json":
             return self._legacy(parts[2], parts[3] if len(parts) == 5 else None, headers)
         return _not_found()
@@ -879,6 +887,26 @@ class _Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _byte_range(whole: _Response, wanted: str) -> _Response:
+    """The part of a file one ``Range`` header asks for (206), or 416 when it lies outside."""
+    size = len(whole.body)
+    found = _RANGE.fullmatch(wanted.strip())
+    if found is None or not (found.group(1) or found.group(2)):
+        return whole  # not a single byte range: servers may answer with the whole file
+    first, last = found.groups()
+    if not first:
+        start, end = max(0, size - int(last)), size - 1
+    else:
+        start, end = int(first), min(size - 1, int(last)) if last else size - 1
+    if start >= size or start > end:
+        return _Response(416, {"Content-Range": f"bytes */{size}"}, b"")
+    headers = {**whole.headers, "Content-Range": f"bytes {start}-{end}/{size}"}
+    return _Response(206, headers, whole.body[start : end + 1])
 
 
 def _redirect(location: str) -> _Response:

@@ -451,20 +451,30 @@ def test_the_legacy_json_api_has_pypis_shape(index: PackageIndex) -> None:
     assert index.fetch("/pypi/helper/9.9/json")[0] == 404
 
 
-def test_flash_ls_index_provider_reads_the_legacy_api(index: PackageIndex, tmp_path: Path) -> None:
-    provider = sizes.IndexProvider(index.pypi_url, TARGET, cache_dir=tmp_path, timeout=30.0)
+def test_files_are_served_in_byte_ranges(index: PackageIndex) -> None:
+    served = index.file(WHEELS["helper"])
+    path = f"/files/{quote(served.filename)}"
+    size = served.size
+    status, headers, body = index.fetch(path, headers={"Range": "bytes=-100"})
+    assert (status, headers["content-range"]) == (206, f"bytes {size - 100}-{size - 1}/{size}")
+    assert body == served.data[-100:]
+    status, headers, body = index.fetch(path, headers={"Range": "bytes=10-19"})
+    assert (status, body) == (206, served.data[10:20])
+    assert index.fetch(path, headers={"Range": f"bytes={size}-"})[0] == 416
+    with PackageIndex(DISTS, ranges=False) as plain:
+        status, _, body = plain.fetch(path, headers={"Range": "bytes=-100"})
+    assert (status, len(body)) == (200, size)
+
+
+def test_flash_ls_sizes_wheels_from_their_urls(index: PackageIndex) -> None:
+    names = ["helper", "app-lib", "speedup"]
+    urls = [index.file_url(WHEELS[name]) for name in names]
     try:
-        found = provider.lookup(
-            [
-                sizes.DistributionRequest("speedup", direct=True),
-                sizes.DistributionRequest("helper", "<2.2", direct=True),
-                sizes.DistributionRequest("app-lib", "==1.0", direct=True),
-            ]
-        ).found
+        found = sizes.index.wheel_infos(urls)
     finally:
         sizes.clear_caches()
-    assert {name: (info.version, info.bytes) for name, info in found.items()} == {
-        "speedup": ("1.0", index.file(WHEELS["speedup"]).size),
-        "helper": ("2.1", index.file(WHEELS["helper"]).size),
-        "app-lib": ("1.0", index.file(WHEELS["app-lib"]).size),
-    }
+    for name, url in zip(names, urls, strict=True):
+        info = found[url]
+        assert isinstance(info, sizes.index.WheelInfo)
+        assert info.bytes == index.file(WHEELS[name]).size
+        assert info.tops is not None and name.replace("-", "_") in dict(info.tops)

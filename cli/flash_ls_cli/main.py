@@ -39,6 +39,9 @@ CHECK_OPTIONS: Spec = {
     "--color": ("color", _TRUE),
     "--no-color": ("color", _FALSE),
     "--python": ("python", _VALUE),
+    "--offline": ("offline", _TRUE),
+    "--size-platform": ("size_platform", _VALUE),
+    "--size-timeout": ("size_timeout", _VALUE),
     "--verbose": ("verbose", _TRUE),
     "-v": ("verbose", _TRUE),
 }
@@ -94,6 +97,11 @@ def fast_command(argv: Sequence[str]) -> Callable[[], int] | None:
 
         if "python" in options:
             options["python"] = Path(options["python"])
+        if "size_timeout" in options:
+            try:
+                options["size_timeout"] = float(options["size_timeout"])
+            except ValueError:
+                return None  # typer says what is wrong with it
         paths = [Path(argument) for argument in arguments] or None
         return lambda: run_check(paths, **options)
     return None

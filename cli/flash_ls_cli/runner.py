@@ -76,6 +76,9 @@ def run_check(
     no_cache: bool = False,
     color: bool | None = None,
     python: Path | None = None,
+    offline: bool = False,
+    size_platform: str | None = None,
+    size_timeout: float | None = None,
     verbose: bool = False,
 ) -> int:
     """``flash-ls check``: 0 when nothing is at ``fail_on`` or above, 1 otherwise, 2 on misuse.
@@ -95,6 +98,23 @@ def run_check(
     for selector in [*(selected or []), *ignored]:
         if not is_known_selector(selector):
             raise fail(f"unknown rule selector {selector!r} (see `flash-ls rules`)")
+    overrides: dict[str, object] = {
+        "python": str(python.resolve()) if python else None,
+        "offline": True if offline else None,
+        "size_platform": size_platform,
+        "size_timeout": size_timeout,
+    }
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    if overrides:
+        from flash_ls.project.config import SETTINGS, Config, ConfigError
+
+        try:
+            Config().merged(overrides)
+        except ConfigError as err:
+            message = str(err)
+            for key in overrides:  # name the option, not the setting it becomes
+                message = message.replace(f"{SETTINGS}: `{key}`", f"--{key.replace('_', '-')}")
+            raise fail(message) from None
     from flash_ls.project.cache import FactsCache, default_cache_dir
 
     run = CheckRun(
@@ -109,7 +129,7 @@ def run_check(
         color=sys.stdout.isatty() if color is None else color,
         verbose=verbose,
         cache=FactsCache(None if no_cache else default_cache_dir()),
-        overrides={"python": str(python.resolve())} if python else {},
+        overrides=overrides,
     )
     if watch:
         run.watch()
@@ -184,6 +204,7 @@ class CheckRun:
                     cache=self.cache,
                     cwd=cwd,
                     overrides=self.overrides,
+                    notice=_notice,
                 )
             else:
                 result = check_paths(
@@ -195,6 +216,7 @@ class CheckRun:
                     overrides=self.overrides,
                     results=self._results(),
                     need_edits=self.output_format in EDIT_FORMATS,
+                    notice=_notice,
                 )
         except CheckInputError as err:
             echo(f"flash-ls: {err}", err=True)
@@ -217,6 +239,8 @@ class CheckRun:
         self.summary = _summary(result.diagnostics) if result.files else "No Flash app found"
         if self.verbose:
             self._describe_sizes(result.apps)
+        else:
+            self._incomplete_sizes(result.apps)
         texts = {s.path: s.text for a in result.apps for s in a.files.values()}
 
         def read_lines(path: Path) -> list[str] | None:
@@ -264,6 +288,22 @@ class CheckRun:
             for line in estimate.describe(checked.config.size_budget_mb):
                 echo(f"  {line}", err=True)
 
+    def _incomplete_sizes(self, apps: list[App]) -> None:
+        # Said even without a finding: an estimate that could not count the dependencies
+        # (offline, a timeout, a package pip cannot install) may hide one.
+        if not apps:
+            return  # all replayed: not even the estimate's module is needed
+        from flash_ls.project.sizes import computed_estimate
+
+        for checked in apps:
+            estimate = computed_estimate(checked)
+            for problem in estimate.problems if estimate is not None else ():
+                echo(
+                    f"flash-ls: note: {checked.name}: dependency sizes not counted: "
+                    f"{problem.message}",
+                    err=True,
+                )
+
     def watch(self) -> None:
         """Check, then check again on every change until Ctrl-C or SIGTERM (both end it quietly).
 
@@ -301,6 +341,10 @@ class CheckRun:
                     )
         except KeyboardInterrupt:
             return
+
+
+def _notice(message: str) -> None:
+    echo(f"flash-ls: {message}", err=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -37,6 +37,7 @@ from flash_ls.project.sizes import (
     ReportFile,
     SizeReport,
     format_size,
+    native_platform,
     write_size_report,
 )
 
@@ -57,7 +58,8 @@ class BuildOptions(BaseModel):
     output: str = "artifact.tar.gz"
     """Archive file name inside ``.flash/``."""
     exclude: list[str] = Field(default_factory=list)
-    """Packages to leave out of the artifact, on top of torch, torchvision, torchaudio, triton."""
+    """Packages to leave out of the artifact, on top of torch, torchvision, torchaudio, triton
+    and the app's ``exclude-packages``."""
     python_version: str | None = None
     """Target Python of the workers; default: declared by the resources, else 3.12."""
 
@@ -116,7 +118,8 @@ def build_app(app: App, options: BuildOptions, progress: Progress) -> BuildResul
     workdir = Path(tempfile.mkdtemp(prefix=".build-", dir=flash_dir))
     try:
         progress.step("install")
-        requirements = deps.collect_requirements(app, options.exclude)
+        exclusions = [*app.config.exclude_packages, *options.exclude]
+        requirements = deps.collect_requirements(app, exclusions)
         warnings.extend(requirements.warnings)
         target = workdir / "deps"
         deps.install(
@@ -128,8 +131,8 @@ def build_app(app: App, options: BuildOptions, progress: Progress) -> BuildResul
             progress=progress,
         )
         installed = deps.installed_distributions(target, requirements.exclusions)
-        deps.prune(target, installed, requirements.exclusions)
-        unmatched = deps.unmatched_exclusions(requirements, installed)
+        pruned = deps.prune(target, installed, requirements.exclusions)
+        unmatched = deps.unmatched_exclusions(requirements, installed, pruned)
         if unmatched:
             warnings.append(f"No packages matched exclusions: {', '.join(sorted(unmatched))}")
         progress.check_cancelled()
@@ -268,6 +271,7 @@ def _size_report(
             bytes=dist.bytes,
             excluded=dist.excluded,
             requires=dist.requires,
+            tops=dist.tops,
         )
         for dist in installed
         if dist.key != deps.BUNDLED
@@ -295,6 +299,8 @@ def _size_report(
         distributions=distributions,
         total_bytes=total,
         requirements=handed,
+        exclusions=list(requirements.user_exclusions),
+        platform=native_platform(),
     )
 
 

@@ -37,13 +37,6 @@ from flash_ls.project.app import App
 from flash_ls.project.requirements import official_package_name
 from flash_ls.rules.values import Unknown, evaluate
 
-PIP_PLATFORMS: tuple[str, ...] = (
-    "manylinux_2_28_x86_64",
-    "manylinux_2_17_x86_64",
-    "manylinux2014_x86_64",
-)
-PIP_IMPLEMENTATION = "cp"
-UV_PLATFORM = "x86_64-unknown-linux-gnu"
 PIP_TIMEOUT_SECONDS = 600
 BUNDLED = canonicalize_name(platform.SDK_DISTRIBUTION)
 _POLL_SECONDS = 0.1
@@ -139,9 +132,9 @@ def pip_command(
     if importlib.util.find_spec("pip") is not None:
         cmd = [sys.executable, "-m", "pip", "install", "--target", str(target)]
         cmd += ["--python-version", python_version, "--upgrade"]
-        for tag in PIP_PLATFORMS:
+        for tag in platform.PIP_PLATFORMS:
             cmd += ["--platform", tag]
-        cmd += ["--implementation", PIP_IMPLEMENTATION, "--only-binary=:all:"]
+        cmd += ["--implementation", platform.PIP_IMPLEMENTATION, "--only-binary=:all:"]
         cmd += [
             "--no-compile",
             "--disable-pip-version-check",
@@ -156,7 +149,7 @@ def pip_command(
                 f"cannot install dependencies: neither pip ({sys.executable} -m pip) nor uv is available"
             )
         cmd = [uv, "pip", "install", "--target", str(target), "--python-version", python_version]
-        cmd += ["--upgrade", "--python-platform", UV_PLATFORM, "--no-build"]
+        cmd += ["--upgrade", "--python-platform", platform.UV_PLATFORM, "--no-build"]
     if no_deps:
         cmd.append("--no-deps")
     return [*cmd, *options, *requirements.install]
@@ -258,6 +251,8 @@ class InstalledDistribution:
     bytes: int
     requires: list[str]
     excluded: bool = False
+    tops: dict[str, int] = field(default_factory=dict)
+    """Bytes of its files per top-level entry of the install directory, as installed."""
 
     @property
     def key(self) -> str:
@@ -300,7 +295,11 @@ def installed_distributions(
                 if rel is not None:
                     files.add(rel)
         present = sorted(f for f in files if (target / f).is_file() and not _is_bytecode(f))
-        size = sum((target / f).stat().st_size for f in present)
+        tops: dict[str, int] = {}
+        for rel in present:
+            top = rel.split("/", 1)[0]
+            tops[top] = tops.get(top, 0) + (target / rel).stat().st_size
+        size = sum(tops.values())
         key = canonicalize_name(name)
         found.append(
             InstalledDistribution(
@@ -310,6 +309,7 @@ def installed_distributions(
                 bytes=size,
                 requires=metadata.get_all("Requires-Dist") or [],
                 excluded=key in exclusions or key == BUNDLED,
+                tops=tops,
             )
         )
     return found
@@ -321,12 +321,15 @@ def _is_bytecode(rel: str) -> bool:
 
 def prune(
     target: Path, distributions: Sequence[InstalledDistribution], exclusions: frozenset[str]
-) -> None:
-    """Delete excluded (and the bundled runpod-flash) distributions from the install directory.
+) -> set[str]:
+    """Delete excluded (and the bundled runpod-flash) distributions from the install directory;
+    returns the excluded names that matched a top-level entry.
 
     Files are taken from each distribution's RECORD, which also catches import names that differ
     from the distribution name; top-level entries named like an excluded package go too (the
-    official tarball filter), for distributions installed without a RECORD.
+    official tarball filter: ``exclude-packages = ["nvidia"]`` drops the ``nvidia/`` directory
+    that the nvidia-* CUDA wheels share), also for distributions installed without a RECORD.
+    The ``bytes`` of each distribution that is not excluded is then what is left of it.
     """
     doomed = {canonicalize_name(n) for n in exclusions} | {BUNDLED}
     for dist in distributions:
@@ -336,16 +339,22 @@ def prune(
             path = target / rel
             if path.is_file() or path.is_symlink():
                 path.unlink()
+    matched: set[str] = set()
     if target.is_dir():
         for entry in sorted(target.iterdir()):
             stem = entry.name.split("-", 1)[0] if entry.name.endswith(".dist-info") else entry.name
-            stem = stem.removesuffix(".py")
-            if canonicalize_name(stem) in doomed:
+            stem = canonicalize_name(stem.removesuffix(".py"))
+            if stem in doomed:
+                matched.add(stem)
                 if entry.is_dir() and not entry.is_symlink():
                     shutil.rmtree(entry)
                 else:
                     entry.unlink()
         _remove_empty_dirs(target)
+    for dist in distributions:
+        if not dist.excluded:
+            dist.bytes = sum(size for top, size in dist.tops.items() if (target / top).exists())
+    return matched
 
 
 def _remove_empty_dirs(root: Path) -> None:
@@ -356,11 +365,15 @@ def _remove_empty_dirs(root: Path) -> None:
 
 
 def unmatched_exclusions(
-    requirements: Requirements, distributions: Sequence[InstalledDistribution]
+    requirements: Requirements,
+    distributions: Sequence[InstalledDistribution],
+    pruned: Iterable[str] = (),
 ) -> list[str]:
-    """User ``--exclude`` names that matched neither a requirement nor an installed package."""
+    """User ``--exclude`` names that matched neither a requirement, an installed package nor a
+    top-level entry of the install directory (``pruned``, as :func:`prune` returns it)."""
     matched = {requirement_name(r) for r in requirements.excluded}
     matched.update(d.key for d in distributions)
+    matched.update(pruned)
     return [
         name
         for name in requirements.user_exclusions

@@ -66,7 +66,17 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     """Globs (relative to the app root) of files that are not checked."""
     python: str | None = None
-    """Interpreter or virtualenv used to measure installed dependency sizes."""
+    """Interpreter or virtualenv whose pip resolves the dependencies for the size estimate (the
+    one `flash build` would run); default: the app's ``.venv``/``venv``/``env``, else flash-ls's."""
+    exclude_packages: list[str] = field(default_factory=list)
+    """Packages left out of the artifact on top of the torch family (``flash build --exclude``):
+    requirement names dropped before pip, top-level directories dropped from the archive."""
+    size_platform: str | None = None
+    """Platform the dependencies are resolved for (``linux-x86_64`` ...); None: this machine."""
+    size_timeout: float = 180.0
+    """Seconds a dependency resolution may take (pip run and wheel sizes) before giving up."""
+    offline: bool = False
+    """Estimate dependency sizes from the caches only: never run pip nor ask the index."""
 
     def merged(self, overrides: Mapping[str, Any]) -> Config:
         """This configuration with ``overrides`` (editor settings, CLI flags) laid over it.
@@ -93,6 +103,10 @@ class Config:
             large_file_mb=self.large_file_mb,
             exclude=list(self.exclude),
             python=self.python,
+            exclude_packages=list(self.exclude_packages),
+            size_platform=self.size_platform,
+            size_timeout=self.size_timeout,
+            offline=self.offline,
         )
 
 

@@ -61,6 +61,25 @@ def _known_selector(selector: str) -> str:
 Selector = Annotated[str, AfterValidator(_known_selector)]
 """A rule code, code prefix, slug or ``ALL`` that names at least one rule."""
 
+_PACKAGE_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def _package_name(name: str) -> str:
+    # A name as `flash build --exclude` takes it: no commas, spaces or version specifiers.
+    if not _PACKAGE_NAME.fullmatch(name.strip()):
+        raise PydanticCustomError("package_name", "not a package name: {name}", {"name": name})
+    return name.strip()
+
+
+def _size_platform(name: str) -> str:
+    from flash_ls.platform import SIZE_PLATFORMS
+
+    if name not in SIZE_PLATFORMS:
+        raise PydanticCustomError(
+            "size_platform", "one of {names}", {"names": ", ".join(SIZE_PLATFORMS)}
+        )
+    return name
+
 
 class ConfigModel(BaseModel):
     """The validation rules of each :class:`~flash_ls.project.config.Config` field (same names,
@@ -83,6 +102,12 @@ class ConfigModel(BaseModel):
     large_file_mb: float = Field(default=50.0, gt=0)
     exclude: list[str] = Field(default_factory=list)
     python: str | None = None
+    exclude_packages: list[Annotated[str, AfterValidator(_package_name)]] = Field(
+        default_factory=list
+    )
+    size_platform: Annotated[str, AfterValidator(_size_platform)] | None = None
+    size_timeout: float = Field(default=180.0, gt=0)
+    offline: bool = False
 
     def to_config(self) -> Config:
         """The validated values as a :class:`~flash_ls.project.config.Config`."""
@@ -95,6 +120,10 @@ class ConfigModel(BaseModel):
             large_file_mb=self.large_file_mb,
             exclude=self.exclude,
             python=self.python,
+            exclude_packages=self.exclude_packages,
+            size_platform=self.size_platform,
+            size_timeout=self.size_timeout,
+            offline=self.offline,
         )
 
 
@@ -183,6 +212,7 @@ _EXPECTED = {
     "dict_type": "a table",
     "string_type": "a string",
     "float_type": "a number",
+    "bool_type": "true or false",
 }
 
 
@@ -192,6 +222,10 @@ def _invalid(error: ErrorDetails, key: str, inner: Sequence[int | str]) -> tuple
     kind_of, value, context = error["type"], error["input"], error.get("ctx", {})
     if kind_of == "unknown_rule":
         return f"unknown rule `{value}` in `{key}`", "; see `flash-ls rules`"
+    if kind_of == "package_name":
+        return f"{where} is not a package name", f": {value!r}"
+    if kind_of == "size_platform":
+        return f"{where} must be {context['names']}", f", not {value!r}"
     if kind_of in _EXPECTED:
         return f"{where} must be {_EXPECTED[kind_of]}", f", not {kind(value)}"
     if kind_of == "greater_than":

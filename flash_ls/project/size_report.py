@@ -39,6 +39,9 @@ class ReportDistribution(BaseModel):
     requires: list[str] | None = None
     """Its ``Requires-Dist`` lines, when the build read them (lets the report attribute
     transitive distributions to the requirement that pulled them in)."""
+    tops: dict[str, int] | None = None
+    """Bytes of its files per top-level entry of the build directory (``nvidia``, ``bin``), as
+    installed, before exclusions; None when unknown."""
 
 
 class SizeReport(BaseModel):
@@ -58,5 +61,10 @@ class SizeReport(BaseModel):
     """Files plus non-excluded distributions, before compression."""
     requirements: list[str] | None = None
     """The requirement strings handed to pip, after exclusion filtering; None when unknown."""
+    exclusions: list[str] = Field(default_factory=list)
+    """The packages excluded on top of the torch family (``exclude-packages``, ``--exclude``)."""
+    platform: str | None = None
+    """The platform pip resolved for (``linux-x86_64``: the machine of the build); None when
+    unknown (reports of older builds: taken as this machine's)."""
     archive_bytes: int | None = None
     """Size of the compressed tarball, when the build got that far."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from flash_ls.span import Span
 
@@ -32,6 +33,26 @@ def key_spans(text: str) -> dict[KeyPath, Span]:
     return _Scanner(text).run()
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where a document's keys, values and table headers are written."""
+
+    keys: dict[KeyPath, Span]
+    """As :func:`key_spans`."""
+    values: dict[KeyPath, Span]
+    """Key path of a ``key = value`` pair -> the span of its value (arrays and inline tables
+    whole, strings with their quotes)."""
+    headers: dict[KeyPath, int]
+    """Table path of a ``[table]`` header -> its line."""
+
+
+def layout(text: str) -> Layout:
+    """The :class:`Layout` of ``text`` (valid TOML)."""
+    scanner = _Scanner(text)
+    keys = scanner.run()
+    return Layout(keys, scanner.values, scanner.headers)
+
+
 def locate(spans: dict[KeyPath, Span], path: Sequence[str]) -> Span | None:
     """The span of ``path``, else of its longest defined prefix; None when no part is defined."""
     for length in range(len(path), 0, -1):
@@ -48,6 +69,8 @@ class _Scanner:
         self.line = 0
         self.line_start = 0
         self.found: dict[KeyPath, Span] = {}
+        self.values: dict[KeyPath, Span] = {}
+        self.headers: dict[KeyPath, int] = {}
 
     # -- moving through the text ---------------------------------------------------------------
 
@@ -87,8 +110,10 @@ class _Scanner:
             if not self.peek():
                 return self.found
             if self.peek() == "[":
+                line = self.line
                 self.advance(2 if self.peek(1) == "[" else 1)
                 table = self.key((), record=True)
+                self.headers.setdefault(table, line)
                 self.skip_spaces()
                 while self.peek() == "]":
                     self.advance()
@@ -101,7 +126,11 @@ class _Scanner:
         if self.peek() == "=":
             self.advance()
         self.skip_spaces()
+        line, start = self.line, self.pos - self.line_start
         self.value(path, record=record)
+        if record:
+            end = self.pos - self.line_start
+            self.values.setdefault(path, Span(line, start, self.line, end))
 
     def key(self, prefix: KeyPath, *, record: bool) -> KeyPath:
         """A dotted key; records each of its prefixes (``a.b.c`` defines ``a`` and ``a.b``)."""

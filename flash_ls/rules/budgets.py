@@ -1,8 +1,9 @@
 """FL4xx: size budgets and the build's file selection (what ships, what is left out).
 
-Size findings come from :func:`flash_ls.project.sizes.cached_estimate` (shipped files plus the
-dependencies pip would install, excluded packages subtracted); hover and ``--verbose`` show the same
-estimate with :meth:`SizeEstimate.describe`.
+Size findings come from :func:`flash_ls.project.sizes.cached_estimate`: the compressed archive
+`flash build` would write, from the shipped files and the install set pip resolves for the
+requirements, with the build's exclusions applied; hover and ``--verbose`` show the same estimate
+with :meth:`SizeEstimate.describe`.
 
 Findings on files that are not Python sources (``requirements.txt``, a model file, ``.flashignore``)
 use that file's path; files without a meaningful position get the empty span at (0, 0).
@@ -10,7 +11,7 @@ use that file's path; files without a meaningful position get the empty span at 
 Fixes that add patterns to the root ``.gitignore`` append to it. When the app has no ``.gitignore``,
 the edit is an insertion at (0, 0) of a path that does not exist yet: front ends create the file
 (the CLI treats a missing file as empty text; the server sends a ``CreateFile`` operation before the
-text edit).
+text edit). The FL401 fix writes ``exclude-packages`` into ``[tool.flash-ls]`` the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from flash_ls import platform
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
+from flash_ls.fixes.pyproject import exclude_packages_edit, toml_array
 from flash_ls.parse.facts import Import
 from flash_ls.platform import BYTES_PER_MB, MAX_TARBALL_SIZE_MB
 from flash_ls.project.app import App, EndpointKind, Route, SourceFile, Target
@@ -32,6 +35,7 @@ from flash_ls.project.sizes import (
     plural,
     shipped_files,
 )
+from flash_ls.project.sizes.resolution import NO_WHEEL, OFFLINE, PENDING
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.rules.values import endpoint_name
 from flash_ls.span import Span
@@ -40,6 +44,7 @@ FILE_START = Span(0, 0, 0, 0)
 FLASHIGNORE = ".flashignore"
 GITIGNORE = ".gitignore"
 _RELATED_CONTRIBUTORS = 5
+_DOMINANT = 2  # lines naming what dominates the artifact
 _GITIGNORE_SPECIAL = re.compile(r"([\\*?\[\]!#])")
 
 
@@ -73,19 +78,114 @@ def _contributors(estimate: SizeEstimate) -> list[_Contributor]:
                 contribution.declared.path, contribution.declared.span, label, contribution.bytes
             )
         )
+    for label, path, total in _file_groups(estimate):
+        found.append(_Contributor(path, FILE_START, label, total))
+    found.sort(key=lambda c: (-c.bytes, c.label))
+    return found
+
+
+def _file_groups(estimate: SizeEstimate) -> list[tuple[str, Path, int]]:
+    """Shipped files by top-level directory: (label, largest file, bytes)."""
     groups: dict[str, list[tuple[str, Path, int]]] = {}
     for shipped in estimate.files:
         top = shipped.rel.split("/", 1)[0] if "/" in shipped.rel else shipped.rel
         groups.setdefault(top, []).append((shipped.rel, shipped.path, shipped.bytes))
+    found = []
     for top, members in groups.items():
         rel, path, _ = max(members, key=lambda m: m[2])
         total = sum(m[2] for m in members)
-        if total <= 0:
-            continue
-        label = rel if len(members) == 1 else f"{top}/ with {plural(len(members), 'file')}"
-        found.append(_Contributor(path, FILE_START, label, total))
-    found.sort(key=lambda c: (-c.bytes, c.label))
+        if total > 0:
+            label = rel if len(members) == 1 else f"{top}/ with {plural(len(members), 'file')}"
+            found.append((label, path, total))
     return found
+
+
+def _dominant(estimate: SizeEstimate) -> tuple[list[str], bool]:
+    """Sentences naming the largest parts (dependency groups and file groups), and whether a
+    file group is among them."""
+    parts: list[tuple[int, str, bool]] = [
+        (group.bytes, group.sentence(), False) for group in estimate.groups()
+    ]
+    for label, _, total in _file_groups(estimate):
+        verb = "is" if "/ with " not in label else "are"
+        parts.append((total, f"{format_size(total)} {verb} {label}", True))
+    parts.sort(key=lambda part: -part[0])
+    # The largest part, and the next ones that weigh at least a tenth of the artifact.
+    chosen = [
+        p for i, p in enumerate(parts[:_DOMINANT]) if i == 0 or p[0] * 10 >= estimate.total_bytes
+    ]
+    return [text for _, text, _ in chosen], any(is_file for _, _, is_file in chosen)
+
+
+def _exclusion_advice(
+    app: App, estimate: SizeEstimate, budget: int
+) -> tuple[Fix | None, list[str]]:
+    """The exclusions that bring the estimate under ``budget``: the fix writing them to
+    ``exclude-packages``, and notes with the official CLI's flag and what to check."""
+    names = estimate.exclusions_to_fit(budget)
+    if names is None:
+        return None, ["excluding what the dependencies pull in does not fit: drop dependencies"]
+    if not names:
+        return None, []
+    listed = ", ".join(names)
+    notes = [
+        f"to fit, exclude {listed}: exclude-packages = {toml_array(names)} in [tool.flash-ls]",
+        f"with the official CLI: flash build --exclude {','.join(names)} (and flash deploy)",
+        *_cautions(estimate, names),
+    ]
+    edit = exclude_packages_edit(app.root, [*app.config.exclude_packages, *names])
+    fix = None
+    if edit is not None:
+        fix = Fix(f"Exclude {listed} from the artifact (exclude-packages)", (edit,), safe=False)
+    return fix, notes
+
+
+def _cautions(estimate: SizeEstimate, names: list[str]) -> list[str]:
+    """What excluded packages mean at run time: the image must provide them. Only what section
+    5.2 establishes: GPU images ship torch, torchvision, torchaudio and numpy."""
+    tops = estimate.top_levels()
+    torch = {platform.normalize_distribution(n) for n in platform.TORCH_FAMILY}
+    with_torch, provided, others = [], [], []
+    for name in names:
+        members = tops.get(name, (0, []))[1]
+        if name in platform.GPU_BASE_IMAGE_PACKAGES:
+            provided.append(name)
+        elif members and all(torch & {*m.chain, m.name} for m in members):
+            with_torch.append(name)
+        else:
+            others.append(name)
+    notes = []
+    if with_torch:
+        notes.append(
+            "torch in the GPU image brings its own CUDA libraries; check that "
+            f"{', '.join(with_torch)} {'is' if len(with_torch) == 1 else 'are'} not needed at run time"
+        )
+    if provided:
+        notes.append(f"GPU images provide {', '.join(provided)}; CPU images do not")
+    if others:
+        notes.append(f"excluded packages must come from the image at run time: {', '.join(others)}")
+    return notes
+
+
+def _incomplete_notes(estimate: SizeEstimate) -> list[str]:
+    """Why the estimate may be low, in the finding itself (not only under ``--verbose``)."""
+    notes = []
+    for problem in estimate.problems:
+        if problem.kind == PENDING:
+            notes.append("dependencies still being resolved (pip): their sizes are not counted")
+        elif problem.kind == OFFLINE:
+            notes.append("offline and no cached resolution: dependency sizes are not counted")
+        elif problem.kind == NO_WHEEL:
+            notes.append(problem.message)
+        else:
+            notes.append(f"dependency sizes not counted: {problem.message}")
+    unknown = estimate.unknown
+    if unknown and not estimate.problems:
+        notes.append(
+            f"the size of {plural(len(unknown), 'wheel')} is unknown "
+            "(flash-ls check --verbose lists them)"
+        )
+    return notes
 
 
 def _budget_finding(app: App, estimate: SizeEstimate, *, near: bool) -> Finding | None:
@@ -93,36 +193,38 @@ def _budget_finding(app: App, estimate: SizeEstimate, *, near: bool) -> Finding 
     if not contributors:
         return None
     budget_mb = app.config.size_budget_mb
+    budget = int(budget_mb * BYTES_PER_MB)
     top = contributors[0]
     size = format_size(estimate.total_bytes)
-    at_least = "" if estimate.complete else "at least "
+    about = "about" if estimate.complete else "at least"
     limit = "limit" if budget_mb == MAX_TARBALL_SIZE_MB else "budget"
     notes: list[str] = []
+    fix = None
     if near:
-        share = estimate.total_bytes / (budget_mb * BYTES_PER_MB)
-        message = (
-            f"estimated artifact is {at_least}{size}, {share:.0%} of the {budget_mb:g} MB {limit}"
-        )
+        share = estimate.total_bytes / budget
+        message = f"artifact would be {about} {size}, {share:.0%} of the {budget_mb:g} MB {limit}"
     else:
-        message = f"estimated artifact is {at_least}{size}, above the {budget_mb:g} MB {limit}"
+        message = f"artifact would be {about} {size}, above the {budget_mb:g} MB {limit}"
         if estimate.total_bytes > MAX_TARBALL_SIZE_MB * BYTES_PER_MB:
             notes.append("flash build fails: Archive exceeds RunPod limit")
-    notes.append(f"the largest part is {top.label} ({format_size(top.bytes)})")
-    if not estimate.complete:
-        notes.append("some sizes are unknown: flash-ls check --verbose shows the breakdown")
-    notes.extend(
-        (
-            "leave out packages the base image provides (flash build --exclude) and drop "
-            "unneeded dependencies",
+    dominant, files_dominate = _dominant(estimate)
+    notes.extend(dominant)
+    if not near:
+        fix, advice = _exclusion_advice(app, estimate, budget)
+        if not files_dominate or fix is not None:
+            notes.extend(advice)
+    if files_dominate:
+        notes.append(
             "keep large files out of the app (.gitignore): download them at run time or use a "
-            "network volume",
+            "network volume"
         )
-    )
+    notes.extend(_incomplete_notes(estimate))
+    notes.append(f"estimated for {estimate.platform}, CPython {estimate.python_version} wheels")
     related = tuple(
         Related(c.path, c.span, f"{c.label}: {format_size(c.bytes)}")
         for c in contributors[:_RELATED_CONTRIBUTORS]
     )
-    return Finding(top.path, top.span, message, related=related, notes=tuple(notes))
+    return Finding(top.path, top.span, message, related=related, fix=fix, notes=tuple(notes))
 
 
 @rule(
@@ -130,20 +232,25 @@ def _budget_finding(app: App, estimate: SizeEstimate, *, near: bool) -> Finding 
     "artifact-too-large",
     Severity.ERROR,
     "The estimated artifact exceeds the size budget (1500 MB by default)",
+    fix=FixAvailability.UNSAFE,
 )
 def artifact_too_large(app: App) -> Iterator[Finding]:
     """
     ## What it does
-    Estimates the artifact `flash build` would produce: the shipped project files (after the
-    ignore rules) plus every distribution pip would install for `requirements.txt` and the
-    `dependencies=[...]` lists, transitive ones included, minus the excluded packages (torch,
-    torchvision, torchaudio and triton are always left out). It reports when the estimate exceeds
-    the budget, `size-budget-mb` in `[tool.flash-ls]` (default 1500 MB, the platform limit).
+    Estimates the compressed archive `flash build` would produce and reports when it exceeds
+    the budget, `size-budget-mb` in `[tool.flash-ls]` (default 1500 MB, the platform limit). The
+    archive holds the shipped project files (after the ignore rules) and what pip installs for
+    `requirements.txt` and the `dependencies=[...]` lists, resolved by pip itself with the
+    build's flags (target Python, manylinux wheels only), transitive dependencies included.
+    The build strips the top-level directories of torch, torchvision, torchaudio, triton and
+    `exclude-packages`, but not their dependencies: torch's `nvidia-*` CUDA wheels ship.
 
-    Dependency sizes come from the last build's `.flash/size-report.json`, then from the app's
-    environment (`.venv`, or `[tool.flash-ls] python`), then from the package index (wheel sizes
-    of direct requirements). Packages no source knows are left out rather than guessed; the
-    finding then says "at least" and `flash-ls check --verbose` lists them.
+    The message names what dominates and the chain that pulled it in. pip evaluates markers
+    for the machine it runs on, so the estimate is for this machine unless `size-platform` is
+    set (`linux-x86_64` is what the workers run). The resolution runs once a day per set of
+    requirements (in the editor, in the background); `flash-ls check --offline` uses only the
+    cache. What is not known (offline, a timeout, a package without a wheel) is left out, never
+    guessed: the finding then says "at least" and a note says why.
 
     ## Why is this bad
     The build refuses an archive above 1500 MB ("Archive exceeds RunPod limit") after installing
@@ -151,15 +258,19 @@ def artifact_too_large(app: App) -> Iterator[Finding]:
 
     ## Example
     ```python
-    @Endpoint(name="sd", gpu=GpuGroup.ADA_24, dependencies=["diffusers", "xformers", "tensorflow"])
-    async def generate(prompt: str): ...   # FL401 on the largest entry
+    @Endpoint(name="embedder", gpu=GpuGroup.AMPERE_24, dependencies=["sentence-transformers"])
+    async def embed(text: str): ...   # FL401: about 2.0 GB, 1.9 GB of nvidia-* CUDA wheels
     ```
-    A 600 MB `weights.bin` next to the code counts as well.
+    A 1.6 GB `weights.bin` next to the code counts as well.
 
     ## Fix
-    Leave out packages the base image already provides (`flash build --exclude`), drop
-    dependencies the workers do not need, and keep large files out of the app: add them to
-    `.gitignore` and download them at run time or read them from a network volume.
+    Adds the exclusions that bring the archive under the budget, largest first, to
+    `exclude-packages` in `[tool.flash-ls]` (`flash-ls build` honours it; the note gives the
+    `flash build --exclude` flag of the official CLI). Unsafe: the excluded packages are no
+    longer shipped, so the image must provide them at run time (GPU images ship torch,
+    torchvision, torchaudio and numpy). Otherwise drop dependencies the workers do not need, and
+    keep large files out of the app: add them to `.gitignore` and download them at run time or
+    read them from a network volume.
     """
     estimate = cached_estimate(app)
     budget = app.config.size_budget_mb * BYTES_PER_MB
@@ -178,8 +289,8 @@ def artifact_too_large(app: App) -> Iterator[Finding]:
 def artifact_near_limit(app: App) -> Iterator[Finding]:
     """
     ## What it does
-    Reports when the estimated artifact (see FL401) is above `size-warn-ratio` (default 0.8) of
-    the budget but not above the budget itself.
+    Reports when the estimated archive (see FL401) is above `size-warn-ratio` (default 0.8) of
+    the budget but not above the budget itself, naming what dominates it.
 
     ## Why is this bad
     One more dependency or data file and `flash build` fails at the very end, after installing
@@ -188,11 +299,12 @@ def artifact_near_limit(app: App) -> Iterator[Finding]:
     ## Example
     ```python
     @Endpoint(name="ocr", cpu="cpu3c-4-8", dependencies=["paddlepaddle", "opencv-python"])
-    def read(image: bytes): ...   # FL402: 1.3 GB of the 1500 MB budget
+    def read(image: bytes): ...   # FL402: about 1.3 GB, 87% of the 1500 MB limit
     ```
 
     ## Fix
-    The same as FL401: exclude, drop or move out what is not needed on the workers.
+    The same as FL401: exclude what the image provides (`exclude-packages`), drop or move out
+    what is not needed on the workers.
     """
     estimate = cached_estimate(app)
     budget = app.config.size_budget_mb * BYTES_PER_MB
@@ -256,9 +368,10 @@ def large_file_shipped(app: App) -> Iterator[Finding]:
     `large-file-mb` in `[tool.flash-ls]` (default 50 MB): model weights, datasets, videos, archives.
 
     ## Why is this bad
-    Everything not ignored is copied into the artifact, counts against the 1500 MB limit and is
-    uploaded on every deploy. Large files are usually there by accident (a downloaded checkpoint,
-    a test dataset) or better served from a network volume or downloaded at start-up.
+    Everything not ignored is copied into the artifact, counts against the 1500 MB limit (FL401
+    adds it to the dependencies) and is uploaded on every deploy. Large files are usually there by
+    accident (a downloaded checkpoint, a test dataset) or better served from a network volume or
+    downloaded at start-up.
 
     ## Example
     ```

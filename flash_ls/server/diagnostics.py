@@ -21,6 +21,7 @@ from flash_ls.diagnostic import Diagnostic
 from flash_ls.project.app import App
 from flash_ls.project.config import ConfigProblem
 from flash_ls.project.encoding import read_small_text
+from flash_ls.project.sizes import computed_estimate, resolution
 from flash_ls.rules.engine import check_app, diagnostics_by_file
 from flash_ls.server import unnamed
 from flash_ls.server.convert import (
@@ -63,6 +64,9 @@ class AppReport:
     root: Path
     app: App
     generation: int
+    sizes_pending: int | None = None
+    """The resolution generation its size estimate was made at, while a dependency resolution
+    was under way (None: not waiting for one): the app is re-checked when one lands."""
     files: dict[Path, FileReport] = field(default_factory=dict)
     # The app's configuration problems, and as diagnostics of the pyproject.toml they are in.
     config_problems: list[ConfigProblem] = field(default_factory=list)
@@ -83,7 +87,10 @@ def build_report(
 ) -> AppReport:
     """Engine thread: check the app at ``root`` and convert its findings for the editor."""
     app = engine.workspace.app(root)
+    landed = resolution.generation()
     findings = check_app(app)
+    estimate = computed_estimate(app)
+    pending = landed if estimate is not None and estimate.provisional else None
     texts = {source.path: source.text for source in app.files.values()}
     indexes: dict[Path, LineIndex] = {}
 
@@ -98,7 +105,7 @@ def build_report(
             found = indexes[path] = LineIndex(text, encoding)
         return found
 
-    report = AppReport(root, app, generation, config_problems=list(app.config_problems))
+    report = AppReport(root, app, generation, pending, config_problems=list(app.config_problems))
     for problem in app.config_problems:
         if problem.path is not None:
             item = config_diagnostic(problem, index_for(problem.path))
@@ -215,6 +222,8 @@ class DiagnosticsManager:
             build_report, self.engine, root, generation, self.encoding, self.uri_for
         )
         self._accept(report, trigger)
+        if report.sizes_pending is not None and report.sizes_pending != resolution.generation():
+            self.sizes_landed()  # it landed while the app was being checked
         return report
 
     async def fresh(self, root: Path, *, trigger: Path | None = None) -> AppReport:
@@ -236,6 +245,14 @@ class DiagnosticsManager:
                 return found
             self.touch(self.root_of(path))
         return self.files.get(path)
+
+    def sizes_landed(self) -> None:
+        """Event loop: a dependency resolution finished; apps whose estimate waited for one are
+        checked again (their size findings appear now, without an edit)."""
+        for root, report in list(self.reports.items()):
+            if report.sizes_pending is not None:
+                self.touch(root)
+                self.schedule(("sizes", root), root, delay=0)
 
     def forget_outside(self, folders: list[Path]) -> None:
         """Drop (and clear in the editor) the results of apps no longer in the workspace."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from flash_ls import platform
 from flash_ls.parse.facts import Definition
 from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, Route, SourceFile, Target
+from flash_ls.project.sizes import cached_estimate
 from flash_ls.rules.values import EnumValue, Unknown, endpoint_name, evaluate
 from flash_ls.span import Span
 
@@ -283,7 +284,18 @@ def describe(app: App, endpoint: Endpoint, state: DeployState | None = None) -> 
     state_text = state_line(app, endpoint, state)
     if state_text:
         lines.append(f"- State: {state_text}")
+    if endpoint.kind is not EndpointKind.CLIENT:
+        lines.extend(artifact(app))
     return "\n".join(lines)
+
+
+def artifact(app: App) -> list[str]:
+    """The app's artifact estimate (shared by its endpoints: one archive serves them all), with
+    what it could not know; never waits for a resolution (the server runs them in the background)."""
+    head, *rest = cached_estimate(app).describe(app.config.size_budget_mb)
+    lines = ["", f"**{head}**", ""]
+    lines.extend(line.replace("*", "\\*") for line in rest)
+    return lines
 
 
 # -- where endpoints are in the source -------------------------------------------------------

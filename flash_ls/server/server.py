@@ -28,8 +28,8 @@ from pygls.protocol.language_server import lsp_method
 
 from flash_ls import __version__
 from flash_ls.progress import Cancelled
+from flash_ls.project import sizes
 from flash_ls.project.app import App, SourceFile
-from flash_ls.project.sizes import set_index_wait
 from flash_ls.project.workspace import Workspace
 from flash_ls.server import commands, completion, hover, lens, symbols, unnamed
 from flash_ls.server.actions import (
@@ -309,6 +309,14 @@ class FlashLanguageServer(LanguageServer):
         finally:
             progress.end(f"{checked} app(s) checked")
 
+    def sizes_landed(self) -> None:
+        """Any thread: a dependency resolution finished; re-check the apps waiting for one."""
+        loop = self.loop
+        if loop is None or loop.is_closed() or self._stopped:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(self.diagnostics.sizes_landed)
+
     # -- files ----------------------------------------------------------------------------------
 
     def files_changed(self, changes: Changes) -> None:
@@ -538,7 +546,8 @@ def _register_lifecycle(server: FlashLanguageServer) -> None:
         ls.diagnostics.pull = ls.client_pulls
         ls.folders = _folders(params)
         ls.engine.workspace = Workspace(ls.folders)
-        set_index_wait(0.0)  # never wait on the network while typing
+        sizes.set_background(True)  # never wait on pip or the network while typing
+        sizes.on_landed(ls.sizes_landed)
         ls.engine.warm_up()
         ls.init_options = params.initialization_options
         settings = parse_settings(ls.init_options)

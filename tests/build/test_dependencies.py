@@ -13,8 +13,9 @@ from apps import load_app, write_app
 from buildkit import build
 
 from flash_ls.build.api import BuildError, BuildOptions
-from flash_ls.build.deps import PIP_PLATFORMS, collect_requirements, pip_command
-from flash_ls.project.sizes import SizeReport
+from flash_ls.build.deps import collect_requirements, pip_command
+from flash_ls.platform import PIP_PLATFORMS
+from flash_ls.project.sizes import SizeReport, native_platform
 
 WORKER = """
     from runpod_flash import CpuInstanceType, Endpoint
@@ -120,6 +121,32 @@ def test_exclude_removes_every_file_of_the_distribution(tmp_path: Path) -> None:
     assert result.warnings == ["No packages matched exclusions: not-installed"]
 
 
+def test_exclude_packages_of_the_app_config_drops_top_level_names(tmp_path: Path) -> None:
+    # A top-level name, as the size finding suggests one (nvidia/ for the nvidia-* wheels):
+    # cv2tiny/ goes, the distribution's dist-info stays, as in the official build's tarball
+    # filter; --exclude adds to the setting.
+    config = '[project]\nname = "app"\n[tool.flash-ls]\nexclude-packages = ["cv2tiny"]\n'
+    root = write_app(
+        tmp_path / "app",
+        {
+            "worker.py": WORKER.format(deps=["opencv-python-tiny", "bigpkg"]),
+            "pyproject.toml": config,
+        },
+    )
+
+    result = build(root, BuildOptions(exclude=["bigpkg"]))
+
+    tops = _tops(Path(result.artifact_path))
+    assert "opencv_python_tiny-4.0.0.dist-info" in tops
+    assert not {"cv2tiny", "bigpkg"} & tops
+    assert result.warnings == []  # cv2tiny matched a top-level entry
+    report = SizeReport.model_validate_json(Path(result.size_report_path).read_text())
+    assert report.exclusions == ["cv2tiny", "bigpkg"]
+    opencv = next(d for d in report.distributions if d.name == "opencv-python-tiny")
+    assert not opencv.excluded and opencv.tops is not None and "cv2tiny" in opencv.tops
+    assert opencv.bytes == opencv.tops["opencv_python_tiny-4.0.0.dist-info"]  # what is left
+
+
 def test_failed_install_names_the_package(tmp_path: Path) -> None:
     root = write_app(
         tmp_path / "app", {"worker.py": WORKER.format(deps=["tinyreq", "no-such-package==1.0"])}
@@ -210,4 +237,6 @@ def test_size_report_lists_files_and_distributions(tmp_path: Path) -> None:
     assert report.total_bytes == sum(files.values()) + sum(d.bytes for d in report.distributions)
     assert report.archive_bytes == result.size_bytes
     assert report.python_version == "3.12"
+    assert report.platform == native_platform() and report.exclusions == []
+    assert by_name["tinyreq"].tops is not None and "tinyreq" in by_name["tinyreq"].tops
     assert json.loads(Path(result.size_report_path).read_text())["version"] == 1

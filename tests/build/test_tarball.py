@@ -199,7 +199,7 @@ def test_size_limit_applies_to_the_compressed_archive(tmp_path: Path) -> None:
 
     result = build(root)
 
-    assert any("1501" in w and "uncompressed" in w for w in result.warnings)
+    assert any("1.5 GB" in w and "uncompressed" in w for w in result.warnings)
     assert result.size_bytes < 10 * platform.BYTES_PER_MB
     report = SizeReport.model_validate_json((root / ".flash" / "size-report.json").read_text())
     assert {f.path: f.bytes for f in report.files}[

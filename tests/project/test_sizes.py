@@ -1,20 +1,14 @@
-"""The artifact size estimate: shipped files, declared dependencies and the size providers."""
+"""The artifact size estimate without pip: shipped files, declared dependencies, the size report,
+the build's exclusions, what dominates and which exclusions fit. (pip's resolution against a real
+index: test_resolution.py.)"""
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
-import gzip
 import json
-import os
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,29 +16,24 @@ from apps import load_app, sparse, write_app
 
 from flash_ls.platform import BYTES_PER_MB
 from flash_ls.project import sizes
-from flash_ls.project.app import App
 from flash_ls.project.sizes import (
-    SOURCE_ENVIRONMENT,
-    SOURCE_INDEX,
     SOURCE_REPORT,
-    DistributionRequest,
-    EnvironmentProvider,
-    IndexProvider,
-    ProviderChain,
+    DependencySize,
+    Exclusions,
     ReportDistribution,
     ReportFile,
+    SizeEstimate,
     SizeReport,
     cached_estimate,
     declared_dependencies,
-    default_provider,
     estimate_artifact,
-    find_site_packages,
-    index_url,
+    format_size,
     load_size_report,
+    native_platform,
     shipped_files,
-    start_size_lookups,
     write_size_report,
 )
+from flash_ls.project.sizes.index import WheelInfo, install_top
 
 MB = BYTES_PER_MB
 
@@ -54,39 +43,6 @@ def fresh_caches() -> Iterator[None]:
     sizes.clear_caches()
     yield
     sizes.clear_caches()
-
-
-def make_venv(
-    root: Path,
-    dists: dict[str, tuple[str, int, list[str]]],
-    *,
-    name: str = ".venv",
-    python: str = "3.12",
-) -> Path:
-    """A virtualenv layout with one dist-info per distribution: (version, bytes, Requires-Dist)."""
-    venv = root / name
-    (venv / "bin").mkdir(parents=True, exist_ok=True)
-    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    (venv / "bin" / "python").write_text("")
-    site = venv / "lib" / f"python{python}" / "site-packages"
-    site.mkdir(parents=True, exist_ok=True)
-    for dist, (version, size, requires) in dists.items():
-        folder = dist.replace("-", "_")
-        info = site / f"{folder}-{version}.dist-info"
-        info.mkdir()
-        metadata = [f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}"]
-        metadata += [f"Requires-Dist: {r}" for r in requires]
-        (info / "METADATA").write_text("\n".join(metadata) + "\n\nLong description.\n")
-        record = (
-            f"{folder}/__init__.py,sha256=abc,{{:012d}}\n"
-            f"{folder}/__pycache__/__init__.cpython-312.pyc,sha256=def,5000\n"
-            f"{folder}-{version}.dist-info/METADATA,sha256=ghi,100\n"
-            f"{folder}-{version}.dist-info/RECORD,,\n"
-        )
-        # RECORD lists itself without a size (it is stat'ed): make the total exactly ``size``.
-        width = len(record.format(0))
-        (info / "RECORD").write_text(record.format(size - 100 - width))
-    return site
 
 
 WORKER = """
@@ -186,15 +142,20 @@ def test_declared_dependencies_as_the_build_collects_them(tmp_path: Path) -> Non
 # -- the size report ----------------------------------------------------------------------------
 
 
-def report(distributions: list[ReportDistribution], requirements: list[str] | None) -> SizeReport:
-    return SizeReport(
-        generated_at=datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc),
-        python_version="3.12",
-        files=[ReportFile(path="worker.py", bytes=300)],
-        distributions=distributions,
-        total_bytes=sum(d.bytes for d in distributions if not d.excluded) + 300,
-        requirements=requirements,
-    )
+def report(
+    distributions: list[ReportDistribution],
+    requirements: list[str] | None,
+    **fields: object,
+) -> SizeReport:
+    values: dict[str, object] = {
+        "generated_at": datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc),
+        "python_version": "3.12",
+        "files": [ReportFile(path="worker.py", bytes=300)],
+        "distributions": distributions,
+        "total_bytes": sum(d.bytes for d in distributions if not d.excluded) + 300,
+        "requirements": requirements,
+    }
+    return SizeReport.model_validate({**values, **fields})
 
 
 def test_size_report_schema_round_trips(tmp_path: Path) -> None:
@@ -213,7 +174,9 @@ def test_size_report_schema_round_trips(tmp_path: Path) -> None:
         "bytes": 12 * MB,
         "excluded": False,
         "requires": [],
+        "tops": None,
     }
+    assert (data["exclusions"], data["platform"]) == ([], None)
     assert load_size_report(tmp_path) == (written, None)
 
 
@@ -263,6 +226,9 @@ def test_pydantic_only_with_a_size_report(tmp_path: Path, with_report: bool) -> 
     assert done.stdout.split() == ["False", str(with_report), str(with_report), "None"]
 
 
+# -- estimates from a current size report -------------------------------------------------------
+
+
 def test_a_current_report_counts_every_installed_distribution(tmp_path: Path) -> None:
     write_app(tmp_path, {"worker.py": WORKER})
     dists = [
@@ -273,654 +239,227 @@ def test_a_current_report_counts_every_installed_distribution(tmp_path: Path) ->
         ReportDistribution(name="numpy", version="1.26.4", bytes=60 * MB, requires=[]),
         ReportDistribution(name="pillow", version="10.3.0", bytes=12 * MB),
         ReportDistribution(name="triton", version="3.0.0", bytes=900 * MB, excluded=True),
-        ReportDistribution(name="my-extra", version="1.0", bytes=5 * MB, excluded=True),
         ReportDistribution(name="orphan", version="1.0", bytes=1 * MB),
     ]
     write_size_report(tmp_path, report(dists, ["transformers", "pillow"]))
-    app = load_app(tmp_path)
-    estimate = estimate_artifact(app)
-    assert estimate.deps_bytes == (40 + 10 + 60 + 12 + 1) * MB
+    estimate = estimate_artifact(load_app(tmp_path))
+    assert estimate.source == SOURCE_REPORT
+    assert estimate.deps_bytes == (40 + 10 + 60 + 12 + 1) * MB  # no archive size: uncompressed
     assert estimate.total_bytes == estimate.deps_bytes + estimate.files_bytes
-    assert estimate.excluded == ["triton", "my-extra"]
-    assert estimate.unknown == [] and estimate.complete
-    assert {d.source for d in estimate.deps} == {SOURCE_REPORT}
+    assert estimate.excluded == ["triton"]
+    assert estimate.complete and estimate.settled
     transformers = estimate.contribution_for("transformers")
     assert transformers is not None
     assert (transformers.bytes, transformers.dependencies) == (110 * MB, 2)
     orphan = next(d for d in estimate.deps if d.name == "orphan")
-    assert orphan.required_by is None
+    assert orphan.chain == () and orphan.root == "orphan"
+    numpy = next(d for d in estimate.deps if d.name == "numpy")
+    assert numpy.chain == ("transformers",)
 
 
-def test_a_stale_report_only_sizes_what_is_still_required(tmp_path: Path) -> None:
+def test_the_report_scales_installed_sizes_by_its_own_compression(tmp_path: Path) -> None:
     write_app(tmp_path, {"worker.py": WORKER})
     dists = [
         ReportDistribution(name="transformers", version="4.40.0", bytes=40 * MB),
-        ReportDistribution(name="diffusers", version="0.27.0", bytes=30 * MB),
+        ReportDistribution(name="pillow", version="10.3.0", bytes=20 * MB),
     ]
-    write_size_report(tmp_path, report(dists, ["transformers", "diffusers"]))
-    estimate = estimate_artifact(load_app(tmp_path))
-    assert [(d.name, d.bytes) for d in estimate.deps] == [
-        ("transformers", 40 * MB),
-        ("pillow", None),
-    ]
-    assert estimate.unknown == ["pillow"]
-    assert estimate.partial == ["transformers"]
-    assert any(n.startswith("pillow: not in the last build's size report") for n in estimate.notes)
+    built = report(dists, ["transformers", "pillow"], archive_bytes=(60 * MB + 300) // 2)
+    write_size_report(tmp_path, built)
+    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 30 * MB
 
 
-# -- the installed environment ------------------------------------------------------------------
-
-
-def test_environment_sizes_follow_requires_dist_for_the_linux_target(tmp_path: Path) -> None:
-    write_app(tmp_path, {"worker.py": WORKER})
-    make_venv(
-        tmp_path,
-        {
-            "transformers": (
-                "4.40.0",
-                40 * MB,
-                [
-                    "tokenizers>=0.19",
-                    'pywin32; sys_platform == "win32"',
-                    'accelerate; extra == "torch"',
-                    'tomli; python_version < "3.11"',
-                ],
-            ),
-            "tokenizers": ("0.19.1", 10 * MB, ["huggingface-hub[cli]"]),
-            "huggingface-hub": ("0.23.0", 2 * MB, ['inquirerpy; extra == "cli"']),
-            "inquirerpy": ("0.3.4", 1 * MB, []),
-            "pillow": ("10.3.0", 12 * MB, []),
-            "pywin32": ("306", 50 * MB, []),
-            "accelerate": ("0.30.0", 50 * MB, []),
-            "tomli": ("2.0.1", 50 * MB, []),
-        },
-    )
-    estimate = estimate_artifact(load_app(tmp_path))
-    assert [(d.name, d.bytes, d.required_by) for d in estimate.deps] == [
-        ("transformers", 40 * MB, None),
-        ("pillow", 12 * MB, None),
-        ("tokenizers", 10 * MB, "transformers"),
-        ("huggingface-hub", 2 * MB, "transformers"),
-        ("inquirerpy", 1 * MB, "transformers"),
-    ]
-    assert all(d.source == SOURCE_ENVIRONMENT for d in estimate.deps)
-    assert estimate.complete
-    # Bytecode is not shipped: RECORD's .pyc entries are left out.
-    assert estimate.deps_bytes == 65 * MB
-
-
-def test_excluded_packages_are_subtracted_like_the_build_does(tmp_path: Path) -> None:
-    write_app(
-        tmp_path,
-        {
-            "worker.py": """
-            from runpod_flash import Endpoint
-
-            @Endpoint(name="a", dependencies=["torch>=2.2", "sentence-transformers"])
-            def a(): ...
-
-            @Endpoint(name="b", dependencies=["torchaudio~=2.2", "mylib"])
-            def b(): ...
-            """
-        },
-    )
-    make_venv(
-        tmp_path,
-        {
-            "torch": (
-                "2.3.0",
-                800 * MB,
-                ['nvidia-cudnn-cu12; platform_system == "Linux"', "sympy"],
-            ),
-            "torchaudio": ("2.3.0", 10 * MB, ["torch"]),
-            "sentence-transformers": ("3.0.0", 1 * MB, ["torch>=1.11"]),
-            "nvidia-cudnn-cu12": ("9.1.0", 600 * MB, []),
-            "sympy": ("1.12", 30 * MB, []),
-            "mylib": ("1.0", 3 * MB, []),
-        },
-    )
-    estimate = estimate_artifact(load_app(tmp_path), excluded_packages=["MyLib"])
-    # torch>=2.2 and mylib are filtered before pip; sentence-transformers still pulls torch in,
-    # which the tarball step drops while its own dependencies stay.
-    assert estimate.excluded == ["torch", "torchaudio", "mylib"]
-    assert sorted(d.name for d in estimate.deps) == [
-        "nvidia-cudnn-cu12",
-        "sentence-transformers",
-        "sympy",
-    ]
-    assert estimate.deps_bytes == 631 * MB
-    sentence = estimate.contribution_for("sentence-transformers")
-    assert sentence is not None and sentence.bytes == 631 * MB
-
-
-def test_configured_environment_and_pinned_versions(tmp_path: Path) -> None:
-    write_app(
-        tmp_path,
-        {
-            "pyproject.toml": '[tool.flash-ls]\npython = "envs/prod/bin/python"\n',
-            "requirements.txt": "pillow==10.3.0\nnumpy==2.0.0\n",
-            "worker.py": "",
-        },
-    )
-    make_venv(
-        tmp_path,
-        {"pillow": ("10.3.0", 12 * MB, []), "numpy": ("1.26.4", 60 * MB, [])},
-        name="envs/prod",
-    )
-    make_venv(tmp_path, {"pillow": ("9.0.0", 99 * MB, [])})  # .venv is not the configured one
-    app = load_app(tmp_path)
-    sites, label = find_site_packages(app)
-    assert sites == [tmp_path / "envs/prod/lib/python3.12/site-packages"]
-    assert "envs/prod/bin/python" in label
-    estimate = estimate_artifact(app)
-    assert [(d.name, d.bytes) for d in estimate.deps] == [("pillow", 12 * MB), ("numpy", None)]
-    assert any("has 1.26.4, the app pins 2.0.0" in note for note in estimate.notes)
-
-
-def test_site_packages_is_listed_once_per_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    site = make_venv(tmp_path, {"pillow": ("10.3.0", 12 * MB, [])})
-    scans: list[Path] = []
-    real_scandir = sizes.os.scandir
-
-    def counting(path: Path) -> Iterator[os.DirEntry[str]]:
-        scans.append(path)
-        return real_scandir(path)
-
-    monkeypatch.setattr(sizes.os, "scandir", counting)
-    provider = EnvironmentProvider([site])
-    for _ in range(3):
-        found = provider.lookup([DistributionRequest("pillow", direct=True)]).found
-        assert found["pillow"].bytes == 12 * MB
-    assert scans == [site]
-
-
-# -- the package index --------------------------------------------------------------------------
-
-
-def wheel_page(
-    name: str, version: str, files: list[tuple[str, int]], **releases: list[tuple[str, int]]
-) -> dict[str, object]:
-    def entries(items: list[tuple[str, int]]) -> list[dict[str, object]]:
-        return [{"filename": f, "size": s, "yanked": False} for f, s in items]
-
-    page: dict[str, object] = {"info": {"name": name, "version": version}, "urls": entries(files)}
-    if releases:
-        page["releases"] = {v.replace("_", "."): entries(items) for v, items in releases.items()}
-    return page
-
-
-class Index:
-    """A loopback package index: JSON pages by path, the paths asked, an optional delay.
-
-    ``raw`` answers a path with a status and body of its own; with ``gate`` set, every answer waits
-    until the gate opens (``in_flight``/``most_in_flight`` count the requests waiting meanwhile).
-    """
-
-    def __init__(self) -> None:
-        self.pages: dict[str, dict[str, object]] = {}
-        self.raw: dict[str, tuple[int, bytes]] = {}
-        self.requests: list[str] = []
-        self.delay = 0.0
-        self.url = ""
-        self.gate: threading.Event | None = None
-        self.content_encoding: str | None = None  # sent as is; "gzip" also compresses
-        self.compress = False
-        self.in_flight = 0
-        self.most_in_flight = 0
-        self.answered = 0
-        self.changed = threading.Condition()
-
-    def wait_for_requests(self, count: int) -> bool:
-        """Whether ``count`` requests arrived (a generous safety timeout, not a measurement)."""
-        with self.changed:
-            return self.changed.wait_for(lambda: len(self.requests) >= count, timeout=30.0)
-
-
-@pytest.fixture
-def index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
-    state = Index()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            with state.changed:
-                state.requests.append(self.path)
-                state.in_flight += 1
-                state.most_in_flight = max(state.most_in_flight, state.in_flight)
-                state.changed.notify_all()
-            try:
-                if state.gate is not None:
-                    state.gate.wait(timeout=30.0)
-                self.answer()
-            finally:
-                with state.changed:
-                    state.in_flight -= 1
-                    state.answered += 1
-
-        def answer(self) -> None:
-            if state.delay:
-                time.sleep(state.delay)
-            status, body = state.raw.get(self.path, (0, b""))
-            page = state.pages.get(self.path)
-            if not status and page is None:
-                self.send_response(404)
-                self.end_headers()
-                return
-            if not status:
-                status, body = 200, json.dumps(page).encode()
-            if state.compress:
-                body = gzip.compress(body)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            if state.content_encoding:
-                self.send_header("Content-Encoding", state.content_encoding)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            with contextlib.suppress(OSError):  # the client gave up (the slow-index test)
-                self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.block_on_close = False
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_port}/pypi"
-    monkeypatch.setenv("FLASH_LS_PYPI_URL", state.url)
-    monkeypatch.setenv("FLASH_LS_CACHE_DIR", str(tmp_path / "cache"))
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-TRANSFORMERS = wheel_page(
-    "transformers",
-    "4.40.0",
-    [("transformers-4.40.0-py3-none-any.whl", 9 * MB), ("transformers-4.40.0.tar.gz", 8 * MB)],
-)
-PILLOW = wheel_page(
-    "pillow",
-    "10.3.0",
+@pytest.mark.parametrize(
+    ("fields", "current"),
     [
-        ("pillow-10.3.0-cp312-cp312-macosx_11_0_arm64.whl", 3 * MB),
-        ("pillow-10.3.0-cp311-cp311-manylinux_2_28_x86_64.whl", 5 * MB),
-        ("pillow-10.3.0-cp312-cp312-manylinux_2_28_aarch64.whl", 6 * MB),
-        ("pillow-10.3.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", 7 * MB),
-        ("pillow-10.3.0-cp312-cp312-musllinux_1_1_x86_64.whl", 8 * MB),
-        ("pillow-10.3.0.tar.gz", 40 * MB),
+        ({}, False),  # built from other requirements
+        ({"exclusions": ["pillow"]}, True),  # with exclusions the app no longer has
+        ({"python_version": "3.11"}, True),
+        ({"platform": "macos-arm64"}, True),
     ],
+    ids=["requirements", "exclusions", "python", "platform"],
 )
-
-
-def test_index_sizes_the_wheel_pip_would_pick(tmp_path: Path, index: Index) -> None:
-    index.pages["/pypi/transformers/json"] = TRANSFORMERS
-    index.pages["/pypi/pillow/json"] = PILLOW
+def test_a_report_of_another_build_is_not_used(
+    tmp_path: Path, fields: dict[str, object], current: bool
+) -> None:
     write_app(tmp_path, {"worker.py": WORKER})
+    dists = [ReportDistribution(name="transformers", version="4.40.0", bytes=40 * MB)]
+    requirements = ["transformers", "pillow"] if current else ["transformers", "diffusers"]
+    write_size_report(tmp_path, report(dists, requirements, **fields))
     estimate = estimate_artifact(load_app(tmp_path))
-    assert [(d.name, d.bytes, d.source, d.version) for d in estimate.deps] == [
-        ("transformers", 9 * MB, SOURCE_INDEX, "4.40.0"),
-        ("pillow", 7 * MB, SOURCE_INDEX, "10.3.0"),
-    ]
-    # The index gives no dependency tree: the estimate says it is partial.
-    assert estimate.partial == ["transformers", "pillow"] and not estimate.complete
-    assert any("direct requirements only" in note for note in estimate.notes)
-    assert sorted(index.requests) == ["/pypi/pillow/json", "/pypi/transformers/json"]
+    # The tests run offline with empty caches: nothing else knows the dependencies.
+    assert estimate.source == sizes.SOURCE_PIP and estimate.deps == []
+    assert [p.kind for p in estimate.problems] == ["offline"]
+    assert not estimate.complete and not estimate.settled
 
 
-def test_index_answers_are_cached_on_disk(tmp_path: Path, index: Index) -> None:
-    index.pages["/pypi/pillow/json"] = PILLOW
-    write_app(tmp_path, {"requirements.txt": "pillow\n", "worker.py": ""})
-    first = estimate_artifact(load_app(tmp_path))
-    assert first.deps_bytes == 7 * MB, first.notes
-    sizes.clear_caches()  # a new process: only the disk cache is left
-    index.pages.clear()
-    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 7 * MB
-    assert index.requests == ["/pypi/pillow/json"]
-    assert list((tmp_path / "cache").rglob("*.json"))
-
-
-def test_index_pins_ranges_and_the_python_target(tmp_path: Path, index: Index) -> None:
-    index.pages["/pypi/numpy/1.26.4/json"] = wheel_page(
-        "numpy",
-        "1.26.4",
-        [
-            ("numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", 18 * MB),
-            ("numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", 17 * MB),
-        ],
+def test_a_report_of_this_machine_matches_its_platform(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER})
+    dists = [ReportDistribution(name="transformers", version="4.40.0", bytes=40 * MB)]
+    write_size_report(
+        tmp_path, report(dists, ["transformers", "pillow"], platform=native_platform())
     )
-    index.pages["/pypi/scipy/json"] = wheel_page(
-        "scipy",
-        "1.14.0",
-        [("scipy-1.14.0-cp311-cp311-manylinux_2_17_x86_64.whl", 40 * MB)],
-        **{
-            "1_13_1": [("scipy-1.13.1-cp311-cp311-manylinux_2_17_x86_64.whl", 38 * MB)],
-            "1_14_0": [("scipy-1.14.0-cp311-cp311-manylinux_2_17_x86_64.whl", 40 * MB)],
-            "2_0_0rc1": [("scipy-2.0.0rc1-cp311-cp311-manylinux_2_17_x86_64.whl", 1 * MB)],
-        },
-    )
-    index.pages["/pypi/onlysdist/json"] = wheel_page(
-        "onlysdist", "1.0", [("onlysdist-1.0.tar.gz", MB)]
-    )
+    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 40 * MB
+
+
+def test_a_report_strips_top_level_names_of_distributions_it_keeps(tmp_path: Path) -> None:
     write_app(
         tmp_path,
         {
-            "requirements.txt": "numpy==1.26.4\nscipy<1.14\nonlysdist\nmissing-pkg\n",
-            "worker.py": """
-            from runpod_flash import LiveServerless, remote
-
-            gpu = LiveServerless(name="w", python_version="3.11")
-
-            @remote(gpu)
-            def w(): ...
-            """,
+            "worker.py": WORKER,
+            "pyproject.toml": '[project]\nname = "app"\n[tool.flash-ls]\nexclude-packages = ["nvidia"]\n',
         },
     )
+    info = "nvidia_cudnn_cu12-9.5.1.dist-info"
+    dists = [
+        ReportDistribution(
+            name="nvidia-cudnn-cu12",
+            version="9.5.1",
+            bytes=600 * MB,
+            tops={"nvidia": 600 * MB - 16_384, info: 16_384},
+        ),
+        ReportDistribution(name="transformers", version="4.40.0", bytes=40 * MB),
+    ]
+    write_size_report(tmp_path, report(dists, ["transformers", "pillow"], exclusions=["nvidia"]))
     estimate = estimate_artifact(load_app(tmp_path))
-    assert estimate.python_version == "3.11"
-    assert [(d.name, d.bytes, d.version) for d in estimate.deps] == [
-        ("numpy", 18 * MB, "1.26.4"),
-        ("scipy", 38 * MB, "1.13.1"),
-        ("onlysdist", None, None),
-        ("missing-pkg", None, None),
-    ]
-    assert estimate.unknown == ["onlysdist", "missing-pkg"]
-    notes = "\n".join(estimate.notes)
-    assert "has no wheel for CPython 3.11 on manylinux x86_64" in notes
-    assert "missing-pkg is not on the package index" in notes
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def test_offline_means_unknown_never_a_guess(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("FLASH_LS_PYPI_URL", f"http://127.0.0.1:{free_port()}/pypi")
-    monkeypatch.setenv("FLASH_LS_CACHE_DIR", str(tmp_path / "cache"))
-    write_app(tmp_path / "app", {"worker.py": WORKER})
-    estimate = estimate_artifact(load_app(tmp_path / "app"))
-    assert estimate.unknown == ["transformers", "pillow"]
-    assert estimate.deps_bytes == 0
-    assert any("unreachable" in note for note in estimate.notes)
-    # Said once per minute, not retried on every check.
-    started = time.monotonic()
-    estimate_artifact(load_app(tmp_path / "app"))
-    assert time.monotonic() - started < 0.5
-
-
-def test_a_slow_index_never_blocks_longer_than_the_timeout(index: Index) -> None:
-    index.pages["/pypi/pillow/json"] = PILLOW
-    index.pages["/pypi/numpy/json"] = PILLOW
-    index.delay = 1.5
-    provider = IndexProvider(index.url, "3.12", cache_dir=None, timeout=0.3)
-    started = time.monotonic()
-    result = provider.lookup(
-        [DistributionRequest("pillow", direct=True), DistributionRequest("numpy", direct=True)]
-    )
-    assert time.monotonic() - started < 1.0
-    assert result.found == {}
-    assert set(result.notes) == {"pillow", "numpy"}
-
-
-def test_index_url_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("FLASH_LS_PYPI_URL")
-    assert index_url({}) == "https://pypi.org/pypi"
-    assert index_url({"FLASH_LS_PYPI_URL": "off"}) is None
-    assert index_url({"FLASH_LS_PYPI_URL": ""}) is None
-    assert index_url({"FLASH_LS_PYPI_URL": "http://127.0.0.1:1/pypi/"}) == "http://127.0.0.1:1/pypi"
-
-
-def test_providers_are_tried_in_order(tmp_path: Path, index: Index) -> None:
-    index.pages["/pypi/pillow/json"] = PILLOW
-    index.pages["/pypi/transformers/json"] = TRANSFORMERS
-    write_app(tmp_path, {"worker.py": WORKER})
-    make_venv(tmp_path, {"transformers": ("4.40.0", 40 * MB, [])})
-    write_size_report(
-        tmp_path,
-        report([ReportDistribution(name="transformers", version="4.40.0", bytes=41 * MB)], None),
-    )
-    app = load_app(tmp_path)
-    chain = default_provider(app)
-    assert isinstance(chain, ProviderChain) and len(chain.providers) == 3
-    estimate = estimate_artifact(app, chain)
-    # Size from the report, dependencies (none) from the environment, pillow from the index.
-    assert [(d.name, d.bytes, d.source) for d in estimate.deps] == [
-        ("transformers", 41 * MB, SOURCE_REPORT),
-        ("pillow", 7 * MB, SOURCE_INDEX),
-    ]
-    assert estimate.partial == ["pillow"]
-    assert index.requests == ["/pypi/pillow/json"]
+    cudnn = next(d for d in estimate.deps if d.name == "nvidia-cudnn-cu12")
+    assert (cudnn.bytes, cudnn.stripped) == (16_384, ("nvidia",))
+    assert estimate.deps_bytes == 40 * MB + 16_384 and estimate.excluded == ["nvidia"]
 
 
 def test_describe_lists_the_breakdown(tmp_path: Path) -> None:
     write_app(tmp_path, {"worker.py": WORKER})
     sparse(tmp_path / "weights.bin", 70 * MB)
-    make_venv(
-        tmp_path,
-        {"transformers": ("4.40.0", 40 * MB, ["tokenizers"]), "tokenizers": ("0.19", 10 * MB, [])},
-    )
-    text = "\n".join(estimate_artifact(load_app(tmp_path)).describe(1500))
-    assert "Estimated artifact: at least 120.0 MB of the 1500 MB limit" in text
-    assert "transformers: 50.0 MB with 1 dependency" in text
-    assert "weights.bin: 70.0 MB" in text
-    assert "unknown size: pillow" in text
-    assert "pillow: not installed in the app's .venv" in text
-
-
-# -- lookups across apps: started early, deduplicated, concurrent -------------------------------
-
-
-def small_page(name: str, version: str, size: int) -> dict[str, object]:
-    return wheel_page(name, version, [(f"{name}-{version}-py3-none-any.whl", size)])
-
-
-def requirements_app(root: Path, requirements: str) -> App:
-    write_app(root, {"requirements.txt": requirements, "worker.py": WORKER_NO_DEPS})
-    return load_app(root)
-
-
-WORKER_NO_DEPS = """
-from runpod_flash import Endpoint
-
-@Endpoint(name="w", cpu="cpu3c-1-2")
-def w(): ...
-"""
-
-
-def wait_for_lookups() -> None:
-    """Until every index request under way has landed (a safety timeout, not a measurement)."""
-    with sizes._LOCK:
-        futures = [fetch.future for fetch in sizes._FETCHES.values()]
-    concurrent.futures.wait(futures, timeout=30.0)
-
-
-@pytest.mark.parametrize("gated", [True, False], ids=["under-way", "answered"])
-def test_each_distribution_is_asked_once_across_apps(
-    tmp_path: Path, index: Index, gated: bool
-) -> None:
-    index.pages["/pypi/pillow/json"] = PILLOW
-    index.pages["/pypi/transformers/json"] = TRANSFORMERS
-    index.pages["/pypi/numpy/1.26.4/json"] = small_page("numpy", "1.26.4", 17 * MB)
-    apps = [
-        requirements_app(tmp_path / "a", "pillow\ntransformers\n"),
-        requirements_app(tmp_path / "b", "Pillow>=10.0.0\nnumpy==1.26.4\n"),
-        requirements_app(tmp_path / "c", "transformers\npillow\nnumpy==1.26.4\n"),
-    ]
-    gate = index.gate = threading.Event() if gated else None
-    for app in apps:
-        assert start_size_lookups(app) is app
-    if gate is not None:
-        # The requests of all three apps are under way together, before any answer.
-        assert index.wait_for_requests(3)
-        assert index.most_in_flight == 3 and index.answered == 0
-        gate.set()
-    estimates = [cached_estimate(app) for app in apps]
-    assert sorted(index.requests) == [
-        "/pypi/numpy/1.26.4/json",
-        "/pypi/pillow/json",
-        "/pypi/transformers/json",
-    ]
-    assert [e.deps_bytes for e in estimates] == [16 * MB, 24 * MB, 33 * MB]
-    assert all(d.source == SOURCE_INDEX for e in estimates for d in e.deps)
-
-
-def test_lookups_of_several_apps_take_one_round_trip(
-    tmp_path: Path, index: Index, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """All apps' lookups are in flight at once: one round trip for the check, not one per app."""
-    monkeypatch.setattr(sizes, "_FETCH_TIMEOUT", 30.0)
-    names = ["alpha", "beta", "gamma", "delta"]
-    for number, name in enumerate(names, 1):
-        index.pages[f"/pypi/{name}/json"] = small_page(name, "1.0", number * MB)
-    apps = [requirements_app(tmp_path / name, f"{name}\n") for name in names]
-    index.gate = threading.Event()
-    for app in apps:
-        start_size_lookups(app)  # returns at once: nothing is answered yet
-    assert index.wait_for_requests(len(names))
-    assert index.most_in_flight == len(names)
-    assert index.answered == 0
-    index.gate.set()
-    sized = [cached_estimate(app).deps_bytes for app in apps]
-    assert sized == [1 * MB, 2 * MB, 3 * MB, 4 * MB]
-    assert len(index.requests) == len(names)  # the estimates waited for the same requests
-
-
-def test_start_size_lookups_skips_what_other_providers_know(tmp_path: Path, index: Index) -> None:
-    index.pages["/pypi/pillow/json"] = PILLOW
-    write_app(tmp_path / "app", {"worker.py": WORKER})
-    make_venv(tmp_path / "app", {"transformers": ("4.40.0", 40 * MB, [])})
-    app = load_app(tmp_path / "app")
-    start_size_lookups(app)
-    wait_for_lookups()
-    assert index.requests == ["/pypi/pillow/json"]
-    assert cached_estimate(app).deps_bytes == 47 * MB
-    assert index.requests == ["/pypi/pillow/json"]
-    # Not a Flash app, or lookups off: nothing is asked.
-    write_app(tmp_path / "plain", {"requirements.txt": "numpy\n", "main.py": "print(1)\n"})
-    start_size_lookups(load_app(tmp_path / "plain"))
-    wait_for_lookups()
-    assert index.requests == ["/pypi/pillow/json"]
-
-
-def test_the_server_never_waits_and_knows_the_size_at_the_next_check(
-    tmp_path: Path, index: Index, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sizes, "_index_wait", 0.0)  # what set_index_wait(0) does in the server
-    index.pages["/pypi/pillow/json"] = PILLOW
-    index.gate = threading.Event()
-    root = tmp_path / "app"
-    first = estimate_artifact(requirements_app(root, "pillow\n"))  # returns: the gate is shut
-    assert first.unknown == ["pillow"]
-    assert any("being looked up" in note for note in first.notes)
-    index.gate.set()
-    wait_for_lookups()
-    second = estimate_artifact(load_app(root))
-    assert second.deps_bytes == 7 * MB and second.unknown == []
-    assert index.requests == ["/pypi/pillow/json"]
-
-
-@pytest.mark.parametrize(
-    ("raw", "note"),
-    [
-        ((500, b"oops"), "the package index answered HTTP 500"),
-        ((200, b"<html>not json</html>"), "unexpected package index answer"),
-        ((200, b"[1, 2]"), "unexpected package index answer"),
-        (
-            (200, b'{"info": {"version": "1.0"}, "releases": {"1.0": []}, "urls": 7}'),
-            "has no wheel",
+    dists = [
+        ReportDistribution(
+            name="transformers", version="4.40.0", bytes=40 * MB, requires=["tokenizers"]
         ),
-    ],
-)
-def test_index_errors_are_notes_not_crashes(
-    tmp_path: Path, index: Index, raw: tuple[int, bytes], note: str
-) -> None:
-    index.raw["/pypi/pillow/json"] = raw
-    estimate = estimate_artifact(requirements_app(tmp_path / "app", "pillow\n"))
-    assert estimate.unknown == ["pillow"]
-    assert any(note in n for n in estimate.notes), estimate.notes
-
-
-def test_compressed_answers(tmp_path: Path, index: Index) -> None:
-    index.pages["/pypi/pillow/json"] = PILLOW
-    index.content_encoding = "gzip"
-    index.compress = True
-    assert estimate_artifact(requirements_app(tmp_path / "a", "pillow\n")).deps_bytes == 7 * MB
-    sizes.clear_caches()
-    index.compress = False  # says gzip, is not
-    estimate = estimate_artifact(requirements_app(tmp_path / "b", "pillow>=9\n"))
-    assert estimate.unknown == ["pillow"]
-    assert any("unexpected package index answer: broken compressed" in n for n in estimate.notes)
-
-
-def pypi_layout(name: str, latest: str, releases: dict[str, int]) -> dict[str, object]:
-    """A page laid out as PyPI writes it: info, releases, urls, then more members."""
-
-    def files(version: str, size: int) -> list[dict[str, object]]:
-        return [
-            {"filename": f"{name}-{version}-py3-none-any.whl", "size": size, "yanked": False},
-            {"filename": f"{name}-{version}.tar.gz", "size": 1, "yanked": False},
-        ]
-
-    return {
-        "info": {"name": name, "version": latest, "description": '"releases": "urls": {[}]'},
-        "last_serial": 1,
-        "releases": {v: files(v, s) for v, s in releases.items()},
-        "urls": files(latest, releases[latest]),
-        "vulnerabilities": [],
-        "ownership": {"roles": []},
-    }
-
-
-def test_a_page_is_read_without_its_releases_until_a_specifier_needs_them(
-    tmp_path: Path, index: Index
-) -> None:
-    index.pages["/pypi/scipy/json"] = pypi_layout(
-        "scipy", "1.14.0", {"1.13.1": 38 * MB, "1.14.0": 40 * MB}
-    )
-    latest = estimate_artifact(requirements_app(tmp_path / "a", "scipy>=1.11\n"))
-    assert [(d.version, d.bytes) for d in latest.deps] == [("1.14.0", 40 * MB)]
-    older = estimate_artifact(requirements_app(tmp_path / "b", "scipy<1.14\n"))
-    assert [(d.version, d.bytes) for d in older.deps] == [("1.13.1", 38 * MB)]
-    # The first answer was read without its releases: the second specifier needed a new one.
-    assert index.requests == ["/pypi/scipy/json", "/pypi/scipy/json"]
-
-
-def test_specifiers_known_before_the_answer_share_one_request(tmp_path: Path, index: Index) -> None:
-    index.pages["/pypi/scipy/json"] = pypi_layout(
-        "scipy", "1.14.0", {"1.13.1": 38 * MB, "1.14.0": 40 * MB}
-    )
-    apps = [
-        requirements_app(tmp_path / "a", "scipy>=1.11\n"),
-        requirements_app(tmp_path / "b", "scipy<1.14\n"),
+        ReportDistribution(name="tokenizers", version="0.19", bytes=10 * MB),
+        ReportDistribution(name="pillow", version="10.3.0", bytes=12 * MB),
     ]
-    index.gate = threading.Event()
-    for app in apps:
-        start_size_lookups(app)
-    assert index.wait_for_requests(1)
-    index.gate.set()
-    assert [cached_estimate(app).deps_bytes for app in apps] == [40 * MB, 38 * MB]
-    assert index.requests == ["/pypi/scipy/json"]
+    write_size_report(tmp_path, report(dists, ["transformers", "pillow"]))
+    lines = estimate_artifact(load_app(tmp_path)).describe(1500)
+    assert lines[0] == "Estimated artifact: about 132.0 MB (compressed) of the 1500 MB limit"
+    assert lines[1].startswith(f"- for {native_platform()} (this machine), CPython 3.12 wheels")
+    text = "\n".join(lines)
+    assert "dependencies: 62.0 MB in 3 distributions (from the last build's size report)" in text
+    assert "  - 40.0 MB is transformers, declared by the app" in text
+    assert "  - 10.0 MB is tokenizers pulled in by transformers" in text
+    assert "  - weights.bin: 70.0 MB" in text
 
 
-def test_reading_a_page_without_its_releases_matches_reading_it_all() -> None:
-    page = pypi_layout("scipy", "1.14.0", {"1.13.1": 38 * MB, "1.14.0": 40 * MB})
-    text = json.dumps(page)
-    partial = sizes._without_releases(text)
-    assert partial is not None and "releases" not in partial
-    assert partial == {k: v for k, v in json.loads(text).items() if k != "releases"}
-    # Layouts it does not recognise are left to the full decoder.
-    assert sizes._without_releases(json.dumps({"info": {}, "urls": [], "releases": {}})) is None
-    assert sizes._without_releases(json.dumps({"info": {}, "urls": []})) is None
-    nested = {"info": {"releases": {}}, "urls": [], "releases": {"1": [{"urls": []}]}}
-    assert sizes._without_releases(json.dumps(nested)) is None
-    escaped = {"info": {}, 'x\\"releases': 1, "releases": {}, "urls": []}
-    assert sizes._without_releases(json.dumps(escaped)) is None
+def test_offline_with_nothing_cached_says_so(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER})
+    estimate = estimate_artifact(load_app(tmp_path))
+    assert [(p.kind, p.message) for p in estimate.problems] == [
+        ("offline", "offline, and no cached resolution")
+    ]
+    assert "- incomplete: offline, and no cached resolution" in estimate.describe()
+    assert not estimate.provisional
+
+
+def test_nothing_to_resolve_is_complete(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER.replace('"transformers", "pillow"', '"torch"')})
+    estimate = estimate_artifact(load_app(tmp_path))
+    assert estimate.complete and estimate.deps == [] and estimate.excluded == ["torch"]
+
+
+# -- what the build strips ----------------------------------------------------------------------
+
+
+def test_exclusions_strip_like_the_build_does() -> None:
+    exclusions = Exclusions(("Opencv-Python", "nvidia"))
+    assert exclusions.names >= {"torch", "torchvision", "torchaudio", "triton", "nvidia"}
+    # Top-level entries: lower case, "-" as "_"; dist-info by the name before the version.
+    assert exclusions.strips("torch") and exclusions.strips("nvidia")
+    assert exclusions.strips("opencv_python") and exclusions.strips("OpenCV_Python")
+    assert exclusions.strips("torch-2.7.1.dist-info")
+    assert exclusions.strips("opencv_python-4.10.0.84.dist-info")
+    assert not exclusions.strips("torchgen") and not exclusions.strips("functorch")
+    assert not exclusions.strips("cv2")  # the build matches names, not what a wheel installs
+    assert not exclusions.strips("nvidia_cudnn_cu12-9.1.0.dist-info")
+    assert not exclusions.strips("torch.py")  # nor single modules
+
+
+def test_requirements_are_dropped_before_pip_as_the_build_splits_them(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        {
+            "requirements.txt": "torch>=2.2\nTorchAudio[extra]\ntorch~=2.0\ntorch @ https://x/t.whl\n",
+            "worker.py": WORKER,
+        },
+    )
+    from flash_ls.project.sizes.resolution import requirements_for_pip
+
+    declared = declared_dependencies(load_app(tmp_path))
+    kept = requirements_for_pip([*declared, *declared], Exclusions(("pillow",)))
+    assert kept == ("torch~=2.0", "torch @ https://x/t.whl", "transformers")
+
+
+def test_wheel_members_land_where_pip_target_puts_them() -> None:
+    assert install_top("nvidia/cudnn/lib/libcudnn.so.9") == "nvidia"
+    assert install_top("six.py") == "six.py"
+    assert install_top("torch-2.7.1.dist-info/RECORD") == "torch-2.7.1.dist-info"
+    assert install_top("pkg-1.0.data/purelib/pkg/x.py") == "pkg"
+    assert install_top("pkg-1.0.data/scripts/tool") == "bin"
+    assert install_top("pkg-1.0.data/headers/x.h") == "include"
+    assert install_top("pkg-1.0.data/data/share/man/x.1") == "share"
+    assert install_top("nvidia/") is None
+    info = WheelInfo(1000, (("torch", 600), ("torchgen", 200), ("torch-2.0.dist-info", 200)))
+    assert info.shipped_bytes(["torch", "torch-2.0.dist-info"]) == 200
+    assert info.shipped_bytes([]) == 1000
+    assert WheelInfo(1000, None).shipped_bytes(["torch"]) == 1000
+
+
+# -- what dominates, what fits ------------------------------------------------------------------
+
+
+def dep(
+    name: str, size: int, chain: tuple[str, ...] = (), top: str | None = None
+) -> DependencySize:
+    return DependencySize(name, name, "1.0", size, chain, ((top or name.replace("-", "_"), size),))
+
+
+NVIDIA_APP = [
+    dep("sentence-transformers", 1 * MB),
+    dep("transformers", 10 * MB, ("sentence-transformers",)),
+    dep("scipy", 35 * MB, ("sentence-transformers", "scikit-learn")),
+    dep("nvidia-cudnn-cu12", 570 * MB, ("sentence-transformers", "torch"), "nvidia"),
+    dep("nvidia-cublas-cu12", 390 * MB, ("sentence-transformers", "torch"), "nvidia"),
+    dep("nvidia-nccl-cu12", 600 * MB, ("sentence-transformers", "torch"), "nvidia"),
+    dep("nvidia-cusparselt-cu12", 150 * MB, ("sentence-transformers", "torch"), "cusparselt"),
+]
+
+
+def test_families_are_one_line_with_their_chain() -> None:
+    estimate = SizeEstimate(files_bytes=0, deps=list(NVIDIA_APP))
+    first, second = estimate.groups()[:2]
+    assert first.sentence() == (
+        "1.7 GB are nvidia-* CUDA wheels pulled in by torch via sentence-transformers"
+    )
+    assert (
+        second.sentence() == "35.0 MB is scipy pulled in by scikit-learn via sentence-transformers"
+    )
+    assert (
+        estimate.groups()[-1].sentence() == "1.0 MB is sentence-transformers, declared by the app"
+    )
+
+
+def test_exclusions_to_fit_take_the_largest_top_level_names_first() -> None:
+    estimate = SizeEstimate(files_bytes=0, deps=list(NVIDIA_APP))
+    assert estimate.exclusions_to_fit(1500 * MB) == ["nvidia"]
+    assert estimate.exclusions_to_fit(100 * MB) == ["nvidia", "cusparselt"]
+    assert estimate.exclusions_to_fit(2000 * MB) == []
+    # What the app declares itself is never offered: it is what the workers run.
+    assert estimate.exclusions_to_fit(MB // 2) is None
+
+
+def test_format_size() -> None:
+    assert [format_size(n) for n in (12, 2048, 3 * MB // 2, 2 * 1024 * MB)] == [
+        "12 bytes",
+        "2 KB",
+        "1.5 MB",
+        "2.0 GB",
+    ]
 
 
 # -- memoised estimates -------------------------------------------------------------------------
@@ -938,38 +477,26 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> li
     return calls
 
 
-DEPENDENCIES_WORKER = """
-from runpod_flash import Endpoint
-
-@Endpoint(name="w", cpu="cpu3c-1-2", dependencies=["transformers"])
-def w(): ...
-"""
+CURRENT_REPORT = [
+    ReportDistribution(name="transformers", version="4.40.0", bytes=40 * MB),
+    ReportDistribution(name="pillow", version="10.3.0", bytes=12 * MB),
+]
 
 
 def test_an_unchanged_app_is_not_estimated_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_app(tmp_path, {"worker.py": DEPENDENCIES_WORKER, "requirements.txt": "pillow\n"})
-    make_venv(
-        tmp_path,
-        {
-            "transformers": ("4.40.0", 40 * MB, ["tokenizers"]),
-            "tokenizers": ("0.19.1", 10 * MB, []),
-            "pillow": ("10.3.0", 12 * MB, []),
-        },
-    )
-    lookups = count_calls(monkeypatch, EnvironmentProvider, "lookup")
+    write_app(tmp_path, {"worker.py": WORKER})
+    write_size_report(tmp_path, report(CURRENT_REPORT, ["transformers", "pillow"]))
+    made = count_calls(monkeypatch, sizes.estimate, "_make_part")
     first = estimate_artifact(load_app(tmp_path))
-    assert first.deps_bytes == 62 * MB and lookups
-    asked = len(lookups)
-    # A new App (an edit elsewhere, a new check) with the same inputs: no provider is asked.
-    second = estimate_artifact(load_app(tmp_path))
-    assert len(lookups) == asked
-    assert second == first
+    assert first.deps_bytes == 52 * MB and made == [1]
+    # A new App (an edit elsewhere, a new check) with the same inputs: not made again.
+    assert estimate_artifact(load_app(tmp_path)) == first and made == [1]
     # The same App object: the very same estimate.
     app = load_app(tmp_path)
     assert cached_estimate(app) is cached_estimate(app)
-    assert len(lookups) == asked
+    assert made == [1]
 
 
 def test_an_edit_moving_the_dependencies_keeps_the_estimate_but_moves_its_locations(
@@ -977,60 +504,50 @@ def test_an_edit_moving_the_dependencies_keeps_the_estimate_but_moves_its_locati
 ) -> None:
     from flash_ls.project.workspace import Workspace
 
-    write_app(tmp_path, {"worker.py": DEPENDENCIES_WORKER})
-    make_venv(tmp_path, {"transformers": ("4.40.0", 40 * MB, [])})
+    write_app(tmp_path, {"worker.py": WORKER})
+    write_size_report(tmp_path, report(CURRENT_REPORT, ["transformers", "pillow"]))
     workspace = Workspace([tmp_path])
     before = cached_estimate(workspace.app(tmp_path))
-    runs = count_calls(monkeypatch, sizes._Resolver, "run")
+    made = count_calls(monkeypatch, sizes.estimate, "_make_part")
     edited = "# a comment\n\n" + (tmp_path / "worker.py").read_text()
     workspace.update(tmp_path / "worker.py", edited)
     after = cached_estimate(workspace.app(tmp_path))
-    assert runs == []
-    assert after.deps_bytes == before.deps_bytes == 40 * MB
+    assert made == []
+    assert after.deps_bytes == before.deps_bytes == 52 * MB
     assert after.files_bytes == before.files_bytes + len("# a comment\n\n")
-    [contribution] = after.contributions
-    assert (
-        contribution.declared.span.start_line
-        == before.contributions[0].declared.span.start_line + 2
-    )
+    lines = [c.declared.span.start_line for c in after.contributions]
+    assert lines == [c.declared.span.start_line + 2 for c in before.contributions]
 
 
 def test_changed_inputs_change_the_estimate(tmp_path: Path) -> None:
-    write_app(tmp_path, {"worker.py": WORKER_NO_DEPS, "requirements.txt": "pillow\n"})
-    make_venv(tmp_path, {"pillow": ("10.3.0", 12 * MB, [])})
-    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 12 * MB
+    write_app(tmp_path, {"worker.py": WORKER})
+    write_size_report(tmp_path, report(CURRENT_REPORT, ["transformers", "pillow"]))
+    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 52 * MB
 
-    # The requirements.
-    (tmp_path / "requirements.txt").write_text("pillow\nnumpy\n")
+    # The report.
+    dists = [*CURRENT_REPORT[:1], ReportDistribution(name="pillow", version="11", bytes=13 * MB)]
+    write_size_report(tmp_path, report(dists, ["transformers", "pillow"]))
+    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 53 * MB
+
+    # The requirements (the report no longer matches; offline, nothing else knows them).
+    (tmp_path / "requirements.txt").write_text("numpy\n")
+    assert estimate_artifact(load_app(tmp_path)).deps == []
+
+    # The exclusions: numpy is dropped before pip, the report matches again.
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\n[tool.flash-ls]\nexclude-packages = ["numpy"]\n'
+    )
+    write_size_report(tmp_path, report(dists, ["transformers", "pillow"], exclusions=["numpy"]))
     estimate = estimate_artifact(load_app(tmp_path))
-    assert estimate.deps_bytes == 12 * MB and estimate.unknown == ["numpy"]
-
-    # The environment: a distribution installed.
-    make_venv(tmp_path, {"numpy": ("1.26.4", 60 * MB, [])})
-    estimate = estimate_artifact(load_app(tmp_path))
-    assert estimate.deps_bytes == 72 * MB and estimate.unknown == []
-
-    # The excluded packages.
-    assert estimate_artifact(load_app(tmp_path), excluded_packages=["numpy"]).deps_bytes == 12 * MB
-    assert estimate_artifact(load_app(tmp_path)).deps_bytes == 72 * MB
-
-    # The size report.
-    dists = [
-        ReportDistribution(name="pillow", version="10.3.0", bytes=13 * MB),
-        ReportDistribution(name="numpy", version="1.26.4", bytes=61 * MB),
-    ]
-    write_size_report(tmp_path, report(dists, ["pillow", "numpy"]))
-    estimate = estimate_artifact(load_app(tmp_path))
-    assert estimate.deps_bytes == 74 * MB
-    assert {d.source for d in estimate.deps} == {SOURCE_REPORT}
+    assert estimate.deps_bytes == 53 * MB and estimate.excluded == ["numpy"]
 
     # The target Python.
     (tmp_path / "worker.py").write_text(
-        WORKER_NO_DEPS.replace('cpu="cpu3c-1-2"', 'cpu="cpu3c-1-2", python_version="3.11"')
+        WORKER.replace("gpu=GpuGroup.ADA_24", 'gpu=GpuGroup.ADA_24, python_version="3.11"')
     )
     estimate = estimate_artifact(load_app(tmp_path))
-    assert estimate.python_version == "3.11"
-    assert any("Python 3.11" in line for line in estimate.describe())
+    assert estimate.python_version == "3.11" and estimate.deps == []
+    assert any("CPython 3.11" in line for line in estimate.describe())
 
 
 def test_the_listing_of_an_app_is_made_once(
@@ -1039,7 +556,7 @@ def test_the_listing_of_an_app_is_made_once(
     write_app(tmp_path, {"worker.py": WORKER})
     app = load_app(tmp_path)
     first = shipped_files(app)
-    checks = count_calls(monkeypatch, sizes, "_still_valid")
+    checks = count_calls(monkeypatch, sizes.shipped, "_still_valid")
     assert shipped_files(app) == first
     assert estimate_artifact(app).files == first
     assert checks == []

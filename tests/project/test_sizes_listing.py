@@ -70,7 +70,7 @@ def test_listing_matches_the_build_walk_and_is_reused(
     def no_walk(app: object) -> None:
         raise AssertionError("walked although nothing changed")
 
-    monkeypatch.setattr(sizes, "_list_shipped", no_walk)
+    monkeypatch.setattr(sizes.shipped, "_list_shipped", no_walk)
     assert sizes.shipped_files(_app(root)) == first  # type: ignore[arg-type]
 
 

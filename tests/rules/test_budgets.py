@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,12 @@ from flash_ls.diagnostic import Fix, Severity
 from flash_ls.fixes.apply import apply_edits
 from flash_ls.platform import BYTES_PER_MB
 from flash_ls.project import sizes
+from flash_ls.project.sizes import (
+    ReportDistribution,
+    SizeReport,
+    native_platform,
+    write_size_report,
+)
 from flash_ls.span import Span
 
 MB = BYTES_PER_MB
@@ -24,18 +31,22 @@ def fresh_caches() -> Iterator[None]:
     sizes.clear_caches()
 
 
-def venv_with(root: Path, dists: dict[str, tuple[int, list[str]]]) -> None:
-    """An app ``.venv`` whose dist-info RECORDs claim these sizes (nothing big is written)."""
-    site = root / ".venv" / "lib" / "python3.12" / "site-packages"
-    site.mkdir(parents=True)
-    (root / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    for name, (size, requires) in dists.items():
-        folder = name.replace("-", "_")
-        info = site / f"{folder}-1.0.dist-info"
-        info.mkdir()
-        lines = [f"Name: {name}", "Version: 1.0", *(f"Requires-Dist: {r}" for r in requires)]
-        (info / "METADATA").write_text("\n".join(lines) + "\n")
-        (info / "RECORD").write_text(f"{folder}/__init__.py,sha256=x,{size}\n")
+def built_with(
+    root: Path, requirements: list[str], dists: dict[str, tuple[int, list[str]]]
+) -> None:
+    """A size report of a build from exactly ``requirements`` that installed ``dists`` (name ->
+    installed bytes, Requires-Dist): the estimate's first source, no pip needed."""
+    report = SizeReport(
+        generated_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        python_version="3.12",
+        distributions=[
+            ReportDistribution(name=name, version="1.0", bytes=size, requires=requires)
+            for name, (size, requires) in dists.items()
+        ],
+        total_bytes=sum(size for size, _ in dists.values()),
+        requirements=requirements,
+    )
+    write_size_report(root, report)
 
 
 def apply_fix_to_disk(fix: Fix) -> None:
@@ -79,8 +90,9 @@ def test_a_small_normal_app_has_no_size_findings(tmp_path: Path) -> None:
 
 def test_fl401_on_the_dependency_that_contributes_most(tmp_path: Path) -> None:
     write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "pillow\n"})
-    venv_with(
+    built_with(
         tmp_path,
+        ["pillow", "diffusers", "transformers"],
         {
             "diffusers": (20 * MB, ["safetensors"]),
             "safetensors": (5 * MB, []),
@@ -96,14 +108,22 @@ def test_fl401_on_the_dependency_that_contributes_most(tmp_path: Path) -> None:
     line = (tmp_path / "worker.py").read_text().splitlines()[2]
     span = diagnostic.span
     assert line[span.start_col : span.end_col] == '"transformers"'
-    assert diagnostic.message == "estimated artifact is 1637.0 MB, above the 1500 MB limit"
-    assert diagnostic.notes[:2] == (
+    assert diagnostic.message == "artifact would be about 1.6 GB, above the 1500 MB limit"
+    assert diagnostic.notes[:3] == (
         "flash build fails: Archive exceeds RunPod limit",
-        "the largest part is dependency 'transformers' with the 1 package it pulls in (1600.0 MB)",
+        "900.0 MB is transformers, declared by the app",
+        "700.0 MB is tokenizers pulled in by transformers",
     )
-    assert any("flash build --exclude" in note for note in diagnostic.notes)
+    # Only what the app's requirements pull in may be excluded: tokenizers fits the limit.
+    assert 'to fit, exclude tokenizers: exclude-packages = ["tokenizers"] in [tool.flash-ls]' in (
+        diagnostic.notes
+    )
+    assert (
+        diagnostic.notes[-1]
+        == f"estimated for {native_platform()} (this machine), CPython 3.12 wheels"
+    )
     assert [r.message for r in diagnostic.related[:3]] == [
-        "dependency 'transformers' with the 1 package it pulls in: 1600.0 MB",
+        "dependency 'transformers' with the 1 package it pulls in: 1.6 GB",
         "dependency 'diffusers' with the 1 package it pulls in: 25.0 MB",
         "dependency 'pillow': 12.0 MB",
     ]
@@ -113,10 +133,17 @@ def test_fl401_on_the_dependency_that_contributes_most(tmp_path: Path) -> None:
 
 def test_fl401_on_a_requirements_line(tmp_path: Path) -> None:
     write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "# heavy\ntensorflow>=2.16\n"})
-    venv_with(tmp_path, {"tensorflow": (1600 * MB, [])})
+    built_with(
+        tmp_path, ["tensorflow>=2.16", "diffusers", "transformers"], {"tensorflow": (1600 * MB, [])}
+    )
     found = only(check(tmp_path), "FL401")
     assert [where(d) for d in found] == [("requirements.txt", 2)]
     assert (found[0].span.start_col, found[0].span.end_col) == (0, len("tensorflow>=2.16"))
+    # A declared requirement is what the workers run: no exclusion is offered.
+    assert "excluding what the dependencies pull in does not fit: drop dependencies" in (
+        found[0].notes
+    )
+    assert found[0].fix is None
 
 
 def test_fl401_on_the_largest_file_and_excluded_packages_do_not_count(tmp_path: Path) -> None:
@@ -131,15 +158,17 @@ def test_fl401_on_the_largest_file_and_excluded_packages_do_not_count(tmp_path: 
             """
         },
     )
-    venv_with(tmp_path, {"torch": (2000 * MB, []), "torchvision": (400 * MB, [])})
-    assert codes(check(tmp_path), "FL40") == []
+    assert codes(check(tmp_path), "FL40") == []  # both dropped before pip: nothing to resolve
     sparse(tmp_path / "checkpoints" / "model.safetensors", 1200 * MB)
     sparse(tmp_path / "checkpoints" / "vae.safetensors", 400 * MB)
     found = check(tmp_path)
     fl401 = only(found, "FL401")
     assert [where(d) for d in fl401] == [("model.safetensors", 1)]
     assert fl401[0].span == Span(0, 0, 0, 0)
-    assert "the largest part is checkpoints/ with 2 files (1600.0 MB)" in fl401[0].notes
+    assert fl401[0].message == "artifact would be about 1.6 GB, above the 1500 MB limit"
+    assert "1.6 GB are checkpoints/ with 2 files" in fl401[0].notes
+    assert any(note.startswith("keep large files out of the app") for note in fl401[0].notes)
+    assert fl401[0].fix is None
     # Each big file is also FL403.
     assert sorted(where(d) for d in only(found, "FL403")) == [
         ("model.safetensors", 1),
@@ -149,13 +178,17 @@ def test_fl401_on_the_largest_file_and_excluded_packages_do_not_count(tmp_path: 
 
 def test_fl402_near_the_limit_and_configurable_budget(tmp_path: Path) -> None:
     write_app(tmp_path, {"worker.py": WORKER})
-    venv_with(tmp_path, {"diffusers": (1300 * MB, []), "transformers": (10 * MB, [])})
+    built_with(
+        tmp_path,
+        ["diffusers", "transformers"],
+        {"diffusers": (1300 * MB, []), "transformers": (10 * MB, [])},
+    )
     found = check(tmp_path)
     assert codes(found, "FL40") == ["FL402"]
     near = only(found, "FL402")[0]
     assert near.severity is Severity.WARNING
-    assert near.message == "estimated artifact is 1310.0 MB, 87% of the 1500 MB limit"
-    assert "the largest part is dependency 'diffusers' (1300.0 MB)" in near.notes
+    assert near.message == "artifact would be about 1.3 GB, 87% of the 1500 MB limit"
+    assert "1.3 GB is diffusers, declared by the app" in near.notes
 
     (tmp_path / "pyproject.toml").write_text("[tool.flash-ls]\nsize-warn-ratio = 0.9\n")
     assert codes(check(tmp_path), "FL40") == []
@@ -168,13 +201,12 @@ def test_fl402_near_the_limit_and_configurable_budget(tmp_path: Path) -> None:
 
 
 def test_unknown_sizes_are_never_guessed(tmp_path: Path) -> None:
-    write_app(tmp_path, {"worker.py": WORKER})
-    venv_with(tmp_path, {"transformers": (10 * MB, [])})  # diffusers is not installed, index off
+    write_app(tmp_path, {"worker.py": WORKER})  # offline, nothing cached: dependencies unknown
     assert codes(check(tmp_path), "FL40") == []
     sparse(tmp_path / "blob.bin", 1600 * MB)
     over = only(check(tmp_path), "FL401")
-    assert "estimated artifact is at least 1610.0 MB" in over[0].message
-    assert any("--verbose" in note for note in over[0].notes)
+    assert over[0].message == "artifact would be at least 1.6 GB, above the 1500 MB limit"
+    assert "offline and no cached resolution: dependency sizes are not counted" in over[0].notes
 
 
 def test_fl401_follows_an_edit_without_estimating_the_dependencies_again(
@@ -184,29 +216,23 @@ def test_fl401_follows_an_edit_without_estimating_the_dependencies_again(
     from flash_ls.rules.engine import check_app
 
     write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "pillow\n"})
-    venv_with(
-        tmp_path,
-        {
-            "diffusers": (20 * MB, []),
-            "transformers": (1600 * MB, []),
-            "pillow": (12 * MB, []),
-        },
-    )
+    dists = {"diffusers": (20 * MB, []), "transformers": (1600 * MB, []), "pillow": (12 * MB, [])}
+    built_with(tmp_path, ["pillow", "diffusers", "transformers"], dists)
     workspace = Workspace([tmp_path])
     [before] = only(check_app(workspace.app(tmp_path)), "FL401")
     assert where(before) == ("worker.py", 3)
-    resolved: list[int] = []
-    run = sizes._Resolver.run
+    made: list[int] = []
+    make = sizes.estimate._make_part
 
-    def counting(self: object, declared: object) -> None:
-        resolved.append(1)
-        run(self, declared)  # type: ignore[arg-type]
+    def counting(*args: object) -> object:
+        made.append(1)
+        return make(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sizes._Resolver, "run", counting)
+    monkeypatch.setattr(sizes.estimate, "_make_part", counting)
     text = (tmp_path / "worker.py").read_text()
     workspace.update(tmp_path / "worker.py", "# edited\n\n" + text)
     [after] = only(check_app(workspace.app(tmp_path)), "FL401")
-    assert resolved == []  # same dependencies, same environment: the estimate is reused
+    assert made == []  # same dependencies, same report: the estimate is reused
     assert where(after) == ("worker.py", 5)
     assert (after.span.start_col, after.span.end_col) == (
         before.span.start_col,
@@ -216,9 +242,8 @@ def test_fl401_follows_an_edit_without_estimating_the_dependencies_again(
 
     (tmp_path / "requirements.txt").write_text("pillow\nscipy\n")
     workspace.invalidate(tmp_path / "requirements.txt")
-    [changed] = only(check_app(workspace.app(tmp_path)), "FL401")
-    assert resolved == [1]
-    assert "at least" in changed.message  # scipy is not installed: the estimate is incomplete
+    assert only(check_app(workspace.app(tmp_path)), "FL401") == []  # the report is stale now
+    assert made == [1]
 
 
 # -- FL403 -----------------------------------------------------------------------------------------
