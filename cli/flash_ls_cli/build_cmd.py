@@ -56,7 +56,10 @@ def build_command(
         list[str] | None,
         typer.Option(
             "--exclude",
-            help="Comma-separated packages to leave out (torch packages always are).",
+            help=(
+                "Comma-separated packages to leave out, with exclude-packages of "
+                "[tool.flash-ls] (torch packages always are)."
+            ),
         ),
     ] = None,
     python_version: PythonOption = None,

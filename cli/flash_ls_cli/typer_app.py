@@ -94,7 +94,27 @@ def check(
         typer.Option(
             "--python",
             metavar="PYTHON",
-            help="Interpreter or venv whose packages size the dependencies.",
+            help="Interpreter or venv whose pip resolves the dependencies (size estimate).",
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Size dependencies from the cache only (no pip, no index)."),
+    ] = False,
+    size_platform: Annotated[
+        str | None,
+        typer.Option(
+            "--size-platform",
+            metavar="PLATFORM",
+            help="Resolve dependencies for this platform (linux-x86_64 ...); default: this machine.",
+        ),
+    ] = None,
+    size_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--size-timeout",
+            metavar="SECONDS",
+            help="Longest a dependency resolution may take (default 180).",
         ),
     ] = None,
     verbose: Annotated[
@@ -121,6 +141,9 @@ def check(
             no_cache=no_cache,
             color=color,
             python=python,
+            offline=offline,
+            size_platform=size_platform,
+            size_timeout=size_timeout,
             verbose=verbose,
         )
     except ExitCode as stop:
@@ -216,7 +239,7 @@ def _register_optional_commands() -> None:
     # Build/deploy commands live in their own modules; each adds its commands to the app.
     import importlib
 
-    for module in ("flash_ls_cli.build_cmd", "flash_ls_cli.deploy_cmd"):
+    for module in ("flash_ls_cli.build_cmd", "flash_ls_cli.deploy_cmd", "flash_ls_cli.auth_cmd"):
         try:
             importlib.import_module(module).register(app)
         except ModuleNotFoundError as err:

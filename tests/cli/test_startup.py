@@ -212,6 +212,8 @@ def _normalise(arguments: dict[str, Any]) -> dict[str, Any]:
         ["check", "--color", "-v"],
         ["check", "--no-color", "--verbose", "--python", "venv/bin/python"],
         ["check", "--python=/usr/bin/python3", "x.py"],
+        ["check", "--offline", "--size-platform", "linux-x86_64", "--size-timeout=30", "app"],
+        ["check", "--size-timeout", "2.5"],
         ["check", "-f", "nonsense", "--fail-on", "bogus", "--select", "nope"],
     ],
 )
@@ -257,6 +259,8 @@ def test_fast_path_reads_what_typer_reads(argv: list[str], monkeypatch: pytest.M
         ["check", "--select"],
         ["check", "--select="],
         ["check", "--out", "json"],
+        ["check", "--size-timeout", "soon"],
+        ["check", "--offline=yes"],
     ],
 )
 def test_fast_path_leaves_the_rest_to_typer(argv: list[str]) -> None:

@@ -1,0 +1,330 @@
+"""``flash-ls login`` and ``flash-ls auth status``: the Runpod API key, never shown.
+
+The work is in ``flash_ls.deploy`` (``login``, ``credentials``), imported when a command runs so
+``--help`` stays light. Every line these commands print, log or raise passes through the
+redaction of the key in use (``RedactingFilter``), ``--verbose`` tracebacks included.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from flash_ls_cli.output import echo
+from flash_ls_cli.runner import setup_logging
+
+if TYPE_CHECKING:
+    from flash_ls.deploy.credentials import ApiKey, RedactingFilter
+    from flash_ls.deploy.login import KeyCheck
+
+STATUS_FORMATS = ("text", "json")
+
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``login`` and the ``auth`` group (``auth status``) to the ``flash-ls`` app."""
+    app.command("login")(login_command)
+    auth = typer.Typer(
+        name="auth",
+        help="Runpod API credentials.",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+    auth.command("status")(status_command)
+    app.add_typer(auth, name="auth")
+
+
+def _stop(message: str, code: int) -> typer.Exit:
+    echo(f"flash-ls: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _guarded(verbose: bool, what: str) -> Iterator[RedactingFilter]:
+    """Logging with secrets redacted; Ctrl-C is exit 130 and a crash one redacted line (or a
+    redacted traceback with ``--verbose``), exit 2."""
+    from flash_ls.deploy.credentials import RedactingFilter, redact
+
+    setup_logging(verbose)
+    secrets = RedactingFilter()
+    handlers = logging.getLogger().handlers
+    for handler in handlers:
+        handler.addFilter(secrets)
+    try:
+        yield secrets
+    except (typer.Exit, typer.Abort):
+        raise
+    except KeyboardInterrupt:
+        raise _stop(f"{what} cancelled", 130) from None
+    except Exception as err:
+        if verbose:
+            text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+            sys.stderr.write(redact(text, *secrets.secrets))
+        detail = redact(f"{type(err).__name__}: {err}", *secrets.secrets)
+        hint = "" if verbose else " (run with --verbose for details)"
+        raise _stop(f"internal error: {detail}{hint}", 2) from None
+    finally:
+        for handler in handlers:
+            handler.removeFilter(secrets)
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+
+def login_command(
+    no_open: Annotated[
+        bool, typer.Option("--no-open", help="Print the approval URL; do not open a browser.")
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="SECONDS", help="Longest wait for the approval."),
+    ] = 600.0,
+    verbose: VerboseOption = False,
+) -> None:
+    """Log in with your browser and save a Runpod API key.
+
+    The key goes to ~/.runpod/config.toml ([default].api_key, mode 0600), where the official
+    Flash CLI and runpod-python read it; it is never printed. Exit status: 0 when saved, 1 when
+    the login is denied, expires or times out, 130 on Ctrl-C.
+    """
+    if timeout <= 0:
+        raise _stop(f"--timeout must be positive, got {timeout:g}", 2)
+    with _guarded(verbose, "login") as secrets:
+        from flash_ls.deploy.credentials import MissingApiKey, resolve_api_key
+        from flash_ls.deploy.login import LoginError, login
+        from flash_ls.deploy.urls import InvalidUrl
+
+        try:
+            result = login(
+                open_browser=not no_open,
+                timeout=timeout,
+                on_url=_show_url,
+                secrets=secrets.add,
+            )
+        except InvalidUrl as err:
+            raise _stop(str(err), 2) from None
+        except (LoginError, MissingApiKey) as err:
+            raise _stop(str(err), 1) from None
+        echo(f"Logged in: API key saved to {_home_relative(result.path)}")
+        try:
+            active = resolve_api_key(Path.cwd())
+        except MissingApiKey:
+            return
+        if active.shadows is not None:
+            echo(f"flash-ls: warning: {active.source} overrides this login", err=True)
+            echo(f"  {_unhide(active.source)} to use it", err=True)
+
+
+def _show_url(url: str, opened: bool) -> None:
+    if opened:
+        echo("Opened your browser to approve flash-ls; if it did not open, visit:")
+    else:
+        echo("To approve flash-ls, open this URL in a browser:")
+    echo(f"  {url}")
+    echo("Waiting for approval (Ctrl-C to cancel)...")
+
+
+def _unhide(source: str) -> str:
+    """What to do so a stored key is used instead of the one from ``source``."""
+    if source == "RUNPOD_API_KEY":
+        return "unset RUNPOD_API_KEY"
+    return f"remove RUNPOD_API_KEY from {source}"
+
+
+def _home_relative(path: Path) -> str:
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
+# -- auth status ------------------------------------------------------------------------------
+
+
+def status_command(
+    app_dir: Annotated[
+        Path,
+        typer.Argument(metavar="APP", help="The app directory (default: the current directory)."),
+    ] = Path("."),
+    output_format: Annotated[
+        str, typer.Option("--output-format", "-f", metavar="FORMAT", help="text or json.")
+    ] = "text",
+    verbose: VerboseOption = False,
+) -> None:
+    """Show which Runpod API key is in use (never the key) and whether the API accepts it.
+
+    Sources, first found wins: RUNPOD_API_KEY, the app's .env, ~/.runpod/config.toml. Exit
+    status: 0 when the API accepts the key, 1 when there is none or the API rejects it or
+    cannot be reached, 2 for usage errors.
+    """
+    if output_format not in STATUS_FORMATS:
+        raise _stop(f"unknown --output-format {output_format!r} (choose text or json)", 2)
+    if not app_dir.is_dir():
+        raise _stop(f"{app_dir} is not a directory", 2)
+    with _guarded(verbose, "auth status") as secrets:
+        from flash_ls.deploy.urls import InvalidUrl
+
+        try:
+            report = _status(app_dir.absolute(), secrets)
+        except InvalidUrl as err:
+            raise _stop(str(err), 2) from None
+        if output_format == "json":
+            echo(json.dumps(report, indent=2))
+        else:
+            _print_status(report)
+        if report["error"]:
+            raise _stop(report["error"], 1)
+
+
+def _status(app_root: Path, secrets: RedactingFilter) -> dict[str, Any]:
+    """Everything ``auth status`` reports, as JSON-able data (no key, at most its last 4)."""
+    from flash_ls.deploy.credentials import MissingApiKey, resolve_api_key
+    from flash_ls.deploy.login import check_api_key, graphql_url
+
+    url = graphql_url()  # a malformed URL variable is a usage error before anything else
+    warnings: list[str] = []
+    error: str | None = None
+    active: ApiKey | None = None
+    try:
+        active = resolve_api_key(app_root)
+        secrets.add(active.value)
+    except MissingApiKey as err:
+        error = str(err)
+    warnings.extend(_warnings(app_root, active, secrets))
+    api: dict[str, Any] = {"status": "unchecked", "url": url}
+    if active is not None:
+        check = check_api_key(active)
+        api = {
+            "status": check.status,
+            "url": check.url,
+            "http_status": check.http_status,
+            "detail": check.detail,
+            "user_id": check.user_id,
+        }
+        if check.status != "valid":
+            error = _check_failure(active, check)
+    return {
+        "key": None if active is None else _describe(active),
+        "warnings": warnings,
+        "api": api,
+        "error": error,
+    }
+
+
+def _describe(key: ApiKey) -> dict[str, Any]:
+    return {
+        "source": key.source,
+        "last4": key.hint[1:] or None,
+        "shadows": key.shadows,
+    }
+
+
+def _warnings(app_root: Path, active: ApiKey | None, secrets: RedactingFilter) -> Iterator[str]:
+    """What may make the key in use not the one meant: hidden keys, a .env key, loose modes."""
+    from flash_ls.deploy.credentials import (
+        CONFIG_LABEL,
+        ENV_VAR,
+        MissingApiKey,
+        config_path,
+        dotenv_key,
+        read_stored_key,
+    )
+
+    environ = os.environ
+    if active is not None and active.source == ENV_VAR and active.shadows:
+        yield f"RUNPOD_API_KEY hides the key in {active.shadows}"
+    try:
+        dotenv = dotenv_key(app_root, environ)
+    except MissingApiKey as err:
+        yield str(err)
+        dotenv = None
+    if dotenv is not None:
+        secrets.add(dotenv.value)
+        if active is not None and active.source == dotenv.source:
+            if active.shadows:
+                yield f"{dotenv.source} sets RUNPOD_API_KEY, hiding the key in {active.shadows}"
+            else:
+                yield f"{dotenv.source} sets RUNPOD_API_KEY: keep that file out of git"
+        elif environ.get(ENV_VAR, "").strip():
+            if dotenv.value != environ[ENV_VAR].strip():
+                yield f"{dotenv.source} sets another RUNPOD_API_KEY; the environment's wins"
+        elif ENV_VAR in environ:
+            yield f"{dotenv.source}'s RUNPOD_API_KEY is unused: RUNPOD_API_KEY is set empty"
+    if active is not None and active.source != CONFIG_LABEL:
+        try:
+            stored = read_stored_key()
+        except MissingApiKey as err:
+            yield str(err)  # not in the way now, but it would be without the variable
+        else:
+            if stored is not None:
+                secrets.add(stored.value)
+    if os.name == "nt":
+        return  # no POSIX modes to check
+    try:
+        mode = config_path().stat().st_mode
+    except OSError:
+        return
+    if mode & 0o077:
+        yield f"{CONFIG_LABEL} is readable by others: chmod 600 it"
+
+
+def _check_failure(active: ApiKey, check: KeyCheck) -> str:
+    """One line: what the API said of the key in use, and what to do."""
+    from flash_ls.deploy.credentials import (
+        CONFIG_LABEL,
+        ENV_VAR,
+        RUNPODCTL_LABEL,
+        MissingApiKey,
+        read_stored_key,
+    )
+    from flash_ls.deploy.login import check_api_key
+
+    if check.status == "unreachable":
+        return f"API unreachable: {check.detail}"
+    if check.status != "rejected":
+        return f"API error: {check.detail}"
+    rejected = f"key from {active.source} rejected ({check.http_status})"
+    if active.shadows:
+        try:
+            stored = read_stored_key()
+        except MissingApiKey:
+            stored = None
+        if stored is not None and check_api_key(stored).status == "valid":
+            where = "unset it" if active.source == ENV_VAR else "remove it there"
+            return f"{rejected}: {where} to use your login"
+    if active.source == ENV_VAR:
+        return f"{rejected}: unset it and run `flash-ls login`"
+    if active.source not in (CONFIG_LABEL, RUNPODCTL_LABEL):
+        return f"{rejected}: fix or remove it there"
+    return f"{rejected}: run `flash-ls login`"
+
+
+def _print_status(report: dict[str, Any]) -> None:
+    key = report["key"]
+    if key is None:
+        echo("Key:  none")
+    else:
+        last4 = f" (…{key['last4']})" if key["last4"] else ""
+        echo(f"Key:  {key['source']}{last4}")
+    api = report["api"]
+    if api["status"] == "valid":
+        echo(f"API:  valid ({api['url']})")
+    elif api["status"] == "rejected":
+        echo(f"API:  rejected ({api['http_status']})")
+    elif api["status"] != "unchecked":
+        echo(f"API:  {api['status']}")
+    for warning in report["warnings"]:
+        echo(f"flash-ls: warning: {warning}", err=True)
