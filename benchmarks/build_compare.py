@@ -1,6 +1,6 @@
 """Build time of flash-ls against the official ``flash build --no-deps`` on ``fixtures/apps``.
 
-    python benchmarks/build_compare.py [--runs 5] [--apps hello_world,mixed_workers] [--write]
+    python -m benchmarks.build_compare [--runs 5] [--apps hello_world,mixed_workers] [--write]
 
 Three measurements per app, each repeated ``--runs`` times in its own temp copy of the app:
 
@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks import replace_results
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "apps"
 APPS = (
@@ -38,7 +40,6 @@ APPS = (
     "network_volume",
 )
 RESULTS = REPO / "benchmarks" / "build.md"
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
 def _wheelhouse(folder: Path) -> Path:
@@ -155,10 +156,7 @@ def main() -> int:
         ]
     )
     if args.write:
-        text = RESULTS.read_text()
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        RESULTS.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+        replace_results(RESULTS, table)
     else:
         print(table)
     return 0

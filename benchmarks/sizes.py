@@ -30,9 +30,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks import replace_results
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "sizes.md"
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 MB = 1024 * 1024
 
 APPS = {
@@ -163,11 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     text = table(rows)
     print(text)
     if args.write:
-        current = RESULTS.read_text()
-        head, rest = current.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
         stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        RESULTS.write_text(f"{head}{BEGIN}\nRun {stamp}.\n\n{text}\n{END}{tail}")
+        replace_results(RESULTS, f"Run {stamp}.\n\n{text}")
     return 0
 
 

@@ -20,12 +20,12 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import replace_results
 from benchmarks.lsp import Session, rss_kib, uri_of
 from benchmarks.run import SETTINGS, environment, flash_ls_command, scratch
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "weights.md"
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 GB = 1024**3
 WORKER = (
     "from runpod_flash import Endpoint, GpuGroup\n\n"
@@ -112,11 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        current = RESULTS.read_text()
-        head, rest = current.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
         stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        RESULTS.write_text(f"{head}{BEGIN}\nRun {stamp}, {sys.platform}.\n\n{text}\n{END}{tail}")
+        replace_results(RESULTS, f"Run {stamp}, {sys.platform}.\n\n{text}")
     return 0
 
 
