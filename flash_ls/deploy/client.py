@@ -8,12 +8,17 @@ are retried with capped exponential backoff on connection errors, 5xx, 429 (hono
 ``Retry-After``) and the API's transient error messages. A mutation is sent once: when it fails
 after it may have reached the server, ``OutcomeUnknown`` tells the caller to re-read the state.
 Errors never carry the API key or a presigned URL.
+
+It is also the one GraphQL transport of ``login.py`` (the approval flow and the key check): a
+client without a key sends no ``Authorization`` header, and ``post_graphql`` is one POST whose
+answer the caller reads. Every operation document and the User-Agent are defined here.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
 from collections.abc import AsyncIterator, Callable, Mapping
 from email.utils import parsedate_to_datetime
@@ -48,6 +53,7 @@ log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
 UPLOAD_TIMEOUT = httpx.Timeout(600.0, connect=15.0)  # the official upload's per-attempt limit
+LOGIN_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # one call of the login flow or the key check
 MAX_ATTEMPTS = 4  # the official client: 3 retries
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 15.0
@@ -66,6 +72,8 @@ NOT_FOUND_MESSAGES = ("not found",)
 SECRET_FIELDS = frozenset({"uploadUrl", "downloadUrl", "presignedUrl"})
 
 _Model = TypeVar("_Model", bound=BaseModel)
+# Transport failures a retry may get past (others, such as a malformed URL, would fail again).
+_TRANSPORT_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 class ApiError(Exception):
@@ -79,6 +87,8 @@ class ApiError(Exception):
         status: int | None = None,
         transient: bool = False,
         retry_after: float | None = None,
+        no_answer: str | None = None,
+        timed_out: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -86,6 +96,9 @@ class ApiError(Exception):
         self.status = status
         self.transient = transient
         self.retry_after = retry_after
+        # Why no answer came (the transport's error, redacted), when none did.
+        self.no_answer = no_answer
+        self.timed_out = timed_out
 
 
 class ApiKeyRejected(ApiError):
@@ -169,13 +182,14 @@ def _error_text(body: Any) -> str:
 class RunpodClient:
     """The Runpod API for one account (``async with RunpodClient(key) as api: ...``).
 
+    ``api_key=None`` sends no ``Authorization`` header (the login operations need none).
     ``transport`` replaces httpx's network transport (tests); ``backoff_base`` is the first
     retry's wait in seconds.
     """
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | None,
         urls: ApiUrls | None = None,
         *,
         timeout: httpx.Timeout = REQUEST_TIMEOUT,
@@ -210,11 +224,18 @@ class RunpodClient:
 
     # -- transport ------------------------------------------------------------------------------
 
+    @property
+    def api_key(self) -> str | None:
+        return self._key
+
     def _redact(self, text: str) -> str:
-        return redact(text, self._key)
+        return redact(text, self._key) if self._key else redact(text)
 
     def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._key}", "Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json"}
+        if self._key is not None:
+            headers["Authorization"] = f"Bearer {self._key}"
+        return headers
 
     async def _retrying(self, call: Callable[[], Any], retried: bool) -> Any:
         if not retried:
@@ -240,20 +261,25 @@ class RunpodClient:
             return await self._http.request(method, url, **kwargs)
         except httpx.ConnectError as err:
             # Nothing was sent: safe to say the call did not happen.
+            detail = self._redact(_connect_reason(err)) or type(err).__name__
             raise ApiError(
-                f"{operation}: cannot connect to {httpx.URL(url).host} ({self._redact(str(err))})",
+                f"{operation}: cannot connect to {httpx.URL(url).host} ({detail})",
                 operation=operation,
                 transient=True,
+                no_answer=detail,
             ) from None
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as err:
-            reason = "timed out" if isinstance(err, httpx.TimeoutException) else "connection lost"
+        except httpx.HTTPError as err:
+            # Timeouts, dropped connections, protocol errors: the request may have arrived.
+            timed_out = isinstance(err, httpx.TimeoutException)
+            reason = "timed out" if timed_out else "connection lost"
             detail = self._redact(str(err)) or type(err).__name__
-            if mutation:
-                raise OutcomeUnknown(
-                    f"{operation}: {reason} ({detail})", operation=operation
-                ) from None
-            raise ApiError(
-                f"{operation}: {reason} ({detail})", operation=operation, transient=True
+            error_class = OutcomeUnknown if mutation else ApiError
+            raise error_class(
+                f"{operation}: {reason} ({detail})",
+                operation=operation,
+                transient=not mutation and isinstance(err, _TRANSPORT_TRANSIENT),
+                no_answer=detail,
+                timed_out=timed_out,
             ) from None
 
     def _http_error(self, operation: str, response: httpx.Response, body: Any) -> ApiError:
@@ -270,22 +296,30 @@ class RunpodClient:
             retry_after=_retry_after(response) if status in (429, 503) else None,
         )
 
+    async def post_graphql(
+        self, operation: str, document: str, variables: Mapping[str, Any] | None = None
+    ) -> httpx.Response:
+        """One POST of ``document`` (one named operation), not retried, its answer unread.
+
+        A transport failure is an :class:`ApiError` with ``no_answer`` set (an
+        :class:`OutcomeUnknown` for a mutation that may have arrived)."""
+        return await self._send(
+            operation,
+            "POST",
+            self.urls.graphql,
+            mutation=_is_mutation(document),
+            json={"query": document, "variables": dict(variables or {})},
+            headers=self._auth(),
+        )
+
     async def graphql(
         self, operation: str, document: str, variables: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """Run ``document`` (one named operation); its ``data``. Queries are retried."""
-        mutation = document.lstrip().startswith("mutation")
-        payload = {"query": document, "variables": dict(variables or {})}
+        mutation = _is_mutation(document)
 
         async def once() -> dict[str, Any]:
-            response = await self._send(
-                operation,
-                "POST",
-                self.urls.graphql,
-                mutation=mutation,
-                json=payload,
-                headers=self._auth(),
-            )
+            response = await self.post_graphql(operation, document, variables)
             try:
                 body = response.json()
             except ValueError:
@@ -575,6 +609,25 @@ class RunpodClient:
         return self._parse("create network volume", NetworkVolume, answer)
 
 
+def _connect_reason(error: BaseException) -> str:
+    """Why a connection failed: the system's error (``[Errno 111] Connection refused``) when
+    one caused it, else the error's text (the async stack only says "All connection attempts
+    failed")."""
+    cause: BaseException | None = error
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, OSError) and cause.errno:
+            # Negative numbers are name-resolution errors (getaddrinfo), with their own text.
+            text = os.strerror(cause.errno) if cause.errno > 0 else cause.strerror
+            return f"[Errno {cause.errno}] {text or cause}"
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return str(error)
+
+
+def _is_mutation(document: str) -> bool:
+    return document.lstrip().startswith("mutation")
+
+
 def _storage_error(text: str) -> str:
     """The ``<Message>`` of an S3-style XML error, else the first line of the body."""
     start, end = text.find("<Message>"), text.find("</Message>")
@@ -741,3 +794,35 @@ DELETE_FLASH_APP = """mutation deleteFlashApp($flashAppId: String!) {
 DELETE_FLASH_ENVIRONMENT = """mutation deleteFlashEnvironment($flashEnvironmentId: String!) {
   deleteFlashEnvironment(flashEnvironmentId: $flashEnvironmentId)
 }"""
+
+# Login and the key check (runpod_flash/core/api/runpod.py and cli/commands/login.py, 1.21.0);
+# the login operations are sent without a key.
+
+CREATE_FLASH_AUTH_REQUEST = """
+mutation createFlashAuthRequest {
+    createFlashAuthRequest {
+        id
+        status
+        expiresAt
+    }
+}
+"""
+
+FLASH_AUTH_REQUEST_STATUS = """
+query flashAuthRequestStatus($flashAuthRequestId: String!) {
+    flashAuthRequestStatus(flashAuthRequestId: $flashAuthRequestId) {
+        id
+        status
+        expiresAt
+        apiKey
+    }
+}
+"""
+
+MYSELF = """
+query myself {
+    myself {
+        id
+    }
+}
+"""

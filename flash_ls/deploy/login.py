@@ -4,79 +4,48 @@ The flow of ``flash login`` (runpod_flash/cli/commands/login.py, 1.21): ``create
 (no key), the console page ``{console}/flash/login?request=<id>`` in a browser, then
 ``flashAuthRequestStatus`` every 2 s until the request is approved (the answer carries the key
 once), denied or expired, or the deadline passes: the earlier of ``--timeout`` and the request's
-``expiresAt``. The operation documents are the official client's (core/api/runpod.py).
+``expiresAt``.
 
 The URLs come from the official variables (``urls.py``): ``RUNPOD_API_BASE_URL`` (GraphQL at
-``{base}/graphql``) and ``RUNPOD_CONSOLE_URL`` (or the deprecated ``CONSOLE_BASE_URL``). The
-operations stay here, synchronous and small, until they join the deploy client.
+``{base}/graphql``) and ``RUNPOD_CONSOLE_URL`` (or the deprecated ``CONSOLE_BASE_URL``). The calls
+go through the deploy client (``client.py``: its operation documents, User-Agent and transport,
+one POST per call with a 30 s timeout); this module reads the answers and keeps its own errors.
+The functions are synchronous: each runs its calls on an event loop of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import email.utils
 import logging
 import os
-import platform
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flash_ls import __version__
 from flash_ls.deploy.credentials import ApiKey, check_config, redact, save_api_key
 from flash_ls.deploy.urls import ApiUrls
 
 if TYPE_CHECKING:
     import httpx
 
+    from flash_ls.deploy.client import RunpodClient
+
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 2.0
 DEFAULT_TIMEOUT_SECONDS = 600.0
-CONNECT_TIMEOUT_SECONDS = 10.0
-CALL_TIMEOUT_SECONDS = 30.0
 CHECK_ATTEMPTS = 3  # a key check is a query: retried on transient failures, as the official client
 
-CREATE_AUTH_REQUEST = """
-mutation createFlashAuthRequest {
-    createFlashAuthRequest {
-        id
-        status
-        expiresAt
-    }
-}
-"""
-AUTH_REQUEST_STATUS = """
-query flashAuthRequestStatus($flashAuthRequestId: String!) {
-    flashAuthRequestStatus(flashAuthRequestId: $flashAuthRequestId) {
-        id
-        status
-        expiresAt
-        apiKey
-    }
-}
-"""
-MYSELF = """
-query myself {
-    myself {
-        id
-    }
-}
-"""
-
-# Words of a GraphQL error the official client treats as transient (core/api/runpod.py).
-_TRANSIENT_WORDS = (
-    "try again later",
-    "internal server error",
-    "service unavailable",
-    "too many requests",
-    "temporarily unavailable",
-)
 # Console browsers that webbrowser falls back to: they would take over the terminal.
 _TERMINAL_BROWSERS = frozenset({"www-browser", "links", "elinks", "lynx", "w3m"})
+
+_T = TypeVar("_T")
 
 
 class LoginError(Exception):
@@ -112,60 +81,47 @@ def console_url(environ: Mapping[str, str] | None = None) -> str:
     return ApiUrls.from_environ(os.environ if environ is None else environ).console
 
 
-def user_agent() -> str:
-    """``flash-ls/<version> (Python <x>; <OS> <release>; <arch>)``, the official client's form."""
-    return (
-        f"flash-ls/{__version__} (Python {platform.python_version()}; "
-        f"{platform.system()} {platform.release()}; {platform.machine()})"
-    )
+def _client(urls: ApiUrls, api_key: str | None = None) -> RunpodClient:
+    """The deploy client for one login or key check: a short timeout per call."""
+    from flash_ls.deploy.client import LOGIN_TIMEOUT, RunpodClient
+
+    return RunpodClient(api_key, urls, timeout=LOGIN_TIMEOUT, max_attempts=1)
 
 
-def http_client() -> httpx.Client:
-    """An HTTP client with a timeout on every call and flash-ls's User-Agent."""
-    import httpx
-
-    return httpx.Client(
-        timeout=httpx.Timeout(CALL_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
-        headers={"User-Agent": user_agent()},
-    )
+def _run(make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Run a coroutine to the end from synchronous code, on a thread of its own when this
+    thread already runs an event loop (a front end's)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="flash-ls-login") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 # -- GraphQL ------------------------------------------------------------------------------------
 
 
-def graphql(
-    client: httpx.Client,
-    url: str,
+async def _call(
+    api: RunpodClient,
+    operation: str,
     document: str,
     variables: Mapping[str, Any] | None = None,
-    *,
-    api_key: str | None = None,
-) -> dict[str, Any]:
-    """POST one GraphQL operation; its ``data``, or :class:`ApiCallError`. No retries."""
-    return _call(client, url, document, variables, api_key)[0]
-
-
-def _call(
-    client: httpx.Client,
-    url: str,
-    document: str,
-    variables: Mapping[str, Any] | None,
-    api_key: str | None,
 ) -> tuple[dict[str, Any], httpx.Response]:
-    import httpx
+    """One GraphQL operation, not retried: its ``data`` and the response, or
+    :class:`ApiCallError`."""
+    from flash_ls.deploy.client import TRANSIENT_MESSAGES, ApiError
 
-    headers = {"Content-Type": "application/json"}
-    if api_key is not None:
-        headers["Authorization"] = f"Bearer {api_key}"
-    secrets = (api_key,) if api_key else ()
+    url = api.urls.graphql
+    secrets = (api.api_key,) if api.api_key else ()
     try:
-        response = client.post(
-            url, json={"query": document, "variables": dict(variables or {})}, headers=headers
-        )
-    except httpx.TimeoutException:
-        raise ApiCallError("unreachable", f"no answer from {url} in time", transient=True) from None
-    except httpx.HTTPError as err:
-        reason = redact(str(err) or type(err).__name__, *secrets)
+        response = await api.post_graphql(operation, document, variables)
+    except ApiError as err:
+        if err.timed_out:
+            raise ApiCallError(
+                "unreachable", f"no answer from {url} in time", transient=True
+            ) from None
+        reason = redact(err.no_answer or err.message, *secrets)
         raise ApiCallError("unreachable", f"cannot reach {url}: {reason}", transient=True) from None
     status = response.status_code
     if status in (401, 403):
@@ -187,7 +143,7 @@ def _call(
         raise ApiCallError("error", "the API's answer is not JSON", status=status, transient=True)
     if messages:
         text = "; ".join(messages)
-        transient = any(word in text.lower() for word in _TRANSIENT_WORDS)
+        transient = any(word in text.lower() for word in TRANSIENT_MESSAGES)
         raise ApiCallError("error", f"the API answered: {text}", status=status, transient=transient)
     data = answer.get("data")
     return (data if isinstance(data, dict) else {}), response
@@ -223,10 +179,12 @@ class AuthRequestStatus:
         return f"AuthRequestStatus({self.status!r}, api_key={'<set>' if self.api_key else None})"
 
 
-def create_auth_request(client: httpx.Client, url: str) -> AuthRequest:
+async def create_auth_request(api: RunpodClient) -> AuthRequest:
     """``createFlashAuthRequest`` (no key sent)."""
+    from flash_ls.deploy.client import CREATE_FLASH_AUTH_REQUEST
+
     sent = time.time()
-    data, response = _call(client, url, CREATE_AUTH_REQUEST, None, None)
+    data, response = await _call(api, "createFlashAuthRequest", CREATE_FLASH_AUTH_REQUEST)
     request = data.get("createFlashAuthRequest")
     if not isinstance(request, dict) or not isinstance(request.get("id"), str):
         raise ApiCallError("error", "the API did not open a login request")
@@ -238,9 +196,16 @@ def create_auth_request(client: httpx.Client, url: str) -> AuthRequest:
     return AuthRequest(request["id"], str(request.get("status") or ""), expires_in)
 
 
-def auth_request_status(client: httpx.Client, url: str, request_id: str) -> AuthRequestStatus:
+async def auth_request_status(api: RunpodClient, request_id: str) -> AuthRequestStatus:
     """``flashAuthRequestStatus`` (no key sent)."""
-    data = graphql(client, url, AUTH_REQUEST_STATUS, {"flashAuthRequestId": request_id})
+    from flash_ls.deploy.client import FLASH_AUTH_REQUEST_STATUS
+
+    data, _ = await _call(
+        api,
+        "flashAuthRequestStatus",
+        FLASH_AUTH_REQUEST_STATUS,
+        {"flashAuthRequestId": request_id},
+    )
     answer = data.get("flashAuthRequestStatus")
     if not isinstance(answer, dict):
         raise ApiCallError("error", "the API does not know the login request")
@@ -300,36 +265,40 @@ def login(
     ``secrets(key)`` learns the key the moment it arrives (to redact it from logs).
     """
     environ = os.environ if environ is None else environ
-    api, console = graphql_url(environ), console_url(environ)
+    urls = ApiUrls.from_environ(environ)  # an InvalidUrl fails now
     check_config(home)  # a config.toml the key could not be saved to fails now, not after
-    with http_client() as client:
-        try:
-            request = create_auth_request(client, api)
-        except ApiCallError as err:
-            raise LoginError(f"cannot start the login: {err}") from None
-        url = f"{console}/flash/login?request={request.id}"
-        on_url(url, open_browser and open_in_browser(url, environ))
-        limit = timeout if request.expires_in is None else min(timeout, request.expires_in)
-        deadline = clock() + max(limit, 0.0)
-        last_failure: ApiCallError | None = None
-        while True:
+
+    async def flow() -> LoginResult:
+        async with _client(urls) as api:
             try:
-                answer = auth_request_status(client, api, request.id)
+                request = await create_auth_request(api)
             except ApiCallError as err:
-                if not err.transient:
-                    raise LoginError(f"login failed: {err}") from None
-                log.debug("login status poll failed: %s", err)
-                last_failure, answer = err, None
-            if answer is not None:
-                last_failure = None
-                if answer.api_key is not None and answer.status in ("APPROVED", "CONSUMED"):
-                    secrets(answer.api_key)
-                    return LoginResult(_save(answer.api_key, home), request.id)
-                _refuse(answer.status)
-            now = clock()
-            if now >= deadline:
-                raise LoginError(_late(timeout, request.expires_in, last_failure))
-            sleep(min(poll_interval, deadline - now))
+                raise LoginError(f"cannot start the login: {err}") from None
+            url = f"{urls.console}/flash/login?request={request.id}"
+            on_url(url, open_browser and open_in_browser(url, environ))
+            limit = timeout if request.expires_in is None else min(timeout, request.expires_in)
+            deadline = clock() + max(limit, 0.0)
+            last_failure: ApiCallError | None = None
+            while True:
+                try:
+                    answer = await auth_request_status(api, request.id)
+                except ApiCallError as err:
+                    if not err.transient:
+                        raise LoginError(f"login failed: {err}") from None
+                    log.debug("login status poll failed: %s", err)
+                    last_failure, answer = err, None
+                if answer is not None:
+                    last_failure = None
+                    if answer.api_key is not None and answer.status in ("APPROVED", "CONSUMED"):
+                        secrets(answer.api_key)
+                        return LoginResult(_save(answer.api_key, home), request.id)
+                    _refuse(answer.status)
+                now = clock()
+                if now >= deadline:
+                    raise LoginError(_late(timeout, request.expires_in, last_failure))
+                sleep(min(poll_interval, deadline - now))  # the only task of this loop
+
+    return _run(flow)
 
 
 def _save(key: str, home: Path | None) -> Path:
@@ -410,23 +379,30 @@ def check_api_key(
 ) -> KeyCheck:
     """Ask the API who the key belongs to (``myself { id }``, the cheapest authenticated query)."""
     value = key.value if isinstance(key, ApiKey) else key
-    url = graphql_url(environ)
-    failure = ApiCallError("unreachable", "not tried")
-    with http_client() as client:
-        for attempt in range(max(attempts, 1)):
-            if attempt:
-                sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
-            try:
-                data = graphql(client, url, MYSELF, api_key=value)
-            except ApiCallError as err:
-                failure = err
-                if err.transient:
-                    log.debug("key check failed (attempt %d): %s", attempt + 1, err)
-                    continue
-                break
-            myself = data.get("myself")
-            if not isinstance(myself, dict):
-                return KeyCheck("error", url, detail="the API did not answer `myself`")
-            user = myself.get("id")
-            return KeyCheck("valid", url, user_id=user if isinstance(user, str) else None)
-    return KeyCheck(failure.kind, url, failure.status, str(failure))
+    urls = ApiUrls.from_environ(os.environ if environ is None else environ)
+    url = urls.graphql
+
+    async def check() -> KeyCheck:
+        from flash_ls.deploy.client import MYSELF
+
+        failure = ApiCallError("unreachable", "not tried")
+        async with _client(urls, value) as api:
+            for attempt in range(max(attempts, 1)):
+                if attempt:
+                    sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
+                try:
+                    data, _ = await _call(api, "myself", MYSELF)
+                except ApiCallError as err:
+                    failure = err
+                    if err.transient:
+                        log.debug("key check failed (attempt %d): %s", attempt + 1, err)
+                        continue
+                    break
+                myself = data.get("myself")
+                if not isinstance(myself, dict):
+                    return KeyCheck("error", url, detail="the API did not answer `myself`")
+                user = myself.get("id")
+                return KeyCheck("valid", url, user_id=user if isinstance(user, str) else None)
+        return KeyCheck(failure.kind, url, failure.status, str(failure))
+
+    return _run(check)

@@ -20,6 +20,7 @@ from cli_imports import imported_by, loaded
 from test_no_key_leaks import Sandbox
 
 from flash_ls import __version__
+from flash_ls.deploy.client import user_agent
 from flash_ls.deploy.credentials import CredentialsFileError
 from flash_ls.deploy.login import (
     LoginError,
@@ -27,7 +28,6 @@ from flash_ls.deploy.login import (
     can_open_browser,
     check_api_key,
     login,
-    user_agent,
 )
 from flash_ls.deploy.urls import InvalidUrl
 from tests.runpod_api import DEFAULT_API_KEY, RunpodEmulator
