@@ -75,12 +75,20 @@ async def test_configuration_change_takes_effect_without_restart(session: Sessio
 
 
 async def _warnings(session: Session, before: int, count: int) -> list[str]:
-    """The showMessage warnings after the first ``before`` ones, once there are ``count``."""
-    for _ in range(200):
-        if len(session.client.messages) >= before + count:
-            break
+    """The configuration warnings shown after the first ``before`` messages, once there are
+    ``count`` (waiting generously: the machine running the tests may be loaded)."""
+
+    def settings_warnings() -> list[types.ShowMessageParams]:
+        return [
+            message
+            for message in session.client.messages[before:]
+            if message.message.startswith("flash-ls")
+        ]
+
+    deadline = asyncio.get_running_loop().time() + 60
+    while len(settings_warnings()) < count and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
-    shown = session.client.messages[before:]
+    shown = settings_warnings()
     assert all(message.type == types.MessageType.Warning for message in shown)
     return [message.message for message in shown]
 
