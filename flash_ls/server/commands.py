@@ -1,7 +1,6 @@
 """``workspace/executeCommand``: ``flash.*`` commands, JSON in and out.
 
-Each command calls the shared engine function. Engines still being written answer with a clear
-"not available yet" error until their issue wires them here.
+Each command calls the shared engine function (build, deploy, environments) that the CLI calls.
 """
 
 from __future__ import annotations
@@ -27,12 +26,22 @@ ENV_LIST = "flash.env.list"
 ENV_USE = "flash.env.use"
 ENV_CREATE = "flash.env.create"
 ENV_DELETE = "flash.env.delete"
+ENV_CURRENT = "flash.env.current"
 APP_LIST = "flash.app.list"
+AUTH_STATUS = "flash.auth.status"
 
-DEPLOY_COMMANDS = (DEPLOY, ENV_LIST, ENV_USE, ENV_CREATE, ENV_DELETE, APP_LIST)
+DEPLOY_COMMANDS = (
+    DEPLOY,
+    ENV_LIST,
+    ENV_USE,
+    ENV_CREATE,
+    ENV_DELETE,
+    ENV_CURRENT,
+    APP_LIST,
+    AUTH_STATUS,
+)
 ALL_COMMANDS = (CHECK, BUILD, MANIFEST_PREVIEW, MANIFEST_SHOW, *DEPLOY_COMMANDS)
 
-NOT_AVAILABLE_DEPLOY = "not available yet: deploy engine (issue: deploy)"
 NOT_AVAILABLE_BUILD = "not available yet: build engine (issue: build)"
 
 

@@ -7,10 +7,13 @@ symbols. Values the engine cannot know statically are shown as written in the so
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flash_ls import platform
+from flash_ls.deploy import environments as deploy_environments
+from flash_ls.deploy import state as deploy_files
 from flash_ls.parse.facts import Definition
 from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, Route, SourceFile, Target
 from flash_ls.project.sizes import cached_estimate
@@ -215,14 +218,36 @@ def files(endpoint: Endpoint) -> list[str]:
 
 @dataclass(frozen=True)
 class DeployState:
-    """What the last deploy wrote into the app's local manifest (never fetched over the network)."""
+    """What the last deploy left in ``.flash/`` (never fetched over the network): the active
+    environment, its endpoints' URLs and when it was deployed (None: unknown)."""
 
     environment: str | None
     urls: dict[str, str]
+    deployed_at: float | None = None
 
 
 def deploy_state(app: App) -> DeployState | None:
-    """``resources_endpoints`` of ``.flash/flash_manifest.json``; None when there is no local state."""
+    """The app's deploy state in its active environment (``FLASH_ENV``, then ``.flash/
+    environment.json``, then the only one deployed to): URLs from ``.flash/deployed.json``, else
+    the manifest's ``resources_endpoints``; None when there is no local state."""
+    from flash_ls.server.deploying import active_environment
+
+    root = app.root
+    environ = {**os.environ, **app.environ}
+    try:
+        environment, _ = active_environment(root, environ)
+    except (OSError, ValueError):
+        environment = None
+    record = deploy_files.deployed(root)
+    name = deploy_environments.app_name_for(root)
+    for env in record.environments.values():
+        if env.app == name and env.environment == environment and env.endpoints:
+            urls = {k: v.url for k, v in env.endpoints.items() if v.url}
+            return DeployState(
+                environment,
+                urls,
+                _mtime(root / deploy_files.FLASH_DIR / deploy_files.DEPLOYED_FILE),
+            )
     path = app.root / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -230,11 +255,41 @@ def deploy_state(app: App) -> DeployState | None:
         return None
     if not isinstance(data, dict):
         return None
-    urls = data.get("resources_endpoints")
-    if not isinstance(urls, dict):
+    written = data.get("resources_endpoints")
+    if not isinstance(written, dict):
         return None
-    environment = app.environ.get("FLASH_ENV") or None
-    return DeployState(environment, {str(k): str(v) for k, v in urls.items()})
+    return DeployState(environment, {str(k): str(v) for k, v in written.items()}, _mtime(path))
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def ago(seconds: float) -> str:
+    """``just now``, ``2 min ago``, ``3 h ago``, ``4 days ago``."""
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def deployed_line(
+    app: App, endpoint: Endpoint, found: DeployState | None, now: float
+) -> str | None:
+    """``Deployed to staging · 2 min ago`` (code lens); None without local deploy state."""
+    if found is None:
+        return None
+    where = f" to {found.environment}" if found.environment else ""
+    if not found.urls.get(label(app, endpoint)):
+        return f"Not deployed{where}"
+    when = f" · {ago(max(0.0, now - found.deployed_at))}" if found.deployed_at else ""
+    return f"Deployed{where}{when}"
 
 
 def state_line(app: App, endpoint: Endpoint, state: DeployState | None) -> str | None:

@@ -1,8 +1,10 @@
 """Code lens above each endpoint: a summary line, then Deploy and Show manifest entry (which
-opens the entry in a read-only manifest file: ``flash.manifest.show``)."""
+opens the entry in a read-only manifest file: ``flash.manifest.show``), then where and when it was
+deployed (``Deployed to staging · 2 min ago``) in the active environment."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ class Lens:
 def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
     """The lenses of the endpoints declared in ``source`` (``uri``: how the editor names it)."""
     state = endpoints.deploy_state(app)
+    now = time.time()
     found: list[Lens] = []
     for endpoint in app.endpoints:
         if endpoint.decl.file.path != source.path:
@@ -37,4 +40,7 @@ def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
         found.append(Lens(line, "Deploy", DEPLOY, [argument]))
         if endpoint.kind is not EndpointKind.UNUSED:  # the build makes no resource of it
             found.append(Lens(line, "Show manifest entry", MANIFEST_SHOW, [argument]))
+        deployed = endpoints.deployed_line(app, endpoint, state, now)
+        if deployed is not None:
+            found.append(Lens(line, deployed, ""))
     return found

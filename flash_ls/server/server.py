@@ -31,7 +31,7 @@ from flash_ls.progress import Cancelled
 from flash_ls.project import sizes
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.workspace import Workspace
-from flash_ls.server import commands, completion, hover, lens, symbols, unnamed
+from flash_ls.server import commands, completion, deploying, hover, lens, symbols, unnamed
 from flash_ls.server.actions import (
     FIX_ALL_KIND,
     QUICKFIX,
@@ -154,6 +154,7 @@ class FlashLanguageServer(LanguageServer):
         self._index_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running: set[WorkDoneProgress] = set()
+        self._announced: set[Path] = set()  # apps told their active environment
         self._log_handler = _ClientLogHandler(self)
         self._stopped = False
 
@@ -304,10 +305,29 @@ class FlashLanguageServer(LanguageServer):
             progress.step("checking apps", len(ordered))
             for root in ordered:
                 await self.diagnostics.fresh(root)
+                if not unnamed.is_stand_in(root):
+                    self.announce_environment(root)
                 checked += 1
                 progress.advance(1, root.name)
         finally:
             progress.end(f"{checked} app(s) checked")
+
+    def announce_environment(
+        self, root: Path, *, force: bool = False
+    ) -> tuple[str | None, str | None]:
+        """Send ``flash/activeEnvironment`` for the app at ``root`` (once, unless ``force``)."""
+        try:
+            active, source = deploying.active_environment(root)
+        except (OSError, ValueError) as error:
+            log.warning("cannot read the active environment of %s: %s", root, error)
+            return None, None
+        if force or root not in self._announced:
+            self._announced.add(root)
+            self.protocol.notify(
+                deploying.ACTIVE_ENVIRONMENT,
+                {"appRoot": root.as_posix(), "environment": active, "source": source},
+            )
+        return active, source
 
     def sizes_landed(self) -> None:
         """Any thread: a dependency resolution finished; re-check the apps waiting for one."""
@@ -639,6 +659,8 @@ def _register_documents(server: FlashLanguageServer) -> None:
             return
         ls.documents.open(path, item.uri, item.version, item.text)
         root = ls.diagnostics.root_of(path)
+        if not unnamed.is_unnamed(item.uri):
+            ls.announce_environment(root)  # once per app
         ls.diagnostics.touch(root)
         ls.diagnostics.schedule(path, root, trigger=path, delay=0)
 
@@ -1173,14 +1195,234 @@ def _register_commands(server: FlashLanguageServer) -> None:
             _finish(ls, progress, "cancelled" if progress.cancelled else "done")
         return to_jsonable(result)
 
-    for name in commands.DEPLOY_COMMANDS:
+    _register_deploy_commands(server)
 
-        async def not_available(
-            ls: FlashLanguageServer, args: dict[str, Any], name: str = name
-        ) -> Any:
-            raise commands.RequestFailed(f"{name}: {commands.NOT_AVAILABLE_DEPLOY}", warning=True)
 
-        _command(server, name)(not_available)
+def _app_root(ls: FlashLanguageServer, args: dict[str, Any], name: str) -> Path:
+    """The app a deploy or environment command is about: ``uri``/``path``, else the first folder."""
+    root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
+    if root is None:
+        raise commands.InvalidParams(f"{name} needs `uri` or `path`")
+    if unnamed.is_stand_in(root):
+        raise commands.RequestFailed(
+            f"Save {unnamed.display_name(args.get('uri') or args['path'])} to a folder first",
+            warning=True,
+        )
+    return root
+
+
+def _string(args: dict[str, Any], key: str, name: str, *, required: bool = False) -> str | None:
+    value = args.get(key)
+    if value is None and required:
+        raise commands.InvalidParams(f"{name} needs `{key}`")
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise commands.InvalidParams(f"{name}: `{key}` must be a non-empty string")
+    return value
+
+
+async def _confirm(ls: FlashLanguageServer, question: str, action: str) -> bool:
+    """Ask with ``window/showMessageRequest``; only ``action`` chosen means yes."""
+    answer = await ls.window_show_message_request_async(
+        types.ShowMessageRequestParams(
+            type=types.MessageType.Warning,
+            message=question,
+            actions=[
+                types.MessageActionItem(title=action),
+                types.MessageActionItem(title="Cancel"),
+            ],
+        )
+    )
+    return answer is not None and answer.title == action
+
+
+async def _engine(
+    ls: FlashLanguageServer,
+    title: str,
+    work: Callable[[Any], Awaitable[T]],
+    *,
+    app: App | None = None,
+    root: Path | None = None,
+) -> T:
+    """Run ``work(progress)`` (engine coroutine) off the loop with work-done progress and
+    cancellation; engine errors become one-line ``UserError``s."""
+    progress = await _progress_for(ls, title)
+    key: list[str] = []
+
+    async def run() -> T:
+        from flash_ls.deploy.credentials import resolve_api_key
+
+        with deploying.engine_errors(app, lambda: key[0] if key else None):
+            key.append(resolve_api_key(root).value)  # a missing key: one line, before any work
+            return await work(progress)
+
+    try:
+        return await deploying.run_engine(ls.jobs, progress, run)
+    except Cancelled:
+        raise commands.RequestCancelled(f"{title} was cancelled") from None
+    finally:
+        _finish(ls, progress, "cancelled" if progress.cancelled else "done")
+
+
+def _client(root: Path | None) -> Any:
+    """A Runpod API client with the app's key and the URLs of the server's environment."""
+    import os
+
+    from flash_ls.deploy.client import RunpodClient
+    from flash_ls.deploy.credentials import resolve_api_key
+    from flash_ls.deploy.urls import ApiUrls
+
+    return RunpodClient(resolve_api_key(root).value, ApiUrls.from_environ(os.environ))
+
+
+def _register_deploy_commands(server: FlashLanguageServer) -> None:
+    from flash_ls.deploy import environments
+
+    @_command(server, commands.DEPLOY)
+    async def deploy(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        from flash_ls.build.api import BuildOptions
+        from flash_ls.deploy.flow import DeployOptions, deploy_app
+
+        root = _app_root(ls, args, commands.DEPLOY)
+        build = args.get("build") or {}
+        if not isinstance(build, dict):
+            raise commands.InvalidParams("flash.deploy: `build` must be a JSON object")
+        try:
+            options = DeployOptions(
+                environment=_string(args, "env", commands.DEPLOY),
+                app_name=_string(args, "app", commands.DEPLOY),
+                build=BuildOptions(**build),
+                dry_run=bool(args.get("dryRun", False)),
+                prune=bool(args.get("prune", False)),
+            )
+        except (TypeError, ValueError) as error:
+            raise commands.InvalidParams(
+                f"flash.deploy options: {_first_line(str(error))}"
+            ) from None
+        app = await ls.engine.call(lambda: _prepared(ls.engine.workspace.app(root)))
+
+        async def run(progress: Any) -> Any:
+            async with _client(root) as client:
+                return await deploy_app(app, options, progress, client=client)
+
+        title = f"flash-ls: deploy {app.name}"
+        try:
+            result = await _engine(ls, title, run, app=app, root=root)
+        except deploying.NeedsConfirmation as error:
+            environment = error.environment
+            question = f"Deploy to {environment}? ({app.name})"
+            if not await _confirm(ls, question, "Deploy"):
+                return {"deployed": False, "cancelled": True, "environment": environment}
+            options.confirmed = True
+            result = await _engine(ls, title, run, app=app, root=root)
+        if not result.dry_run:
+            await _environment_changed(ls, root)
+        return {"deployed": not result.dry_run, **result.model_dump(mode="json")}
+
+    @_command(server, commands.ENV_LIST)
+    async def env_list(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        root = _app_root(ls, args, commands.ENV_LIST)
+        name = environments.app_name_for(root, _string(args, "app", commands.ENV_LIST))
+
+        async def run(progress: Any) -> Any:
+            async with _client(root) as client:
+                return await environments.list_environments(client, name)
+
+        found = await _engine(ls, f"flash-ls: environments of {name}", run, root=root)
+        active, source = deploying.active_environment(root)
+        return {
+            "app": name,
+            "active": active,
+            "source": source,
+            "environments": [env.model_dump(mode="json") for env in found],
+        }
+
+    @_command(server, commands.ENV_CURRENT)
+    async def env_current(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        root = _app_root(ls, args, commands.ENV_CURRENT)
+        active, source = deploying.active_environment(root)
+        return {"appRoot": root.as_posix(), "environment": active, "source": source}
+
+    @_command(server, commands.ENV_USE)
+    async def env_use(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        root = _app_root(ls, args, commands.ENV_USE)
+        env = _string(args, "name", commands.ENV_USE, required=True)
+        assert env is not None
+        name = environments.app_name_for(root, _string(args, "app", commands.ENV_USE))
+
+        async def run(progress: Any) -> Any:
+            async with _client(root) as client:
+                return await environments.use_environment(client, root, name, env)
+
+        await _engine(ls, f"flash-ls: use {env}", run, root=root)
+        active, source = await _environment_changed(ls, root)
+        return {"appRoot": root.as_posix(), "environment": active, "source": source}
+
+    @_command(server, commands.ENV_CREATE)
+    async def env_create(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        root = _app_root(ls, args, commands.ENV_CREATE)
+        env = _string(args, "name", commands.ENV_CREATE, required=True)
+        assert env is not None
+        name = environments.app_name_for(root, _string(args, "app", commands.ENV_CREATE))
+
+        async def run(progress: Any) -> Any:
+            async with _client(root) as client:
+                return await environments.create_environment(client, name, env)
+
+        created = await _engine(ls, f"flash-ls: create {env}", run, root=root)
+        return {"app": name, "environment": created.model_dump(mode="json")}
+
+    @_command(server, commands.ENV_DELETE)
+    async def env_delete(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        root = _app_root(ls, args, commands.ENV_DELETE)
+        env = _string(args, "name", commands.ENV_DELETE, required=True)
+        assert env is not None
+        name = environments.app_name_for(root, _string(args, "app", commands.ENV_DELETE))
+        question = f"Delete environment {env} of {name} and its endpoints?"
+        if not await _confirm(ls, question, "Delete"):
+            return {"deleted": False, "cancelled": True, "environment": env}
+
+        async def run(progress: Any) -> Any:
+            async with _client(root) as client:
+                return await environments.delete_environment(
+                    client, name, env, progress, confirmed=True, app_root=root
+                )
+
+        count = await _engine(ls, f"flash-ls: delete {env}", run, root=root)
+        await _environment_changed(ls, root)
+        return {"deleted": True, "environment": env, "endpoints": count}
+
+    @_command(server, commands.APP_LIST)
+    async def app_list(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
+
+        async def run(progress: Any) -> Any:
+            async with _client(root) as client:
+                return await environments.list_apps(client)
+
+        found = await _engine(ls, "flash-ls: apps", run, root=root)
+        return {"apps": [app.model_dump(mode="json") for app in found]}
+
+    @_command(server, commands.AUTH_STATUS)
+    async def auth_status(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        from flash_ls.deploy.credentials import MissingApiKey, resolve_api_key
+
+        root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
+        try:
+            key = resolve_api_key(root)
+        except MissingApiKey as error:
+            return {"authenticated": False, "message": str(error)}
+        return {"authenticated": True, "source": key.source, "key": key.hint}
+
+
+async def _environment_changed(
+    ls: FlashLanguageServer, root: Path
+) -> tuple[str | None, str | None]:
+    """After a deploy or an environment switch: tell the client, refresh code lenses."""
+    active, source = ls.announce_environment(root, force=True)
+    if ls.capability("workspace.code_lens.refresh_support", False):
+        with contextlib.suppress(Exception):  # a client that fails the refresh keeps old lenses
+            await asyncio.wait_for(ls.workspace_code_lens_refresh_async(None), timeout=5)
+    return active, source
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,9 @@ async def test_capabilities(session: Session) -> None:
         "flash.env.use",
         "flash.env.create",
         "flash.env.delete",
+        "flash.env.current",
         "flash.app.list",
+        "flash.auth.status",
     }
     assert capabilities.position_encoding == ("utf-8" if session.profile == "neovim" else "utf-16")
     assert (capabilities.diagnostic_provider is not None) == session.pull
@@ -301,7 +303,8 @@ async def test_user_errors_are_one_line_messages_and_error_answers(
         ("flash.build", [{"uri": uri, "no_such_option": 1}], error),
         ("flash.manifest.preview", [{"uri": uri, "endpoint": "nope"}], warning),
         ("flash.manifest.show", [{"uri": session.uri(without_endpoints / "main.py")}], warning),
-        ("flash.deploy", [{"uri": uri}], warning),
+        ("flash.env.use", [{"uri": uri}], error),
+        ("flash.deploy", [{"uri": uri, "build": []}], error),
     ]
     capfd.readouterr()
     logged = len(session.client.log_messages)
@@ -315,24 +318,6 @@ async def test_user_errors_are_one_line_messages_and_error_answers(
     await asyncio.sleep(0.3)  # the server's stderr is forwarded asynchronously
     assert not [m for m in session.client.log_messages[logged:] if "Traceback" in m.message]
     assert "Traceback" not in capfd.readouterr().err
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        "flash.deploy",
-        "flash.env.list",
-        "flash.env.use",
-        "flash.env.create",
-        "flash.env.delete",
-        "flash.app.list",
-    ],
-)
-async def test_deploy_commands_are_not_available_yet(session: Session, command: str) -> None:
-    with pytest.raises(JsonRpcException) as raised:
-        await _execute(session, command, {"name": "dev"})
-    assert raised.value.code == -32803
-    assert raised.value.message == f"{command}: not available yet: deploy engine (issue: deploy)"
 
 
 async def test_bad_arguments_are_an_error_and_the_server_keeps_serving(session: Session) -> None:

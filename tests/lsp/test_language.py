@@ -303,7 +303,9 @@ async def test_code_lens(session: Session, app: dict[str, str]) -> None:
     ]
     assert result[1].command is not None
     assert list(result[1].command.arguments or []) == [{"uri": app["main"], "endpoint": "api"}]
-    assert [line for line, _, _ in lenses[3:]] == [8, 8, 8]
+    assert lenses[3][0] == 2 and lenses[3][1].startswith("Deployed · ")  # manifest, no env
+    assert [line for line, _, _ in lenses[4:]] == [8, 8, 8, 8]
+    assert lenses[-1][1] == "Not deployed"  # the manifest has no URL for `gpu`
 
 
 async def test_positions_follow_the_negotiated_encoding(session: Session) -> None:
