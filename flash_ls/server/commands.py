@@ -42,8 +42,6 @@ DEPLOY_COMMANDS = (
 )
 ALL_COMMANDS = (CHECK, BUILD, MANIFEST_PREVIEW, MANIFEST_SHOW, *DEPLOY_COMMANDS)
 
-NOT_AVAILABLE_BUILD = "not available yet: build engine (issue: build)"
-
 
 class UserError(JsonRpcException):
     """A command the user asked for that cannot run as asked: their mistake, not a crash.
@@ -121,20 +119,16 @@ def manifest_entry(manifest: Any, endpoint: str) -> dict[str, Any]:
 
 def build_manifest(app: App) -> Any:
     """``flash_ls.build.manifest.build_manifest`` (imported when first used)."""
-    try:
-        from flash_ls.build.manifest import build_manifest as engine_build_manifest
-    except ImportError as error:
-        raise RequestFailed(f"{NOT_AVAILABLE_BUILD}: {error}") from None
+    from flash_ls.build.manifest import build_manifest as engine_build_manifest
+
     with build_errors(app):
         return engine_build_manifest(app)
 
 
 def build_api() -> tuple[Any, Any]:
     """``(build_app, BuildOptions)`` from ``flash_ls.build.api``."""
-    try:
-        from flash_ls.build.api import BuildOptions, build_app
-    except ImportError as error:
-        raise RequestFailed(f"{NOT_AVAILABLE_BUILD}: {error}") from None
+    from flash_ls.build.api import BuildOptions, build_app
+
     return build_app, BuildOptions
 
 
