@@ -23,6 +23,7 @@ PythonOption = Annotated[
     str | None,
     typer.Option(
         "--python-version",
+        metavar="VERSION",
         help="Target Python of the workers (3.10-3.13); default: declared by the resources, else 3.12.",
     ),
 ]
@@ -50,12 +51,13 @@ def build_command(
         bool, typer.Option("--no-deps", help="Skip transitive dependencies during pip install.")
     ] = False,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Archive name inside .flash/.")
+        str, typer.Option("--output", "-o", metavar="NAME", help="Archive name inside .flash/.")
     ] = "artifact.tar.gz",
     exclude: Annotated[
         list[str] | None,
         typer.Option(
             "--exclude",
+            metavar="PKGS",
             help=(
                 "Comma-separated packages to leave out, with exclude-packages of "
                 "[tool.flash-ls] (torch packages always are)."

@@ -36,7 +36,9 @@ T = TypeVar("T")
 
 AppNameOption = Annotated[
     str | None,
-    typer.Option("--app", "-a", help="Flash app name (default: the app directory's name)."),
+    typer.Option(
+        "--app", "-a", metavar="NAME", help="Flash app name (default: the app directory's name)."
+    ),
 ]
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for CI).")
@@ -200,6 +202,7 @@ def deploy_command(
         typer.Option(
             "--env",
             "-e",
+            metavar="NAME",
             help="Target environment (default: FLASH_ENV, the active one, the only one).",
         ),
     ] = None,
@@ -210,15 +213,19 @@ def deploy_command(
     exclude: Annotated[
         list[str] | None,
         typer.Option(
-            "--exclude", help="Comma-separated packages to leave out (torch packages always are)."
+            "--exclude",
+            metavar="PKGS",
+            help="Comma-separated packages to leave out (torch packages always are).",
         ),
     ] = None,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Archive name inside .flash/.")
+        str, typer.Option("--output", "-o", metavar="NAME", help="Archive name inside .flash/.")
     ] = "artifact.tar.gz",
     python_version: Annotated[
         str | None,
-        typer.Option("--python-version", help="Target Python of the workers (3.10-3.13)."),
+        typer.Option(
+            "--python-version", metavar="VERSION", help="Target Python of the workers (3.10-3.13)."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Build and show the plan; change nothing.")
