@@ -321,7 +321,7 @@ class _LineProgress:
 
 _MARKS = {"create": "+", "update": "~", "keep": "=", "remove": "-"}
 _DONE = {"create": "created", "update": "updated", "keep": "unchanged", "remove": "removed"}
-_TODO = {"create": "create", "update": "update", "keep": "keep", "remove": "remove"}
+_PLANNED = {"create": "create", "update": "update", "keep": "keep", "remove": "remove"}
 
 
 def _print_result(result: DeployResult) -> None:
@@ -338,7 +338,7 @@ def _print_result(result: DeployResult) -> None:
         if result.created_app or result.created_environment:
             made = "app and environment" if result.created_app else "environment"
             echo(f"  + {made} {result.environment} (new)")
-        words = _TODO
+        words = _PLANNED
     else:
         build = f"  (build {result.build_id[:8]})" if result.build_id else ""
         echo(f"✓ deployed {result.app} to {result.environment}{build}")
