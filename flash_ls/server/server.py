@@ -1405,13 +1405,22 @@ def _register_deploy_commands(server: FlashLanguageServer) -> None:
     @_command(server, commands.AUTH_STATUS)
     async def auth_status(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
         from flash_ls.deploy.credentials import MissingApiKey, resolve_api_key
+        from flash_ls.deploy.login import check_api_key
 
         root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
         try:
             key = resolve_api_key(root)
         except MissingApiKey as error:
             return {"authenticated": False, "message": str(error)}
-        return {"authenticated": True, "source": key.source, "key": key.hint}
+        # As `flash-ls auth status`: ask the API whose key it is (valid, rejected, unreachable).
+        checked = await asyncio.to_thread(check_api_key, key)
+        return {
+            "authenticated": checked.status == "valid",
+            "status": checked.status,
+            "source": key.source,
+            "shadows": key.shadows,
+            "key": key.hint,
+        }
 
 
 async def _environment_changed(

@@ -184,6 +184,13 @@ async def test_env_use_switches_and_announces(editor: Editor) -> None:
     assert current["environment"] == "dev"
 
 
+async def test_auth_status_checks_the_key_with_the_api(editor: Editor) -> None:
+    _, uri = editor.app("authapp")
+    status = await editor.execute("flash.auth.status", {"uri": uri})
+    assert status["authenticated"] is True and status["status"] == "valid"
+    assert status["source"] == "RUNPOD_API_KEY" and status["shadows"] is None
+
+
 async def test_production_asks_and_cancel_changes_nothing(
     editor: Editor, api: RunpodEmulator
 ) -> None:
