@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flash_ls_cli.options import VerboseOption, command_group
 from flash_ls_cli.output import echo
 from flash_ls_cli.runner import setup_logging
 
@@ -28,21 +29,11 @@ if TYPE_CHECKING:
 
 STATUS_FORMATS = ("text", "json")
 
-VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks).")
-]
-
 
 def register(app: typer.Typer) -> None:
     """Add ``login`` and the ``auth`` group (``auth status``) to the ``flash-ls`` app."""
     app.command("login")(login_command)
-    auth = typer.Typer(
-        name="auth",
-        help="Runpod API credentials.",
-        no_args_is_help=True,
-        add_completion=False,
-        rich_markup_mode=None,
-    )
+    auth = command_group("auth", "Runpod API credentials.")
     auth.command("status")(status_command)
     app.add_typer(auth, name="auth")
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from flash_ls_cli.options import VerboseOption, command_group
 from flash_ls_cli.output import echo
 from flash_ls_cli.runner import ExitCode, build_failure, load_app, setup_logging, split_values
 
@@ -43,22 +44,13 @@ AppNameOption = Annotated[
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for CI).")
 ]
-VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks).")
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
 def register(app: typer.Typer) -> None:
     """Add ``deploy`` and the ``env`` and ``app`` groups to the ``flash-ls`` app."""
     app.command("deploy")(deploy_command)
-    env = typer.Typer(
-        name="env",
-        help="Deployment environments of a Flash app.",
-        no_args_is_help=True,
-        add_completion=False,
-        rich_markup_mode=None,
-    )
+    env = command_group("env", "Deployment environments of a Flash app.")
     env.command("list")(env_list)
     env.command("get")(env_get)
     env.command("create")(env_create)
@@ -66,13 +58,7 @@ def register(app: typer.Typer) -> None:
     env.command("use")(env_use)
     env.command("current")(env_current)
     app.add_typer(env, name="env")
-    apps = typer.Typer(
-        name="app",
-        help="Flash apps of the account.",
-        no_args_is_help=True,
-        add_completion=False,
-        rich_markup_mode=None,
-    )
+    apps = command_group("app", "Flash apps of the account.")
     apps.command("list")(app_list)
     apps.command("get")(app_get)
     apps.command("create")(app_create)
