@@ -324,9 +324,13 @@ def _print_result(result: DeployResult) -> None:
         if result.created_app or result.created_environment:
             made = "app and environment" if result.created_app else "environment"
             echo(f"  + {made} {result.environment} (new)")
+        if result.artifact_unchanged:
+            echo("  = artifact unchanged: the active build stays, nothing to upload")
         words = _PLANNED
     else:
         build = f"  (build {result.build_id[:8]})" if result.build_id else ""
+        if result.artifact_unchanged:
+            build = f"  (build {(result.build_id or '')[:8]} kept: artifact unchanged)"
         echo(f"✓ deployed {result.app} to {result.environment}{build}")
         words = _DONE
     for endpoint in result.endpoints:

@@ -11,10 +11,14 @@ endpoints, and never interrupts a mutation in flight):
 4. ``prepare``: the app and environment when missing, and the network volumes.
 5. ``upload``: prepareFlashArtifactUpload, the PUT to the presigned URL, finalizeFlashArtifactUpload.
 6. ``activate``: deployBuildToEnvironment.
+   Steps 5 and 6 are skipped when the environment's active build is the one this machine last
+   activated there from a byte-identical artifact (builds are reproducible; the SHA-256 is in
+   ``.flash/deployed.json``): the official CLI uploads and activates a new build every time.
 7. ``endpoints``: saveEndpoint for each new or changed endpoint (an update also refreshes its
    template: getTemplate, saveTemplate), deleteEndpoint for removed ones with ``prune``.
 8. ``manifest``: endpoint ids and URLs into ``.flash/flash_manifest.json`` (without keys) and
-   updateFlashBuildManifest (with the endpoints' aiKeys, as the official CLI sends it).
+   updateFlashBuildManifest (with the endpoints' aiKeys, as the official CLI sends it), unless
+   the build was kept and its manifest already says exactly that.
 
 A failed mutation stops the deploy with a ``DeployError``; everything it did is on the API and
 in ``.flash/``, so a rerun plans from there and converges.
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -100,6 +105,8 @@ class DeployResult(BaseModel):
     environment: str
     environment_id: str | None = None
     build_id: str | None = None
+    artifact_unchanged: bool = False
+    """The environment's active build has this very artifact: nothing was (or would be) uploaded."""
     dry_run: bool = False
     created_app: bool = False
     created_environment: bool = False
@@ -230,6 +237,9 @@ class _Session:
             before,
             recorded,
         )
+        artifact_sha = await asyncio.to_thread(_sha256, Path(built.artifact_path))
+        reused = _reusable_build(env, recorded, artifact_sha)
+        result.artifact_unchanged = reused is not None
         if options.dry_run:
             self._fill(result, plan, resources, manifest)
             return result
@@ -255,14 +265,23 @@ class _Session:
             )
         progress.check_cancelled()
 
-        build_id = await self._upload(
-            app_obj, Path(built.artifact_path), uploaded_manifest, progress
-        )
+        if reused is not None:
+            build_id = reused
+        else:
+            build_id = await self._upload(
+                app_obj, Path(built.artifact_path), uploaded_manifest, progress
+            )
+            progress.check_cancelled()
+            progress.step("activate")
+            await self._activate(app_obj, env, build_id)
+            state.record_build(
+                self.app.root,
+                env.id,
+                target.app_name,
+                target.environment,
+                state.DeployedBuild(id=build_id, artifact_sha256=artifact_sha),
+            )
         result.build_id = build_id
-        progress.check_cancelled()
-
-        progress.step("activate")
-        await self._activate(app_obj, env, build_id)
         progress.check_cancelled()
 
         progress.step(
@@ -296,7 +315,8 @@ class _Session:
         if missing_lb:
             raise DeployError(f"load balancer(s) not provisioned: {', '.join(missing_lb)}")
         result.manifest_path = str(state.write_manifest(self.app.root, deployed))
-        await self._update_manifest(build_id, deployed)
+        if reused is None or deployed != previous:
+            await self._update_manifest(build_id, deployed)
         result.environment_id = env.id
         self._fill(result, plan, resources, deployed)
         return result
@@ -607,6 +627,26 @@ class _Session:
             EndpointResult(name=item.name, action=Action.REMOVE, endpoint_id=item.endpoint_id)
             for item in plan.removed
         ]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _reusable_build(
+    env: FlashEnvironment | None, recorded: state.DeployedEnvironment | None, artifact_sha: str
+) -> str | None:
+    """The id of the environment's active build when this deploy activated it from an artifact
+    byte-identical to ``artifact_sha`` (builds are reproducible); else None: upload."""
+    if env is None or recorded is None or recorded.build is None:
+        return None
+    if env.active_build_id != recorded.build.id:
+        return None  # another deploy (another machine, the official CLI) came since
+    return recorded.build.id if recorded.build.artifact_sha256 == artifact_sha else None
 
 
 def _inject_fingerprint(manifest: dict[str, Any]) -> None:

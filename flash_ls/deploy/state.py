@@ -6,7 +6,10 @@
   by the CLI and the editor: ``{"version": 1, "active": {"<app>": "<environment>"}}``.
 - ``deployed.json``: what flash-ls saved, per environment id and endpoint name: the endpoint and
   template ids and a digest of the payload sent. It lets a redeploy skip an endpoint the API's
-  manifest cannot vouch for (a deploy that stopped before its last step).
+  manifest cannot vouch for (a deploy that stopped before its last step). Per environment also
+  the build flash-ls activated there and the SHA-256 of its artifact: a redeploy whose
+  (reproducible) artifact is byte-identical, to an environment where that build is still the
+  active one, uploads nothing.
 
 A file that cannot be read or parsed reads as empty: a broken state file costs a re-save, never
 a failed deploy. A reader sees the old file or the new one, never half of one.
@@ -47,10 +50,18 @@ class DeployedEndpoint(BaseModel):
     url: str | None = None
 
 
+class DeployedBuild(BaseModel):
+    """The build a deploy activated, and the SHA-256 of the artifact it uploaded for it."""
+
+    id: str
+    artifact_sha256: str
+
+
 class DeployedEnvironment(BaseModel):
     app: str
     environment: str
     endpoints: dict[str, DeployedEndpoint] = Field(default_factory=dict)
+    build: DeployedBuild | None = None
 
 
 class DeployRecord(BaseModel):
@@ -161,6 +172,26 @@ def record_endpoint(
         env.endpoints.pop(name, None)
     else:
         env.endpoints[name] = endpoint
+    _write_record(app_root, record)
+
+
+def record_build(
+    app_root: Path,
+    environment_id: str,
+    app_name: str,
+    environment_name: str,
+    build: DeployedBuild,
+) -> None:
+    """Record the build just activated in an environment, with its artifact's digest."""
+    record = deployed(app_root)
+    env = record.environments.setdefault(
+        environment_id, DeployedEnvironment(app=app_name, environment=environment_name)
+    )
+    env.build = build
+    _write_record(app_root, record)
+
+
+def _write_record(app_root: Path, record: DeployRecord) -> None:
     try:
         write_json(flash_dir(app_root) / DEPLOYED_FILE, record.model_dump())
     except OSError as err:  # the API is the truth; a lost record costs one re-save
@@ -172,7 +203,4 @@ def forget_environment(app_root: Path, environment_id: str) -> None:
     record = deployed(app_root)
     if record.environments.pop(environment_id, None) is None:
         return
-    try:
-        write_json(flash_dir(app_root) / DEPLOYED_FILE, record.model_dump())
-    except OSError as err:
-        log.warning("cannot write %s: %s", DEPLOYED_FILE, err)
+    _write_record(app_root, record)

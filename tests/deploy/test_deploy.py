@@ -101,19 +101,31 @@ def test_curl_examples_are_valid_shell_and_json(cli: FlashLs) -> None:
 
 def test_unchanged_redeploy_saves_nothing(cli: FlashLs, runpod_api: RunpodEmulator) -> None:
     cli.deploy("--env", "staging").check()
-    before = runpod_api.snapshot(normalize=True)["endpoints"]
+    before = runpod_api.snapshot(normalize=True)
     run = cli.deploy("--env", "staging").check()
-    assert "saveEndpoint" not in run.operations()
-    assert "saveTemplate" not in run.operations()
+    # Nothing changed: no endpoint saved, and the byte-identical artifact is not uploaded again.
+    assert run.mutations() == []
     assert "0 created, 0 updated, 4 unchanged" in run.stdout
-    assert runpod_api.snapshot(normalize=True)["endpoints"] == before
-    # A new build is active, and its manifest has the (same) endpoint ids.
-    app = runpod_api.snapshot(normalize=True)["apps"][APP]
-    assert app["environments"]["staging"]["activeBuildId"] == "<build:mixed_workers#2>"
-    resources = app["builds"][1]["manifest"]["resources"]
+    assert "kept: artifact unchanged" in run.stdout
+    assert runpod_api.snapshot(normalize=True) == before
+    app = before["apps"][APP]
+    assert app["environments"]["staging"]["activeBuildId"] == "<build:mixed_workers#1>"
+    resources = app["builds"][0]["manifest"]["resources"]
     assert {n: r["endpoint_id"] for n, r in resources.items()} == {
         n: f"<endpoint:{n}>" for n in ENDPOINTS
     }
+
+
+def test_a_changed_artifact_is_uploaded_and_activated(cli: FlashLs) -> None:
+    cli.deploy("--env", "staging").check()
+    (cli.project / "README.md").write_text("shipped, but no endpoint's config\n")
+    run = cli.deploy("--env", "staging").check()
+    assert run.mutations()[:4] == [
+        "PrepareArtifactUpload",
+        "PUT /storage",
+        "FinalizeArtifactUpload",
+        "deployBuildToEnvironment",
+    ]
 
 
 def test_unchanged_redeploy_from_another_machine_saves_nothing(
@@ -123,6 +135,12 @@ def test_unchanged_redeploy_from_another_machine_saves_nothing(
     other = flash_ls_runner(runpod_api, APP, tmp_path / "other")
     run = other.deploy("--env", "staging").check()
     assert "saveEndpoint" not in run.operations()
+    # The other machine cannot vouch for the active build's artifact: it uploads its own ...
+    assert "PUT /storage" in run.mutations()
+    # ... and then the first machine's record no longer names the active build: it uploads too.
+    again = cli.deploy("--env", "staging").check()
+    assert "PUT /storage" in again.mutations() and "saveEndpoint" not in again.operations()
+    assert environment(runpod_api)["activeBuildId"] == "<build:mixed_workers#3>"
 
 
 def test_only_the_changed_endpoint_is_saved(cli: FlashLs, runpod_api: RunpodEmulator) -> None:
@@ -192,6 +210,12 @@ def test_dry_run_changes_nothing(cli: FlashLs, runpod_api: RunpodEmulator) -> No
     assert re.search(r"\+ mixed-extra\s+create", run.stdout)
     assert re.search(r"~ mixed-gpu-inference\s+update\s+source, template.imageName", run.stdout)
     assert "1 to create, 4 to update, 0 unchanged" in run.stdout
+    assert "artifact unchanged" not in run.stdout
+
+    (cli.project / "extra.py").unlink()
+    unchanged = cli.deploy("--env", "staging", "--dry-run").check()
+    assert "= artifact unchanged: the active build stays" in unchanged.stdout
+    assert "0 to create, 0 to update, 4 unchanged" in unchanged.stdout
 
 
 def test_a_new_environment_on_env(cli: FlashLs, runpod_api: RunpodEmulator) -> None:
