@@ -552,6 +552,18 @@ class RunpodClient:
         found = (data.get("myself") or {}).get("endpoint")
         return isinstance(found, dict) and found.get("id") == endpoint_id
 
+    async def endpoint_template_id(self, endpoint_id: str) -> str | None:
+        """The id of the endpoint's template; None when the endpoint (or its template) is gone."""
+        try:
+            data = await self.graphql(
+                "getEndpointTemplate", GET_ENDPOINT_TEMPLATE, {"id": endpoint_id}
+            )
+        except NotFound:
+            return None
+        found = (data.get("myself") or {}).get("endpoint")
+        template_id = found.get("templateId") if isinstance(found, dict) else None
+        return template_id if isinstance(template_id, str) and template_id else None
+
     async def template(self, template_id: str) -> PodTemplateInfo | None:
         try:
             data = await self.graphql("getTemplate", GET_TEMPLATE, {"id": template_id})
@@ -697,6 +709,11 @@ LIST_FLASH_ENVIRONMENTS = """query listFlashEnvironments($flashAppId: String!) {
 
 GET_ENDPOINT = """query getEndpoint($id: String!) {
   myself { endpoint(id: $id) { id } }
+}"""
+
+# Not an official operation: flash-ls checks the key a remote-calling endpoint holds.
+GET_ENDPOINT_TEMPLATE = """query getEndpointTemplate($id: String!) {
+  myself { endpoint(id: $id) { id templateId } }
 }"""
 
 GET_TEMPLATE = """query getTemplate($id: String!) {

@@ -44,6 +44,7 @@ from flash_ls.deploy.environments import Target
 from flash_ls.deploy.errors import ConfirmationRequired, DeployError
 from flash_ls.deploy.models import EndpointRef, FlashApp, FlashEnvironment
 from flash_ls.deploy.payloads import (
+    API_KEY_ENV,
     FINGERPRINT_ENV,
     DeployContext,
     Payload,
@@ -51,6 +52,7 @@ from flash_ls.deploy.payloads import (
     VolumeKey,
     endpoint_payload,
     payload_digest,
+    template_env,
     template_update,
     update_payload,
     volume_specs,
@@ -229,14 +231,7 @@ class _Session:
         desired = self._payloads(resources, context, volume_ids)
         before = self._previous_payloads(previous, context, volume_ids)
         recorded = state.deployed_environment(self.app.root, env.id) if env else None
-        plan = plan_endpoints(
-            desired,
-            {n: bool(r.get("is_load_balanced")) for n, r in resources.items()},
-            env,
-            previous,
-            before,
-            recorded,
-        )
+        plan = await self._plan(desired, resources, env, previous, before, recorded)
         artifact_sha = await asyncio.to_thread(_sha256, Path(built.artifact_path))
         reused = _reusable_build(env, recorded, artifact_sha)
         result.artifact_unchanged = reused is not None
@@ -255,14 +250,7 @@ class _Session:
         desired = self._payloads(resources, context, volume_ids)
         if result.created_environment or missing:
             before = self._previous_payloads(previous, context, volume_ids)
-            plan = plan_endpoints(
-                desired,
-                {n: bool(r.get("is_load_balanced")) for n, r in resources.items()},
-                env,
-                previous,
-                before,
-                recorded,
-            )
+            plan = await self._plan(desired, resources, env, previous, before, recorded)
         progress.check_cancelled()
 
         if reused is not None:
@@ -334,6 +322,35 @@ class _Session:
             return None
         build = await self.client.build(env.active_build_id)
         return build.manifest if build is not None and isinstance(build.manifest, dict) else None
+
+    async def _plan(
+        self,
+        desired: Mapping[str, Payload],
+        resources: Mapping[str, Any],
+        env: FlashEnvironment | None,
+        previous: Mapping[str, Any] | None,
+        before: Mapping[str, Payload],
+        recorded: state.DeployedEnvironment | None,
+    ) -> DeployPlan:
+        load_balanced = {n: bool(r.get("is_load_balanced")) for n, r in resources.items()}
+        plan = plan_endpoints(desired, load_balanced, env, previous, before, recorded)
+        for item in plan.endpoints:
+            if item.verify_key and item.action is Action.KEEP:
+                await self._verify_key(item)
+        return plan
+
+    async def _verify_key(self, item: EndpointPlan) -> None:
+        """Update a kept endpoint whose template holds another API key than this deploy's (the
+        key was rotated): the manifest that vouched for it does not record keys."""
+        assert item.payload is not None and item.endpoint_id is not None
+        template_id = item.template_id or await self.client.endpoint_template_id(item.endpoint_id)
+        live = await self.client.template(template_id) if template_id else None
+        wanted = template_env(item.payload).get(API_KEY_ENV)
+        if live is not None and {e.key: e.value for e in live.env}.get(API_KEY_ENV) == wanted:
+            return
+        item.action = Action.UPDATE
+        item.changes = [f"env.{API_KEY_ENV}"]
+        item.template_id = template_id or item.template_id
 
     async def _volume_ids(
         self, resources: Mapping[str, Any], *, create: bool

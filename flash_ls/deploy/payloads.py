@@ -26,6 +26,7 @@ from flash_ls import platform
 Payload = dict[str, Any]
 VolumeKey = tuple[str, str]  # (name, data center id)
 
+API_KEY_ENV = "RUNPOD_API_KEY"  # injected into endpoints that make remote calls
 FINGERPRINT_ENV = "_FLASH_SOURCE_FINGERPRINT"
 DEFAULT_CONTAINER_DISK_GB = 64
 DEFAULT_DATA_CENTER = "EU-RO-1"
@@ -120,8 +121,8 @@ def endpoint_env(name: str, resource: Mapping[str, Any], context: DeployContext)
         if "app_variable" in resource:
             env["FLASH_APP_VARIABLE"] = str(resource["app_variable"])
     if resource.get("makes_remote_calls"):
-        if "RUNPOD_API_KEY" not in env and context.api_key:
-            env["RUNPOD_API_KEY"] = context.api_key
+        if API_KEY_ENV not in env and context.api_key:
+            env[API_KEY_ENV] = context.api_key
         if context.environment_id:
             env["FLASH_ENVIRONMENT_ID"] = context.environment_id
     return env
@@ -277,6 +278,12 @@ def template_update(
     payload["volumeInGb"] = 0
     payload["id"] = template_id
     return payload
+
+
+def template_env(payload: Payload) -> dict[str, str]:
+    """The environment a payload's template sets, as a dict."""
+    env = (payload.get("template") or {}).get("env") or []
+    return {e["key"]: e.get("value") or "" for e in env}
 
 
 def env_keys(payload: Payload) -> set[str]:

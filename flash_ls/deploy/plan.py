@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flash_ls.deploy.models import EndpointRef, FlashEnvironment
-from flash_ls.deploy.payloads import FINGERPRINT_ENV, Payload, env_keys, payload_digest
+from flash_ls.deploy.payloads import (
+    API_KEY_ENV,
+    FINGERPRINT_ENV,
+    Payload,
+    env_keys,
+    payload_digest,
+)
 from flash_ls.deploy.state import DeployedEnvironment
 
 SOURCE_FIELD = "source"  # how a changed source fingerprint is shown
@@ -44,6 +50,9 @@ class EndpointPlan:
     template_id: str | None = None
     previous_env_keys: set[str] = field(default_factory=set)
     ai_key: str | None = None
+    verify_key: bool = False
+    """Kept on the manifest's word, which cannot know the API key the endpoint holds: the
+    deploy checks the live template (a rotated key re-saves the endpoint)."""
 
 
 @dataclass
@@ -82,11 +91,15 @@ def plan_endpoints(
         if endpoint is None:
             plans.append(EndpointPlan(name, Action.CREATE, lb, payload=payload))
             continue
-        vouched = (before == payload and previous_entry.get("endpoint_id") == endpoint.id) or (
+        # The record's digest covers the whole payload, the injected API key included; the
+        # manifest's payload is rebuilt with this deploy's key, so it cannot vouch for that.
+        by_record = (
             record is not None
             and record.id == endpoint.id
             and record.digest == payload_digest(payload)
         )
+        by_manifest = before == payload and previous_entry.get("endpoint_id") == endpoint.id
+        vouched = by_record or by_manifest
         template_id = (
             record.template_id if record is not None and record.id == endpoint.id else None
         )
@@ -104,6 +117,7 @@ def plan_endpoints(
             template_id=template_id,
             previous_env_keys=env_keys(before) if before is not None else set(),
             ai_key=ai_key if isinstance(ai_key, str) else None,
+            verify_key=not by_record and API_KEY_ENV in env_keys(payload),
         )
         if not vouched:
             plan.changes = (

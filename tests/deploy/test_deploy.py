@@ -322,6 +322,31 @@ def test_the_key_goes_only_to_endpoints_that_make_remote_calls(
     assert runpod_api.api_key not in text
 
 
+ROTATED_KEY = "rpa_ROTATED00000000000000000000000000000000000000000"
+
+
+def _pipeline_key(api: RunpodEmulator) -> str:
+    template = api.endpoint("mixed-pipeline")["template"]
+    return {e["key"]: e["value"] for e in template["env"]}["RUNPOD_API_KEY"]
+
+
+@pytest.mark.parametrize("machine", ["this machine", "a fresh clone"])
+def test_a_rotated_key_re_saves_the_endpoints_that_hold_it(
+    machine: str, cli: FlashLs, runpod_api: RunpodEmulator, tmp_path: Path
+) -> None:
+    cli.deploy("--env", "staging").check()
+    runpod_api.account.api_key = ROTATED_KEY  # the old key is revoked
+    other = tmp_path / "other"
+    deployer = cli if machine == "this machine" else flash_ls_runner(runpod_api, APP, other)
+    run = deployer.deploy("--env", "staging").check()
+    # Only the endpoint that makes remote calls holds the key: it alone is saved.
+    assert saved(run.calls) == ["mixed-pipeline"]
+    assert re.search(r"~ mixed-pipeline\s+updated\s+env.RUNPOD_API_KEY$", run.stdout, re.M)
+    assert _pipeline_key(runpod_api) == ROTATED_KEY
+    # With the new key in place, the next deploy saves nothing again.
+    assert saved(deployer.deploy("--env", "staging").check().calls) == []
+
+
 def test_every_mutation_is_sent_once(cli: FlashLs) -> None:
     run = cli.deploy("--env", "staging").check()
     assert set(run.mutations()) <= MUTATIONS
