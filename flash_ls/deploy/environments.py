@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,14 +195,10 @@ async def delete_app(
         if app_root is not None:
             state.forget_environment(app_root, summary.id)
 
-    async def gone() -> bool | None:
-        return True if await client.app_by_name(name) is None else None
+    async def gone() -> bool:
+        return await client.app_by_name(name) is None
 
-    async def delete() -> bool:
-        await client.delete_app(app.id)
-        return True
-
-    await mutate(f"delete app {name}", delete, gone)
+    await _delete(f"delete app {name}", lambda: client.delete_app(app.id), gone)
     if app_root is not None and state.read_active_environment(app_root, name):
         state.write_active_environment(app_root, name, None)
     return deleted
@@ -250,15 +246,10 @@ async def delete_environment(
     deleted = await _delete_endpoints(client, env, progress)
     app = await get_app(client, app_name)
 
-    async def gone() -> bool | None:
-        return True if await client.environment_by_name(app.id, name) is None else None
+    async def gone() -> bool:
+        return await client.environment_by_name(app.id, name) is None
 
-    async def delete() -> bool:
-        with contextlib.suppress(NotFound):  # already gone: what the caller wanted
-            await client.delete_environment(env.id)
-        return True
-
-    await mutate(f"delete environment {name}", delete, gone)
+    await _delete(f"delete environment {name}", lambda: client.delete_environment(env.id), gone)
     if app_root is not None:
         state.forget_environment(app_root, env.id)
         if state.read_active_environment(app_root, app_name) == name:
@@ -282,15 +273,28 @@ def _missing_environment(app: FlashApp, name: str) -> str:
 async def delete_endpoint(client: RunpodClient, endpoint: EndpointRef) -> None:
     """Delete one endpoint; one that is already gone counts as deleted."""
 
+    async def gone() -> bool:
+        return not await client.endpoint_exists(endpoint.id)
+
+    what = f"delete endpoint {endpoint.name or endpoint.id}"
+    await _delete(what, lambda: client.delete_endpoint(endpoint.id), gone)
+
+
+async def _delete(
+    what: str, call: Callable[[], Awaitable[object]], gone: Callable[[], Awaitable[bool]]
+) -> None:
+    """Run delete mutation ``call`` once; a thing already gone counts as deleted, and a lost
+    answer is settled by asking whether it is ``gone``."""
+
     async def delete() -> bool:
-        with contextlib.suppress(NotFound):  # already gone counts as deleted
-            await client.delete_endpoint(endpoint.id)
+        with contextlib.suppress(NotFound):
+            await call()
         return True
 
-    async def gone() -> bool | None:
-        return True if not await client.endpoint_exists(endpoint.id) else None
+    async def deleted() -> bool | None:
+        return True if await gone() else None
 
-    await mutate(f"delete endpoint {endpoint.name or endpoint.id}", delete, gone)
+    await mutate(what, delete, deleted)
 
 
 async def _delete_endpoints(client: RunpodClient, env: FlashEnvironment, progress: Progress) -> int:

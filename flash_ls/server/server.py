@@ -1274,6 +1274,36 @@ def _client(root: Path | None) -> Any:
     return RunpodClient(resolve_api_key(root).value, ApiUrls.from_environ(os.environ))
 
 
+async def _with_api(
+    ls: FlashLanguageServer,
+    title: str,
+    root: Path | None,
+    call: Callable[[Any, Any], Awaitable[T]],
+    *,
+    app: App | None = None,
+) -> T:
+    """``call(client, progress)`` with a Runpod API client for ``root``'s key, run by
+    ``_engine`` (work-done progress, cancellation, one-line errors)."""
+
+    async def run(progress: Any) -> T:
+        async with _client(root) as client:
+            return await call(client, progress)
+
+    return await _engine(ls, title, run, app=app, root=root)
+
+
+def _environment_args(
+    ls: FlashLanguageServer, args: dict[str, Any], command: str
+) -> tuple[Path, str, str]:
+    """The app root, the environment (``name``, required) and the app name of a command."""
+    from flash_ls.deploy import environments
+
+    root = _app_root(ls, args, command)
+    env = _string(args, "name", command, required=True)
+    assert env is not None
+    return root, env, environments.app_name_for(root, _string(args, "app", command))
+
+
 def _register_deploy_commands(server: FlashLanguageServer) -> None:
     from flash_ls.deploy import environments
 
@@ -1300,20 +1330,19 @@ def _register_deploy_commands(server: FlashLanguageServer) -> None:
             ) from None
         app = await ls.engine.call(lambda: _prepared(ls.engine.workspace.app(root)))
 
-        async def run(progress: Any) -> Any:
-            async with _client(root) as client:
-                return await deploy_app(app, options, progress, client=client)
+        async def run(client: Any, progress: Any) -> Any:
+            return await deploy_app(app, options, progress, client=client)
 
         title = f"flash-ls: deploy {app.name}"
         try:
-            result = await _engine(ls, title, run, app=app, root=root)
+            result = await _with_api(ls, title, root, run, app=app)
         except deploying.NeedsConfirmation as error:
             environment = error.environment
             question = f"Deploy to {environment}? ({app.name})"
             if not await _confirm(ls, question, "Deploy"):
                 return {"deployed": False, "cancelled": True, "environment": environment}
             options.confirmed = True
-            result = await _engine(ls, title, run, app=app, root=root)
+            result = await _with_api(ls, title, root, run, app=app)
         if not result.dry_run:
             await _environment_changed(ls, root)
         return {"deployed": not result.dry_run, **result.model_dump(mode="json")}
@@ -1323,11 +1352,12 @@ def _register_deploy_commands(server: FlashLanguageServer) -> None:
         root = _app_root(ls, args, commands.ENV_LIST)
         name = environments.app_name_for(root, _string(args, "app", commands.ENV_LIST))
 
-        async def run(progress: Any) -> Any:
-            async with _client(root) as client:
-                return await environments.list_environments(client, name)
-
-        found = await _engine(ls, f"flash-ls: environments of {name}", run, root=root)
+        found = await _with_api(
+            ls,
+            f"flash-ls: environments of {name}",
+            root,
+            lambda client, _: environments.list_environments(client, name),
+        )
         active, source = deploying.active_environment(root)
         return {
             "app": name,
@@ -1344,50 +1374,42 @@ def _register_deploy_commands(server: FlashLanguageServer) -> None:
 
     @_command(server, commands.ENV_USE)
     async def env_use(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
-        root = _app_root(ls, args, commands.ENV_USE)
-        env = _string(args, "name", commands.ENV_USE, required=True)
-        assert env is not None
-        name = environments.app_name_for(root, _string(args, "app", commands.ENV_USE))
-
-        async def run(progress: Any) -> Any:
-            async with _client(root) as client:
-                return await environments.use_environment(client, root, name, env)
-
-        await _engine(ls, f"flash-ls: use {env}", run, root=root)
+        root, env, name = _environment_args(ls, args, commands.ENV_USE)
+        await _with_api(
+            ls,
+            f"flash-ls: use {env}",
+            root,
+            lambda client, _: environments.use_environment(client, root, name, env),
+        )
         active, source = await _environment_changed(ls, root)
         return {"appRoot": root.as_posix(), "environment": active, "source": source}
 
     @_command(server, commands.ENV_CREATE)
     async def env_create(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
-        root = _app_root(ls, args, commands.ENV_CREATE)
-        env = _string(args, "name", commands.ENV_CREATE, required=True)
-        assert env is not None
-        name = environments.app_name_for(root, _string(args, "app", commands.ENV_CREATE))
-
-        async def run(progress: Any) -> Any:
-            async with _client(root) as client:
-                return await environments.create_environment(client, name, env)
-
-        created = await _engine(ls, f"flash-ls: create {env}", run, root=root)
+        root, env, name = _environment_args(ls, args, commands.ENV_CREATE)
+        created = await _with_api(
+            ls,
+            f"flash-ls: create {env}",
+            root,
+            lambda client, _: environments.create_environment(client, name, env),
+        )
         return {"app": name, "environment": created.model_dump(mode="json")}
 
     @_command(server, commands.ENV_DELETE)
     async def env_delete(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
-        root = _app_root(ls, args, commands.ENV_DELETE)
-        env = _string(args, "name", commands.ENV_DELETE, required=True)
-        assert env is not None
-        name = environments.app_name_for(root, _string(args, "app", commands.ENV_DELETE))
+        root, env, name = _environment_args(ls, args, commands.ENV_DELETE)
         question = f"Delete environment {env} of {name} and its endpoints?"
         if not await _confirm(ls, question, "Delete"):
             return {"deleted": False, "cancelled": True, "environment": env}
 
-        async def run(progress: Any) -> Any:
-            async with _client(root) as client:
-                return await environments.delete_environment(
-                    client, name, env, progress, confirmed=True, app_root=root
-                )
-
-        count = await _engine(ls, f"flash-ls: delete {env}", run, root=root)
+        count = await _with_api(
+            ls,
+            f"flash-ls: delete {env}",
+            root,
+            lambda client, progress: environments.delete_environment(
+                client, name, env, progress, confirmed=True, app_root=root
+            ),
+        )
         await _environment_changed(ls, root)
         return {"deleted": True, "environment": env, "endpoints": count}
 
@@ -1395,11 +1417,9 @@ def _register_deploy_commands(server: FlashLanguageServer) -> None:
     async def app_list(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
         root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
 
-        async def run(progress: Any) -> Any:
-            async with _client(root) as client:
-                return await environments.list_apps(client)
-
-        found = await _engine(ls, "flash-ls: apps", run, root=root)
+        found = await _with_api(
+            ls, "flash-ls: apps", root, lambda client, _: environments.list_apps(client)
+        )
         return {"apps": [app.model_dump(mode="json") for app in found]}
 
     @_command(server, commands.AUTH_STATUS)
