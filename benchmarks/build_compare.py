@@ -23,22 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks import replace_results
+from tests.build.buildkit import OFFICIAL_ENV, PARITY_APPS
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "apps"
-APPS = (
-    "hello_world",
-    "cpu_worker",
-    "mixed_workers",
-    "load_balancer",
-    "class_worker",
-    "async_concurrency",
-    "network_volume",
-)
+APPS = PARITY_APPS  # the apps the build tests check both tools on
 RESULTS = REPO / "benchmarks" / "build.md"
 
 
@@ -86,30 +79,67 @@ def _engine(root: Path) -> Callable[[], None]:
     return run
 
 
-def _summary(times: list[float]) -> str:
+# Shared with benchmarks/deploy.py: the timings, the options, the results.
+
+
+def seconds_summary(times: list[float]) -> str:
+    """``min / median / max`` of ``times``, two decimals each."""
     return f"{min(times):.2f} / {statistics.median(times):.2f} / {max(times):.2f}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--apps", default=",".join(APPS))
-    parser.add_argument("--write", action="store_true", help=f"update {RESULTS.name}")
+def parse_args(
+    doc: str, *, runs: int, apps: Sequence[str], results: Path, binaries: Sequence[str]
+) -> argparse.Namespace:
+    """The options of a comparison with the official CLI (described by the first line of
+    ``doc``): ``--runs`` (default ``runs``), ``--apps`` (comma-separated; default ``apps``) and
+    ``--write`` (update ``results``).
+
+    Exits unless each of ``binaries`` is installed next to this Python."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--apps", default=",".join(apps))
+    parser.add_argument("--write", action="store_true", help=f"update {results.name}")
     args = parser.parse_args()
-    bin_dir = Path(sys.executable).parent
-    official, flash_ls = bin_dir / "flash", bin_dir / "flash-ls"
-    for binary in (official, flash_ls):
+    for name in binaries:
+        binary = Path(sys.executable).with_name(name)
         if not binary.exists():
             raise SystemExit(f"{binary} not found: pip install -e .[test]")
+    return args
+
+
+def write_or_print(table: str, results: Path, *, write: bool) -> None:
+    """Put ``table`` in the results section of ``results`` (``--write``), or print it."""
+    if write:
+        replace_results(results, table)
+    else:
+        print(table)
+
+
+def _table(runs: int, rows: list[str]) -> str:
+    """The results section: how to read it, then one row an app."""
+    return "\n".join(
+        [
+            f"Seconds, min / median / max of {runs} runs; speedup = official median / "
+            "flash-ls CLI median.",
+            "",
+            "| app | `flash build --no-deps` | `flash-ls build --no-deps` | engine (warm) | speedup |",
+            "|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+
+
+def main() -> int:
+    args = parse_args(__doc__, runs=5, apps=APPS, results=RESULTS, binaries=("flash", "flash-ls"))
+    bin_dir = Path(sys.executable).parent
+    official, flash_ls = bin_dir / "flash", bin_dir / "flash-ls"
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="flash-build-bench-") as tmp:
         base = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASH_", "RUNPOD_"))}
         env.update(
-            FLASH_NO_UPDATE_CHECK="1",
-            CI="1",
-            RUNPOD_FLASH_SILENCE_DEPRECATION="1",
+            OFFICIAL_ENV,
             FLASH_LS_OFFLINE="1",
             PIP_NO_INDEX="1",
             PIP_FIND_LINKS=str(_wheelhouse(base / "wheelhouse")),
@@ -140,25 +170,13 @@ def main() -> int:
                 measured["flash-ls"]
             )
             rows.append(
-                f"| {app_name} | {_summary(measured['official'])} | {_summary(measured['flash-ls'])} | "
-                f"{_summary(measured['engine'])} | {speedup:.1f}x |"
+                f"| {app_name} | {seconds_summary(measured['official'])} | "
+                f"{seconds_summary(measured['flash-ls'])} | "
+                f"{seconds_summary(measured['engine'])} | {speedup:.1f}x |"
             )
             print(rows[-1], flush=True)
 
-    table = "\n".join(
-        [
-            f"Seconds, min / median / max of {args.runs} runs; speedup = official median / "
-            "flash-ls CLI median.",
-            "",
-            "| app | `flash build --no-deps` | `flash-ls build --no-deps` | engine (warm) | speedup |",
-            "|---|---|---|---|---|",
-            *rows,
-        ]
-    )
-    if args.write:
-        replace_results(RESULTS, table)
-    else:
-        print(table)
+    write_or_print(_table(args.runs, rows), RESULTS, write=args.write)
     return 0
 
 

@@ -18,7 +18,6 @@ non-local connection. Counts and seconds are medians of ``--runs`` runs (seconds
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -26,9 +25,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from benchmarks import replace_results
+from benchmarks.build_compare import parse_args, seconds_summary, write_or_print
 
 REPO = Path(__file__).resolve().parents[1]
 APPS = ("mixed_workers", "network_volume")
@@ -37,42 +36,37 @@ ARGS = ("deploy", "--env", "staging", "--no-deps")
 TOOLS = ("official", "flash-ls")
 FLOWS = ("first deploy", "unchanged redeploy")
 KINDS = ("queries", "mutations", "PUT", "REST", "health", "other")
-GRAPHQL_MUTATIONS = frozenset(
-    {
-        "createFlashApp",
-        "createFlashEnvironment",
-        "deleteFlashApp",
-        "deleteFlashEnvironment",
-        "PrepareArtifactUpload",
-        "FinalizeArtifactUpload",
-        "deployBuildToEnvironment",
-        "saveEndpoint",
-        "saveTemplate",
-        "deleteEndpoint",
-        "updateFlashBuildManifest",
-    }
-)
 TIME_TARGET = 0.3  # flash-ls's deploy wall time <= 0.3x the official CLI's
 
 
-def _import_test_support() -> tuple[Any, Any, Any, Any]:
-    """The emulator and both CLI runners of the deploy tests (test support, not shipped)."""
+class _TestSupport(NamedTuple):
+    emulator: Any  # RunpodEmulator
+    flash_ls_runner: Any
+    official_cli: Any
+    make_wheel: Any
+    mutations: frozenset[str]  # the deploy tests' mutation names
+
+
+def _import_test_support() -> _TestSupport:
+    """The emulator, both CLI runners, the wheel maker and the mutation names of the deploy
+    tests (test support, not shipped)."""
     for folder in (REPO, REPO / "tests" / "deploy", REPO / "tests" / "build"):
         if str(folder) not in sys.path:
             sys.path.insert(0, str(folder))
-    from deploy_runner import flash_ls_runner
+    from deploy_runner import MUTATIONS, flash_ls_runner
     from official_cli import official_cli
     from wheels import make_wheel
 
     from tests.runpod_api import RunpodEmulator
 
-    return RunpodEmulator, flash_ls_runner, official_cli, make_wheel
+    return _TestSupport(RunpodEmulator, flash_ls_runner, official_cli, make_wheel, MUTATIONS)
 
 
 def classify(call: Any) -> str:
     """The kind of one emulator call: queries, mutations, PUT, REST, health or other."""
     if call.kind == "graphql":
-        return "mutations" if call.operation in GRAPHQL_MUTATIONS else "queries"
+        mutations = _import_test_support().mutations
+        return "mutations" if call.operation in mutations else "queries"
     if call.kind == "storage" and call.method == "PUT":
         return "PUT"
     if call.kind == "rest":
@@ -105,13 +99,13 @@ def _measure(calls: Sequence[Any], seconds: float) -> Measure:
 
 def _run_once(tool: str, app: str, base: Path, wheelhouse: Path) -> dict[str, Measure]:
     """A first deploy and an unchanged redeploy of ``app`` by ``tool`` on a fresh emulator."""
-    emulator_class, flash_ls_runner, official_cli, _ = _import_test_support()
+    support = _import_test_support()
     measures: dict[str, Measure] = {}
-    with emulator_class() as api:
+    with support.emulator() as api:
         if tool == "official":
-            cli = official_cli(api, app, base, wheelhouse)
+            cli = support.official_cli(api, app, base, wheelhouse)
         else:
-            cli = flash_ls_runner(api, app, base, wheelhouse)
+            cli = support.flash_ls_runner(api, app, base, wheelhouse)
         for flow in FLOWS:
             before = len(api.calls)
             started = time.perf_counter()
@@ -130,20 +124,32 @@ def _median_int(values: list[int]) -> int:
     return int(statistics.median_low(values))
 
 
-def _seconds(times: list[float]) -> str:
-    return f"{min(times):.2f} / {statistics.median(times):.2f} / {max(times):.2f}"
+def _table(runs: int, rows: list[str], verdicts: list[str]) -> str:
+    """The results section: the calls and seconds of each app, flow and tool, then the verdicts
+    against the targets."""
+    return "\n".join(
+        [
+            f"Calls: medians of {runs} runs, from the emulator's call log. Seconds: whole "
+            f"process, min / median / max of {runs} runs.",
+            "",
+            "| app | flow | tool | calls | queries | mutations | PUT | REST | health | other "
+            "| endpoints saved | seconds |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+            f"Targets: total calls of flash-ls <= the official CLI's; wall time <= {TIME_TARGET}x "
+            "the official CLI's (median / median).",
+            "",
+            "| app | flow | calls (flash-ls vs official) | wall time (flash-ls / official) |",
+            "|---|---|---|---|",
+            *verdicts,
+        ]
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--apps", default=",".join(APPS))
-    parser.add_argument("--write", action="store_true", help=f"update {RESULTS.name}")
-    args = parser.parse_args()
-    flash = Path(sys.executable).with_name("flash")
-    if not flash.exists():
-        raise SystemExit(f"{flash} not found: pip install -e .[test]")
-    _, _, _, make_wheel = _import_test_support()
+    args = parse_args(__doc__, runs=3, apps=APPS, results=RESULTS, binaries=("flash",))
+    make_wheel = _import_test_support().make_wheel
 
     rows: list[str] = []
     verdicts: list[str] = []
@@ -169,7 +175,7 @@ def main() -> int:
                     rows.append(
                         f"| {app} | {flow} | {tool} | {total} | "
                         + " | ".join(str(counts[k]) for k in KINDS)
-                        + f" | {saved} | {_seconds(times)} |"
+                        + f" | {saved} | {seconds_summary(times)} |"
                     )
                     print(rows[-1], flush=True)
                 ours, theirs = medians[flow, "flash-ls"], medians[flow, "official"]
@@ -180,28 +186,7 @@ def main() -> int:
                     f"{ratio:.2f}x: {'met' if ratio <= TIME_TARGET else 'missed'} |"
                 )
 
-    table = "\n".join(
-        [
-            f"Calls: medians of {args.runs} runs, from the emulator's call log. Seconds: whole "
-            f"process, min / median / max of {args.runs} runs.",
-            "",
-            "| app | flow | tool | calls | queries | mutations | PUT | REST | health | other "
-            "| endpoints saved | seconds |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
-            *rows,
-            "",
-            f"Targets: total calls of flash-ls <= the official CLI's; wall time <= {TIME_TARGET}x "
-            "the official CLI's (median / median).",
-            "",
-            "| app | flow | calls (flash-ls vs official) | wall time (flash-ls / official) |",
-            "|---|---|---|---|",
-            *verdicts,
-        ]
-    )
-    if args.write:
-        replace_results(RESULTS, table)
-    else:
-        print(table)
+    write_or_print(_table(args.runs, rows, verdicts), RESULTS, write=args.write)
     return 0
 
 

@@ -67,7 +67,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -77,6 +76,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+
+from tests.loopback import LoopbackServer
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
@@ -382,13 +383,15 @@ def build_sdist(dist: Dist) -> bytes:
 # The index
 
 
-class PackageIndex:
+class PackageIndex(LoopbackServer):
     """A package index serving ``dists`` on 127.0.0.1 while started (``with`` or start/stop).
 
     ``json=False`` serves HTML only (an index without PEP 691), ``html=False`` JSON only;
     ``compress=False`` never gzips pages; ``ranges=False`` ignores ``Range`` headers. Files are built when the index is created (and by
     :meth:`add`); the pages are made for each request from the current files.
     """
+
+    kind = "index"
 
     def __init__(
         self,
@@ -400,6 +403,7 @@ class PackageIndex:
         ranges: bool = True,
         seed: int = 0,
     ) -> None:
+        super().__init__()
         if not (json or html):
             raise ValueError("an index serves JSON, HTML or both")
         self.serve_json = json
@@ -412,9 +416,6 @@ class PackageIndex:
         self._files: dict[str, IndexFile] = {}
         self._requests: list[Request] = []
         self._serial = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
         self.add(*dists)
 
     # -- declaring --------------------------------------------------------------------------
@@ -538,38 +539,10 @@ class PackageIndex:
 
     # -- running ----------------------------------------------------------------------------
 
-    def start(self) -> PackageIndex:
-        if self._server is not None:
-            raise RuntimeError("the index is already running")
-        server = _Server(("127.0.0.1", 0), _Handler)
+    def _make_server(self, address: tuple[str, int]) -> _Server:
+        server = _Server(address, _Handler)
         server.index = self
-        self._server = server
-        self.url = f"http://127.0.0.1:{server.server_port}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=10)
-
-    def __enter__(self) -> PackageIndex:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return server
 
     # -- answering --------------------------------------------------------------------------
 

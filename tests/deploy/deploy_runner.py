@@ -1,26 +1,23 @@
 """``flash-ls`` as the deploy tests run it: a subprocess against the emulator, offline, homeless.
 
-The same sandbox as the official CLI's (official_cli.py): the emulator's URL variables, a
-throwaway HOME, pip limited to a local wheelhouse, and the guard (offline/sitecustomize.py) that
-refuses and records every connection to a host other than this machine.
+The same sandbox as the official CLI's (``sandbox_env`` of official_cli.py): the emulator's URL
+variables, a throwaway HOME, pip limited to a local wheelhouse, and the guard
+(offline/sitecustomize.py) that refuses and records every connection to a host other than this
+machine. This machine's ``XDG_*`` variables are left out too, and the caches are in HOME.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.deploy.official_cli import CLI_TIMEOUT, SCRUBBED_PREFIXES, copy_app, sandbox_env
 from tests.runpod_api import Call, RunpodEmulator
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apps"
-GUARD_DIR = Path(__file__).parent / "offline"
-CLI_TIMEOUT = 300
 MUTATIONS = frozenset(
     {
         "createFlashApp",
@@ -38,8 +35,6 @@ MUTATIONS = frozenset(
         "POST /networkvolumes",
     }
 )
-_SCRUBBED_PREFIXES = ("RUNPOD_", "FLASH_", "PIP_", "CONSOLE_BASE_URL", "VIRTUAL_ENV", "XDG_")
-_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 @dataclass
@@ -84,29 +79,18 @@ class FlashLs:
     def env(
         self, extra: dict[str, str] | None = None, api_key: str | None = None
     ) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(_SCRUBBED_PREFIXES) and k not in _PROXIES
-        }
-        env.update(self.api.env(api_key=api_key))
+        env = sandbox_env(
+            self.api,
+            self.home,
+            self.network_log,
+            self.wheelhouse,
+            api_key=api_key,
+            scrubbed_prefixes=(*SCRUBBED_PREFIXES, "XDG_"),
+        )
         env.update(
-            HOME=str(self.home),
-            XDG_CONFIG_HOME=str(self.home / ".config"),
             XDG_CACHE_HOME=str(self.home / ".cache"),
             FLASH_LS_CACHE_DIR=str(self.home / ".cache" / "flash-ls"),
-            NO_COLOR="1",
-            COLUMNS="200",
-            NO_PROXY="127.0.0.1,localhost",
-            PYTHONPATH=str(GUARD_DIR),
-            FLASH_TEST_NETWORK_LOG=str(self.network_log),
-            PIP_NO_INDEX="1",
-            PIP_CONFIG_FILE=os.devnull,
-            PIP_DISABLE_PIP_VERSION_CHECK="1",
-            PIP_NO_CACHE_DIR="1",
         )
-        if self.wheelhouse is not None:
-            env["PIP_FIND_LINKS"] = str(self.wheelhouse)
         env.update(self.env_extra)
         env.update(extra or {})
         return env
@@ -145,13 +129,6 @@ class FlashLs:
 
     def network_attempts(self) -> list[str]:
         return self.network_log.read_text().splitlines() if self.network_log.exists() else []
-
-
-def copy_app(name: str, into: Path) -> Path:
-    """A writable copy of fixtures/apps/``name``."""
-    target = into / name
-    shutil.copytree(FIXTURES / name, target)
-    return target
 
 
 def flash_ls_runner(

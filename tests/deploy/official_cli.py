@@ -3,7 +3,8 @@
 The official CLI (runpod-flash 1.21.0, a test extra) runs as a subprocess pointed at the
 emulator by its own URL variables, with a throwaway HOME (no ~/.runpod is read or written),
 pip limited to a local wheelhouse, and a network guard (offline/sitecustomize.py) that refuses
-and records every lookup or connection to a host other than this machine.
+and records every lookup or connection to a host other than this machine. flash-ls runs in the
+same sandbox (:func:`sandbox_env`, used by deploy_runner.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,49 @@ GUARD_DIR = Path(__file__).parent / "offline"
 CLI_TIMEOUT = 300  # seconds; a command takes a few on a loaded 2-core machine
 
 # Variables of this machine that would change what the CLI does or where it connects.
-_SCRUBBED_PREFIXES = ("RUNPOD_", "FLASH_", "PIP_", "CONSOLE_BASE_URL", "VIRTUAL_ENV")
+SCRUBBED_PREFIXES = ("RUNPOD_", "FLASH_", "PIP_", "CONSOLE_BASE_URL", "VIRTUAL_ENV")
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+def sandbox_env(
+    api: RunpodEmulator,
+    home: Path,
+    network_log: Path,
+    wheelhouse: Path | None,
+    *,
+    api_key: str | None = None,
+    scrubbed_prefixes: tuple[str, ...] = SCRUBBED_PREFIXES,
+) -> dict[str, str]:
+    """The environment of a CLI run in the sandbox, offline and homeless.
+
+    This machine's variables that start with one of ``scrubbed_prefixes`` and its proxies are
+    left out; the emulator's URL variables (and ``RUNPOD_API_KEY``: see
+    :meth:`RunpodEmulator.env`) point at ``api``; HOME and XDG_CONFIG_HOME are in ``home``; the
+    network guard (offline/sitecustomize.py) records refused lookups and connections in
+    ``network_log``; pip reads no configuration and no index, only ``wheelhouse`` (if given).
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(scrubbed_prefixes) and k not in _PROXIES
+    }
+    env.update(api.env(api_key=api_key))
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        NO_COLOR="1",
+        COLUMNS="200",
+        NO_PROXY="127.0.0.1,localhost",
+        PYTHONPATH=str(GUARD_DIR),
+        FLASH_TEST_NETWORK_LOG=str(network_log),
+        PIP_NO_INDEX="1",
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_CACHE_DIR="1",
+    )
+    if wheelhouse is not None:
+        env["PIP_FIND_LINKS"] = str(wheelhouse)
+    return env
 
 
 @dataclass
@@ -57,29 +99,8 @@ class OfficialCli:
         self.network_log = home.parent / "network.log"
 
     def env(self, api_key: str | None = None) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(_SCRUBBED_PREFIXES) and k not in _PROXIES
-        }
-        env.update(self.api.env(api_key=api_key))
-        env.update(
-            HOME=str(self.home),
-            XDG_CONFIG_HOME=str(self.home / ".config"),
-            FLASH_NO_UPDATE_CHECK="1",
-            CI="1",
-            RUNPOD_FLASH_SILENCE_DEPRECATION="1",
-            NO_COLOR="1",
-            COLUMNS="200",
-            NO_PROXY="127.0.0.1,localhost",
-            PYTHONPATH=str(GUARD_DIR),
-            FLASH_TEST_NETWORK_LOG=str(self.network_log),
-            PIP_NO_INDEX="1",
-            PIP_FIND_LINKS=str(self.wheelhouse),
-            PIP_CONFIG_FILE=os.devnull,
-            PIP_DISABLE_PIP_VERSION_CHECK="1",
-            PIP_NO_CACHE_DIR="1",
-        )
+        env = sandbox_env(self.api, self.home, self.network_log, self.wheelhouse, api_key=api_key)
+        env.update(FLASH_NO_UPDATE_CHECK="1", CI="1", RUNPOD_FLASH_SILENCE_DEPRECATION="1")
         return env
 
     def run(self, *args: str, input: str | None = None, api_key: str | None = None) -> Run:

@@ -11,6 +11,7 @@ state. ``.flash/`` stays readable throughout.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,31 @@ def prepared(api: RunpodEmulator, tmp_path: Path, phase: int) -> FlashLs:
     return cli
 
 
+@dataclass
+class Phase:
+    """Phase ``number``, ready to run on the ``runpod_api`` account (phase two after phase one),
+    and the end state it reaches without faults."""
+
+    api: RunpodEmulator
+    cli: FlashLs
+    number: int
+    expected: dict[str, Any]
+
+    def run(self) -> Run:
+        return PHASES[self.number](self.cli)
+
+
+@pytest.fixture
+def ready(
+    runpod_api: RunpodEmulator,
+    tmp_path: Path,
+    reference: dict[int, dict[str, Any]],
+    phase: int,
+) -> Phase:
+    """The test's ``phase`` (a parameter), prepared in ``tmp_path``."""
+    return Phase(runpod_api, prepared(runpod_api, tmp_path, phase), phase, reference[phase])
+
+
 QUERIES = [
     (1, "getFlashAppByName"),
     (1, "getFlashEnvironmentByName"),
@@ -90,19 +116,12 @@ MUTATIONS = [
 
 
 @pytest.mark.parametrize(("phase", "operation"), QUERIES)
-def test_a_failing_query_is_retried(
-    runpod_api: RunpodEmulator,
-    tmp_path: Path,
-    reference: dict[int, dict[str, Any]],
-    phase: int,
-    operation: str,
-) -> None:
-    cli = prepared(runpod_api, tmp_path, phase)
-    runpod_api.fail(operation, "http503")
-    run = PHASES[phase](cli).check()
+def test_a_failing_query_is_retried(ready: Phase, operation: str) -> None:
+    ready.api.fail(operation, "http503")
+    run = ready.run().check()
     attempts = [(c.status, c.fault) for c in run.calls if c.operation == operation]
     assert attempts[:2] == [(503, "http503"), (200, None)]
-    assert end_state(runpod_api) == reference[phase]
+    assert end_state(ready.api) == ready.expected
 
 
 def test_a_rate_limit_is_honoured(runpod_api: RunpodEmulator, tmp_path: Path) -> None:
@@ -115,26 +134,21 @@ def test_a_rate_limit_is_honoured(runpod_api: RunpodEmulator, tmp_path: Path) ->
 
 @pytest.mark.parametrize(("phase", "operation"), MUTATIONS)
 def test_a_failing_mutation_stops_the_deploy_and_a_rerun_converges(
-    runpod_api: RunpodEmulator,
-    tmp_path: Path,
-    reference: dict[int, dict[str, Any]],
-    phase: int,
-    operation: str,
+    ready: Phase, operation: str
 ) -> None:
-    cli = prepared(runpod_api, tmp_path, phase)
-    runpod_api.fail(operation, "http500")
-    failed = PHASES[phase](cli)
+    ready.api.fail(operation, "http500")
+    failed = ready.run()
     assert failed.returncode == 1, failed.output
     assert [c.fault for c in failed.calls if c.operation == operation] == ["http500"]
     message = failed.stderr.strip().splitlines()[-2]
     assert message.startswith("flash-ls: ") and "HTTP 500" in message
     assert "again: it goes on from what exists" in failed.stderr
     assert "Traceback" not in failed.output
-    cli.state_files()  # every state file still parses
+    ready.cli.state_files()  # every state file still parses
 
-    PHASES[phase](cli).check()
-    assert end_state(runpod_api) == reference[phase]
-    cli.state_files()
+    ready.run().check()
+    assert end_state(ready.api) == ready.expected
+    ready.cli.state_files()
 
 
 @pytest.mark.parametrize(

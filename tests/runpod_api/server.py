@@ -8,13 +8,14 @@ import re
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from ..loopback import LoopbackServer
 from . import graphql
 from .graphql import GraphQLError, RequestError, Schema
 from .service import PUBLIC_FIELDS, Account, HttpAnswer
@@ -116,61 +117,38 @@ class _Server(ThreadingHTTPServer):
     emulator: RunpodEmulator
 
 
-class RunpodEmulator:
+class RunpodEmulator(LoopbackServer):
     """The Runpod API on 127.0.0.1 while started (``with RunpodEmulator() as api:``).
 
     ``api_key`` is the account's key (requests need ``Authorization: Bearer <it>``); ``seed``
-    makes ids reproducible. ``api.env()`` gives the variables that point the official CLI (or
-    flash-ls) at the emulator.
+    makes ids reproducible; ``port`` 0 is one the OS picks. ``api.env()`` gives the variables
+    that point the official CLI (or flash-ls) at the emulator.
     """
 
+    kind = "emulator"
+
     def __init__(self, *, api_key: str = DEFAULT_API_KEY, seed: int = 0, port: int = 0) -> None:
-        self.port = port
-        self.url = ""
+        super().__init__(port)
         self.account = Account(api_key=api_key, base_url=lambda: self.url, seed=seed)
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._calls: list[Call] = []
         self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # -- running ----------------------------------------------------------------------------
 
-    def start(self) -> RunpodEmulator:
-        if self._server is not None:
-            raise RuntimeError("the emulator is already running")
-        self._stopping.clear()
-        server = _Server(("127.0.0.1", self.port), _Handler)
+    def _make_server(self, address: tuple[str, int]) -> _Server:
+        server = _Server(address, _Handler)
         server.emulator = self
-        self._server = server
-        self.url = f"http://127.0.0.1:{server.server_port}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
+        return server
+
+    def start(self) -> RunpodEmulator:
+        self._stopping.clear()
+        return super().start()
 
     def stop(self) -> None:
         self._stopping.set()  # releases requests held by a timeout fault
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=10)
-
-    def __enter__(self) -> RunpodEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().stop()
 
     # -- pointing clients at it -------------------------------------------------------------
 
@@ -599,22 +577,15 @@ class _Handler(BaseHTTPRequestHandler):
             operation, "rest", self.command, REST_PREFIX + "/networkvolumes", variables=body
         )
         call.authorized = self.emulator._authorized(self._headers())
-        fault = self.emulator._take_fault((operation,))
-        if fault is not None and not fault.after:
-            self._fault(call, fault)
-            return
-        if not call.authorized:
-            answer = HttpAnswer(401, {"error": "Unauthorized"})
-        elif operation == CREATE_VOLUME:
-            answer = self.emulator.account.create_network_volume(body)
-        else:
-            answer = self.emulator.account.list_network_volumes()
-        if fault is not None:
-            self._fault(call, fault)
-            return
-        call.status = answer.status
-        self.emulator._record(call)
-        self._send(answer)
+
+        def answer() -> HttpAnswer:
+            if not call.authorized:
+                return HttpAnswer(401, {"error": "Unauthorized"})
+            if operation == CREATE_VOLUME:
+                return self.emulator.account.create_network_volume(body)
+            return self.emulator.account.list_network_volumes()
+
+        self._answer(call, answer)
 
     # -- storage ----------------------------------------------------------------------------
 
@@ -629,27 +600,19 @@ class _Handler(BaseHTTPRequestHandler):
             "contentLength": length,
             "contentType": headers.get("content-type"),
         }
-        fault = self.emulator._take_fault((operation,))
-        if fault is not None and not fault.after:
-            self._fault(call, fault)
-            return
-        if self.command == "GET":
-            answer = account.download(key, query)
-        else:
+
+        def answer() -> HttpAnswer:
+            if self.command == "GET":
+                return account.download(key, query)
             refused = account.check_upload(key, query, length)
             if refused is not None:
                 self._drain(length)
-                answer = refused
-            else:
-                answer = account.store_upload(
-                    key, self.rfile.read(length or 0), headers.get("content-type")
-                )
-        if fault is not None:
-            self._fault(call, fault)
-            return
-        call.status = answer.status
-        self.emulator._record(call)
-        self._send(answer)
+                return refused
+            return account.store_upload(
+                key, self.rfile.read(length or 0), headers.get("content-type")
+            )
+
+        self._answer(call, answer)
 
     def _drain(self, length: int | None) -> None:
         """Read a refused body so the answer is not lost to a RST; a large one is not read:
@@ -683,22 +646,30 @@ class _Handler(BaseHTTPRequestHandler):
         call = Call(HEALTH, "data-plane", "GET", f"{DATA_PLANE_PREFIX}/{endpoint_id}/health")
         call.variables = {"endpointId": endpoint_id}
         call.authorized = self.emulator._authorized(self._headers())
-        fault = self.emulator._take_fault((HEALTH,))
+
+        def answer() -> HttpAnswer:
+            if not call.authorized:
+                return HttpAnswer(401, {"error": "Unauthorized"})
+            return self.emulator.account.health(endpoint_id)
+
+        self._answer(call, answer)
+
+    # -- answers and faults -----------------------------------------------------------------
+
+    def _answer(self, call: Call, answer: Callable[[], HttpAnswer]) -> None:
+        """Send what ``answer()`` gives for ``call`` (and log it), unless a fault scripted for
+        ``call.operation`` fails it: before ``answer`` runs, or (``after=True``) once it ran."""
+        fault = self.emulator._take_fault((call.operation or "",))
         if fault is not None and not fault.after:
             self._fault(call, fault)
             return
-        if not call.authorized:
-            answer = HttpAnswer(401, {"error": "Unauthorized"})
-        else:
-            answer = self.emulator.account.health(endpoint_id)
+        result = answer()
         if fault is not None:
             self._fault(call, fault)
             return
-        call.status = answer.status
+        call.status = result.status
         self.emulator._record(call)
-        self._send(answer)
-
-    # -- answers and faults -----------------------------------------------------------------
+        self._send(result)
 
     def _send(self, answer: HttpAnswer) -> None:
         if answer.raw is not None:
