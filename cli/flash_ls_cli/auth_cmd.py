@@ -1,4 +1,5 @@
-"""``flash-ls login`` and ``flash-ls auth status``: the Runpod API key, never shown.
+"""``flash-ls login``, ``flash-ls logout`` and ``flash-ls auth status``: the Runpod API key,
+never shown.
 
 The work is in ``flash_ls.deploy`` (``login``, ``credentials``), imported when a command runs so
 ``--help`` stays light. Every line these commands print, log or raise passes through the
@@ -7,69 +8,36 @@ redaction of the key in use (``RedactingFilter``), ``--verbose`` tracebacks incl
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import sys
-import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flash_ls_cli.options import VerboseOption, command_group
+from flash_ls_cli.options import (
+    OutputFormatOption,
+    VerboseOption,
+    command_group,
+    emit,
+    guarded,
+    stop,
+)
 from flash_ls_cli.output import echo
-from flash_ls_cli.runner import setup_logging
 
 if TYPE_CHECKING:
     from flash_ls.deploy.credentials import ApiKey, RedactingFilter
     from flash_ls.deploy.login import KeyCheck
 
-STATUS_FORMATS = ("text", "json")
-
 
 def register(app: typer.Typer) -> None:
-    """Add ``login`` and the ``auth`` group (``auth status``) to the ``flash-ls`` app."""
+    """Add ``login``, ``logout`` and the ``auth`` group (``auth status``) to the ``flash-ls``
+    app."""
     app.command("login")(login_command)
+    app.command("logout")(logout_command)
     auth = command_group("auth", "Runpod API credentials.")
     auth.command("status")(status_command)
     app.add_typer(auth, name="auth")
-
-
-def _stop(message: str, code: int) -> typer.Exit:
-    echo(f"flash-ls: {message}", err=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def _guarded(verbose: bool, what: str) -> Iterator[RedactingFilter]:
-    """Logging with secrets redacted; Ctrl-C is exit 130 and a crash one redacted line (or a
-    redacted traceback with ``--verbose``), exit 2."""
-    from flash_ls.deploy.credentials import RedactingFilter, redact
-
-    setup_logging(verbose)
-    secrets = RedactingFilter()
-    handlers = logging.getLogger().handlers
-    for handler in handlers:
-        handler.addFilter(secrets)
-    try:
-        yield secrets
-    except (typer.Exit, typer.Abort):
-        raise
-    except KeyboardInterrupt:
-        raise _stop(f"{what} cancelled", 130) from None
-    except Exception as err:
-        if verbose:
-            text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
-            sys.stderr.write(redact(text, *secrets.secrets))
-        detail = redact(f"{type(err).__name__}: {err}", *secrets.secrets)
-        hint = "" if verbose else " (run with --verbose for details)"
-        raise _stop(f"internal error: {detail}{hint}", 2) from None
-    finally:
-        for handler in handlers:
-            handler.removeFilter(secrets)
 
 
 # -- login ----------------------------------------------------------------------------------------
@@ -88,13 +56,14 @@ def login_command(
     """Log in with your browser and save a Runpod API key.
 
     The key goes to ~/.runpod/config.toml ([default].api_key, mode 0600), where the official
-    Flash CLI and runpod-python read it; it is never printed. Exit status: 0 when saved, 1 when
-    the login is denied, expires or times out, 130 on Ctrl-C.
+    Flash CLI and runpod-python read it; it is never printed. The old
+    ~/.config/runpod/credentials.toml, which nothing reads, is deleted. Exit status: 0 when
+    saved, 1 when the login is denied, expires or times out, 130 on Ctrl-C.
     """
     if timeout <= 0:
-        raise _stop(f"--timeout must be positive, got {timeout:g}", 2)
-    with _guarded(verbose, "login") as secrets:
-        from flash_ls.deploy.credentials import MissingApiKey, resolve_api_key
+        raise stop(f"--timeout must be positive, got {timeout:g}", 2)
+    with guarded(verbose, "login") as secrets:
+        from flash_ls.deploy.credentials import LEGACY_LABEL, MissingApiKey
         from flash_ls.deploy.login import LoginError, login
         from flash_ls.deploy.urls import InvalidUrl
 
@@ -106,15 +75,17 @@ def login_command(
                 secrets=secrets.add,
             )
         except InvalidUrl as err:
-            raise _stop(str(err), 2) from None
+            raise stop(str(err), 2) from None
         except (LoginError, MissingApiKey) as err:
-            raise _stop(str(err), 1) from None
+            raise stop(str(err), 1) from None
         echo(f"Logged in: API key saved to {_home_relative(result.path)}")
-        try:
-            active = resolve_api_key(Path.cwd())
-        except MissingApiKey:
-            return
-        if active.shadows is not None:
+        if result.legacy_removed:
+            echo(f"Removed the old {LEGACY_LABEL} (no longer read)")
+        if result.legacy_error is not None:
+            echo(f"flash-ls: warning: cannot remove the old {LEGACY_LABEL}", err=True)
+            echo(f"  {result.legacy_error}: nothing reads it; delete it by hand", err=True)
+        active = _active_key(secrets)
+        if active is not None and active.shadows is not None:
             echo(f"flash-ls: warning: {active.source} overrides this login", err=True)
             echo(f"  {_unhide(active.source)} to use it", err=True)
 
@@ -126,6 +97,18 @@ def _show_url(url: str, opened: bool) -> None:
         echo("To approve flash-ls, open this URL in a browser:")
     echo(f"  {url}")
     echo("Waiting for approval (Ctrl-C to cancel)...")
+
+
+def _active_key(secrets: RedactingFilter) -> ApiKey | None:
+    """The key a command run here would use now (learnt by ``secrets``), or None."""
+    from flash_ls.deploy.credentials import MissingApiKey, resolve_api_key
+
+    try:
+        active = resolve_api_key(Path.cwd())
+    except MissingApiKey:
+        return None
+    secrets.add(active.value)
+    return active
 
 
 def _unhide(source: str) -> str:
@@ -142,6 +125,33 @@ def _home_relative(path: Path) -> str:
         return str(path)
 
 
+# -- logout ---------------------------------------------------------------------------------------
+
+
+def logout_command(verbose: VerboseOption = False) -> None:
+    """Remove the Runpod API key a login saved.
+
+    Only [default].api_key of ~/.runpod/config.toml goes; the rest of the file stays (runpodctl's apikey, other profiles, comments). A key that is
+    still in use afterwards (RUNPOD_API_KEY, the app's .env, runpodctl's apikey) is named.
+    Exit status: 0 when no key is saved anymore (or none was), 1 when config.toml cannot be
+    read or is not valid TOML (it is left untouched).
+    """
+    with guarded(verbose, "logout") as secrets:
+        from flash_ls.deploy.credentials import CONFIG_LABEL, MissingApiKey, remove_api_key
+
+        try:
+            removed = remove_api_key()
+        except MissingApiKey as err:  # CredentialsFileError: unreadable or not TOML
+            raise stop(str(err), 1) from None
+        if not removed:
+            echo(f"Not logged in: no [default].api_key in {CONFIG_LABEL}")
+            return
+        echo(f"Logged out: API key removed from {CONFIG_LABEL}")
+        active = _active_key(secrets)
+        if active is not None:
+            echo(f"flash-ls: warning: a key from {active.source} is still in use", err=True)
+
+
 # -- auth status ------------------------------------------------------------------------------
 
 
@@ -150,9 +160,7 @@ def status_command(
         Path,
         typer.Argument(metavar="APP", help="The app directory (default: the current directory)."),
     ] = Path("."),
-    output_format: Annotated[
-        str, typer.Option("--output-format", "-f", metavar="FORMAT", help="text or json.")
-    ] = "text",
+    output_format: OutputFormatOption = "text",
     verbose: VerboseOption = False,
 ) -> None:
     """Show which Runpod API key is in use (never the key) and whether the API accepts it.
@@ -161,28 +169,28 @@ def status_command(
     status: 0 when the API accepts the key, 1 when there is none or the API rejects it or
     cannot be reached, 2 for usage errors.
     """
-    if output_format not in STATUS_FORMATS:
-        raise _stop(f"unknown --output-format {output_format!r} (choose text or json)", 2)
     if not app_dir.is_dir():
-        raise _stop(f"{app_dir} is not a directory", 2)
-    with _guarded(verbose, "auth status") as secrets:
+        raise stop(f"{app_dir} is not a directory", 2)
+    with guarded(verbose, "auth status") as secrets:
         from flash_ls.deploy.urls import InvalidUrl
 
         try:
             report = _status(app_dir.absolute(), secrets)
         except InvalidUrl as err:
-            raise _stop(str(err), 2) from None
-        if output_format == "json":
-            echo(json.dumps(report, indent=2))
-        else:
-            _print_status(report)
+            raise stop(str(err), 2) from None
+        emit(output_format, report, lambda: _print_status(report))
         if report["error"]:
-            raise _stop(report["error"], 1)
+            raise stop(report["error"], 1)
 
 
 def _status(app_root: Path, secrets: RedactingFilter) -> dict[str, Any]:
     """Everything ``auth status`` reports, as JSON-able data (no key, at most its last 4)."""
-    from flash_ls.deploy.credentials import MissingApiKey, resolve_api_key
+    from flash_ls.deploy.credentials import (
+        LEGACY_LABEL,
+        MissingApiKey,
+        has_legacy_credentials,
+        resolve_api_key,
+    )
     from flash_ls.deploy.login import check_api_key, graphql_url
 
     url = graphql_url()  # a malformed URL variable is a usage error before anything else
@@ -211,6 +219,7 @@ def _status(app_root: Path, secrets: RedactingFilter) -> dict[str, Any]:
         "key": None if active is None else _describe(active),
         "warnings": warnings,
         "api": api,
+        "legacy_file": LEGACY_LABEL if has_legacy_credentials() else None,
         "error": error,
     }
 
@@ -317,5 +326,7 @@ def _print_status(report: dict[str, Any]) -> None:
         echo(f"API:  rejected ({api['http_status']})")
     elif api["status"] != "unchecked":
         echo(f"API:  {api['status']}")
+    if report["legacy_file"]:
+        echo(f"Old:  {report['legacy_file']}: not read; `flash-ls login` removes it")
     for warning in report["warnings"]:
         echo(f"flash-ls: warning: {warning}", err=True)

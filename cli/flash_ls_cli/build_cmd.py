@@ -6,27 +6,24 @@ The typer commands; what they do is in ``runner`` (``main`` runs ``manifest`` wi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from flash_ls_cli.runner import ExitCode, build_failure, load_app, run_manifest
+from flash_ls_cli.options import (
+    AppArgument,
+    ArchiveOption,
+    ExcludeOption,
+    NoDepsOption,
+    PythonOption,
+)
+from flash_ls_cli.runner import ExitCode, build_failure, load_app, run_manifest, split_values
 
 if TYPE_CHECKING:  # the engine and rich load when a command runs, not when the CLI starts
     from rich.console import Console
 
-AppArgument = Annotated[
-    Path,
-    typer.Argument(metavar="APP", help="The app directory (default: the current directory)."),
-]
-PythonOption = Annotated[
-    str | None,
-    typer.Option(
-        "--python-version",
-        metavar="VERSION",
-        help="Target Python of the workers (3.10-3.13); default: declared by the resources, else 3.12.",
-    ),
-]
+    from flash_ls.build.api import BuildOptions
+    from flash_ls.project.app import App
 
 
 def register(app: typer.Typer) -> None:
@@ -45,34 +42,16 @@ def manifest_command(app_dir: AppArgument = Path("."), python_version: PythonOpt
         raise typer.Exit(code)
 
 
-def build_command(
-    app_dir: AppArgument = Path("."),
-    no_deps: Annotated[
-        bool, typer.Option("--no-deps", help="Skip transitive dependencies during pip install.")
-    ] = False,
-    output: Annotated[
-        str, typer.Option("--output", "-o", metavar="NAME", help="Archive name inside .flash/.")
-    ] = "artifact.tar.gz",
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude",
-            metavar="PKGS",
-            help=(
-                "Comma-separated packages to leave out, with exclude-packages of "
-                "[tool.flash-ls] (torch packages always are)."
-            ),
-        ),
-    ] = None,
-    python_version: PythonOption = None,
-) -> None:
-    """Build the app: .flash/flash_manifest.json, .flash/<output> and .flash/size-report.json."""
-    from rich.console import Console
-
-    from flash_ls.build.api import BuildError, BuildOptions, build_app
-    from flash_ls.progress import Cancelled
-    from flash_ls.project.sizes import format_size
-    from flash_ls_cli.output import display_path
+def load_build(
+    app_dir: Path,
+    no_deps: bool,
+    output: str,
+    exclude: list[str] | None,
+    python_version: str | None,
+) -> tuple[App, BuildOptions]:
+    """The app at ``app_dir`` and the build the options ask for (``build`` and ``deploy``);
+    an app that cannot be loaded has been reported, and exits."""
+    from flash_ls.build.api import BuildOptions
 
     try:
         app = load_app(app_dir)
@@ -81,9 +60,28 @@ def build_command(
     options = BuildOptions(
         no_deps=no_deps,
         output=output,
-        exclude=[p.strip() for value in exclude or [] for p in value.split(",") if p.strip()],
+        exclude=split_values(exclude),
         python_version=python_version,
     )
+    return app, options
+
+
+def build_command(
+    app_dir: AppArgument = Path("."),
+    no_deps: NoDepsOption = False,
+    output: ArchiveOption = "artifact.tar.gz",
+    exclude: ExcludeOption = None,
+    python_version: PythonOption = None,
+) -> None:
+    """Build the app: .flash/flash_manifest.json, .flash/<output> and .flash/size-report.json."""
+    from rich.console import Console
+
+    from flash_ls.build.api import BuildError, build_app
+    from flash_ls.progress import Cancelled
+    from flash_ls.project.sizes import format_size
+    from flash_ls_cli.output import display_path
+
+    app, options = load_build(app_dir, no_deps, output, exclude, python_version)
     console = Console(stderr=True)
     try:
         with _RichProgress(console) as progress:

@@ -9,11 +9,8 @@ passes through the redaction of the API key in use.
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,15 +18,27 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from flash_ls_cli.options import VerboseOption, command_group
+from flash_ls_cli.options import (
+    AppArgument,
+    ArchiveOption,
+    ExcludeOption,
+    NoDepsOption,
+    OutputFormatOption,
+    PythonOption,
+    VerboseOption,
+    command_group,
+    emit,
+    guarded,
+    stop,
+)
 from flash_ls_cli.output import echo
-from flash_ls_cli.runner import ExitCode, build_failure, load_app, setup_logging, split_values
+from flash_ls_cli.runner import ExitCode, build_failure
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from flash_ls.deploy.client import RunpodClient
-    from flash_ls.deploy.credentials import ApiKey
+    from flash_ls.deploy.credentials import ApiKey, RedactingFilter
     from flash_ls.deploy.flow import DeployResult
     from flash_ls.deploy.models import FlashApp, FlashEnvironment
 
@@ -44,7 +53,8 @@ AppNameOption = Annotated[
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for CI).")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+EnvArgument = Annotated[str, typer.Argument(help="Environment name.")]
+AppNameArgument = Annotated[str | None, typer.Argument(help="App name (default: this app's).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -69,15 +79,10 @@ def register(app: typer.Typer) -> None:
 # -- running engine calls -------------------------------------------------------------------------
 
 
-def _stop(message: str, code: int = 1) -> typer.Exit:
-    echo(f"flash-ls: {message}", err=True)
-    return typer.Exit(code)
-
-
 class _Run:
     """One command's key, client and redaction."""
 
-    def __init__(self, secrets: Any, app_root: Path) -> None:
+    def __init__(self, secrets: RedactingFilter, app_root: Path) -> None:
         self.secrets = secrets
         self.app_root = app_root
         self._key: ApiKey | None = None
@@ -110,53 +115,55 @@ class _Run:
 @contextmanager
 def _guarded(verbose: bool, what: str, app_root: Path) -> Iterator[_Run]:
     """Errors of the engine as one line and an exit status; secrets redacted everywhere."""
-    from flash_ls.build.errors import BuildError
-    from flash_ls.deploy.client import ApiError, ApiKeyRejected
-    from flash_ls.deploy.credentials import MissingApiKey, RedactingFilter, redact
-    from flash_ls.deploy.errors import DeployError
-    from flash_ls.deploy.urls import InvalidUrl
     from flash_ls.progress import Cancelled
 
-    setup_logging(verbose)
-    secrets = RedactingFilter()
-    handlers = logging.getLogger().handlers
-    for handler in handlers:
-        handler.addFilter(secrets)
-    run = _Run(secrets, app_root)
-    try:
+    run: _Run | None = None
+
+    def known(err: Exception, secrets: RedactingFilter) -> typer.Exit | None:
+        return _engine_failure(err, secrets, what, run._key if run is not None else None)
+
+    with guarded(verbose, what, known, (Cancelled, asyncio.CancelledError)) as secrets:
+        run = _Run(secrets, app_root)
         yield run
-    except (typer.Exit, typer.Abort, ExitCode):
-        raise
-    except (KeyboardInterrupt, Cancelled, asyncio.CancelledError):
-        raise _stop(f"{what} cancelled", 130) from None
-    except MissingApiKey as err:
-        raise _stop(redact(str(err), *secrets.secrets), 1) from None
-    except ApiKeyRejected as err:
-        source = run._key.source if run._key is not None else "RUNPOD_API_KEY"
-        raise _stop(
-            f"API key from {source} rejected ({err.status}): run `flash-ls login`"
-        ) from None
-    except InvalidUrl as err:
-        raise _stop(str(err), 2) from None
-    except BuildError as err:
-        raise typer.Exit(build_failure(err).code) from None
-    except DeployError as err:
+
+
+def _engine_failure(
+    err: Exception, secrets: RedactingFilter, what: str, key: ApiKey | None
+) -> typer.Exit | None:
+    """The exit for an error of the engine (its message printed, redacted); None for a bug."""
+    from flash_ls.build.errors import BuildError
+    from flash_ls.deploy.client import ApiError, ApiKeyRejected
+    from flash_ls.deploy.credentials import MissingApiKey, redact
+    from flash_ls.deploy.errors import DeployError
+    from flash_ls.deploy.urls import InvalidUrl
+
+    if isinstance(err, ExitCode):
+        return typer.Exit(err.code)
+    if isinstance(err, MissingApiKey):
+        return stop(redact(str(err), *secrets.secrets), 1)
+    if isinstance(err, ApiKeyRejected):
+        source = key.source if key is not None else "RUNPOD_API_KEY"
+        return stop(f"API key from {source} rejected ({err.status}): run `flash-ls login`")
+    if isinstance(err, InvalidUrl):
+        return stop(str(err), 2)
+    if isinstance(err, BuildError):
+        return typer.Exit(build_failure(err).code)
+    if isinstance(err, DeployError):
         echo(f"flash-ls: {redact(err.message, *secrets.secrets)}", err=True)
         if err.rerun:
             echo(f"flash-ls: run `flash-ls {what}` again: it goes on from what exists", err=True)
-        raise typer.Exit(1) from None
-    except ApiError as err:
-        raise _stop(redact(err.message, *secrets.secrets), 1) from None
-    except Exception as err:
-        if verbose:
-            text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
-            sys.stderr.write(redact(text, *secrets.secrets))
-        detail = redact(f"{type(err).__name__}: {err}", *secrets.secrets)
-        hint = "" if verbose else " (run with --verbose for details)"
-        raise _stop(f"internal error: {detail}{hint}", 2) from None
-    finally:
-        for handler in handlers:
-            handler.removeFilter(secrets)
+        return typer.Exit(1)
+    if isinstance(err, ApiError):
+        return stop(redact(err.message, *secrets.secrets), 1)
+    return None
+
+
+def _on_api(
+    what: str, verbose: bool, root: Path, work: Callable[[RunpodClient], Awaitable[T]]
+) -> T:
+    """``work``'s answer, run with a client for the app at ``root`` in the guard of ``what``."""
+    with _guarded(verbose, what, root) as run:
+        return run.call(work)
 
 
 def _confirm(question: str, yes: bool, refusal: str) -> None:
@@ -164,9 +171,9 @@ def _confirm(question: str, yes: bool, refusal: str) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise _stop(f"{refusal}: pass --yes (there is no terminal to ask)", 1)
+        raise stop(f"{refusal}: pass --yes (there is no terminal to ask)", 1)
     if not typer.confirm(question, default=False, err=True):
-        raise _stop("cancelled", 1)
+        raise stop("cancelled", 1)
 
 
 def _here() -> Path:
@@ -179,10 +186,7 @@ def _here() -> Path:
 
 
 def deploy_command(
-    app_dir: Annotated[
-        Path,
-        typer.Argument(metavar="APP", help="The app directory (default: the current directory)."),
-    ] = Path("."),
+    app_dir: AppArgument = Path("."),
     env_name: Annotated[
         str | None,
         typer.Option(
@@ -193,26 +197,10 @@ def deploy_command(
         ),
     ] = None,
     app_name: AppNameOption = None,
-    no_deps: Annotated[
-        bool, typer.Option("--no-deps", help="Skip transitive dependencies during pip install.")
-    ] = False,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude",
-            metavar="PKGS",
-            help="Comma-separated packages to leave out (torch packages always are).",
-        ),
-    ] = None,
-    output: Annotated[
-        str, typer.Option("--output", "-o", metavar="NAME", help="Archive name inside .flash/.")
-    ] = "artifact.tar.gz",
-    python_version: Annotated[
-        str | None,
-        typer.Option(
-            "--python-version", metavar="VERSION", help="Target Python of the workers (3.10-3.13)."
-        ),
-    ] = None,
+    no_deps: NoDepsOption = False,
+    exclude: ExcludeOption = None,
+    output: ArchiveOption = "artifact.tar.gz",
+    python_version: PythonOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Build and show the plan; change nothing.")
     ] = False,
@@ -221,32 +209,23 @@ def deploy_command(
         typer.Option("--prune", help="Delete endpoints the code no longer declares."),
     ] = False,
     yes: YesOption = False,
+    output_format: OutputFormatOption = "text",
     verbose: VerboseOption = False,
 ) -> None:
     """Build the app and deploy it to an environment.
 
     Only new or changed endpoints are saved; endpoints the code no longer declares are listed
-    and deleted with --prune. Deploying to production asks first (--yes in CI). Exit status:
-    0 deployed, 1 failed (a rerun continues from what exists), 2 usage errors, 130 Ctrl-C.
+    and deleted with --prune. Deploying to production asks first (--yes in CI). With
+    --output-format json, the result (endpoints, their URLs) is JSON on stdout; progress is on
+    stderr either way. Exit status: 0 deployed, 1 failed (a rerun continues from what exists),
+    2 usage errors, 130 Ctrl-C.
     """
-    from flash_ls.build.api import BuildOptions
     from flash_ls.deploy.flow import DeployOptions, deploy_app, resolve
+    from flash_ls_cli.build_cmd import load_build
 
-    try:
-        app = load_app(app_dir)
-    except ExitCode as stop:
-        raise typer.Exit(stop.code) from None
+    app, build = load_build(app_dir, no_deps, output, exclude, python_version)
     options = DeployOptions(
-        environment=env_name,
-        app_name=app_name,
-        build=BuildOptions(
-            no_deps=no_deps,
-            output=output,
-            exclude=split_values(exclude),
-            python_version=python_version,
-        ),
-        dry_run=dry_run,
-        prune=prune,
+        environment=env_name, app_name=app_name, build=build, dry_run=dry_run, prune=prune
     )
     with _guarded(verbose, "deploy", app.root) as run:
         key = run.key
@@ -271,7 +250,9 @@ def deploy_command(
                     )
 
         result = asyncio.run(main())
-    _print_result(result)
+    for warning in result.warnings:
+        echo(f"flash-ls: warning: {warning}", err=True)
+    emit(output_format, result.model_dump(mode="json"), lambda: _print_result(result))
 
 
 def _progress(console: Console) -> Any:
@@ -311,10 +292,9 @@ _PLANNED = {"create": "create", "update": "update", "keep": "keep", "remove": "r
 
 
 def _print_result(result: DeployResult) -> None:
+    """What the deploy did (or would do), the URLs to call and curl examples."""
     from flash_ls.deploy.plan import Action
 
-    for warning in result.warnings:
-        echo(f"flash-ls: warning: {warning}", err=True)
     if not result.endpoints and not result.removed:
         return
     counts = {a: result.count(Action(a)) for a in _MARKS}
@@ -387,20 +367,22 @@ def _app_name(override: str | None) -> tuple[Path, str]:
 
 
 def env_list(
-    app_name: AppNameOption = None, as_json: JsonOption = False, verbose: VerboseOption = False
+    app_name: AppNameOption = None,
+    output_format: OutputFormatOption = "text",
+    verbose: VerboseOption = False,
 ) -> None:
     """List the app's environments (* marks the one a deploy goes to)."""
     from flash_ls.deploy import environments
 
     root, name = _app_name(app_name)
-    with _guarded(verbose, "env list", root) as run:
-        envs = run.call(lambda c: environments.list_environments(c, name))
+    envs = _on_api("env list", verbose, root, lambda c: environments.list_environments(c, name))
     chosen, _ = environments.chosen_environment(root, name)
-    if as_json:
-        echo(json.dumps([_env_json(e) for e in envs], indent=2))
-        return
+    emit(output_format, [_env_json(e) for e in envs], lambda: _print_envs(name, envs, chosen))
+
+
+def _print_envs(app: str, envs: list[FlashEnvironment], chosen: str | None) -> None:
     if not envs:
-        echo(f"{name} has no environments: `flash-ls deploy` creates production")
+        echo(f"{app} has no environments: `flash-ls deploy` creates production")
         return
     width = max(len(e.name) for e in envs)
     for env in envs:
@@ -410,20 +392,20 @@ def env_list(
 
 
 def env_get(
-    name: Annotated[str, typer.Argument(help="Environment name.")],
+    name: EnvArgument,
     app_name: AppNameOption = None,
-    as_json: JsonOption = False,
+    output_format: OutputFormatOption = "text",
     verbose: VerboseOption = False,
 ) -> None:
     """Show an environment: its active build, endpoints and network volumes."""
     from flash_ls.deploy import environments
 
     root, app = _app_name(app_name)
-    with _guarded(verbose, "env get", root) as run:
-        env = run.call(lambda c: environments.get_environment(c, app, name))
-    if as_json:
-        echo(json.dumps(_env_json(env), indent=2))
-        return
+    env = _on_api("env get", verbose, root, lambda c: environments.get_environment(c, app, name))
+    emit(output_format, _env_json(env), lambda: _print_env(app, env))
+
+
+def _print_env(app: str, env: FlashEnvironment) -> None:
     echo(f"{env.name}  (app {app}, id {env.id})")
     echo(f"  build  {env.active_build_id or '-'}")
     if env.state:
@@ -437,7 +419,7 @@ def env_get(
 
 
 def env_create(
-    name: Annotated[str, typer.Argument(help="Environment name.")],
+    name: EnvArgument,
     app_name: AppNameOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -445,13 +427,14 @@ def env_create(
     from flash_ls.deploy import environments
 
     root, app = _app_name(app_name)
-    with _guarded(verbose, "env create", root) as run:
-        env = run.call(lambda c: environments.create_environment(c, app, name))
+    env = _on_api(
+        "env create", verbose, root, lambda c: environments.create_environment(c, app, name)
+    )
     echo(f"✓ created environment {env.name} in {app}")
 
 
 def env_delete(
-    name: Annotated[str, typer.Argument(help="Environment name.")],
+    name: EnvArgument,
     app_name: AppNameOption = None,
     yes: YesOption = False,
     verbose: VerboseOption = False,
@@ -461,26 +444,25 @@ def env_delete(
     from flash_ls.progress import SilentProgress
 
     root, app = _app_name(app_name)
-    with _guarded(verbose, "env delete", root) as run:
 
-        async def work(client: RunpodClient) -> int:
-            env = await environments.get_environment(client, app, name)
-            count = len(env.endpoints)
-            _confirm(
-                f"Delete environment {name} of {app} and its {count} endpoint(s)?",
-                yes,
-                f"refusing to delete environment {name} without confirmation",
-            )
-            return await environments.delete_environment(
-                client, app, name, SilentProgress(), confirmed=True, app_root=root
-            )
+    async def work(client: RunpodClient) -> int:
+        env = await environments.get_environment(client, app, name)
+        count = len(env.endpoints)
+        _confirm(
+            f"Delete environment {name} of {app} and its {count} endpoint(s)?",
+            yes,
+            f"refusing to delete environment {name} without confirmation",
+        )
+        return await environments.delete_environment(
+            client, app, name, SilentProgress(), confirmed=True, app_root=root
+        )
 
-        deleted = run.call(work)
+    deleted = _on_api("env delete", verbose, root, work)
     echo(f"✓ deleted environment {name} ({deleted} endpoint(s))")
 
 
 def env_use(
-    name: Annotated[str, typer.Argument(help="Environment name.")],
+    name: EnvArgument,
     app_name: AppNameOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -488,20 +470,24 @@ def env_use(
     from flash_ls.deploy import environments
 
     root, app = _app_name(app_name)
-    with _guarded(verbose, "env use", root) as run:
-        run.call(lambda c: environments.use_environment(c, root, app, name))
+    _on_api("env use", verbose, root, lambda c: environments.use_environment(c, root, app, name))
     echo(f"✓ {name} is the active environment of {app}")
     override = os.environ.get(environments.FLASH_ENV, "").strip()
     if override and override != name:
         echo(f"flash-ls: note: FLASH_ENV={override} overrides it in this shell", err=True)
 
 
-def env_current(app_name: AppNameOption = None) -> None:
+def env_current(app_name: AppNameOption = None, output_format: OutputFormatOption = "text") -> None:
     """Print the environment a deploy goes to without --env, and why (no API call)."""
     from flash_ls.deploy import environments
 
     root, app = _app_name(app_name)
     name, source = environments.chosen_environment(root, app)
+    data = {"app": app, "environment": name, "source": source}
+    emit(output_format, data, lambda: _print_current(app, name, source))
+
+
+def _print_current(app: str, name: str | None, source: str | None) -> None:
     if name is None:
         echo(f"flash-ls: no environment chosen for {app}: a deploy uses its only one", err=True)
         echo("  (or production for a new app); choose with `flash-ls env use NAME`", err=True)
@@ -517,15 +503,15 @@ def _env_json(env: FlashEnvironment) -> dict[str, Any]:
 # -- app ------------------------------------------------------------------------------------------
 
 
-def app_list(as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
+def app_list(output_format: OutputFormatOption = "text", verbose: VerboseOption = False) -> None:
     """List the account's Flash apps."""
     from flash_ls.deploy import environments
 
-    with _guarded(verbose, "app list", _here()) as run:
-        apps = run.call(environments.list_apps)
-    if as_json:
-        echo(json.dumps([_app_json(a) for a in apps], indent=2))
-        return
+    apps = _on_api("app list", verbose, _here(), environments.list_apps)
+    emit(output_format, [_app_json(a) for a in apps], lambda: _print_apps(apps))
+
+
+def _print_apps(apps: list[FlashApp]) -> None:
     if not apps:
         echo("no apps: `flash-ls deploy` creates one")
         return
@@ -537,19 +523,19 @@ def app_list(as_json: JsonOption = False, verbose: VerboseOption = False) -> Non
 
 
 def app_get(
-    name: Annotated[str | None, typer.Argument(help="App name (default: this app's).")] = None,
-    as_json: JsonOption = False,
+    name: AppNameArgument = None,
+    output_format: OutputFormatOption = "text",
     verbose: VerboseOption = False,
 ) -> None:
     """Show an app: its environments and builds."""
     from flash_ls.deploy import environments
 
     root, app = _app_name(name)
-    with _guarded(verbose, "app get", root) as run:
-        found = run.call(lambda c: environments.get_app(c, app))
-    if as_json:
-        echo(json.dumps(_app_json(found), indent=2))
-        return
+    found = _on_api("app get", verbose, root, lambda c: environments.get_app(c, app))
+    emit(output_format, _app_json(found), lambda: _print_app(found))
+
+
+def _print_app(found: FlashApp) -> None:
     echo(f"{found.name}  (id {found.id})")
     for env in found.flash_environments:
         echo(f"  environment  {env.name}  build {(env.active_build_id or '-')[:12]}")
@@ -557,20 +543,19 @@ def app_get(
 
 
 def app_create(
-    name: Annotated[str | None, typer.Argument(help="App name (default: this app's).")] = None,
+    name: AppNameArgument = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Create an app (with no environment)."""
     from flash_ls.deploy import environments
 
     root, app = _app_name(name)
-    with _guarded(verbose, "app create", root) as run:
-        created = run.call(lambda c: environments.create_app(c, app))
+    created = _on_api("app create", verbose, root, lambda c: environments.create_app(c, app))
     echo(f"✓ created app {created.name}")
 
 
 def app_delete(
-    name: Annotated[str | None, typer.Argument(help="App name (default: this app's).")] = None,
+    name: AppNameArgument = None,
     yes: YesOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -579,21 +564,20 @@ def app_delete(
     from flash_ls.progress import SilentProgress
 
     root, app = _app_name(name)
-    with _guarded(verbose, "app delete", root) as run:
 
-        async def work(client: RunpodClient) -> int:
-            found = await environments.get_app(client, app)
-            envs = ", ".join(e.name for e in found.flash_environments) or "no environments"
-            _confirm(
-                f"Delete app {app} ({envs}) and all its endpoints?",
-                yes,
-                f"refusing to delete app {app} without confirmation",
-            )
-            return await environments.delete_app(
-                client, app, SilentProgress(), confirmed=True, app_root=root
-            )
+    async def work(client: RunpodClient) -> int:
+        found = await environments.get_app(client, app)
+        envs = ", ".join(e.name for e in found.flash_environments) or "no environments"
+        _confirm(
+            f"Delete app {app} ({envs}) and all its endpoints?",
+            yes,
+            f"refusing to delete app {app} without confirmation",
+        )
+        return await environments.delete_app(
+            client, app, SilentProgress(), confirmed=True, app_root=root
+        )
 
-        deleted = run.call(work)
+    deleted = _on_api("app delete", verbose, root, work)
     echo(f"✓ deleted app {app} ({deleted} endpoint(s))")
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from flash_ls import __version__
+from flash_ls_cli.options import OutputFormatOption, VerboseOption, emit
 from flash_ls_cli.output import FORMATS
 from flash_ls_cli.runner import ExitCode, run_check, setup_logging
 
@@ -117,9 +118,7 @@ def check(
             help="Longest a dependency resolution may take (default 180).",
         ),
     ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log details (and tracebacks).")
-    ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Check Flash apps and report findings.
 
@@ -156,58 +155,35 @@ def rules(
     rule: Annotated[
         str | None, typer.Argument(help="A rule code or slug (default: list all).")
     ] = None,
-    output_format: Annotated[
-        str, typer.Option("--output-format", "-f", help="text or json.")
-    ] = "text",
+    output_format: OutputFormatOption = "text",
 ) -> None:
     """Show a rule's documentation, or list every rule."""
-    import json
-
     from flash_ls.rules.docs import render_rule_text
-    from flash_ls.rules.registry import all_rules, lookup
+    from flash_ls.rules.registry import Rule, all_rules, lookup
+
+    def summary(r: Rule) -> dict[str, str]:
+        return {
+            "code": r.code,
+            "rule": r.slug,
+            "severity": r.severity.label,
+            "fix": r.fix.value,
+            "summary": r.summary,
+        }
 
     if rule is None:
         listing = all_rules()
-        if output_format == "json":
-            typer.echo(
-                json.dumps(
-                    [
-                        {
-                            "code": r.code,
-                            "rule": r.slug,
-                            "severity": r.severity.label,
-                            "fix": r.fix.value,
-                            "summary": r.summary,
-                        }
-                        for r in listing
-                    ],
-                    indent=2,
-                )
-            )
-            return
-        for r in listing:
-            typer.echo(f"{r.code}  {r.slug:<30} {r.severity.label:<8} {r.summary}")
+
+        def table() -> None:
+            for r in listing:
+                typer.echo(f"{r.code}  {r.slug:<30} {r.severity.label:<8} {r.summary}")
+
+        emit(output_format, [summary(r) for r in listing], table)
         return
     found = lookup(rule)
     if found is None:
         raise _fail(f"unknown rule {rule!r} (see `flash-ls rules`)")
-    if output_format == "json":
-        typer.echo(
-            json.dumps(
-                {
-                    "code": found.code,
-                    "rule": found.slug,
-                    "severity": found.severity.label,
-                    "fix": found.fix.value,
-                    "summary": found.summary,
-                    "doc": found.doc,
-                    "url": found.doc_url,
-                },
-                indent=2,
-            )
-        )
-        return
-    typer.echo(render_rule_text(found))
+    data = {**summary(found), "doc": found.doc, "url": found.doc_url}
+    emit(output_format, data, lambda: typer.echo(render_rule_text(found)))
 
 
 @app.command()

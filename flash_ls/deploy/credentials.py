@@ -9,8 +9,10 @@ Resolution follows the official Flash CLI (``runpod_flash/core/credentials.py``,
 3. ``~/.runpod/config.toml`` ``[default].api_key`` (runpod-python's credentials file);
 4. runpodctl's top-level ``apikey`` in that file, only when it has no ``[default]`` table.
 
-A login writes ``[default].api_key`` only, keeping the rest of the file (runpodctl's keys, other
-profiles, comments) as it was; tomlkit makes that edit, as in the official CLI.
+A login writes ``[default].api_key`` only, and a logout removes it, keeping the rest of the file
+(runpodctl's keys, other profiles, comments) as it was; tomlkit makes that edit, as in the official
+CLI. runpod-flash's old ``~/.config/runpod/credentials.toml`` is never read: its login migrates and
+deletes it, and so does ``flash-ls login`` (the key it saves replaces the old one).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 ENV_VAR = "RUNPOD_API_KEY"
 CONFIG_LABEL = "~/.runpod/config.toml"
 RUNPODCTL_LABEL = "~/.runpod/config.toml (runpodctl)"
+LEGACY_LABEL = "~/.config/runpod/credentials.toml"
 REDACTED = "<redacted>"
 
 _DEFAULT_TABLE = "default"
@@ -91,6 +94,12 @@ class CredentialsFileError(MissingApiKey):
 def config_path(home: Path | None = None) -> Path:
     """``~/.runpod/config.toml`` under ``home`` (default: the user's home)."""
     return (home if home is not None else Path.home()) / ".runpod" / "config.toml"
+
+
+def legacy_path(home: Path | None = None) -> Path:
+    """runpod-flash's old ``~/.config/runpod/credentials.toml`` under ``home`` (default: the
+    user's home; the official CLI ignores ``XDG_CONFIG_HOME`` for it too)."""
+    return (home if home is not None else Path.home()) / ".config" / "runpod" / "credentials.toml"
 
 
 def resolve_api_key(
@@ -181,10 +190,62 @@ def save_api_key(key: str, home: Path | None = None) -> Path:
         table = tomlkit.table()
         table[_API_KEY] = key
         document[_DEFAULT_TABLE] = table
-    # A symlinked config.toml (dotfile managers) keeps its link: the target is replaced.
-    target = Path(os.path.realpath(path))
-    _write_private(target, tomlkit.dumps(document))
+    _write_config(path, tomlkit.dumps(document))
     return path
+
+
+def remove_api_key(home: Path | None = None) -> bool:
+    """Remove ``[default].api_key`` from ``~/.runpod/config.toml`` (a logout); whether it was there.
+
+    Everything else stays as written: comments, runpodctl's top-level ``apikey``/``apiurl``,
+    other profiles, other keys of ``[default]``. A ``[default]`` left with no key goes too (its
+    comments and blank lines stay): an empty one would still hide runpodctl's key from the
+    resolution. The file is rewritten as :func:`save_api_key` writes it (mode 0600, a symlink
+    kept); one that cannot be read or is not TOML is left alone (:class:`CredentialsFileError`).
+    """
+    import tomlkit
+
+    path = config_path(home)
+    text = _read_config_text(path)
+    if text is None:
+        return False
+    document = _editable_config(text)
+    table = document.get(_DEFAULT_TABLE)
+    if not isinstance(table, MutableMapping) or _API_KEY not in table:
+        return False
+    del table[_API_KEY]
+    if not table:
+        _drop_table(document, _DEFAULT_TABLE)
+    edited = tomlkit.dumps(document)
+    expected = _parse_config(text)
+    del expected[_DEFAULT_TABLE][_API_KEY]
+    if not expected[_DEFAULT_TABLE]:
+        del expected[_DEFAULT_TABLE]
+    if _parse_config(edited) != expected:  # never write a file that says something else
+        raise CredentialsFileError(f"cannot edit {CONFIG_LABEL}: remove [default].api_key by hand")
+    _write_config(path, edited)
+    return True
+
+
+def has_legacy_credentials(home: Path | None = None) -> bool:
+    """Whether runpod-flash's old ``~/.config/runpod/credentials.toml`` is there (unread)."""
+    path = legacy_path(home)
+    try:
+        return path.is_symlink() or path.is_file()
+    except OSError:  # a directory on the way that cannot be searched: nothing to do about it
+        return False
+
+
+def remove_legacy_credentials(home: Path | None = None) -> bool:
+    """Delete runpod-flash's old credentials file, and ``~/.config/runpod`` when that leaves it
+    empty; whether there was a file. Raises :class:`OSError` when it cannot be deleted."""
+    if not has_legacy_credentials(home):
+        return False
+    path = legacy_path(home)
+    path.unlink()
+    with contextlib.suppress(OSError):  # not empty (or not ours to remove): it stays
+        path.parent.rmdir()
+    return True
 
 
 def check_config(home: Path | None = None) -> None:
@@ -362,6 +423,26 @@ def _editable_config(text: str) -> Any:
 def _read_config(path: Path) -> Mapping[str, Any] | None:
     text = _read_config_text(path)
     return None if text is None else _parse_config(text)
+
+
+def _drop_table(document: Any, name: str) -> None:
+    """Remove the (keyless) table ``name`` from the tomlkit ``document``; the comments and blank
+    lines of its body stay where they were (they may speak of the next table)."""
+    from tomlkit.items import InlineTable, Table, Whitespace
+
+    table = document.get(name)
+    body = table.value.as_string() if isinstance(table, Table) else ""
+    index = next((n for n, (_, item) in enumerate(document.body) if item is table), None)
+    if isinstance(table, (Table, InlineTable)):
+        document.remove(name)
+    if body and index is not None:  # remove() left an empty placeholder there
+        document.body[index] = (None, Whitespace(body))
+
+
+def _write_config(path: Path, text: str) -> None:
+    """Write config.toml's new ``text``; a symlinked config.toml (dotfile managers) keeps its
+    link: the target is replaced."""
+    _write_private(Path(os.path.realpath(path)), text)
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -4,7 +4,9 @@ The flow of ``flash login`` (runpod_flash/cli/commands/login.py, 1.21): ``create
 (no key), the console page ``{console}/flash/login?request=<id>`` in a browser, then
 ``flashAuthRequestStatus`` every 2 s until the request is approved (the answer carries the key
 once), denied or expired, or the deadline passes: the earlier of ``--timeout`` and the request's
-``expiresAt``.
+``expiresAt``. Once the key is saved, runpod-flash's old ``~/.config/runpod/credentials.toml``
+is deleted, as the official login does after migrating it: nothing reads it, and the new key
+replaces the one it holds.
 
 The URLs come from the official variables (``urls.py``): ``RUNPOD_API_BASE_URL`` (GraphQL at
 ``{base}/graphql``) and ``RUNPOD_CONSOLE_URL`` (or the deprecated ``CONSOLE_BASE_URL``). The calls
@@ -28,7 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flash_ls.deploy.credentials import ApiKey, check_config, redact, save_api_key
+from flash_ls.deploy.credentials import (
+    ApiKey,
+    check_config,
+    redact,
+    remove_legacy_credentials,
+    save_api_key,
+)
 from flash_ls.deploy.urls import ApiUrls
 
 if TYPE_CHECKING:
@@ -245,6 +253,10 @@ class LoginResult:
 
     path: Path
     request_id: str
+    legacy_removed: bool = False
+    """runpod-flash's old ``~/.config/runpod/credentials.toml`` was deleted."""
+    legacy_error: str | None = None
+    """Why that old file is still there, when deleting it failed (the login succeeded)."""
 
 
 def login(
@@ -291,7 +303,8 @@ def login(
                     last_failure = None
                     if answer.api_key is not None and answer.status in ("APPROVED", "CONSUMED"):
                         secrets(answer.api_key)
-                        return LoginResult(_save(answer.api_key, home), request.id)
+                        path = _save(answer.api_key, home)
+                        return LoginResult(path, request.id, *_remove_legacy(home))
                     _refuse(answer.status)
                 now = clock()
                 if now >= deadline:
@@ -309,6 +322,14 @@ def _save(key: str, home: Path | None) -> Path:
         raise LoginError(
             f"approved, but the key could not be saved: {redact(reason, key)}"
         ) from None
+
+
+def _remove_legacy(home: Path | None) -> tuple[bool, str | None]:
+    """Delete the old credentials file: (whether one was deleted, why it could not be)."""
+    try:
+        return remove_legacy_credentials(home), None
+    except OSError as err:
+        return False, err.strerror or type(err).__name__
 
 
 def _refuse(status: str) -> None:

@@ -1,4 +1,5 @@
-"""Where the API key comes from, how a login stores it, and how text loses it (credentials.py).
+"""Where the API key comes from, how a login stores it (and a logout removes it), and how text
+loses it (credentials.py).
 
 The resolution order is checked against the official CLI's own ``get_api_key`` (runpod-flash
 1.21.0) on the same environments, .env files and config.toml files.
@@ -24,7 +25,11 @@ from flash_ls.deploy.credentials import (
     MissingApiKey,
     RedactingFilter,
     find_api_keys,
+    has_legacy_credentials,
+    legacy_path,
     redact,
+    remove_api_key,
+    remove_legacy_credentials,
     resolve_api_key,
     save_api_key,
 )
@@ -61,6 +66,13 @@ class Place:
 
     def resolve(self) -> ApiKey:
         return resolve_api_key(self.app, self.env, self.home)
+
+    def found(self) -> str | None:
+        """The key flash-ls resolves here, or None."""
+        try:
+            return self.resolve().value
+        except MissingApiKey:
+            return None
 
 
 @pytest.fixture
@@ -291,24 +303,11 @@ PARITY_CASES: dict[str, tuple[dict[str, str], str | None, str | None]] = {
 }
 
 
-def test_resolution_matches_the_official_cli(tmp_path: Path) -> None:
-    cases: list[dict[str, object]] = []
-    ours: list[str | None] = []
-    for n, (env, dotenv, config) in enumerate(PARITY_CASES.values()):
-        place = Place(tmp_path / f"case{n}")
-        place.env = {"PATH": os.environ.get("PATH", ""), **env}
-        if dotenv is not None:
-            place.write_dotenv(dotenv)
-        if config is not None:
-            place.write_config(config)
-        cases.append({"env": place.env, "cwd": str(place.app), "home": str(place.home)})
-        try:
-            ours.append(place.resolve().value)
-        except MissingApiKey:
-            ours.append(None)
+def official_keys(places: list[Place], tmp_path: Path) -> list[str | None]:
+    """The key the official ``get_api_key`` finds in each place (its environment, app, home)."""
+    cases = [{"env": p.env, "cwd": str(p.app), "home": str(p.home)} for p in places]
     empty = tmp_path / "nowhere"
     empty.mkdir()
-
     done = subprocess.run(
         [sys.executable, "-c", OFFICIAL],
         input=json.dumps(cases),
@@ -318,9 +317,25 @@ def test_resolution_matches_the_official_cli(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-
     assert done.returncode == 0, done.stderr
-    official = json.loads(done.stdout)
+    answers: list[str | None] = json.loads(done.stdout)
+    return answers
+
+
+def test_resolution_matches_the_official_cli(tmp_path: Path) -> None:
+    places: list[Place] = []
+    for n, (env, dotenv, config) in enumerate(PARITY_CASES.values()):
+        place = Place(tmp_path / f"case{n}")
+        place.env = {"PATH": os.environ.get("PATH", ""), **env}
+        if dotenv is not None:
+            place.write_dotenv(dotenv)
+        if config is not None:
+            place.write_config(config)
+        places.append(place)
+
+    official = official_keys(places, tmp_path)
+
+    ours = [place.found() for place in places]
     assert dict(zip(PARITY_CASES, ours, strict=True)) == dict(
         zip(PARITY_CASES, official, strict=True)
     )
@@ -494,6 +509,147 @@ def test_the_official_cli_reads_what_a_login_saved(place: Place) -> None:
     )
 
     assert done.stdout.strip() == CONFIG_KEY, done.stderr
+
+
+# -- logout ------------------------------------------------------------------------------------
+
+LOGOUTS = {
+    "other keys of default stay": (
+        f'[default]\napi_key = "{CONFIG_KEY}"\nregion = "eu"\n',
+        '[default]\nregion = "eu"\n',
+    ),
+    "an emptied default goes": (
+        f'apikey = "{RUNPODCTL_KEY}"\n\n[default]\napi_key = "{CONFIG_KEY}"\n',
+        f'apikey = "{RUNPODCTL_KEY}"\n\n',
+    ),
+    "its comments stay": (
+        f'[work]\nx = 1\n\n[default]\napi_key = "{CONFIG_KEY}"\n# the next one\n[z]\ny = 2\n',
+        "[work]\nx = 1\n\n# the next one\n[z]\ny = 2\n",
+    ),
+    "the only key: an empty file": (f'[default]\napi_key = "{CONFIG_KEY}"\n', ""),
+    "CRLF": (
+        f'apikey = "{RUNPODCTL_KEY}"\r\n[default]\r\napi_key = "{CONFIG_KEY}"\r\n',
+        f'apikey = "{RUNPODCTL_KEY}"\r\n',
+    ),
+    "inline": (f'default = {{ api_key = "{CONFIG_KEY}" }}\nother = 1\n', "other = 1\n"),
+    "a sub-table keeps default": (
+        f'[default]\napi_key = "{CONFIG_KEY}"\n[default.sub]\na = 1\n',
+        "[default]\n[default.sub]\na = 1\n",
+    ),
+    "a key that is not a string": ("[default]\napi_key = 12\nx = 1\n", "[default]\nx = 1\n"),
+}
+
+
+@pytest.mark.parametrize("before, after", LOGOUTS.values(), ids=LOGOUTS.keys())
+def test_a_logout_removes_only_the_key(place: Place, before: str, after: str) -> None:
+    place.config.parent.mkdir()
+    place.config.write_bytes(before.encode())
+
+    assert remove_api_key(place.home) is True
+
+    assert place.config.read_bytes().decode() == after
+    assert _mode(place.config) == 0o600
+    assert sorted(p.name for p in place.config.parent.iterdir()) == ["config.toml"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [None, f'apikey = "{RUNPODCTL_KEY}"\n', '[default]\nregion = "eu"\n', "default = 1\n"],
+    ids=["no file", "runpodctl only", "no key in default", "default not a table"],
+)
+def test_a_logout_without_a_key_writes_nothing(place: Place, text: str | None) -> None:
+    if text is not None:
+        place.write_config(text)
+        os.chmod(place.config, 0o644)
+
+    assert remove_api_key(place.home) is False
+
+    if text is None:
+        assert not place.config.parent.exists()
+    else:
+        assert (place.config.read_text(), _mode(place.config)) == (text, 0o644)
+
+
+def test_a_logout_never_rewrites_a_malformed_file(place: Place) -> None:
+    place.write_config(f'[default]\napi_key = "{CONFIG_KEY}"\n[default\n')
+    before = place.config.read_bytes()
+
+    with pytest.raises(CredentialsFileError, match="is not valid TOML"):
+        remove_api_key(place.home)
+
+    assert place.config.read_bytes() == before
+
+
+LOGGED_OUT_FILES = {
+    "runpodctl's key comes back": (
+        f'apikey = "{RUNPODCTL_KEY}"\n[default]\napi_key = "{CONFIG_KEY}"\n'
+    ),
+    "a default with other keys hides it": (
+        f'apikey = "{RUNPODCTL_KEY}"\n[default]\napi_key = "{CONFIG_KEY}"\nregion = "x"\n'
+    ),
+    "nothing left": f'[default]\napi_key = "{CONFIG_KEY}"\n',
+    "inline": f'apikey = "{RUNPODCTL_KEY}"\ndefault = {{ api_key = "{CONFIG_KEY}" }}\n',
+}
+
+
+def test_the_official_cli_reads_a_logged_out_file_as_flash_ls_does(tmp_path: Path) -> None:
+    places = [Place(tmp_path / f"case{n}") for n in range(len(LOGGED_OUT_FILES))]
+    for place, text in zip(places, LOGGED_OUT_FILES.values(), strict=True):
+        place.env = {"PATH": os.environ.get("PATH", "")}
+        place.write_config(text)
+        remove_api_key(place.home)
+
+    official = official_keys(places, tmp_path)
+
+    ours = [place.found() for place in places]
+    assert ours == [RUNPODCTL_KEY, None, None, RUNPODCTL_KEY]
+    assert dict(zip(LOGGED_OUT_FILES, ours, strict=True)) == dict(
+        zip(LOGGED_OUT_FILES, official, strict=True)
+    )
+
+
+# -- the legacy credentials file -----------------------------------------------------------------
+
+
+def test_the_legacy_file_is_never_read(place: Place) -> None:
+    legacy_path(place.home).parent.mkdir(parents=True)
+    legacy_path(place.home).write_text(f'api_key = "{CONFIG_KEY}"\n')
+
+    assert has_legacy_credentials(place.home)
+    with pytest.raises(MissingApiKey):
+        place.resolve()
+
+
+def test_removing_the_legacy_file_removes_its_emptied_directory(place: Place) -> None:
+    path = legacy_path(place.home)
+    path.parent.mkdir(parents=True)
+    path.write_text(f'api_key = "{CONFIG_KEY}"\n')
+
+    assert remove_legacy_credentials(place.home) is True
+
+    assert not path.parent.exists() and (place.home / ".config").is_dir()
+    assert not has_legacy_credentials(place.home)
+    assert remove_legacy_credentials(place.home) is False  # nothing left to remove
+
+
+def test_removing_a_linked_legacy_file_keeps_its_target(place: Place, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.toml"
+    target.write_text("api_key = 'x'\n")
+    path = legacy_path(place.home)
+    path.parent.mkdir(parents=True)
+    path.symlink_to(target)
+    (path.parent / "other").write_text("")
+
+    assert remove_legacy_credentials(place.home) is True
+
+    assert not path.is_symlink() and target.exists() and path.parent.is_dir()
+
+
+def test_a_directory_at_the_legacy_path_is_not_removed(place: Place) -> None:
+    legacy_path(place.home).mkdir(parents=True)
+
+    assert remove_legacy_credentials(place.home) is False
+    assert legacy_path(place.home).is_dir()
 
 
 # -- never shown ---------------------------------------------------------------------------------

@@ -364,7 +364,7 @@ def test_the_key_never_leaks(tmp_path: Path) -> None:
         failed = cli.deploy("--env", "dev", "--verbose")
         assert failed.returncode == 1
         runs.append(failed)
-        runs.append(cli.run("env", "get", "staging", "--json").check())
+        runs.append(cli.run("env", "get", "staging", "-f", "json").check())
         outputs = {
             f"{i} {name}": text
             for i, r in enumerate(runs)

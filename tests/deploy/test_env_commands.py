@@ -1,4 +1,4 @@
-"""``flash-ls env ...`` and ``flash-ls app ...`` against the emulator."""
+"""``flash-ls env ...``, ``flash-ls app ...`` and ``flash-ls deploy -f json`` against the emulator."""
 
 from __future__ import annotations
 
@@ -34,12 +34,10 @@ def test_env_create_list_get(cli: FlashLs, runpod_api: RunpodEmulator) -> None:
     got = cli.run("env", "get", "staging").check()
     endpoint = runpod_api.endpoint("hello-world-gpu")
     assert f"endpoint  hello-world-gpu  {endpoint['id']}" in got.stdout
-    as_json = json.loads(cli.run("env", "get", "staging", "--json").check().stdout)
+    as_json = json.loads(cli.run("env", "get", "staging", "-f", "json").check().stdout)
     assert as_json["endpoints"] == [{"id": endpoint["id"], "name": "hello-world-gpu"}]
-    assert [e["name"] for e in json.loads(cli.run("env", "list", "--json").stdout)] == [
-        "dev",
-        "staging",
-    ]
+    listed_json = cli.run("env", "list", "--output-format", "json").check()
+    assert [e["name"] for e in json.loads(listed_json.stdout)] == ["dev", "staging"]
 
 
 def test_env_create_twice_is_an_error(cli: FlashLs) -> None:
@@ -96,11 +94,21 @@ def test_env_current(cli: FlashLs) -> None:
     none = cli.run("env", "current").check()
     assert none.stdout == "" and "no environment chosen" in none.stderr
     assert none.calls == []
+    none_json = cli.run("env", "current", "-f", "json").check()
+    assert json.loads(none_json.stdout) == {"app": APP, "environment": None, "source": None}
+    assert none_json.stderr == ""
     cli.run("env", "create", "dev").check()
     cli.run("env", "use", "dev").check()
     current = cli.run("env", "current").check()
     assert current.stdout.strip() == "dev" and "env use" in current.stderr
     assert current.calls == []
+    as_json = cli.run("env", "current", "--output-format", "json").check()
+    assert json.loads(as_json.stdout) == {
+        "app": APP,
+        "environment": "dev",
+        "source": "active (flash-ls env use)",
+    }
+    assert as_json.calls == []
 
 
 def test_app_commands(cli: FlashLs, runpod_api: RunpodEmulator) -> None:
@@ -113,6 +121,11 @@ def test_app_commands(cli: FlashLs, runpod_api: RunpodEmulator) -> None:
     assert re.search(r"other\s+0 env\(s\)\s+0 build\(s\)", listed.stdout)
     got = cli.run("app", "get").check()  # this directory's app
     assert "environment  staging" in got.stdout
+    apps = json.loads(cli.run("app", "list", "-f", "json").check().stdout)
+    assert sorted(a["name"] for a in apps) == ["hello_world", "other"]
+    app = json.loads(cli.run("app", "get", "--output-format", "json").check().stdout)
+    assert app["name"] == APP
+    assert [e["name"] for e in app["flash_environments"]] == ["staging"]
 
     refused = cli.run("app", "delete")
     assert refused.returncode == 1 and refused.mutations() == []
@@ -139,3 +152,37 @@ def test_commands_run_from_a_subdirectory(cli: FlashLs) -> None:
     sub.mkdir()
     cli.run("env", "create", "dev", cwd=sub).check()
     assert "dev" in cli.run("env", "list", cwd=sub).check().stdout
+
+
+def test_deploy_json_is_the_result_on_stdout(cli: FlashLs, runpod_api: RunpodEmulator) -> None:
+    # CI reads the endpoint URLs from stdout; the progress stays on stderr for the log.
+    planned = cli.deploy("--env", "staging", "--dry-run", "-f", "json").check()
+    plan = json.loads(planned.stdout)
+    assert (plan["dry_run"], plan["created_environment"]) == (True, True)
+    assert [(e["name"], e["action"]) for e in plan["endpoints"]] == [("hello-world-gpu", "create")]
+    assert planned.mutations() == []
+
+    run = cli.deploy("--env", "staging", "--output-format", "json").check()
+
+    result = json.loads(run.stdout)
+    endpoint = runpod_api.endpoint("hello-world-gpu")
+    assert (result["app"], result["environment"], result["dry_run"]) == (APP, "staging", False)
+    [deployed] = result["endpoints"]
+    assert (deployed["name"], deployed["action"]) == ("hello-world-gpu", "create")
+    assert deployed["endpoint_id"] == endpoint["id"]
+    assert deployed["url"] and endpoint["id"] in deployed["url"]
+    assert [c["method"] for c in deployed["calls"]] == ["POST"]
+    assert "flash-ls: " in run.stderr and "✓ deployed" not in run.stdout + run.stderr
+    assert runpod_api.api_key not in run.stdout + run.stderr
+
+
+def test_the_json_flag_is_output_format(cli: FlashLs) -> None:
+    for args in (("env", "list"), ("app", "list"), ("deploy",)):
+        old = cli.run(*args, "--json")
+        assert old.returncode == 2 and "No such option: --json" in old.stderr
+        wrong = cli.run(*args, "-f", "yaml")
+        assert wrong.returncode == 2
+        assert wrong.stderr == (
+            "flash-ls: unknown --output-format 'yaml' (choose from text, json)\n"
+        )
+        assert (old.calls, wrong.calls) == ([], [])

@@ -1,4 +1,4 @@
-"""``flash-ls login`` and ``flash-ls auth status`` against the Runpod API emulator.
+"""``flash-ls login``, ``flash-ls logout`` and ``flash-ls auth status`` against the emulator.
 
 The flow itself (``login()``) runs in-process where a test scripts time or faults; the CLI runs
 as a real subprocess with a throwaway HOME, offline but for the emulator on 127.0.0.1.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from cli_imports import imported_by, loaded
-from test_no_key_leaks import Sandbox
+from test_no_key_leaks import GUARD_DIR, Sandbox, assert_no_key_leaks
 
 from flash_ls import __version__
 from flash_ls.deploy.client import user_agent
@@ -35,6 +35,28 @@ from tests.runpod_api import DEFAULT_API_KEY, RunpodEmulator
 KEY = DEFAULT_API_KEY  # the emulator's account key: what an approval hands out
 OTHER_KEY = "rpa_SOMEBODYELSESKEY000000000000000000000000000"
 CONFIG = "~/.runpod/config.toml"
+LEGACY = "~/.config/runpod/credentials.toml"
+
+
+def short_lines(*texts: str) -> bool:
+    """Every line of ``texts`` fits a narrow terminal."""
+    return all(len(line) < 80 for text in texts for line in text.splitlines())
+
+
+def put_legacy(sandbox: Sandbox, text: str = f'api_key = "{OTHER_KEY}"\n') -> Path:
+    """runpod-flash's old credentials file, as its login once wrote it."""
+    path = sandbox.home / ".config" / "runpod" / "credentials.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def started_with(code: str, directory: Path) -> dict[str, str]:
+    """The environment that runs ``code`` when flash-ls starts, after the offline guard."""
+    directory.mkdir()
+    guard = (GUARD_DIR / "sitecustomize.py").read_text()
+    (directory / "sitecustomize.py").write_text(f"{guard}\n{code}")
+    return {"PYTHONPATH": str(directory)}
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -486,6 +508,227 @@ def test_cli_login_refuses_a_timeout_that_is_not_positive(sandbox: Sandbox, valu
     assert "--timeout must be positive" in done.stderr
 
 
+def test_cli_login_removes_the_legacy_credentials(
+    sandbox: Sandbox, runpod_api: RunpodEmulator
+) -> None:
+    runpod_api.auto_approve_login = True
+    legacy = put_legacy(sandbox)
+
+    done = sandbox.run("login", "--no-open")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(
+        f"Logged in: API key saved to {CONFIG}\nRemoved the old {LEGACY} (no longer read)\n"
+    )
+    assert done.stderr == ""
+    assert not legacy.exists() and not legacy.parent.exists()  # ~/.config/runpod was emptied
+    assert (sandbox.home / ".config").is_dir()
+    assert sandbox.config.read_text() == f'[default]\napi_key = "{KEY}"\n'  # the new key only
+    assert OTHER_KEY not in done.stdout + done.stderr
+    assert short_lines(done.stdout.splitlines()[-1])  # the approval URL above is the API's
+
+
+def test_cli_login_keeps_the_legacy_directory_when_other_files_are_in_it(
+    sandbox: Sandbox, runpod_api: RunpodEmulator
+) -> None:
+    runpod_api.auto_approve_login = True
+    legacy = put_legacy(sandbox)
+    other = legacy.parent / "settings.toml"
+    other.write_text("x = 1\n")
+
+    done = sandbox.run("login", "--no-open")
+
+    assert done.returncode == 0, done.stderr
+    assert not legacy.exists()
+    assert other.read_text() == "x = 1\n"
+
+
+def test_cli_login_that_fails_keeps_the_legacy_credentials(sandbox: Sandbox) -> None:
+    legacy = put_legacy(sandbox)
+
+    done = sandbox.run("login", "--no-open", "--timeout", "1")
+
+    assert done.returncode == 1
+    assert legacy.read_text() == f'api_key = "{OTHER_KEY}"\n'
+    assert "Removed" not in done.stdout
+
+
+def test_cli_login_says_when_the_legacy_file_cannot_be_removed(
+    sandbox: Sandbox, runpod_api: RunpodEmulator, tmp_path: Path
+) -> None:
+    # A file the user may not delete (root deletes anything, so the refusal is injected).
+    refused = """
+import flash_ls.deploy.login
+
+def refuse(home=None):
+    raise PermissionError(13, "Permission denied")
+
+flash_ls.deploy.login.remove_legacy_credentials = refuse
+"""
+    runpod_api.auto_approve_login = True
+    legacy = put_legacy(sandbox)
+
+    done = sandbox.run("login", "--no-open", env=started_with(refused, tmp_path / "hook"))
+
+    assert done.returncode == 0, done.stderr  # the key is saved: the login worked
+    assert done.stdout.endswith(f"Logged in: API key saved to {CONFIG}\n")
+    assert done.stderr == (
+        f"flash-ls: warning: cannot remove the old {LEGACY}\n"
+        "  Permission denied: nothing reads it; delete it by hand\n"
+    )
+    assert legacy.exists() and sandbox.config.exists()
+    assert short_lines(done.stderr)
+
+
+# -- flash-ls logout ------------------------------------------------------------------------------
+
+
+def logout(sandbox: Sandbox, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``flash-ls logout`` in the app; no line of its output is long or shows a key."""
+    done = sandbox.run("logout", env=env)
+    assert short_lines(done.stdout, done.stderr), done.stdout + done.stderr
+    for key in (KEY, OTHER_KEY):
+        assert key[4:16] not in done.stdout + done.stderr
+    return done
+
+
+def write_config(sandbox: Sandbox, text: str, mode: int = 0o600) -> None:
+    sandbox.config.parent.mkdir(exist_ok=True)
+    sandbox.config.write_text(text)
+    sandbox.config.chmod(mode)
+
+
+LOGGED_OUT = f"Logged out: API key removed from {CONFIG}\n"
+NOT_LOGGED_IN = f"Not logged in: no [default].api_key in {CONFIG}\n"
+
+
+def test_logout_removes_the_key_and_keeps_the_rest_of_the_file(sandbox: Sandbox) -> None:
+    before = (
+        'apiurl = "https://api.runpod.io/graphql"  # runpodctl\n'
+        'apikey = "rpa_RUNPODCTLKEEPSTHIS"\n'
+        "\n"
+        "[ default ]  # runpod-python's profile\n"
+        f'api_key = "{KEY}"  # saved by flash-ls login\n'
+        "region='eu'\n"
+        "\n"
+        "# my other account\n"
+        "[work]\n"
+        'api_key = "rpa_WORKPROFILE"\n'
+    )
+    write_config(sandbox, before, mode=0o644)
+
+    done = logout(sandbox)
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, LOGGED_OUT, "")
+    assert sandbox.config.read_text() == before.replace(
+        f'api_key = "{KEY}"  # saved by flash-ls login\n', ""
+    )
+    assert stat.S_IMODE(sandbox.config.stat().st_mode) == 0o600
+    # [default] stays (it holds region), so runpodctl's key is still hidden: no key at all now.
+    status = sandbox.run("auth", "status")
+    assert (status.returncode, status.stdout) == (1, "Key:  none\n")
+    # The key is gone from the disk: no copy in a backup or temporary file either.
+    assert_no_key_leaks(KEY, directories=[sandbox.home, sandbox.app])
+
+
+def test_logout_drops_the_emptied_default_table_so_runpodctls_key_counts(
+    sandbox: Sandbox, runpod_api: RunpodEmulator
+) -> None:
+    write_config(
+        sandbox,
+        f'# runpodctl\napikey = "{KEY}"\n\n[default]\napi_key = "{OTHER_KEY}"\n'
+        '\n# the work profile\n[work]\nregion = "eu"\n',
+    )
+
+    done = logout(sandbox)
+
+    assert (done.returncode, done.stdout) == (0, LOGGED_OUT)
+    assert done.stderr == f"flash-ls: warning: a key from {CONFIG} (runpodctl) is still in use\n"
+    assert sandbox.config.read_text() == (
+        f'# runpodctl\napikey = "{KEY}"\n\n\n# the work profile\n[work]\nregion = "eu"\n'
+    )
+    status = sandbox.run("auth", "status")
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith(f"Key:  {CONFIG} (runpodctl) (…{KEY[-4:]})\n")
+
+
+@pytest.mark.parametrize(
+    "where, label", [("environment", "RUNPOD_API_KEY"), ("dotenv", "myapp/.env")]
+)
+def test_logout_names_a_key_still_in_use(sandbox: Sandbox, where: str, label: str) -> None:
+    write_config(sandbox, f'[default]\napi_key = "{KEY}"\n')
+    env = put_key(sandbox, where, OTHER_KEY)
+
+    done = logout(sandbox, env)
+
+    assert (done.returncode, done.stdout) == (0, LOGGED_OUT)
+    assert done.stderr == f"flash-ls: warning: a key from {label} is still in use\n"
+    assert sandbox.config.read_text() == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [None, f'apikey = "{KEY}"\n', '[default]\nregion = "eu"\n'],
+    ids=["no file", "runpodctl only", "default without a key"],
+)
+def test_logout_when_not_logged_in_changes_nothing(sandbox: Sandbox, text: str | None) -> None:
+    if text is not None:
+        write_config(sandbox, text, mode=0o644)
+
+    done = logout(sandbox, {"RUNPOD_API_KEY": OTHER_KEY})
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, NOT_LOGGED_IN, "")
+    if text is None:
+        assert not sandbox.config.parent.exists()
+    else:
+        assert sandbox.config.read_text() == text
+        assert stat.S_IMODE(sandbox.config.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (
+            f'[default]\napi_key = "{KEY}"\n[default\n'.encode(),
+            f"{CONFIG} is not valid TOML (line 3, column 9): fix or remove it",
+        ),
+        (f'[default]\napi_key = "{KEY}\xff"\n'.encode("latin-1"), f"{CONFIG} is not UTF-8"),
+    ],
+    ids=["not toml", "not utf-8"],
+)
+def test_logout_leaves_a_config_it_cannot_read_untouched(
+    sandbox: Sandbox, content: bytes, message: str
+) -> None:
+    sandbox.config.parent.mkdir()
+    sandbox.config.write_bytes(content)
+
+    done = sandbox.run("logout")
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"flash-ls: {message}")
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    assert sandbox.config.read_bytes() == content
+    assert [p.name for p in sandbox.config.parent.iterdir()] == ["config.toml"]
+    assert KEY[4:16] not in done.stderr
+
+
+def test_logout_keeps_a_symlinked_config_a_link(sandbox: Sandbox, tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "runpod.toml"
+    target.write_text(f'[default]\napi_key = "{KEY}"\nregion = "eu"\n')
+    sandbox.config.parent.mkdir()
+    sandbox.config.symlink_to(target)
+
+    done = logout(sandbox)
+
+    assert (done.returncode, done.stdout) == (0, LOGGED_OUT)
+    assert sandbox.config.is_symlink()
+    assert target.read_text() == '[default]\nregion = "eu"\n'
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
 # -- flash-ls auth status --------------------------------------------------------------------------
 
 
@@ -556,6 +799,7 @@ def test_status_warns_when_the_variable_hides_the_login(
             "detail": None,
             "user_id": runpod_api.account.user_id,
         },
+        "legacy_file": None,
         "error": None,
     }
     text = sandbox.run("auth", "status", env=env)
@@ -672,10 +916,38 @@ def test_status_with_a_malformed_config_is_one_line(sandbox: Sandbox) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_status_mentions_legacy_credentials_it_does_not_read(
+    sandbox: Sandbox, runpod_api: RunpodEmulator
+) -> None:
+    legacy = put_legacy(sandbox, f'api_key = "{KEY}"\n')  # a working key, still not used
+
+    text = sandbox.run("auth", "status")
+    data = sandbox.run("auth", "status", "-f", "json")
+
+    assert (text.returncode, data.returncode) == (1, 1)
+    assert text.stdout == (f"Key:  none\nOld:  {LEGACY}: not read; `flash-ls login` removes it\n")
+    assert short_lines(text.stdout, text.stderr)
+    assert json.loads(data.stdout)["legacy_file"] == LEGACY
+    assert runpod_api.calls == []
+    assert legacy.read_text() == f'api_key = "{KEY}"\n'
+    assert KEY[4:16] not in text.stdout + text.stderr + data.stdout + data.stderr
+
+
+def test_status_with_a_login_and_legacy_credentials(sandbox: Sandbox) -> None:
+    put_key(sandbox, "config")
+    put_legacy(sandbox)
+
+    done = sandbox.run("auth", "status")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"Key:  {CONFIG} (…{KEY[-4:]})"
+    assert done.stdout.splitlines()[-1].startswith(f"Old:  {LEGACY}: not read")
+
+
 @pytest.mark.parametrize(
     "args, env, message",
     [
-        (("-f", "xml"), {}, "unknown --output-format 'xml' (choose text or json)"),
+        (("-f", "xml"), {}, "unknown --output-format 'xml' (choose from text, json)"),
         (("nowhere",), {}, "nowhere is not a directory"),
         ((), {"RUNPOD_API_BASE_URL": "ftp://x"}, "RUNPOD_API_BASE_URL='ftp://x' is not an http(s)"),
     ],
