@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 
@@ -71,6 +72,7 @@ class AppReport:
     # The app's configuration problems, and as diagnostics of the pyproject.toml they are in.
     config_problems: list[ConfigProblem] = field(default_factory=list)
     config: dict[Path, list[types.Diagnostic]] = field(default_factory=dict)
+    tree: Any = None  # the app's ``flash.endpoints`` entry (None: not computed)
 
     def text(self, path: Path) -> str | None:
         report = self.files.get(path)
@@ -82,10 +84,20 @@ class AppReport:
         return None
 
 
+# Engine thread: an app's endpoint tree, given each file's line index (positions for the client).
+TreeOf = Callable[[App, Callable[[Path], LineIndex]], Any]
+
+
 def build_report(
-    engine: Engine, root: Path, generation: int, encoding: str, uri_for: Callable[[Path], str]
+    engine: Engine,
+    root: Path,
+    generation: int,
+    encoding: str,
+    uri_for: Callable[[Path], str],
+    tree_of: TreeOf | None = None,
 ) -> AppReport:
-    """Engine thread: check the app at ``root`` and convert its findings for the editor."""
+    """Engine thread: check the app at ``root`` and convert its findings for the editor (and
+    with ``tree_of``, its endpoint tree)."""
     app = engine.workspace.app(root)
     landed = resolution.generation()
     findings = check_app(app)
@@ -126,6 +138,11 @@ def build_report(
             result_id=result_id(items),
             text=texts.get(path),
         )
+    if tree_of is not None and not unnamed.is_stand_in(root):
+        try:
+            report.tree = tree_of(app, index_for)
+        except Exception:  # the diagnostics still go out
+            log.exception("the endpoint tree of %s failed", root)
     return report
 
 
@@ -161,6 +178,8 @@ class DiagnosticsManager:
         self._roots: dict[Path, Path] = {}  # file -> app root (cache)
         self._config_ids: dict[Path, dict[Path, str]] = {}  # root -> pyproject.toml -> result id
         self._announced: dict[Path, set[tuple[Path | None, str]]] = {}  # app root -> shown
+        self.tree_of: TreeOf | None = None  # computed with each check when set
+        self.on_checked: Callable[[AppReport], None] | None = None  # a report was accepted
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -219,9 +238,11 @@ class DiagnosticsManager:
         """Check the app now (its turn on the engine thread) and deliver the results."""
         generation = self.generation(root)
         report = await self.engine.call(
-            build_report, self.engine, root, generation, self.encoding, self.uri_for
+            build_report, self.engine, root, generation, self.encoding, self.uri_for, self.tree_of
         )
         self._accept(report, trigger)
+        if self.on_checked is not None and self.reports.get(root) is report:
+            self.on_checked(report)
         if report.sizes_pending is not None and report.sizes_pending != resolution.generation():
             self.sizes_landed()  # it landed while the app was being checked
         return report

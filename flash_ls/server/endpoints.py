@@ -219,17 +219,19 @@ def files(endpoint: Endpoint) -> list[str]:
 @dataclass(frozen=True)
 class DeployState:
     """What the last deploy left in ``.flash/`` (never fetched over the network): the active
-    environment, its endpoints' URLs and when it was deployed (None: unknown)."""
+    environment, its endpoints' URLs (and ids) and when it was deployed (None: unknown)."""
 
     environment: str | None
     urls: dict[str, str]
     deployed_at: float | None = None
+    ids: dict[str, str] = field(default_factory=dict)
 
 
 def deploy_state(app: App) -> DeployState | None:
     """The app's deploy state in its active environment (``FLASH_ENV``, then ``.flash/
     environment.json``, then the only one deployed to): URLs from ``.flash/deployed.json``, else
-    the manifest's ``resources_endpoints``; None when there is no local state."""
+    (an app flash-ls never deployed: no ``deployed.json``) the manifest's ``resources_endpoints``;
+    None when there is no local state."""
     from flash_ls.server.deploying import active_environment
 
     root = app.root
@@ -240,14 +242,16 @@ def deploy_state(app: App) -> DeployState | None:
         environment = None
     record = deploy_files.deployed(root)
     name = deploy_environments.app_name_for(root)
+    recorded = root / deploy_files.FLASH_DIR / deploy_files.DEPLOYED_FILE
     for env in record.environments.values():
         if env.app == name and env.environment == environment and env.endpoints:
             urls = {k: v.url for k, v in env.endpoints.items() if v.url}
-            return DeployState(
-                environment,
-                urls,
-                _mtime(root / deploy_files.FLASH_DIR / deploy_files.DEPLOYED_FILE),
-            )
+            ids = {k: v.id for k, v in env.endpoints.items() if v.url}
+            return DeployState(environment, urls, _mtime(recorded), ids)
+    if recorded.exists():
+        # flash-ls deploys this app: nothing recorded for this environment (another one is
+        # active, or it was deleted) means nothing deployed there, whatever the manifest says.
+        return DeployState(environment, {}) if environment else None
     path = app.root / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -258,7 +262,14 @@ def deploy_state(app: App) -> DeployState | None:
     written = data.get("resources_endpoints")
     if not isinstance(written, dict):
         return None
-    return DeployState(environment, {str(k): str(v) for k, v in written.items()}, _mtime(path))
+    resources = data.get("resources")
+    ids = {
+        str(k): str(v["endpoint_id"])
+        for k, v in (resources.items() if isinstance(resources, dict) else ())
+        if isinstance(v, dict) and v.get("endpoint_id")
+    }
+    urls = {str(k): str(v) for k, v in written.items()}
+    return DeployState(environment, urls, _mtime(path), ids)
 
 
 def _mtime(path: Path) -> float | None:
@@ -313,8 +324,13 @@ def summary(app: App, endpoint: Endpoint, state: DeployState | None = None) -> s
     return " · ".join(parts)
 
 
-def describe(app: App, endpoint: Endpoint, state: DeployState | None = None) -> str:
-    """Markdown for hover."""
+def describe(
+    app: App,
+    endpoint: Endpoint,
+    state: DeployState | None = None,
+    request: list[str] | None = None,
+) -> str:
+    """Markdown for hover; ``request``: the lines of its request section (after the state)."""
     lines = [f"**Endpoint `{label(app, endpoint)}`**: {kind_label(endpoint)}", ""]
     hw = hardware(app, endpoint)
     lines.extend(f"- {detail}" for detail in hw.details)
@@ -339,6 +355,7 @@ def describe(app: App, endpoint: Endpoint, state: DeployState | None = None) -> 
     state_text = state_line(app, endpoint, state)
     if state_text:
         lines.append(f"- State: {state_text}")
+    lines.extend(request or ())
     if endpoint.kind is not EndpointKind.CLIENT:
         lines.extend(artifact(app))
     return "\n".join(lines)

@@ -1,16 +1,19 @@
-"""Hover: endpoint summaries, ``Endpoint(...)`` keyword docs, and rule docs in suppression comments."""
+"""Hover: endpoint summaries (with the request that calls the endpoint in the active environment),
+``Endpoint(...)`` keyword docs, and rule docs in suppression comments."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
 from flash_ls import platform
-from flash_ls.project.app import App, SourceFile
+from flash_ls.project.app import App, Endpoint, SourceFile
 from flash_ls.rules.registry import Rule, lookup
-from flash_ls.server import endpoints
+from flash_ls.server import endpoint_tree, endpoints
 from flash_ls.span import Span
 
+log = logging.getLogger(__name__)
 _SUPPRESSION = re.compile(r"#\s*flash-ls:\s*ignore(?:-file)?\[([^\]]*)\]", re.IGNORECASE)
 _TOKEN = re.compile(r"[^,\s]+")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -72,4 +75,24 @@ def hover(app: App, source: SourceFile, line_text: str, line: int, col: int) -> 
         return None
     state = endpoints.deploy_state(app)
     span = Span(line, word[1], line, word[2]) if word else None
-    return HoverText(endpoints.describe(app, found, state), span)
+    request = _request(app, source, found, line, col)
+    return HoverText(endpoints.describe(app, found, state, request), span)
+
+
+def _request(app: App, source: SourceFile, endpoint: Endpoint, line: int, col: int) -> list[str]:
+    """The request section: the route under the cursor, else the endpoint's (first route)."""
+    route = None
+    for candidate in endpoint.routes:
+        here = endpoints.same_file(candidate.file, source) and (
+            candidate.decorator.span.contains(line, col)
+            or candidate.definition.name_span.contains(line, col)
+        )
+        if here:
+            route = endpoint_tree.route_key(candidate)
+    try:
+        return endpoint_tree.request_markdown(endpoint_tree.request(app, endpoint, route))
+    except endpoint_tree.NoRequest:
+        return []
+    except Exception:  # a hover without its request beats no hover
+        log.exception("building the request of an endpoint failed")
+        return []

@@ -1,6 +1,7 @@
 """Code lens above each endpoint: a summary line, then Deploy and Show manifest entry (which
-opens the entry in a read-only manifest file: ``flash.manifest.show``), then where and when it was
-deployed (``Deployed to staging · 2 min ago``) in the active environment."""
+opens the entry in a read-only manifest file: ``flash.manifest.show``), Copy curl (the request
+that calls it: ``flash.endpoint.request``; above each route for a load-balanced endpoint), then
+where and when it was deployed (``Deployed to staging · 2 min ago``) in the active environment."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flash_ls.project.app import App, EndpointKind, SourceFile
-from flash_ls.server import endpoints
+from flash_ls.server import endpoint_tree, endpoints
 from flash_ls.span import Span
 
 DEPLOY = "flash.deploy"
 MANIFEST_SHOW = "flash.manifest.show"
+REQUEST = "flash.endpoint.request"
+COPY_CURL = "Copy curl"
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,28 @@ def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
         found.append(Lens(line, "Deploy", DEPLOY, [argument]))
         if endpoint.kind is not EndpointKind.UNUSED:  # the build makes no resource of it
             found.append(Lens(line, "Show manifest entry", MANIFEST_SHOW, [argument]))
+        if endpoint.kind is EndpointKind.QUEUE:
+            found.append(Lens(line, COPY_CURL, REQUEST, [argument]))
         deployed = endpoints.deployed_line(app, endpoint, state, now)
         if deployed is not None:
             found.append(Lens(line, deployed, ""))
+    found.extend(_route_lenses(app, source, uri))
+    found.sort(key=lambda lens: lens.span.start_line)  # in document order, stable on a line
+    return found
+
+
+def _route_lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
+    """Copy curl above each route in ``source`` of a load-balanced endpoint (declared anywhere)."""
+    found: list[Lens] = []
+    for endpoint in app.endpoints:
+        if endpoint.kind is not EndpointKind.LOAD_BALANCED:
+            continue
+        name = endpoints.label(app, endpoint)
+        for route in endpoint.routes:
+            key = endpoint_tree.route_key(route)
+            if route.file.path != source.path or key is None:
+                continue
+            start = route.decorator.span.start_line
+            argument = {"uri": uri, "endpoint": name, "route": key}
+            found.append(Lens(Span(start, 0, start, 0), COPY_CURL, REQUEST, [argument]))
     return found

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import json
 import logging
 import re
 import traceback
@@ -31,7 +32,16 @@ from flash_ls.progress import Cancelled
 from flash_ls.project import sizes
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.workspace import Workspace
-from flash_ls.server import commands, completion, deploying, hover, lens, symbols, unnamed
+from flash_ls.server import (
+    commands,
+    completion,
+    deploying,
+    endpoint_tree,
+    hover,
+    lens,
+    symbols,
+    unnamed,
+)
 from flash_ls.server.actions import (
     FIX_ALL_KIND,
     QUICKFIX,
@@ -155,6 +165,10 @@ class FlashLanguageServer(LanguageServer):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running: set[WorkDoneProgress] = set()
         self._announced: set[Path] = set()  # apps told their active environment
+        self._trees: dict[Path, str] = {}  # app root -> its endpoint tree as last sent (JSON)
+        self._warmed: set[Path] = set()  # apps whose class resolution (jedi) was started
+        self.diagnostics.tree_of = self.tree_of
+        self.diagnostics.on_checked = lambda report: self.tree_changed(report.root, report.tree)
         self._log_handler = _ClientLogHandler(self)
         self._stopped = False
 
@@ -257,6 +271,8 @@ class FlashLanguageServer(LanguageServer):
         self.settings = settings
         self.diagnostics.debounce = settings.debounce_ms / 1000
         self.set_log_level(settings.log_level)
+        if settings.code_lens != old.code_lens:
+            self.spawn(_refresh_lenses(self))
         if settings.overrides != old.overrides:
 
             def apply() -> None:
@@ -328,6 +344,51 @@ class FlashLanguageServer(LanguageServer):
                 {"appRoot": root.as_posix(), "environment": active, "source": source},
             )
         return active, source
+
+    # -- endpoint trees ----------------------------------------------------------------------
+
+    def tree_of(self, app: App, index_for: Callable[[Path], LineIndex]) -> dict[str, Any]:
+        """Engine thread: the app's ``flash.endpoints`` entry, positions for this client."""
+
+        def locate(path: Path, span: Any) -> dict[str, Any]:
+            return {
+                "uri": self.diagnostics.uri_for(path),
+                "range": _range_json(index_for(path).range(span)),
+            }
+
+        return endpoint_tree.app_tree(app, path_to_uri(app.root), locate)
+
+    def warm_up(self, app: App) -> None:
+        """Engine thread: the editor shows an endpoint of ``app`` (lens, hover), whose request
+        will need jedi: start it in the background, once per app (not while indexing: jedi's
+        first look costs CPU the checks need)."""
+        if app.root in self._warmed or not any(e.targets or e.routes for e in app.endpoints):
+            return
+        self._warmed.add(app.root)
+        from flash_ls.deploy import examples
+
+        examples.warm_up(app)
+
+    def current_tree(self, root: Path) -> dict[str, Any]:
+        """Engine thread: the tree of the app at ``root`` as it is now."""
+        app = self.engine.workspace.app(root)
+        texts = {source.path: source.text for source in app.files.values()}
+        return self.tree_of(app, lambda path: self.index(texts.get(path)))
+
+    def tree_changed(self, root: Path, tree: Any, *, notify: bool = True) -> None:
+        """Event loop: the app's tree now; ``flash/endpointsChanged`` when it differs from the
+        last one sent (an app's first tree only when it has endpoints)."""
+        if tree is None or self._stopped:
+            return
+        text = json.dumps(tree, sort_keys=True)
+        before = self._trees.get(root)
+        self._trees[root] = text
+        if before == text or (before is None and not tree.get("endpoints")):
+            return
+        if notify:
+            self.protocol.notify(
+                endpoint_tree.ENDPOINTS_CHANGED, {"roots": [tree.get("root") or path_to_uri(root)]}
+            )
 
     def sizes_landed(self) -> None:
         """Any thread: a dependency resolution finished; re-check the apps waiting for one."""
@@ -797,6 +858,7 @@ def _register_language(server: FlashLanguageServer) -> None:
                 return None
             index = ls.index(source.text)
             line, col = index.point(params.position)
+            ls.warm_up(app)
             found = hover.hover(app, source, index.line(line), line, col)
             if found is None:
                 return None
@@ -928,12 +990,15 @@ def _register_language(server: FlashLanguageServer) -> None:
         if path is None:
             return None
         uri = params.text_document.uri
+        if not ls.settings.code_lens:
+            return []
 
         def compute() -> list[types.CodeLens]:
             app, source = ls.source_in(path)
             if source is None:
                 return []
             index = ls.index(source.text)
+            ls.warm_up(app)
             return [
                 types.CodeLens(
                     range=index.range(item.span),
@@ -1196,6 +1261,58 @@ def _register_commands(server: FlashLanguageServer) -> None:
         return to_jsonable(result)
 
     _register_deploy_commands(server)
+    _register_endpoint_commands(server)
+
+
+def _register_endpoint_commands(server: FlashLanguageServer) -> None:
+    @_command(server, commands.ENDPOINTS)
+    async def endpoints_(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        root = _root_argument(ls, args)
+        known = [] if root is not None else ls.diagnostics.known_roots()
+
+        def compute() -> list[tuple[Path, dict[str, Any]]]:
+            roots = [root] if root is not None else ls.engine.workspace.app_roots()
+            found = []
+            for app_root in sorted(set(roots) | set(known)):
+                if unnamed.is_stand_in(app_root):
+                    continue
+                app = ls.engine.workspace.app(app_root)
+                if app.uses_flash or app.endpoints:
+                    found.append((app_root, ls.current_tree(app_root)))
+            return found
+
+        trees = await ls.engine.call(compute)
+        for app_root, tree in trees:
+            ls.tree_changed(app_root, tree, notify=False)  # the client has this one
+        return {"apps": [tree for _, tree in trees]}
+
+    @_command(server, commands.ENDPOINT_REQUEST)
+    async def endpoint_request(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
+        command = commands.ENDPOINT_REQUEST
+        root = _root_argument(ls, args) or (ls.folders[0] if ls.folders else None)
+        if root is None:
+            raise commands.InvalidParams(f"{command} needs `uri` or `path`")
+        name = _string(args, "endpoint", command, required=True)
+        route = _string(args, "route", command)
+
+        def compute() -> dict[str, Any]:
+            app = ls.engine.workspace.app(root)
+            endpoint = endpoint_tree.find_endpoint(app, name or "")
+            if endpoint is None:
+                raise commands.RequestFailed(f"No endpoint '{name}' in {app.name}", warning=True)
+            try:
+                return endpoint_tree.request(app, endpoint, route).json()
+            except endpoint_tree.NoRequest as error:
+                raise commands.RequestFailed(str(error), warning=True) from None
+
+        return await ls.engine.call(compute)
+
+
+def _range_json(found: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": found.start.line, "character": found.start.character},
+        "end": {"line": found.end.line, "character": found.end.character},
+    }
 
 
 def _app_root(ls: FlashLanguageServer, args: dict[str, Any], name: str) -> Path:
@@ -1217,6 +1334,13 @@ def _string(args: dict[str, Any], key: str, name: str, *, required: bool = False
         raise commands.InvalidParams(f"{name} needs `{key}`")
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise commands.InvalidParams(f"{name}: `{key}` must be a non-empty string")
+    return value
+
+
+def _flag(args: dict[str, Any], key: str, name: str) -> bool:
+    value = args.get(key, False)
+    if not isinstance(value, bool):
+        raise commands.InvalidParams(f"{name}: `{key}` must be true or false")
     return value
 
 
@@ -1323,6 +1447,7 @@ def _register_deploy_commands(server: FlashLanguageServer) -> None:
                 build=BuildOptions(**build),
                 dry_run=bool(args.get("dryRun", False)),
                 prune=bool(args.get("prune", False)),
+                confirmed=_flag(args, "confirmed", commands.DEPLOY),
             )
         except (TypeError, ValueError) as error:
             raise commands.InvalidParams(
@@ -1399,7 +1524,8 @@ def _register_deploy_commands(server: FlashLanguageServer) -> None:
     async def env_delete(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, Any]:
         root, env, name = _environment_args(ls, args, commands.ENV_DELETE)
         question = f"Delete environment {env} of {name} and its endpoints?"
-        if not await _confirm(ls, question, "Delete"):
+        confirmed = _flag(args, "confirmed", commands.ENV_DELETE)
+        if not confirmed and not await _confirm(ls, question, "Delete"):
             return {"deleted": False, "cancelled": True, "environment": env}
 
         count = await _with_api(
@@ -1446,12 +1572,22 @@ def _register_deploy_commands(server: FlashLanguageServer) -> None:
 async def _environment_changed(
     ls: FlashLanguageServer, root: Path
 ) -> tuple[str | None, str | None]:
-    """After a deploy or an environment switch: tell the client, refresh code lenses."""
+    """After a deploy or an environment switch: tell the client, refresh code lenses and the
+    endpoint tree."""
     active, source = ls.announce_environment(root, force=True)
+    if not unnamed.is_stand_in(root):
+        try:
+            ls.tree_changed(root, await ls.engine.call(ls.current_tree, root))
+        except Exception as error:  # the command itself succeeded
+            log.warning("the endpoint tree of %s failed: %s", root, error)
+    await _refresh_lenses(ls)
+    return active, source
+
+
+async def _refresh_lenses(ls: FlashLanguageServer) -> None:
     if ls.capability("workspace.code_lens.refresh_support", False):
         with contextlib.suppress(Exception):  # a client that fails the refresh keeps old lenses
             await asyncio.wait_for(ls.workspace_code_lens_refresh_async(None), timeout=5)
-    return active, source
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Editor settings: ``initializationOptions`` and ``workspace/configuration`` section ``flash-ls``.
 
-Server settings (``debounce_ms``, ``log_level``) are the server's own; every other key is a
-``[tool.flash-ls]`` key (``select``, ``ignore``, ``severity``, ``size-budget-mb`` ...) laid over each
-app's configuration through ``Workspace.overrides``. Keys may be written snake_case, kebab-case or
+Server settings (``debounce_ms``, ``log_level``, ``code_lens``) are the server's own; every other
+key is a ``[tool.flash-ls]`` key (``select``, ``ignore``, ``severity``, ``size-budget-mb`` ...) laid
+over each app's configuration through ``Workspace.overrides``. Keys may be written snake_case, kebab-case or
 camelCase (``debounceMs``) as editors like. Settings with an invalid key are reported (one
 message per problem) and not applied: the last good settings stay in force.
 """
@@ -30,6 +30,7 @@ class Settings:
 
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     log_level: str = "warning"
+    code_lens: bool = True  # false: textDocument/codeLens answers no lenses
     overrides: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # any: these settings are not applied
 
@@ -80,6 +81,14 @@ def parse_settings(*layers: Any) -> Settings:
         else:
             settings.problems.append(
                 f"{SETTINGS}: `log_level` must be {_LEVEL_NAMES}, not {level!r}"
+            )
+    lenses = values.pop("code_lens", None)
+    if lenses is not None:
+        if isinstance(lenses, bool):
+            settings.code_lens = lenses
+        else:
+            settings.problems.append(
+                f"{SETTINGS}: `code_lens` must be true or false, not {lenses!r}"
             )
     overrides = {key: value for key, value in values.items() if value is not None}
     try:

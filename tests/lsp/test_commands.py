@@ -72,6 +72,8 @@ async def test_capabilities(session: Session) -> None:
         "flash.env.current",
         "flash.app.list",
         "flash.auth.status",
+        "flash.endpoints",
+        "flash.endpoint.request",
     }
     assert capabilities.position_encoding == ("utf-8" if session.profile == "neovim" else "utf-16")
     assert (capabilities.diagnostic_provider is not None) == session.pull

@@ -46,6 +46,7 @@ class Editor:
         self.questions: list[str] = []
         self.environments: list[dict[str, Any]] = []
         self.lens_refreshes = 0
+        self.trees_changed: list[list[str]] = []
 
     def app(self, name: str) -> tuple[Path, str]:
         root = self.session.new_app({"main.py": APP.format(name=f"{name}-hello")}, name=name)
@@ -93,6 +94,10 @@ async def _start(api: RunpodEmulator, workdir: Path, api_key: str | None = None)
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def refresh(params: None) -> None:
         editor.lens_refreshes += 1
+
+    @client.feature("flash/endpointsChanged")
+    def endpoints_changed(params: Any) -> None:
+        editor.trees_changed.append(list(params.roots))
 
     editor.session = await initialize(client, root, "vscode")
     return editor
@@ -203,6 +208,45 @@ async def test_production_asks_and_cancel_changes_nothing(
     assert result == {"deployed": False, "cancelled": True, "environment": "production"}
     assert editor.questions[-1].startswith("Deploy to production?")
     assert not [c.operation for c in api.calls[before:] if c.operation in MUTATIONS]
+
+
+async def test_confirmed_skips_the_question(editor: Editor, api: RunpodEmulator) -> None:
+    root, uri = editor.app("confirmedapp")
+    asked = len(editor.questions)
+    result = await editor.execute(
+        "flash.deploy",
+        {"uri": uri, "env": "production", "build": {"no_deps": True}, "confirmed": True},
+    )
+    assert result["deployed"] and result["environment"] == "production"
+    [endpoint] = result["endpoints"]
+    assert endpoint["endpoint_id"] in api.snapshot()["endpoints"]
+    # The endpoint tree follows: deployed to production, and the request goes there.
+    await _until(
+        lambda: [root.as_uri()] in editor.trees_changed, "flash/endpointsChanged after deploy"
+    )
+    [app] = (await editor.execute("flash.endpoints", {"uri": uri}))["apps"]
+    [tree] = app["endpoints"]
+    assert tree["deployed"]["environment"] == "production"
+    assert tree["deployed"]["url"] == endpoint["url"]
+    assert tree["deployed"]["endpointId"] == endpoint["endpoint_id"]
+    request = await editor.execute(
+        "flash.endpoint.request", {"uri": uri, "endpoint": "confirmedapp-hello"}
+    )
+    assert request["deployed"] and request["url"] == f"{endpoint['url']}/runsync"
+    assert request["body"] == {"input": {"who": "world"}}
+
+    changes = len(editor.trees_changed)
+    deleted = await editor.execute(
+        "flash.env.delete", {"uri": uri, "name": "production", "confirmed": True}
+    )
+    assert deleted == {"deleted": True, "environment": "production", "endpoints": 1}
+    assert len(editor.questions) == asked  # neither asked
+    await _until(
+        lambda: [root.as_uri()] in editor.trees_changed[changes:],
+        "flash/endpointsChanged after env delete",
+    )
+    [app] = (await editor.execute("flash.endpoints", {"uri": uri}))["apps"]
+    assert app["endpoints"][0]["deployed"] is None
 
 
 async def test_cancelling_a_deploy_stops_it(editor: Editor, api: RunpodEmulator) -> None:

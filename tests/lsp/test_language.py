@@ -304,7 +304,10 @@ async def test_code_lens(session: Session, app: dict[str, str]) -> None:
     assert result[1].command is not None
     assert list(result[1].command.arguments or []) == [{"uri": app["main"], "endpoint": "api"}]
     assert lenses[3][0] == 2 and lenses[3][1].startswith("Deployed · ")  # manifest, no env
-    assert [line for line, _, _ in lenses[4:]] == [8, 8, 8, 8]
+    # Copy curl above the load-balanced endpoint's route, then the queue endpoint's own.
+    assert lenses[4] == (4, "Copy curl", "flash.endpoint.request")
+    assert [line for line, _, _ in lenses[5:]] == [8, 8, 8, 8, 8]
+    assert lenses[-2] == (8, "Copy curl", "flash.endpoint.request")
     assert lenses[-1][1] == "Not deployed"  # the manifest has no URL for `gpu`
 
 
