@@ -1,10 +1,20 @@
 // Bundles the extension (out/extension.js, `vscode` external) or, with --tests, each unit test
-// (test/*.test.ts -> out-test/*.test.js, run by `node --test`). --production minifies.
+// (test/*.test.ts -> out-test/*.test.js, run by `node --test`). --production minifies. --media
+// copies the README's screenshot (kept once, in the repository's docs/images/) into media/, so
+// the .vsix carries it and the extension's README shows it offline.
 import * as esbuild from "esbuild";
-import { readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 
 const args = new Set(process.argv.slice(2));
 const production = args.has("--production");
+
+if (args.has("--media")) {
+  const screenshot = "../docs/images/vscode.png";
+  if (existsSync(screenshot)) {
+    mkdirSync("media", { recursive: true });
+    copyFileSync(screenshot, "media/vscode.png");
+  }
+}
 
 if (args.has("--tests")) {
   rmSync("out-test", { recursive: true, force: true });
