@@ -111,6 +111,7 @@ def check_paths(
         from flash_ls.project.sizes import resolution, start_size_lookups
         from flash_ls.project.workspace import Workspace
         from flash_ls.rules.engine import check_app, selected_rules
+        from flash_ls.rules.registry import is_known_selector
 
         resolution.set_waiting_notice(notice)
         workspace = Workspace(
@@ -118,6 +119,7 @@ def check_paths(
             cache=cache or FactsCache(),
             overrides=dict(overrides or {}),
             known_roots=everywhere,
+            known_selector=is_known_selector,
         )
         for path, text in (overlays or {}).items():
             workspace.update(path, text)

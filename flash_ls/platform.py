@@ -1,10 +1,12 @@
 """Runpod Flash platform facts, as data.
 
 This module is the single place where facts about the Flash SDK (``runpod_flash``) and the
-``flash`` CLI live: enum members and values, ``Endpoint`` keyword arguments, limits, image
-names, the ``gpuIds`` algorithm and package/import-name knowledge. Rules, completion and hover
-read these tables instead of hard-coding values. Source: ``docs`` flash-platform.md (runpod-flash
-1.19.0 snapshot / 1.21.0 wheel); section numbers in comments refer to that document.
+``flash`` CLI live: enum members and values, ``Endpoint`` keyword arguments and their defaults,
+limits, reserved routes, image names, the environment variables the CLI reads and the workers
+get, the app's state files, the ``gpuIds`` algorithm, the build's pip flags and package/import-name
+knowledge. It imports nothing of flash_ls; every other module imports these facts instead of
+spelling them (``tests/test_layers.py`` checks it). Source: ``docs`` flash-platform.md
+(runpod-flash 1.19.0 snapshot / 1.21.0 wheel); section numbers in comments refer to that document.
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ SDK_EXPORTS: Final[tuple[str, ...]] = (
     "DEFAULT_WORKERS_MAX",
 )
 SDK_EXPORT_SET: Final[frozenset[str]] = frozenset(SDK_EXPORTS)
+
+
+def is_sdk_module(module: str) -> bool:
+    """Whether ``module`` is the SDK or one of its submodules."""
+    return module == SDK_MODULE or module.startswith(SDK_MODULE + ".")
+
 
 # Accessing any of these emits DeprecationWarning("Use runpod_flash.Endpoint instead").
 LEGACY_RESOURCE_CLASSES: Final[frozenset[str]] = frozenset(
@@ -736,7 +744,8 @@ DEFAULT_LARGE_FILE_MB: Final = 50
 
 IDLE_TIMEOUT_MIN: Final = 1
 IDLE_TIMEOUT_MAX: Final = 3600
-DEFAULT_IDLE_TIMEOUT: Final = 60
+# Defaults of ``Endpoint``'s arguments, as its parameter table above gives them.
+DEFAULT_IDLE_TIMEOUT: Final = int(ENDPOINT_PARAMS_BY_NAME["idle_timeout"].default)
 
 DEFAULT_WORKERS_MIN: Final = 0
 DEFAULT_WORKERS_MAX: Final = 1
@@ -744,21 +753,32 @@ DEFAULT_WORKERS: Final[tuple[int, int]] = (DEFAULT_WORKERS_MIN, DEFAULT_WORKERS_
 # The platform only switches GPU types on supply at this many max workers (FL601).
 GPU_FALLBACK_MIN_WORKERS: Final = 5
 
-DEFAULT_SCALER_VALUE: Final = 4
-DEFAULT_GPU_COUNT: Final = 1
-DEFAULT_EXECUTION_TIMEOUT_MS: Final = 0
-DEFAULT_MAX_CONCURRENCY: Final = 1
+DEFAULT_SCALER_VALUE: Final = int(ENDPOINT_PARAMS_BY_NAME["scaler_value"].default)
+DEFAULT_GPU_COUNT: Final = int(ENDPOINT_PARAMS_BY_NAME["gpu_count"].default)
+DEFAULT_EXECUTION_TIMEOUT_MS: Final = int(ENDPOINT_PARAMS_BY_NAME["execution_timeout_ms"].default)
+DEFAULT_ACCELERATE_DOWNLOADS: Final = (
+    ENDPOINT_PARAMS_BY_NAME["accelerate_downloads"].default == "True"
+)
+DEFAULT_MAX_CONCURRENCY: Final = int(ENDPOINT_PARAMS_BY_NAME["max_concurrency"].default)
 MAX_CONCURRENCY_MIN: Final = 1
 MAX_CONCURRENCY_WARN_ABOVE: Final = 100
 
 # PodTemplate.containerDiskInGb default; GPU endpoints always get it on deploy.
-DEFAULT_GPU_CONTAINER_DISK_GB: Final = 64
+DEFAULT_GPU_CONTAINER_DISK_GB: Final = int(
+    next(p.default for p in POD_TEMPLATE_PARAMS if p.name == "containerDiskInGb")
+)
 
 VOLUME_SIZE_MIN_GB: Final = 10
 VOLUME_SIZE_MAX_GB: Final = 4096
-DEFAULT_VOLUME_SIZE_GB: Final = 100
+DEFAULT_VOLUME_SIZE_GB: Final = int(NETWORK_VOLUME_PARAMS_BY_NAME["size"].default)
 
-RESERVED_ROUTE_PATHS: Final[frozenset[str]] = frozenset({"/ping", "/execute"})
+# Routes the load-balanced worker serves itself: the health check the load balancer polls
+# (``GET``, answered by the generated handler) and the internal code-execution route.
+HEALTH_CHECK_PATH: Final = "/ping"
+EXECUTE_PATH: Final = "/execute"
+# In the order the official build's error message lists them ("Reserved paths: /execute, /ping").
+RESERVED_ROUTE_PATHS_LISTED: Final[tuple[str, ...]] = (EXECUTE_PATH, HEALTH_CHECK_PATH)
+RESERVED_ROUTE_PATHS: Final[frozenset[str]] = frozenset(RESERVED_ROUTE_PATHS_LISTED)
 # Route decorator / client method names on Endpoint (the SDK upper-cases them).
 HTTP_METHODS: Final[tuple[str, ...]] = ("get", "post", "put", "delete", "patch")
 # Queue-based client calls available on ``Endpoint(id=...)`` / ``Endpoint(image=...)``.
@@ -768,6 +788,51 @@ QB_CLIENT_METHODS: Final[tuple[str, ...]] = ("run", "runsync", "cancel")
 MAX_INLINE_MODULE_BYTES: Final = 8 * 1024 * 1024
 # Names ending in this are silently stripped when flashboot is on.
 FLASHBOOT_NAME_SUFFIX: Final = "-fb"
+# ``FLASH_IS_TEST_DEPLOYMENT=true`` deploys every endpoint under this prefix (section 7.6).
+TEST_DEPLOYMENT_PREFIX: Final = "tmp-"
+
+# ---------------------------------------------------------------------------------------------
+# Environment variables (sections 1.2, 4.6, 7.5, 7.6)
+# ---------------------------------------------------------------------------------------------
+
+# Read by the official CLI (and flash-ls) on the machine that builds or deploys.
+API_KEY_ENV: Final = "RUNPOD_API_KEY"  # also injected into endpoints that make remote calls
+ENVIRONMENT_ENV: Final = "FLASH_ENV"  # the target environment; on a worker, the one it runs in
+TEST_DEPLOYMENT_ENV: Final = "FLASH_IS_TEST_DEPLOYMENT"  # "true": TEST_DEPLOYMENT_PREFIX
+# Override every resource's ``locations``; baked into the manifest at build time (1.2).
+DEFAULT_LOCATIONS_ENV: Final = "RUNPOD_DEFAULT_LOCATIONS"
+DEFAULT_DATACENTER_ENV: Final = "RUNPOD_DEFAULT_DATACENTER"
+
+# Set in the workers' environment by ``flash deploy`` (4.6, 4.7, 7.6).
+RESOURCE_NAME_ENV: Final = "FLASH_RESOURCE_NAME"  # the resource config's ``remote()`` reads it
+APP_NAME_ENV: Final = "FLASH_APP"
+ENDPOINT_TYPE_ENV: Final = "FLASH_ENDPOINT_TYPE"
+LB_ENDPOINT_TYPE: Final = "lb"  # its value on load-balanced endpoints
+MAIN_FILE_ENV: Final = "FLASH_MAIN_FILE"
+APP_VARIABLE_ENV: Final = "FLASH_APP_VARIABLE"
+ENVIRONMENT_ID_ENV: Final = "FLASH_ENVIRONMENT_ID"
+SOURCE_FINGERPRINT_ENV: Final = "_FLASH_SOURCE_FINGERPRINT"
+
+# ---------------------------------------------------------------------------------------------
+# Files (sections 4, 4.5, 7.7)
+# ---------------------------------------------------------------------------------------------
+
+# The app's build and deploy state; never shipped.
+PROJECT_DIR: Final = ".flash"
+# The manifest, in PROJECT_DIR and at the archive's root.
+MANIFEST_FILE: Final = "flash_manifest.json"
+# The archive ``flash build`` writes into PROJECT_DIR unless ``--output`` names another.
+DEFAULT_ARCHIVE_NAME: Final = "artifact.tar.gz"
+# Generated into the bundled SDK: which functions each resource runs (``remote()`` reads it).
+RESOURCE_CONFIG_PATH: Final = f"{SDK_MODULE}/runtime/_flash_resource_config.py"
+# The bundled SDK module the generated load-balanced handlers build their FastAPI app with.
+LB_HANDLER_MODULE: Final = f"{SDK_MODULE}.runtime.lb_handler"
+
+
+def handler_file(resource: str) -> str:
+    """The worker entry point the build generates for a resource, at the archive's root (4.5)."""
+    return f"handler_{resource}.py"
+
 
 # ---------------------------------------------------------------------------------------------
 # Images and resource classes (sections 1.4, 4.3)
@@ -892,6 +957,8 @@ PIP_PLATFORMS: Final[tuple[str, ...]] = (
     "manylinux2014_x86_64",
 )
 PIP_IMPLEMENTATION: Final = "cp"
+# How messages name the platform of those wheels.
+PIP_PLATFORM_LABEL: Final = "manylinux x86_64"
 # What the build falls back to without pip: ``uv pip install --python-platform``.
 UV_PLATFORM: Final = "x86_64-unknown-linux-gnu"
 

@@ -113,9 +113,11 @@ def _active_key(secrets: RedactingFilter) -> ApiKey | None:
 
 def _unhide(source: str) -> str:
     """What to do so a stored key is used instead of the one from ``source``."""
-    if source == "RUNPOD_API_KEY":
-        return "unset RUNPOD_API_KEY"
-    return f"remove RUNPOD_API_KEY from {source}"
+    from flash_ls.platform import API_KEY_ENV
+
+    if source == API_KEY_ENV:
+        return f"unset {API_KEY_ENV}"
+    return f"remove {API_KEY_ENV} from {source}"
 
 
 def _home_relative(path: Path) -> str:
@@ -236,16 +238,16 @@ def _warnings(app_root: Path, active: ApiKey | None, secrets: RedactingFilter) -
     """What may make the key in use not the one meant: hidden keys, a .env key, loose modes."""
     from flash_ls.deploy.credentials import (
         CONFIG_LABEL,
-        ENV_VAR,
         MissingApiKey,
         config_path,
         dotenv_key,
         read_stored_key,
     )
+    from flash_ls.platform import API_KEY_ENV
 
     environ = os.environ
-    if active is not None and active.source == ENV_VAR and active.shadows:
-        yield f"RUNPOD_API_KEY hides the key in {active.shadows}"
+    if active is not None and active.source == API_KEY_ENV and active.shadows:
+        yield f"{API_KEY_ENV} hides the key in {active.shadows}"
     try:
         dotenv = dotenv_key(app_root, environ)
     except MissingApiKey as err:
@@ -255,14 +257,14 @@ def _warnings(app_root: Path, active: ApiKey | None, secrets: RedactingFilter) -
         secrets.add(dotenv.value)
         if active is not None and active.source == dotenv.source:
             if active.shadows:
-                yield f"{dotenv.source} sets RUNPOD_API_KEY, hiding the key in {active.shadows}"
+                yield f"{dotenv.source} sets {API_KEY_ENV}, hiding the key in {active.shadows}"
             else:
-                yield f"{dotenv.source} sets RUNPOD_API_KEY: keep that file out of git"
-        elif environ.get(ENV_VAR, "").strip():
-            if dotenv.value != environ[ENV_VAR].strip():
-                yield f"{dotenv.source} sets another RUNPOD_API_KEY; the environment's wins"
-        elif ENV_VAR in environ:
-            yield f"{dotenv.source}'s RUNPOD_API_KEY is unused: RUNPOD_API_KEY is set empty"
+                yield f"{dotenv.source} sets {API_KEY_ENV}: keep that file out of git"
+        elif environ.get(API_KEY_ENV, "").strip():
+            if dotenv.value != environ[API_KEY_ENV].strip():
+                yield f"{dotenv.source} sets another {API_KEY_ENV}; the environment's wins"
+        elif API_KEY_ENV in environ:
+            yield f"{dotenv.source}'s {API_KEY_ENV} is unused: {API_KEY_ENV} is set empty"
     if active is not None and active.source != CONFIG_LABEL:
         try:
             stored = read_stored_key()
@@ -285,12 +287,12 @@ def _check_failure(active: ApiKey, check: KeyCheck) -> str:
     """One line: what the API said of the key in use, and what to do."""
     from flash_ls.deploy.credentials import (
         CONFIG_LABEL,
-        ENV_VAR,
         RUNPODCTL_LABEL,
         MissingApiKey,
         read_stored_key,
     )
     from flash_ls.deploy.login import check_api_key
+    from flash_ls.platform import API_KEY_ENV
 
     if check.status == "unreachable":
         return f"API unreachable: {check.detail}"
@@ -303,9 +305,9 @@ def _check_failure(active: ApiKey, check: KeyCheck) -> str:
         except MissingApiKey:
             stored = None
         if stored is not None and check_api_key(stored).status == "valid":
-            where = "unset it" if active.source == ENV_VAR else "remove it there"
+            where = "unset it" if active.source == API_KEY_ENV else "remove it there"
             return f"{rejected}: {where} to use your login"
-    if active.source == ENV_VAR:
+    if active.source == API_KEY_ENV:
         return f"{rejected}: unset it and run `flash-ls login`"
     if active.source not in (CONFIG_LABEL, RUNPODCTL_LABEL):
         return f"{rejected}: fix or remove it there"

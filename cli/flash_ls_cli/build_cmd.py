@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from flash_ls_cli.options import (
+    DEFAULT_ARCHIVE,
     AppArgument,
     ArchiveOption,
     ExcludeOption,
@@ -69,7 +70,7 @@ def load_build(
 def build_command(
     app_dir: AppArgument = Path("."),
     no_deps: NoDepsOption = False,
-    output: ArchiveOption = "artifact.tar.gz",
+    output: ArchiveOption = DEFAULT_ARCHIVE,
     exclude: ExcludeOption = None,
     python_version: PythonOption = None,
 ) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from flash_ls_cli.options import (
+    DEFAULT_ARCHIVE,
     AppArgument,
     ArchiveOption,
     ExcludeOption,
@@ -136,13 +137,14 @@ def _engine_failure(
     from flash_ls.deploy.credentials import MissingApiKey, redact
     from flash_ls.deploy.errors import DeployError
     from flash_ls.deploy.urls import InvalidUrl
+    from flash_ls.platform import API_KEY_ENV
 
     if isinstance(err, ExitCode):
         return typer.Exit(err.code)
     if isinstance(err, MissingApiKey):
         return stop(redact(str(err), *secrets.secrets), 1)
     if isinstance(err, ApiKeyRejected):
-        source = key.source if key is not None else "RUNPOD_API_KEY"
+        source = key.source if key is not None else API_KEY_ENV
         return stop(f"API key from {source} rejected ({err.status}): run `flash-ls login`")
     if isinstance(err, InvalidUrl):
         return stop(str(err), 2)
@@ -199,7 +201,7 @@ def deploy_command(
     app_name: AppNameOption = None,
     no_deps: NoDepsOption = False,
     exclude: ExcludeOption = None,
-    output: ArchiveOption = "artifact.tar.gz",
+    output: ArchiveOption = DEFAULT_ARCHIVE,
     python_version: PythonOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Build and show the plan; change nothing.")
@@ -468,13 +470,14 @@ def env_use(
 ) -> None:
     """Make an environment the active one: `flash-ls deploy` goes there without --env."""
     from flash_ls.deploy import environments
+    from flash_ls.platform import ENVIRONMENT_ENV
 
     root, app = _app_name(app_name)
     _on_api("env use", verbose, root, lambda c: environments.use_environment(c, root, app, name))
     echo(f"✓ {name} is the active environment of {app}")
-    override = os.environ.get(environments.FLASH_ENV, "").strip()
+    override = os.environ.get(ENVIRONMENT_ENV, "").strip()
     if override and override != name:
-        echo(f"flash-ls: note: FLASH_ENV={override} overrides it in this shell", err=True)
+        echo(f"flash-ls: note: {ENVIRONMENT_ENV}={override} overrides it in this shell", err=True)
 
 
 def env_current(app_name: AppNameOption = None, output_format: OutputFormatOption = "text") -> None:

@@ -54,6 +54,9 @@ AppArgument = Annotated[
 NoDepsOption = Annotated[
     bool, typer.Option("--no-deps", help="Skip transitive dependencies during pip install.")
 ]
+DEFAULT_ARCHIVE = "artifact.tar.gz"
+"""``--output``'s default (``platform.DEFAULT_ARCHIVE_NAME``: this module is imported without
+platform.py)."""
 ArchiveOption = Annotated[
     str, typer.Option("--output", "-o", metavar="NAME", help="Archive name inside .flash/.")
 ]

@@ -109,7 +109,7 @@ def run_check(
         from flash_ls.project.config import SETTINGS, Config, ConfigError
 
         try:
-            Config().merged(overrides)
+            Config().merged(overrides, is_known_selector)
         except ConfigError as err:
             message = str(err)
             for key in overrides:  # name the option, not the setting it becomes
@@ -400,12 +400,13 @@ def load_app(app_dir: Path) -> App:
     """
     from flash_ls.project.cache import FactsCache, default_cache_dir
     from flash_ls.project.workspace import Workspace
+    from flash_ls.rules.registry import is_known_selector
 
     root = app_dir.resolve()
     if not root.is_dir():
         raise fail(f"{app_dir} is not a directory")
     cache = FactsCache(default_cache_dir())
-    loaded = Workspace([root], cache=cache).app(root)
+    loaded = Workspace([root], cache=cache, known_selector=is_known_selector).app(root)
     cache.flush()
     if loaded.config_problems:
         report_config_problems(loaded.config_problems)

@@ -24,7 +24,7 @@ from flash_ls.build import deps
 from flash_ls.build.blocking import blocking_findings
 from flash_ls.build.errors import BuildError
 from flash_ls.build.files import ShippedFile, shipped_files, source_fingerprint
-from flash_ls.build.handlers import RESOURCE_CONFIG_PATH, handler_files, resource_config_source
+from flash_ls.build.handlers import handler_files, resource_config_source
 from flash_ls.build.manifest import BuildPlan, build_plan, manifest_json, utc_timestamp
 from flash_ls.build.runtime import BundledRuntime, find_runtime
 from flash_ls.build.tarball import Entry, overlay, real_size, tree_entries, write_artifact
@@ -43,8 +43,6 @@ from flash_ls.project.sizes import (
 
 __all__ = ["BuildError", "BuildOptions", "BuildResult", "blocking_findings", "build_app"]
 
-FLASH_DIR = ".flash"
-MANIFEST_FILE = "flash_manifest.json"
 REQUIREMENTS_FILE = "requirements.txt"
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 MAX_CONTENT_BYTES = platform.MAX_TARBALL_SIZE_MB * platform.BYTES_PER_MB
@@ -55,7 +53,7 @@ class BuildOptions(BaseModel):
 
     no_deps: bool = False
     """Install the requirements without their own dependencies (``pip --no-deps``)."""
-    output: str = "artifact.tar.gz"
+    output: str = platform.DEFAULT_ARCHIVE_NAME
     """Archive file name inside ``.flash/``."""
     exclude: list[str] = Field(default_factory=list)
     """Packages to leave out of the artifact, on top of torch, torchvision, torchaudio, triton
@@ -113,7 +111,7 @@ def build_app(app: App, options: BuildOptions, progress: Progress) -> BuildResul
     runtime = find_runtime(app.root, app.environ)
     progress.check_cancelled()
 
-    flash_dir = app.root / FLASH_DIR
+    flash_dir = app.root / platform.PROJECT_DIR
     flash_dir.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=".build-", dir=flash_dir))
     try:
@@ -157,7 +155,7 @@ def build_app(app: App, options: BuildOptions, progress: Progress) -> BuildResul
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    manifest_path = flash_dir / MANIFEST_FILE
+    manifest_path = flash_dir / platform.MANIFEST_FILE
     _write_text(manifest_path, manifest_text)
     report_path = write_size_report(app.root, report)
     return BuildResult(
@@ -229,12 +227,12 @@ def _entries(
     requirements = entries.get(REQUIREMENTS_FILE)
     if requirements is not None and requirements.path is not None:
         entries[REQUIREMENTS_FILE] = Entry.text(_without_sdk(requirements.path))
-    generated = {MANIFEST_FILE: Entry.text(manifest_text)}
+    generated = {platform.MANIFEST_FILE: Entry.text(manifest_text)}
     generated.update({name: Entry.text(text) for name, text in handler_files(plan).items()})
     overlay(entries, generated)
     overlay(entries, tree_entries(deps_dir))
     bundled = {rel: Entry.file(path) for rel, path in runtime.files()}
-    bundled[RESOURCE_CONFIG_PATH] = Entry.text(resource_config_source(plan))
+    bundled[platform.RESOURCE_CONFIG_PATH] = Entry.text(resource_config_source(plan))
     overlay(entries, bundled)
     return entries
 
@@ -242,11 +240,8 @@ def _entries(
 def _without_sdk(path: Path) -> str:
     """``requirements.txt`` as shipped: runpod-flash lines dropped (the SDK is bundled)."""
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    kept = [
-        line
-        for line in lines
-        if not line.strip().lower().startswith(("runpod_flash", "runpod-flash"))
-    ]
+    sdk = (platform.SDK_MODULE, platform.SDK_DISTRIBUTION)
+    kept = [line for line in lines if not line.strip().lower().startswith(sdk)]
     return "\n".join(kept) + "\n"
 
 

@@ -233,7 +233,8 @@ def _install_failure(output: str, python_version: str) -> str:
         package = failed.group(1).rstrip(")")
         return (
             f"dependency install failed: no installable wheel of '{package}' for CPython "
-            f"{python_version} on manylinux x86_64 (the build installs binary wheels only)\n{tail}"
+            f"{python_version} on {platform.PIP_PLATFORM_LABEL} (the build installs binary wheels "
+            f"only)\n{tail}"
         )
     return f"dependency install failed (pip):\n{tail}"
 

@@ -13,11 +13,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from flash_ls.platform import PROJECT_DIR
 from flash_ls.project.app import App
 from flash_ls.project.ignore import iter_shipped_files
 
 # Never shipped, whatever the ignore rules say: matched against every path component.
-CREDENTIAL_DIRS: frozenset[str] = frozenset({".git", ".flash", ".runpod", ".ssh", ".aws", ".gnupg"})
+CREDENTIAL_DIRS: frozenset[str] = frozenset(
+    {".git", PROJECT_DIR, ".runpod", ".ssh", ".aws", ".gnupg"}
+)
 CREDENTIAL_FILES: tuple[str, ...] = (
     ".env",
     ".env.*",

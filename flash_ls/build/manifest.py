@@ -32,7 +32,6 @@ from flash_ls.project.app import (
 from flash_ls.rules.values import Unknown, endpoint_name
 
 MANIFEST_VERSION = "1.0"
-RESERVED_PATHS = ("/execute", "/ping")  # the order the official error message lists them in
 _MAX_DEPTH = 16
 
 
@@ -116,7 +115,7 @@ class Resource:
 
     @property
     def handler_file(self) -> str:
-        return f"handler_{self.name}.py"
+        return platform.handler_file(self.name)
 
 
 @dataclass(eq=False)
@@ -336,10 +335,10 @@ def _check_routes(name: str, functions: list[Function]) -> None:
                 f"'{function.name}' are mapped to the same route"
             )
         seen[key] = function.name
-        if path in RESERVED_PATHS:
+        if path in platform.RESERVED_ROUTE_PATHS:
             raise BuildError(
                 f"Function '{function.name}' cannot use reserved path '{path}'. "
-                f"Reserved paths: {', '.join(RESERVED_PATHS)}"
+                f"Reserved paths: {', '.join(platform.RESERVED_ROUTE_PATHS_LISTED)}"
             )
 
 

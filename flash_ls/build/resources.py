@@ -18,10 +18,6 @@ from flash_ls.build.values import MISSING, Arguments, SdkCall, enum_member, know
 from flash_ls.parse.facts import Expr
 from flash_ls.project.app import App, DeclForm, EndpointDecl
 
-# Environment variables the SDK reads while building resource configs (sections 1.2, 4.3).
-LOCATIONS_ENV = "RUNPOD_DEFAULT_LOCATIONS"
-DATACENTER_ENV = "RUNPOD_DEFAULT_DATACENTER"
-
 # PodTemplate fields the manifest keeps, in emission order, with their defaults.
 _TEMPLATE_FIELDS: tuple[tuple[str, object], ...] = (
     ("containerDiskInGb", platform.DEFAULT_GPU_CONTAINER_DISK_GB),
@@ -238,10 +234,10 @@ def _datacenters(value: object, args: Arguments) -> list[str]:
 
 def _locations(datacenters: list[str], environ: Mapping[str, str]) -> str | None:
     """``sync_input_fields``: env overrides first, then the datacenter list (section 1.2)."""
-    if environ.get(LOCATIONS_ENV):
-        return environ[LOCATIONS_ENV]
-    if environ.get(DATACENTER_ENV):
-        value = environ[DATACENTER_ENV]
+    if environ.get(platform.DEFAULT_LOCATIONS_ENV):
+        return environ[platform.DEFAULT_LOCATIONS_ENV]
+    if environ.get(platform.DEFAULT_DATACENTER_ENV):
+        value = environ[platform.DEFAULT_DATACENTER_ENV]
         return value  # DataCenter(value).value is value itself, and the raw string otherwise
     if datacenters:
         return ",".join(datacenters)
@@ -347,7 +343,7 @@ def _legacy_spec(app: App, decl: EndpointDecl, environ: Mapping[str, str]) -> Re
     if class_name is None:
         raise BuildError(
             f"{decl.file.rel}:{decl.call.span.start_line + 1}: remote() needs a resource config "
-            "written as a call of a runpod_flash resource class (LiveServerless(...), ...)"
+            f"written as a call of a {platform.SDK_MODULE} resource class (LiveServerless(...), ...)"
         )
     is_lb, is_cpu, live = _LEGACY_CLASSES[class_name]
     args = Arguments(app, decl)
@@ -398,7 +394,7 @@ def _legacy_spec(app: App, decl: EndpointDecl, environ: Mapping[str, str]) -> Re
     locations = get("locations", None)
     datacenters = _datacenters(get("datacenter", None), args)
     env_locations = _locations(datacenters, environ)
-    if environ.get(LOCATIONS_ENV) or not locations:
+    if environ.get(platform.DEFAULT_LOCATIONS_ENV) or not locations:
         locations = env_locations
     if locations:
         config["locations"] = locations

@@ -16,9 +16,8 @@ from email.parser import Parser
 from pathlib import Path
 
 from flash_ls.build.errors import BuildError
+from flash_ls.platform import SDK_DISTRIBUTION, SDK_MODULE
 
-PACKAGE = "runpod_flash"
-DISTRIBUTION = "runpod-flash"
 # Left out of the bundled copy, as the official build does.
 _SKIPPED_DIRS = frozenset({"__pycache__", ".pytest_cache"})
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
@@ -61,25 +60,25 @@ def _candidates(app_root: Path, environ: Mapping[str, str]) -> Iterator[Path]:
         venv = app_root / name
         if (venv / "pyvenv.cfg").is_file():
             for site in _site_packages(venv):
-                yield site / PACKAGE
+                yield site / SDK_MODULE
     active = environ.get("VIRTUAL_ENV")
     if active:
         for site in _site_packages(Path(active)):
-            yield site / PACKAGE
-    spec = importlib.util.find_spec(PACKAGE)  # locates the top-level package without running it
+            yield site / SDK_MODULE
+    spec = importlib.util.find_spec(SDK_MODULE)  # locates the top-level package without running it
     if spec is not None and spec.origin:
         yield Path(spec.origin).parent
 
 
 def _version(package: Path) -> str | None:
-    for info in sorted(package.parent.glob(f"{PACKAGE}-*.dist-info")):
+    for info in sorted(package.parent.glob(f"{SDK_MODULE}-*.dist-info")):
         try:
             metadata = Parser().parsestr(
                 (info / "METADATA").read_text(encoding="utf-8"), headersonly=True
             )
         except OSError:
             continue
-        if metadata.get("Name", "").lower().replace("_", "-") == DISTRIBUTION:
+        if metadata.get("Name", "").lower().replace("_", "-") == SDK_DISTRIBUTION:
             return metadata.get("Version")
     return None
 
@@ -91,7 +90,7 @@ def find_runtime(app_root: Path, environ: Mapping[str, str] | None = None) -> Bu
         if (candidate / "__init__.py").is_file():
             return BundledRuntime(candidate, _version(candidate))
     raise BuildError(
-        "cannot find an installed runpod_flash to bundle into the artifact: install runpod-flash in "
-        f"the app's virtualenv ({app_root / '.venv'}) or in flash-ls's environment "
-        f"({sys.executable} -m pip install runpod-flash)"
+        f"cannot find an installed {SDK_MODULE} to bundle into the artifact: install "
+        f"{SDK_DISTRIBUTION} in the app's virtualenv ({app_root / '.venv'}) or in flash-ls's "
+        f"environment ({sys.executable} -m pip install {SDK_DISTRIBUTION})"
     )

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flash_ls.platform import API_KEY_ENV
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:
@@ -35,7 +37,6 @@ else:
 
 log = logging.getLogger(__name__)
 
-ENV_VAR = "RUNPOD_API_KEY"
 CONFIG_LABEL = "~/.runpod/config.toml"
 RUNPODCTL_LABEL = "~/.runpod/config.toml (runpodctl)"
 LEGACY_LABEL = "~/.config/runpod/credentials.toml"
@@ -82,7 +83,7 @@ class MissingApiKey(Exception):
     """No usable API key; the message is one line saying what to do."""
 
     def __init__(
-        self, message: str = "no Runpod API key: run `flash-ls login` or set RUNPOD_API_KEY"
+        self, message: str = f"no Runpod API key: run `flash-ls login` or set {API_KEY_ENV}"
     ) -> None:
         super().__init__(message)
 
@@ -133,9 +134,9 @@ def find_api_keys(
     set, even to nothing (load_dotenv does not override it); :func:`dotenv_key` finds it.
     """
     environ = os.environ if environ is None else environ
-    from_env = environ.get(ENV_VAR)
+    from_env = environ.get(API_KEY_ENV)
     if from_env is not None and from_env.strip():
-        yield _checked(from_env, ENV_VAR)
+        yield _checked(from_env, API_KEY_ENV)
     if from_env is None:
         dotenv = dotenv_key(app_root, environ)
         if dotenv is not None:
@@ -326,7 +327,7 @@ def dotenv_key(app_root: Path | None, environ: Mapping[str, str] | None = None) 
     path = find_dotenv(app_root)
     if path is None:
         return None
-    value = _dotenv_values(path, environ).get(ENV_VAR)
+    value = _dotenv_values(path, environ).get(API_KEY_ENV)
     if value is None or not value.strip():
         return None
     label = f"{app_root.absolute().name}/.env" if path.parent == app_root.absolute() else None

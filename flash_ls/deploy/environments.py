@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from flash_ls import platform
 from flash_ls.deploy import state
 from flash_ls.deploy.client import NotFound, RunpodClient
 from flash_ls.deploy.errors import ConfirmationRequired, DeployError
@@ -27,10 +28,9 @@ from flash_ls.project.roots import is_app_root
 
 PRODUCTION = "production"
 PROTECTED_ENVIRONMENTS = frozenset({PRODUCTION})
-FLASH_ENV = "FLASH_ENV"
 
 SOURCE_OPTION = "--env"
-SOURCE_FLASH_ENV = "FLASH_ENV"
+SOURCE_FLASH_ENV = platform.ENVIRONMENT_ENV
 SOURCE_ACTIVE = "active (flash-ls env use)"
 SOURCE_ONLY = "the app's only environment"
 SOURCE_DEFAULT = "default for a new app"
@@ -66,7 +66,7 @@ def chosen_environment(
     environ = os.environ if environ is None else environ
     if requested:
         return requested, SOURCE_OPTION
-    from_env = environ.get(FLASH_ENV, "").strip()
+    from_env = environ.get(platform.ENVIRONMENT_ENV, "").strip()
     if from_env:
         return from_env, SOURCE_FLASH_ENV
     active = state.read_active_environment(app_root, app_name)

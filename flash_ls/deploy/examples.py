@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from flash_ls.platform import API_KEY_ENV
 from flash_ls.project.annotations import BUDGET, Examples, Where
 from flash_ls.project.annotations import warm_up as warm_up_jedi
 from flash_ls.project.app import App
@@ -200,7 +201,7 @@ def _plain(value: Any) -> Any:
 
 
 def _curl(method: str, url: str, body: Any | None) -> str:
-    lines = [f"curl -X {method} {shlex.quote(url)}", '  -H "Authorization: Bearer $RUNPOD_API_KEY"']
+    lines = [f"curl -X {method} {shlex.quote(url)}", f'  -H "Authorization: Bearer ${API_KEY_ENV}"']
     if body is not None:
         text = json.dumps(body, ensure_ascii=False).replace("'", "'\\''")
         lines.append('  -H "Content-Type: application/json"')

@@ -44,8 +44,6 @@ from flash_ls.deploy.environments import Target
 from flash_ls.deploy.errors import ConfirmationRequired, DeployError
 from flash_ls.deploy.models import EndpointRef, FlashApp, FlashEnvironment
 from flash_ls.deploy.payloads import (
-    API_KEY_ENV,
-    FINGERPRINT_ENV,
     DeployContext,
     Payload,
     PayloadError,
@@ -60,10 +58,15 @@ from flash_ls.deploy.payloads import (
 from flash_ls.deploy.plan import Action, DeployPlan, EndpointPlan, plan_endpoints
 from flash_ls.deploy.recovery import mutate
 from flash_ls.deploy.urls import ApiUrls
+from flash_ls.platform import (
+    API_KEY_ENV,
+    MANIFEST_FILE,
+    PROJECT_DIR,
+    SOURCE_FINGERPRINT_ENV,
+    TEST_DEPLOYMENT_ENV,
+)
 from flash_ls.progress import Progress
 from flash_ls.project.app import App
-
-TEST_DEPLOYMENT_ENV = "FLASH_IS_TEST_DEPLOYMENT"
 
 
 class DeployOptions(BaseModel):
@@ -214,7 +217,7 @@ class _Session:
         result.warnings.extend(built.warnings)
         manifest = state.read_manifest(self.app.root)
         if manifest is None:
-            raise DeployError("the build wrote no readable .flash/flash_manifest.json")
+            raise DeployError(f"the build wrote no readable {PROJECT_DIR}/{MANIFEST_FILE}")
         uploaded_manifest = copy.deepcopy(manifest)
         resources: dict[str, Any] = manifest.get("resources") or {}
         if not resources:
@@ -677,4 +680,4 @@ def _inject_fingerprint(manifest: dict[str, Any]) -> None:
             resource.setdefault("env", {})
             if not isinstance(resource["env"], dict):
                 resource["env"] = {}
-            resource["env"][FINGERPRINT_ENV] = fingerprint
+            resource["env"][SOURCE_FINGERPRINT_ENV] = fingerprint

@@ -26,11 +26,6 @@ from flash_ls import platform
 Payload = dict[str, Any]
 VolumeKey = tuple[str, str]  # (name, data center id)
 
-API_KEY_ENV = "RUNPOD_API_KEY"  # injected into endpoints that make remote calls
-FINGERPRINT_ENV = "_FLASH_SOURCE_FINGERPRINT"
-DEFAULT_CONTAINER_DISK_GB = 64
-DEFAULT_DATA_CENTER = "EU-RO-1"
-DEFAULT_VOLUME_SIZE_GB = 100
 UNKNOWN_ENVIRONMENT_ID = "<new environment>"
 UNKNOWN_VOLUME_ID = "<new volume>"
 
@@ -94,11 +89,14 @@ def volume_specs(resource: Mapping[str, Any]) -> list[dict[str, Any]]:
         if item.get("id") is not None:
             spec["id"] = str(item["id"])  # the model's first field (BaseResource.id)
         spec["dataCenterId"] = str(
-            item.get("dataCenterId") or item.get("datacenter") or DEFAULT_DATA_CENTER
+            item.get("dataCenterId")
+            or item.get("datacenter")
+            or platform.NETWORK_VOLUME_DEFAULT_DATACENTER
         )
         if item.get("name") is not None:
             spec["name"] = str(item["name"])
-        spec["size"] = int(item["size"]) if item.get("size") is not None else DEFAULT_VOLUME_SIZE_GB
+        size = item.get("size")
+        spec["size"] = int(size) if size is not None else platform.DEFAULT_VOLUME_SIZE_GB
         if "id" not in spec and "name" not in spec:
             raise PayloadError("a network volume needs a name or an id")
         volumes.append(spec)
@@ -109,22 +107,22 @@ def endpoint_env(name: str, resource: Mapping[str, Any], context: DeployContext)
     """The endpoint's environment: the manifest's ``env`` (with the source fingerprint), then
     what ``create_resource_from_manifest`` injects."""
     env = {str(k): str(v) for k, v in (resource.get("env") or {}).items()}
-    env["FLASH_RESOURCE_NAME"] = name
+    env[platform.RESOURCE_NAME_ENV] = name
     if context.app_name:
-        env["FLASH_APP"] = context.app_name
+        env[platform.APP_NAME_ENV] = context.app_name
     if context.environment_name:
-        env["FLASH_ENV"] = context.environment_name
+        env[platform.ENVIRONMENT_ENV] = context.environment_name
     if resource.get("is_load_balanced"):
-        env["FLASH_ENDPOINT_TYPE"] = "lb"
+        env[platform.ENDPOINT_TYPE_ENV] = platform.LB_ENDPOINT_TYPE
         if "main_file" in resource:
-            env["FLASH_MAIN_FILE"] = str(resource["main_file"])
+            env[platform.MAIN_FILE_ENV] = str(resource["main_file"])
         if "app_variable" in resource:
-            env["FLASH_APP_VARIABLE"] = str(resource["app_variable"])
+            env[platform.APP_VARIABLE_ENV] = str(resource["app_variable"])
     if resource.get("makes_remote_calls"):
-        if API_KEY_ENV not in env and context.api_key:
-            env[API_KEY_ENV] = context.api_key
+        if platform.API_KEY_ENV not in env and context.api_key:
+            env[platform.API_KEY_ENV] = context.api_key
         if context.environment_id:
-            env["FLASH_ENVIRONMENT_ID"] = context.environment_id
+            env[platform.ENVIRONMENT_ID_ENV] = context.environment_id
     return env
 
 
@@ -156,28 +154,37 @@ def endpoint_payload(
     if network_volume_id is None and volumes and "id" in volumes[0]:
         network_volume_id = volumes[0]["id"]  # a volume given by id counts as created
 
+    prefix = platform.TEST_DEPLOYMENT_PREFIX
     endpoint_name = (
-        f"tmp-{name}" if context.test_deployment and not name.startswith("tmp-") else name
+        prefix + name if context.test_deployment and not name.startswith(prefix) else name
     )
-    while endpoint_name.endswith("-fb"):  # flashboot: the SDK drops the old suffix
-        endpoint_name = endpoint_name[:-3]
+    suffix = platform.FLASHBOOT_NAME_SUFFIX
+    while endpoint_name.endswith(suffix):  # flashboot: the SDK drops the old suffix
+        endpoint_name = endpoint_name[: -len(suffix)]
 
     fields: dict[str, Any] = {
-        "executionTimeoutMs": 0,
-        "gpuCount": 0 if cpu else 1,
-        "idleTimeout": int(resource.get("idleTimeout", 60)),
-        "minCudaVersion": None if cpu else str(resource.get("minCudaVersion") or "12.8"),
+        "executionTimeoutMs": platform.DEFAULT_EXECUTION_TIMEOUT_MS,
+        "gpuCount": 0 if cpu else platform.DEFAULT_GPU_COUNT,
+        "idleTimeout": int(resource.get("idleTimeout", platform.DEFAULT_IDLE_TIMEOUT)),
+        "minCudaVersion": (
+            None
+            if cpu
+            else str(resource.get("minCudaVersion") or platform.DEFAULT_MIN_CUDA_VERSION)
+        ),
         "instanceIds": _instances(resource, cpu),
         "locations": resource.get("locations") or None,
         "name": endpoint_name,
         "networkVolumeId": network_volume_id,
         "flashEnvironmentId": context.environment_id,
-        "scalerType": str(resource.get("scalerType") or ("REQUEST_COUNT" if lb else "QUEUE_DELAY")),
-        "scalerValue": int(resource.get("scalerValue", 4)),
+        "scalerType": str(
+            resource.get("scalerType")
+            or (platform.DEFAULT_SCALER_TYPE_LB if lb else platform.DEFAULT_SCALER_TYPE_QB)
+        ),
+        "scalerValue": int(resource.get("scalerValue", platform.DEFAULT_SCALER_VALUE)),
         "templateId": None if image else resource.get("templateId"),
         "type": "LB" if lb else "QB",
-        "workersMax": int(resource.get("workersMax", 1)),
-        "workersMin": int(resource.get("workersMin", 0)),
+        "workersMax": int(resource.get("workersMax", platform.DEFAULT_WORKERS_MAX)),
+        "workersMin": int(resource.get("workersMin", platform.DEFAULT_WORKERS_MIN)),
         "workersPFBTarget": 0,
         "allowedCudaVersions": "",
         "gpuIds": "" if cpu else _gpu_ids(resource),
@@ -301,7 +308,7 @@ def _instances(resource: Mapping[str, Any], cpu: bool) -> list[str] | None:
     given = resource.get("instanceIds")
     if given:
         return [str(i) for i in given]
-    return ["cpu3g-2-8"] if cpu else None
+    return [platform.DEFAULT_LEGACY_CPU_INSTANCE] if cpu else None
 
 
 def _gpu_ids(resource: Mapping[str, Any]) -> str:
@@ -319,7 +326,7 @@ def _template(
     template: dict[str, Any] = {
         "advancedStart": False,
         "config": {},
-        "containerDiskInGb": DEFAULT_CONTAINER_DISK_GB,
+        "containerDiskInGb": platform.DEFAULT_GPU_CONTAINER_DISK_GB,
         "containerRegistryAuthId": "",
         "dockerArgs": "",
         "env": kv,

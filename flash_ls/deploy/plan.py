@@ -18,13 +18,12 @@ from typing import Any
 
 from flash_ls.deploy.models import EndpointRef, FlashEnvironment
 from flash_ls.deploy.payloads import (
-    API_KEY_ENV,
-    FINGERPRINT_ENV,
     Payload,
     env_keys,
     payload_digest,
 )
 from flash_ls.deploy.state import DeployedEnvironment
+from flash_ls.platform import API_KEY_ENV, SOURCE_FINGERPRINT_ENV
 
 SOURCE_FIELD = "source"  # how a changed source fingerprint is shown
 UNKNOWN_BEFORE = "previous configuration unknown"
@@ -143,7 +142,7 @@ def changed_fields(before: Payload, after: Payload) -> list[str]:
     changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
     if any(k != "template.name" for k in changed):
         changed = [k for k in changed if k != "template.name"]  # derived from the others
-    shown = [SOURCE_FIELD if k == f"env.{FINGERPRINT_ENV}" else k for k in changed]
+    shown = [SOURCE_FIELD if k == f"env.{SOURCE_FINGERPRINT_ENV}" else k for k in changed]
     return sorted(set(shown), key=lambda k: (k != SOURCE_FIELD, k))
 
 

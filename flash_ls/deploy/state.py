@@ -24,12 +24,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from flash_ls.platform import MANIFEST_FILE, PROJECT_DIR
 from flash_ls.project.cache import replace_file
 
 log = logging.getLogger(__name__)
 
-FLASH_DIR = ".flash"
-MANIFEST_FILE = "flash_manifest.json"
 ENVIRONMENT_FILE = "environment.json"
 DEPLOYED_FILE = "deployed.json"
 
@@ -72,7 +71,7 @@ class DeployRecord(BaseModel):
 
 
 def flash_dir(app_root: Path) -> Path:
-    return app_root / FLASH_DIR
+    return app_root / PROJECT_DIR
 
 
 def manifest_path(app_root: Path) -> Path:

@@ -43,6 +43,7 @@ from flash_ls.parse.facts import Import, ImportedName
 from flash_ls.parse.split import split_statements
 from flash_ls.platform import is_stdlib
 from flash_ls.span import Span
+from flash_ls.suppression import DIRECTIVE_PREFIX
 
 _ANALYSIS_CACHE_SIZE = 32
 _CHUNK_CACHE_SIZE = 4096
@@ -288,7 +289,7 @@ def _trailing_comment(analysis: SourceAnalysis, node: cst.CSTNode) -> str | None
         return None
     # Directives about the module-level line (suppressions, noqa, isort) are not carried along.
     directive = comment.value.lstrip("#").strip().lower()
-    if directive.startswith(("flash-ls:", "noqa", "isort:", "ruff:")):
+    if directive.startswith((DIRECTIVE_PREFIX, "noqa", "isort:", "ruff:")):
         return None
     return comment.value
 

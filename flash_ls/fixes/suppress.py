@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from flash_ls import suppression
 from flash_ls.diagnostic import Fix, TextEdit
 from flash_ls.parse.facts import FileFacts
 from flash_ls.span import Span
-
-_EXISTING = re.compile(r"(#\s*flash-ls:\s*ignore)\[([^\]]*)\]")
 
 
 def suppression_fix(
@@ -20,11 +18,11 @@ def suppression_fix(
     existing = facts.suppressions.get(line) if facts is not None else None
     if existing is not None and existing.codes is not None:
         comment = line_text[existing.span.start_col : existing.span.end_col]
-        match = _EXISTING.search(comment)
-        if match is not None:
-            codes = [c.strip() for c in match.group(2).split(",") if c.strip()]
-            start = existing.span.start_col + match.start(2)
-            end = existing.span.start_col + match.end(2)
+        match = suppression.find(comment)
+        if match is not None and match.group("codes") is not None:
+            codes = [c.strip() for c in match.group("codes").split(",") if c.strip()]
+            start = existing.span.start_col + match.start("codes")
+            end = existing.span.start_col + match.end("codes")
             new = ", ".join([*codes, code])
             return Fix(
                 f"Suppress {code} on this line",
@@ -32,5 +30,5 @@ def suppression_fix(
                 safe=False,
             )
     end_col = len(line_text)
-    edit = TextEdit(path, Span(line, end_col, line, end_col), f"  # flash-ls: ignore[{code}]")
+    edit = TextEdit(path, Span(line, end_col, line, end_col), "  " + suppression.line_comment(code))
     return Fix(f"Suppress {code} on this line", (edit,), safe=False)

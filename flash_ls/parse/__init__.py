@@ -8,16 +8,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from flash_ls import suppression
 from flash_ls.parse.extract import ChunkFacts, extract_full, extract_light
 from flash_ls.parse.facts import FileFacts, Suppression
 from flash_ls.parse.shift import shift_chunk
 from flash_ls.parse.split import Comment, split_statements
+from flash_ls.platform import SDK_MODULE
 from flash_ls.span import Span
 
 __all__ = ["FileFacts", "clear_cache", "is_flash_relevant", "parse_file"]
 
-SDK_MODULE = "runpod_flash"
-_SUPPRESS = re.compile(r"#\s*flash-ls:\s*ignore(?P<file>-file)?(?:\[(?P<codes>[^\]]*)\])?", re.I)
 _CHUNK_CACHE_SIZE = 20_000
 
 
@@ -137,16 +137,12 @@ def _merge(facts: FileFacts, chunk_facts: ChunkFacts) -> None:
 
 def _read_suppressions(facts: FileFacts, comments: list[Comment]) -> None:
     for comment in comments:
-        match = _SUPPRESS.search(comment.text)
+        match = suppression.find(comment.text)
         if match is None:
             continue
-        codes_text = match.group("codes")
-        codes = None
-        if codes_text is not None:
-            codes = frozenset(c.strip() for c in codes_text.split(",") if c.strip())
         span = Span(comment.line, comment.col, comment.line, comment.col + len(comment.text))
-        suppression = Suppression(comment.line, codes, span)
+        found = Suppression(comment.line, suppression.codes(match), span)
         if match.group("file"):
-            facts.file_suppressions.append(suppression)
+            facts.file_suppressions.append(found)
         else:
-            facts.suppressions[comment.line] = suppression
+            facts.suppressions[comment.line] = found

@@ -23,12 +23,12 @@ from flash_ls.parse.facts import (
     Literal,
     NameExpr,
 )
+from flash_ls.platform import is_sdk_module
 from flash_ls.project.config import Config, ConfigProblem
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import RequirementLine
 from flash_ls.span import Span
 
-SDK = "runpod_flash"
 _MAX_ALIAS_DEPTH = 16
 
 
@@ -319,14 +319,14 @@ class App:
     def is_sdk_name(self, source: SourceFile, dotted: str, name: str) -> bool:
         """Whether ``dotted`` in ``source`` names ``runpod_flash.<name>`` (any submodule, any alias)."""
         module, _, attr = self.qualified(source, dotted).partition(":")
-        return (module == SDK or module.startswith(SDK + ".")) and attr == name
+        return is_sdk_module(module) and attr == name
 
     def enum_member(self, source: SourceFile, expr: Expr) -> tuple[str, str] | None:
         """``GpuType.NVIDIA_L4`` (however imported) -> ("GpuType", "NVIDIA_L4")."""
         if not isinstance(expr, NameExpr):
             return None
         module, _, attr = self.qualified(source, expr.dotted).partition(":")
-        if not (module == SDK or module.startswith(SDK + ".")):
+        if not is_sdk_module(module):
             return None
         enum_name, _, member = attr.partition(".")
         if not member or "." in member:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from flash_ls.platform import DEFAULT_LARGE_FILE_MB, DEFAULT_SIZE_WARN_RATIO, MAX_TARBALL_SIZE_MB
 from flash_ls.span import Span
 
 if sys.version_info >= (3, 11):
@@ -36,6 +37,11 @@ SETTINGS = "flash-ls settings"
 
 SeverityName = Literal["error", "warning", "info", "hint"]
 """A severity as configured (``"Error"`` and ``"information"`` are accepted and normalised)."""
+
+KnownSelector = Callable[[str], bool]
+"""Whether a rule selector (code, code prefix, slug or ``ALL``) names at least one rule: the rule
+registry's ``is_known_selector``, passed in by the caller (this layer does not import the rules).
+Without it, selectors are not checked."""
 
 
 def kebab(name: str) -> str:
@@ -57,11 +63,11 @@ class Config:
     """Codes, slugs or prefixes of rules never reported."""
     severity: dict[str, SeverityName] = field(default_factory=dict)
     """Rule code/slug -> "error" / "warning" / "info" / "hint"."""
-    size_budget_mb: float = 1500.0
+    size_budget_mb: float = float(MAX_TARBALL_SIZE_MB)
     """Artifact size limit in MB (1024**2 bytes), the official tarball limit by default."""
-    size_warn_ratio: float = 0.8
+    size_warn_ratio: float = DEFAULT_SIZE_WARN_RATIO
     """Fraction of the budget above which the artifact is reported as near the limit."""
-    large_file_mb: float = 50.0
+    large_file_mb: float = float(DEFAULT_LARGE_FILE_MB)
     """Size above which one shipped project file is reported."""
     exclude: list[str] = field(default_factory=list)
     """Globs (relative to the app root) of files that are not checked."""
@@ -78,19 +84,21 @@ class Config:
     offline: bool = False
     """Estimate dependency sizes from the caches only: never run pip nor ask the index."""
 
-    def merged(self, overrides: Mapping[str, Any]) -> Config:
+    def merged(
+        self, overrides: Mapping[str, Any], known_selector: KnownSelector | None = None
+    ) -> Config:
         """This configuration with ``overrides`` (editor settings, CLI flags) laid over it.
 
         Keys may be kebab- or snake_case; a None value means "not given". Lists replace the file's
         value, ``severity`` entries are merged into it. Raises :class:`ConfigError`, naming each
-        bad key, when an override is unknown or invalid.
+        bad key, when an override is unknown or invalid (a selector ``known_selector`` rejects).
         """
         given = {key: value for key, value in overrides.items() if value is not None}
         if not given:
             return self.copy()
         from flash_ls.project.config_validation import merge
 
-        return merge(self, given)
+        return merge(self, given, known_selector)
 
     def copy(self) -> Config:
         """An equal configuration whose lists and dict are its own."""
@@ -148,13 +156,15 @@ def field_name(key: str) -> str | None:
     return name if name in FIELD_NAMES else None
 
 
-def load_config(app_root: Path) -> tuple[Config, list[ConfigProblem]]:
+def load_config(
+    app_root: Path, known_selector: KnownSelector | None = None
+) -> tuple[Config, list[ConfigProblem]]:
     """Read ``[tool.flash-ls]`` from ``app_root/pyproject.toml``; never raises.
 
     A missing file or table gives the defaults and no problems. Otherwise any problem (an
-    unreadable file, invalid TOML, an unknown key, a bad value, a rule that does not exist)
-    rejects the whole table: the result is the defaults and every problem found, each with its
-    place in the file.
+    unreadable file, invalid TOML, an unknown key, a bad value, a rule that does not exist
+    according to ``known_selector``) rejects the whole table: the result is the defaults and
+    every problem found, each with its place in the file.
     """
     path = app_root / "pyproject.toml"
     if not path.is_file():
@@ -187,7 +197,7 @@ def load_config(app_root: Path) -> tuple[Config, list[ConfigProblem]]:
         return Config(), [ConfigProblem(message, path, where(()))]
     from flash_ls.project.config_validation import validate
 
-    return validate(table, path, where)
+    return validate(table, path, where, known_selector)
 
 
 def kind(value: object) -> str:

@@ -3,8 +3,9 @@
 Imported by :mod:`flash_ls.project.config` only when there is something to validate, because it
 loads pydantic: an app without a ``[tool.flash-ls]`` table, checked without overrides, never pays
 for it. :class:`ConfigModel` states the rules (types, bounds, severity names, selectors that name
-a rule of the registry); the result is the plain :class:`~flash_ls.project.config.Config`
-dataclass, or every problem found, each as one short line.
+a rule: the caller passes the rule registry's check, as a ``known_selector`` validation context);
+the result is the plain :class:`~flash_ls.project.config.Config` dataclass, or every problem
+found, each as one short line.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+)
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from flash_ls.diagnostic import Severity
@@ -28,6 +37,7 @@ from flash_ls.project.config import (
     Config,
     ConfigError,
     ConfigProblem,
+    KnownSelector,
     SeverityName,
     field_name,
     kebab,
@@ -49,11 +59,13 @@ def _severity_label(value: Any) -> Any:
     return value
 
 
-def _known_selector(selector: str) -> str:
-    # Imported here: the registry loads every rule family, needed only when a selector is given.
-    from flash_ls.rules.registry import is_known_selector
+_KNOWN_SELECTOR = "known_selector"
+"""The validation context's entry holding the caller's :data:`KnownSelector`."""
 
-    if not is_known_selector(selector):
+
+def _known_selector(selector: str, info: ValidationInfo) -> str:
+    known: KnownSelector | None = (info.context or {}).get(_KNOWN_SELECTOR)
+    if known is not None and not known(selector):
         raise PydanticCustomError("unknown_rule", "unknown rule {selector}", {"selector": selector})
     return selector
 
@@ -81,6 +93,9 @@ def _size_platform(name: str) -> str:
     return name
 
 
+_DEFAULTS = Config()
+
+
 class ConfigModel(BaseModel):
     """The validation rules of each :class:`~flash_ls.project.config.Config` field (same names,
     types and defaults)."""
@@ -97,16 +112,16 @@ class ConfigModel(BaseModel):
     severity: dict[Selector, Annotated[SeverityName, BeforeValidator(_severity_label)]] = Field(
         default_factory=dict
     )
-    size_budget_mb: float = Field(default=1500.0, gt=0)
-    size_warn_ratio: float = Field(default=0.8, gt=0, le=1)
-    large_file_mb: float = Field(default=50.0, gt=0)
+    size_budget_mb: float = Field(default=_DEFAULTS.size_budget_mb, gt=0)
+    size_warn_ratio: float = Field(default=_DEFAULTS.size_warn_ratio, gt=0, le=1)
+    large_file_mb: float = Field(default=_DEFAULTS.large_file_mb, gt=0)
     exclude: list[str] = Field(default_factory=list)
     python: str | None = None
     exclude_packages: list[Annotated[str, AfterValidator(_package_name)]] = Field(
         default_factory=list
     )
     size_platform: Annotated[str, AfterValidator(_size_platform)] | None = None
-    size_timeout: float = Field(default=180.0, gt=0)
+    size_timeout: float = Field(default=_DEFAULTS.size_timeout, gt=0)
     offline: bool = False
 
     def to_config(self) -> Config:
@@ -132,23 +147,28 @@ Locate = Callable[[Sequence[str]], Span]
 
 
 def validate(
-    table: Mapping[str, Any], path: Path, locate: Locate
+    table: Mapping[str, Any],
+    path: Path,
+    locate: Locate,
+    known_selector: KnownSelector | None = None,
 ) -> tuple[Config, list[ConfigProblem]]:
     """Validate a ``[tool.flash-ls]`` table read from ``path``.
 
     Returns the configuration and no problems, or the defaults and every problem found, each
     located in the file: a table with a problem is not applied at all.
     """
-    model, problems = _validate(table, _IN_FILE)
+    model, problems = _validate(table, _IN_FILE, known_selector)
     if problems:
         located = [ConfigProblem(p.message, path, locate(p.key_path)) for p in problems]
         return Config(), sorted(located, key=lambda problem: problem.span or Span.point(0))
     return model.to_config(), []
 
 
-def merge(config: Config, overrides: Mapping[str, Any]) -> Config:
+def merge(
+    config: Config, overrides: Mapping[str, Any], known_selector: KnownSelector | None = None
+) -> Config:
     """``config`` with ``overrides`` laid over it (see :meth:`Config.merged`)."""
-    overlay, problems = _validate(overrides, _IN_SETTINGS)
+    overlay, problems = _validate(overrides, _IN_SETTINGS, known_selector)
     if problems:
         raise ConfigError([ConfigProblem(problem.message) for problem in problems])
     values = {name: getattr(config, name) for name in FIELD_NAMES}
@@ -156,7 +176,7 @@ def merge(config: Config, overrides: Mapping[str, Any]) -> Config:
         values[name] = getattr(overlay, name)
     if "severity" in overlay.model_fields_set:
         values["severity"] = {**config.severity, **overlay.severity}
-    return ConfigModel.model_validate(values).to_config()
+    return ConfigModel.model_validate(values, context=_context(known_selector)).to_config()
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +197,13 @@ class _Problem:
     key_path: tuple[str, ...]  # as written: ("severity", "FL301")
 
 
-def _validate(values: Mapping[str, Any], source: _Source) -> tuple[ConfigModel, list[_Problem]]:
+def _context(known_selector: KnownSelector | None) -> dict[str, Any]:
+    return {_KNOWN_SELECTOR: known_selector}
+
+
+def _validate(
+    values: Mapping[str, Any], source: _Source, known_selector: KnownSelector | None
+) -> tuple[ConfigModel, list[_Problem]]:
     """The validated model, or the defaults and every problem (unknown keys, then bad values)."""
     problems: list[_Problem] = []
     data: dict[str, Any] = {}
@@ -194,7 +220,7 @@ def _validate(values: Mapping[str, Any], source: _Source) -> tuple[ConfigModel, 
             data[name] = value
             written[name] = key
     try:
-        model = ConfigModel.model_validate(data)
+        model = ConfigModel.model_validate(data, context=_context(known_selector))
     except ValidationError as exc:
         for error in exc.errors():
             name = field_name(str(error["loc"][0]))

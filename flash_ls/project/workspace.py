@@ -16,9 +16,10 @@ from pathlib import Path
 
 from flash_ls.parse import FileFacts, content_hash, is_flash_relevant
 from flash_ls.parse.facts import Import, SyntaxProblem
+from flash_ls.platform import PROJECT_DIR, SDK_MODULE
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.cache import FactsCache
-from flash_ls.project.config import Config, load_config
+from flash_ls.project.config import Config, KnownSelector, load_config
 from flash_ls.project.encoding import SourceDecodeError, decode_source
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import read_requirements
@@ -41,7 +42,7 @@ SKIPPED_DIRS = frozenset(
         ".svn",
         "node_modules",
         "__pycache__",
-        ".flash",
+        PROJECT_DIR,
         ".runpod",
         ".tox",
         ".nox",
@@ -55,7 +56,8 @@ SKIPPED_DIRS = frozenset(
     }
 )
 MAX_PARSE_BYTES = 4 * 1024 * 1024
-_APP_MARKERS = ("pyproject.toml", "requirements.txt", ".flash")
+_APP_MARKERS = ("pyproject.toml", "requirements.txt", PROJECT_DIR)
+_SDK_BYTES = SDK_MODULE.encode()
 
 
 @dataclass(slots=True)
@@ -75,7 +77,7 @@ def read_source(path: Path) -> LoadedText:
         reason = err.strerror or str(err)
         return LoadedText(None, f"cannot read file: {reason}", 0)
     size = len(data)
-    mentions = b"runpod_flash" in data
+    mentions = _SDK_BYTES in data
     if b"\x00" in data:
         return LoadedText(None, "file contains NUL bytes; it is not Python source", size, mentions)
     try:
@@ -154,6 +156,9 @@ class Workspace:
     known_roots: list[Path] | None = None
     # Each app's last ``[tool.flash-ls]`` without problems: a broken table leaves it in force.
     good_configs: dict[Path, Config] = field(default_factory=dict)
+    # Checks the rule selectors of configurations (the rule registry's ``is_known_selector``,
+    # given by the front end: the project layer does not import the rules); None checks none.
+    known_selector: KnownSelector | None = None
     _overlays: dict[Path, str] = field(default_factory=dict)
     _apps: dict[Path, App] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -182,7 +187,7 @@ class Workspace:
         root = self.app_root(path)
         with self._lock:
             self._apps.pop(root, None)
-            if path.name in (*_APP_MARKERS, ".gitignore") or path.name == ".flash":
+            if path.name in (*_APP_MARKERS, ".gitignore"):
                 # A new marker file can split or merge apps: rebuild everything under the folder.
                 self._apps.clear()
         return root
@@ -227,13 +232,13 @@ class Workspace:
         return [self.app(root) for root in self.app_roots()]
 
     def _load(self, root: Path) -> App:
-        config, problems = load_config(root)
+        config, problems = load_config(root, self.known_selector)
         if problems:
             config = self.good_configs.get(root, config)
         else:
             self.good_configs[root] = config
         if self.overrides:
-            config = config.merged(self.overrides)
+            config = config.merged(self.overrides, self.known_selector)
         ignore = IgnoreRules.load(root)
         if self._is_project_dir(root):
             nested = self._nested_apps(root)

@@ -11,7 +11,7 @@ from pathlib import Path
 from flash_ls import platform as pf
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.parse.facts import CallExpr, Keyword, NameExpr
-from flash_ls.project.app import SDK, App, DeclForm, SourceFile
+from flash_ls.project.app import App, DeclForm, SourceFile
 from flash_ls.rules.config import contexts, shorten, source_text, unknown_arguments
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.rules.values import Unknown, evaluate
@@ -89,7 +89,7 @@ def _is_legacy_class(app: App, source: SourceFile, call: CallExpr) -> bool:
     if not isinstance(call.func, NameExpr):
         return False
     module, _, attr = app.qualified(source, call.func.dotted).partition(":")
-    return (module == SDK or module.startswith(SDK + ".")) and attr in pf.LEGACY_RESOURCE_CLASSES
+    return pf.is_sdk_module(module) and attr in pf.LEGACY_RESOURCE_CLASSES
 
 
 @rule(

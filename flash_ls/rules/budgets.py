@@ -231,7 +231,7 @@ def _budget_finding(app: App, estimate: SizeEstimate, *, near: bool) -> Finding 
     "FL401",
     "artifact-too-large",
     Severity.ERROR,
-    "The estimated artifact exceeds the size budget (1500 MB by default)",
+    f"The estimated artifact exceeds the size budget ({MAX_TARBALL_SIZE_MB} MB by default)",
     fix=FixAvailability.UNSAFE,
 )
 def artifact_too_large(app: App) -> Iterator[Finding]:
@@ -636,7 +636,10 @@ def flashignore_unsupported(app: App) -> Iterator[Finding]:
             and pattern not in moved
         ):
             moved.append(pattern)
-    notes = ["runpod-flash 1.4 dropped .flashignore: only .gitignore and built-in patterns apply"]
+    notes = [
+        f"{platform.SDK_DISTRIBUTION} 1.4 dropped .flashignore: only .gitignore and built-in "
+        "patterns apply"
+    ]
     if not app.ignore.is_ignored(FLASHIGNORE):
         notes.append(".flashignore is itself shipped in the artifact")
     fix = None

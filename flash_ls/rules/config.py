@@ -25,7 +25,6 @@ from flash_ls.parse.facts import (
     SequenceExpr,
 )
 from flash_ls.project.app import (
-    SDK,
     App,
     DeclForm,
     Endpoint,
@@ -102,7 +101,7 @@ def sdk_name(app: App, node: Node) -> str | None:
     if not isinstance(node.expr, NameExpr):
         return None
     module, _, attr = app.qualified(node.file, node.expr.dotted).partition(":")
-    if (module == SDK or module.startswith(SDK + ".")) and attr and "." not in attr:
+    if pf.is_sdk_module(module) and attr and "." not in attr:
         return attr
     return None
 
@@ -212,7 +211,7 @@ class EndpointContext:
         if call is None or not isinstance(call.func, NameExpr):
             return None
         module, _, attr = self.app.qualified(self.file, call.func.dotted).partition(":")
-        if (module == SDK or module.startswith(SDK + ".")) and attr in pf.LEGACY_RESOURCE_CLASSES:
+        if pf.is_sdk_module(module) and attr in pf.LEGACY_RESOURCE_CLASSES:
             return attr
         return None
 
@@ -967,7 +966,12 @@ def _check_workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
 # FL505
 
 
-@rule("FL505", "invalid-idle-timeout", Severity.ERROR, "idle_timeout= is outside 1..3600 seconds")
+@rule(
+    "FL505",
+    "invalid-idle-timeout",
+    Severity.ERROR,
+    f"idle_timeout= is outside {pf.IDLE_TIMEOUT_MIN}..{pf.IDLE_TIMEOUT_MAX} seconds",
+)
 def invalid_idle_timeout(app: App) -> Iterator[Finding]:
     """
     ## What it does
@@ -1089,7 +1093,7 @@ def _check_datacenter(
                 node,
                 f"removed DataCenter.{member} on {owner}",
                 notes=(
-                    f"runpod-flash removed it: {missing}",
+                    f"{pf.SDK_DISTRIBUTION} removed it: {missing}",
                     f"pick a current datacenter: {_DATACENTER_LIST}",
                 ),
             )
@@ -1125,7 +1129,7 @@ def _check_datacenter(
             yield _finding(
                 node,
                 f"removed datacenter {shorten(repr(value))} on {owner}",
-                notes=(f"runpod-flash removed it: {sdk}", valid),
+                notes=(f"{pf.SDK_DISTRIBUTION} removed it: {sdk}", valid),
             )
             return
         guess = pf.closest(pf.normalize_datacenter(value), [d.value for d in pf.DATACENTERS])
@@ -1319,17 +1323,20 @@ def _make_async(source: SourceFile, name_span: Span, name: str) -> Fix | None:
 # FL509
 
 _DEPLOYED_AS = {
-    "gpu_count": "1 GPU per worker",
+    "gpu_count": f"{pf.DEFAULT_GPU_COUNT} GPU per worker",
     "execution_timeout_ms": "no execution timeout",
     "flashboot": "FlashBoot on",
-    "template": "the default template (container disk 64 GB on GPU, the instance maximum on CPU)",
+    "template": (
+        f"the default template (container disk {pf.DEFAULT_GPU_CONTAINER_DISK_GB} GB on GPU, "
+        "the instance maximum on CPU)"
+    ),
     "system_dependencies": "no system packages installed",
     "accelerate_downloads": "no effect (dependencies are baked into the artifact)",
 }
 _DEFAULTS: dict[str, object] = {
-    "gpu_count": 1,
-    "execution_timeout_ms": 0,
-    "accelerate_downloads": True,
+    "gpu_count": pf.DEFAULT_GPU_COUNT,
+    "execution_timeout_ms": pf.DEFAULT_EXECUTION_TIMEOUT_MS,
+    "accelerate_downloads": pf.DEFAULT_ACCELERATE_DOWNLOADS,
 }
 
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from flash_ls import suppression
 from flash_ls.rules.registry import FixAvailability, Rule, all_rules
 
 TITLE = "flash-ls rules"
@@ -53,8 +54,8 @@ def render_rules_markdown(rules: Sequence[Rule]) -> str:
         "Generated from the rule registry (`python -m flash_ls.rules.docs docs/rules.md`); "
         "do not edit by hand.",
         "",
-        "Suppress a finding with `# flash-ls: ignore[CODE]` at the end of its line, or configure "
-        "rules under `[tool.flash-ls]` in the app's `pyproject.toml`.",
+        f"Suppress a finding with `{suppression.line_comment('CODE')}` at the end of its line, or "
+        "configure rules under `[tool.flash-ls]` in the app's `pyproject.toml`.",
         "",
         "| Code | Rule | Severity | Fix | Summary |",
         "|---|---|---|---|---|",

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.fixes.declarations import move_declaration, removal_edit
 from flash_ls.parse.facts import CallExpr, Import, Literal, NameExpr
+from flash_ls.platform import FLASHBOOT_NAME_SUFFIX, handler_file
 from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, Route, SourceFile
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.rules.values import endpoint_label, endpoint_name
@@ -511,17 +512,20 @@ def invalid_endpoint_name(app: App) -> Iterator[Finding]:
                 expr.span,
                 f"endpoint name '{name}' contains {shown}",
                 notes=(
-                    f"the build cannot write the handler file handler_{name}.py, so it writes no "
+                    f"the build cannot write the handler file {handler_file(name)}, so it writes no "
                     "manifest",
                     "use letters, digits, '-' or '_'",
                 ),
             )
-        elif name.endswith("-fb"):
+        elif name.endswith(FLASHBOOT_NAME_SUFFIX):
             yield Finding(
                 source.path,
                 expr.span,
-                f"endpoint name '{name}' ends with '-fb', which FlashBoot strips",
-                notes=(f"the deployed endpoint is named '{name[:-3]}'",),
+                f"endpoint name '{name}' ends with '{FLASHBOOT_NAME_SUFFIX}', which FlashBoot "
+                "strips",
+                notes=(
+                    f"the deployed endpoint is named '{name.removesuffix(FLASHBOOT_NAME_SUFFIX)}'",
+                ),
                 severity=Severity.WARNING,
             )
 

@@ -10,7 +10,7 @@ from functools import cache
 
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.parse.facts import Expr, Literal, NameExpr
-from flash_ls.platform import HTTP_METHODS, RESERVED_ROUTE_PATHS
+from flash_ls.platform import EXECUTE_PATH, HEALTH_CHECK_PATH, HTTP_METHODS, RESERVED_ROUTE_PATHS
 from flash_ls.project.app import App, DeclForm, Endpoint, Route
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.rules.values import Unknown, endpoint_label, endpoint_name, evaluate
@@ -364,7 +364,7 @@ def shadowed_route(app: App) -> Iterator[Finding]:
     "FL203",
     "reserved-route",
     Severity.ERROR,
-    "Route path is /ping or /execute, which the worker reserves",
+    f"Route path is {HEALTH_CHECK_PATH} or {EXECUTE_PATH}, which the worker reserves",
 )
 def reserved_route(app: App) -> Iterator[Finding]:
     """
@@ -393,7 +393,8 @@ def reserved_route(app: App) -> Iterator[Finding]:
                 item.span,
                 f"{item.label} on {_named(app, item.endpoint)} uses a reserved path",
                 notes=(
-                    "the worker serves /ping and /execute itself; flash build fails",
+                    f"the worker serves {HEALTH_CHECK_PATH} and {EXECUTE_PATH} itself; flash build "
+                    "fails",
                     "use another path such as '/health'",
                 ),
             )

@@ -66,7 +66,8 @@ def _max_workers(value: object) -> int | None:
     "FL601",
     "gpu-fallback-needs-workers",
     Severity.INFO,
-    "Several GPU pools are listed but max workers < 5, so the platform never falls back",
+    "Several GPU pools are listed but max workers < "
+    f"{GPU_FALLBACK_MIN_WORKERS}, so the platform never falls back",
 )
 def gpu_fallback_needs_workers(app: App) -> Iterator[Finding]:
     """

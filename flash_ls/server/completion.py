@@ -157,7 +157,7 @@ class _Names:
         else:
             qualified = self.facts.qualify(dotted)
         module, _, attr = qualified.partition(":")
-        if module == _SDK or module.startswith(f"{_SDK}."):
+        if platform.is_sdk_module(module):
             return attr
         return None
 

@@ -20,8 +20,6 @@ from flash_ls.project.sizes import cached_estimate
 from flash_ls.rules.values import EnumValue, Unknown, endpoint_name, evaluate
 from flash_ls.span import Span
 
-MANIFEST = Path(".flash") / "flash_manifest.json"
-
 _KIND_LABELS = {
     EndpointKind.QUEUE: "queue-based",
     EndpointKind.LOAD_BALANCED: "load-balanced",
@@ -242,7 +240,7 @@ def deploy_state(app: App) -> DeployState | None:
         environment = None
     record = deploy_files.deployed(root)
     name = deploy_environments.app_name_for(root)
-    recorded = root / deploy_files.FLASH_DIR / deploy_files.DEPLOYED_FILE
+    recorded = deploy_files.flash_dir(root) / deploy_files.DEPLOYED_FILE
     for env in record.environments.values():
         if env.app == name and env.environment == environment and env.endpoints:
             urls = {k: v.url for k, v in env.endpoints.items() if v.url}
@@ -252,7 +250,7 @@ def deploy_state(app: App) -> DeployState | None:
         # flash-ls deploys this app: nothing recorded for this environment (another one is
         # active, or it was deleted) means nothing deployed there, whatever the manifest says.
         return DeployState(environment, {}) if environment else None
-    path = app.root / MANIFEST
+    path = deploy_files.manifest_path(app.root)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

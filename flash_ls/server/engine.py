@@ -125,6 +125,7 @@ class Engine:
             overrides=old.overrides,
             environ=old.environ,
             good_configs=old.good_configs,
+            known_selector=old.known_selector,
         )
         self.versions.clear()
         self.documents.drain()

@@ -7,15 +7,13 @@ import logging
 import re
 from dataclasses import dataclass
 
-from flash_ls import platform
+from flash_ls import platform, suppression
 from flash_ls.project.app import App, Endpoint, SourceFile
 from flash_ls.rules.registry import Rule, lookup
 from flash_ls.server import endpoint_tree, endpoints
 from flash_ls.span import Span
 
 log = logging.getLogger(__name__)
-_SUPPRESSION = re.compile(r"#\s*flash-ls:\s*ignore(?:-file)?\[([^\]]*)\]", re.IGNORECASE)
-_TOKEN = re.compile(r"[^,\s]+")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -35,13 +33,10 @@ def word_at(line_text: str, col: int) -> tuple[str, int, int] | None:
 
 def rule_in_suppression(line_text: str, col: int) -> tuple[Rule, int, int] | None:
     """The rule named at ``col`` inside a ``# flash-ls: ignore[...]`` comment."""
-    for match in _SUPPRESSION.finditer(line_text):
-        offset = match.start(1)
-        for token in _TOKEN.finditer(match.group(1)):
-            start, end = offset + token.start(), offset + token.end()
-            if start <= col <= end:
-                found = lookup(token.group())
-                return (found, start, end) if found is not None else None
+    for code, start, end in suppression.code_columns(line_text):
+        if start <= col <= end:
+            found = lookup(code)
+            return (found, start, end) if found is not None else None
     return None
 
 

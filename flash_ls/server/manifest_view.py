@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flash_ls.platform import MANIFEST_FILE
 from flash_ls.span import Span
 
-FILE_NAME = "flash_manifest.json"
 _NOT_IN_NAME = re.compile(r"[^\w.-]")
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
@@ -55,10 +55,10 @@ class ManifestFiles:
         digest = hashlib.sha256(json.dumps(stable, sort_keys=True).encode("utf-8")).hexdigest()
         where = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:8]
         app_dir = f"{_NOT_IN_NAME.sub('_', app_name) or 'app'}-{where}"
-        path = self._root() / app_dir / digest[:12] / FILE_NAME
+        path = self._root() / app_dir / digest[:12] / MANIFEST_FILE
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(f".{FILE_NAME}.tmp")
+            partial = path.with_name(f".{MANIFEST_FILE}.tmp")
             partial.write_text(text, encoding="utf-8")
             partial.chmod(_READ_ONLY)
             os.replace(partial, path)

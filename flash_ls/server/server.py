@@ -32,6 +32,7 @@ from flash_ls.progress import Cancelled
 from flash_ls.project import sizes
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.workspace import Workspace
+from flash_ls.rules.registry import is_known_selector
 from flash_ls.server import (
     commands,
     completion,
@@ -142,7 +143,7 @@ class FlashLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(NAME, __version__, protocol_cls=FlashProtocol)
         self.documents = Documents()
-        self.engine = Engine(Workspace([]), self.documents)
+        self.engine = Engine(Workspace([], known_selector=is_known_selector), self.documents)
         self.diagnostics = DiagnosticsManager(
             self.engine,
             self.documents,
@@ -626,7 +627,7 @@ def _register_lifecycle(server: FlashLanguageServer) -> None:
         ls.diagnostics.encoding = ls.encoding
         ls.diagnostics.pull = ls.client_pulls
         ls.folders = _folders(params)
-        ls.engine.workspace = Workspace(ls.folders)
+        ls.engine.workspace = Workspace(ls.folders, known_selector=is_known_selector)
         sizes.set_background(True)  # never wait on pip or the network while typing
         sizes.on_landed(ls.sizes_landed)
         ls.engine.warm_up()

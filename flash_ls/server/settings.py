@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flash_ls.project.config import SETTINGS, Config, ConfigError
+from flash_ls.rules.registry import is_known_selector
 
 SECTION = "flash-ls"
 DEFAULT_DEBOUNCE_MS = 100
@@ -92,7 +93,7 @@ def parse_settings(*layers: Any) -> Settings:
             )
     overrides = {key: value for key, value in values.items() if value is not None}
     try:
-        Config().merged(overrides)
+        Config().merged(overrides, is_known_selector)
     except ConfigError as error:
         settings.problems.extend(problem.message for problem in error.problems)
     else:

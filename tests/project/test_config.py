@@ -16,6 +16,7 @@ from flash_ls.project.config import (
     ConfigProblem,
     load_config,
 )
+from flash_ls.rules.registry import is_known_selector
 from flash_ls.span import Span
 
 
@@ -200,7 +201,7 @@ def test_each_problem_is_reported_on_its_line(
     """No problem applies any of the table; each is one short message on the line it is about
     (``span``: the exact range of one of them)."""
     write_pyproject(tmp_path, text)
-    config, problems = load_config(tmp_path)
+    config, problems = load_config(tmp_path, is_known_selector)
     assert config == Config()
     assert lines_and_messages(problems) == expected
     assert all(len(message) < 80 for _, message in expected)
@@ -215,7 +216,7 @@ def test_rule_codes_prefixes_and_slugs_are_known(tmp_path: Path) -> None:
         '[tool.flash-ls]\nselect = ["ALL"]\nignore = ["FL3", "fl602", "top-level-import"]\n'
         'severity = { queue-name-reused = "error" }\n',
     )
-    config, problems = load_config(tmp_path)
+    config, problems = load_config(tmp_path, is_known_selector)
     assert problems == []
     assert config.ignore == ["FL3", "fl602", "top-level-import"]
 
@@ -262,7 +263,8 @@ def test_merged_rejects_bad_overrides_naming_each() -> None:
                 "size_budget_mb": True,
                 "severity": {"FL1": "loud"},
                 "ignore": ["X"],
-            }
+            },
+            is_known_selector,
         )
     assert caught.value.problems == [
         ConfigProblem("flash-ls settings: unknown key `selcet`; did you mean `select`?"),
@@ -330,3 +332,18 @@ def test_pydantic_only_when_something_is_validated(
     done = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == expected.split()
+
+
+def test_selectors_are_checked_by_the_callers_rule_registry(tmp_path: Path) -> None:
+    """The project layer knows no rules: whoever loads a configuration passes the check."""
+    write_pyproject(tmp_path, '[tool.flash-ls]\nignore = ["FL999"]\n')
+    assert load_config(tmp_path) == (Config(ignore=["FL999"]), [])
+    assert load_config(tmp_path, lambda selector: selector == "FL999")[1] == []
+    config, problems = load_config(tmp_path, is_known_selector)
+    assert config == Config()
+    assert lines_and_messages(problems) == [
+        (2, "unknown rule `FL999` in `ignore`; see `flash-ls rules`")
+    ]
+    with pytest.raises(ConfigError):
+        Config().merged({"select": ["FL999"]}, is_known_selector)
+    assert Config().merged({"select": ["FL999"]}).select == ["FL999"]

@@ -11,12 +11,13 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flash_ls.platform import PROJECT_DIR
 from flash_ls.project.cache import replace_file
 
 if TYPE_CHECKING:
     from flash_ls.project.size_report import SizeReport
 
-SIZE_REPORT_PATH = ".flash/size-report.json"
+SIZE_REPORT_PATH = f"{PROJECT_DIR}/size-report.json"
 """Where the build engine writes its report, relative to the app root."""
 
 _REPORT_CACHE: dict[Path, tuple[tuple[int, int], SizeReport | None, str | None]] = {}

@@ -550,8 +550,9 @@ def classify_failure(output: str, request: ResolveRequest) -> Problem:
         package = missing.group(1).rstrip(")")
         return Problem(
             NO_WHEEL,
-            f"no wheel of {package} for CPython {request.python_version} on manylinux "
-            "x86_64: flash build will fail to install it (it installs wheels only)",
+            f"no wheel of {package} for CPython {request.python_version} on "
+            f"{platform.PIP_PLATFORM_LABEL}: flash build will fail to install it (it installs "
+            "wheels only)",
             package,
         )
     if "ResolutionImpossible" in output or "conflict" in output.lower():
