@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
@@ -20,10 +21,16 @@ from flash_ls.diagnostic import Diagnostic, Fix
 from flash_ls.fixes.apply import fix_until_stable
 from flash_ls.project.encoding import read_small_text
 from flash_ls.rules.engine import check_app
+from flash_ls.server import unnamed
 from flash_ls.server.convert import to_text_edits, workspace_edit
-from flash_ls.server.diagnostics import AppReport, FileReport
-from flash_ls.server.engine import Engine
+from flash_ls.server.diagnostics_manager import AppReport, FileReport
+from flash_ls.server.engine_thread import Engine
+from flash_ls.server.plumbing import document_path, guard
 from flash_ls.server.positions import LineIndex, changed_span
+
+if TYPE_CHECKING:
+    from flash_ls.server.server import FlashLanguageServer
+
 
 Recheck = Callable[[Mapping[Path, str]], Sequence[Diagnostic]]
 """The findings of one document when some files have the given texts."""
@@ -190,3 +197,55 @@ def code_actions(
 
 def _has_safe_fix(report: FileReport) -> bool:
     return any(d.fix is not None and d.fix.safe for d in report.diagnostics)
+
+
+# -- the handler ----------------------------------------------------------------------------------
+
+
+@guard(types.TEXT_DOCUMENT_CODE_ACTION)
+async def code_action(
+    ls: FlashLanguageServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
+    path = document_path(params.text_document.uri)
+    if path is None:
+        return None
+    report = ls.diagnostics.files.get(path)
+    if report is None or report.version != ls.documents.version(path):
+        # Typed since the last check: fixes must be computed for the text the editor holds.
+        report = await ls.diagnostics.fresh_file(path)
+    if report is None:
+        return None
+    ctx = ActionContext(
+        report=report,
+        app_report=ls.diagnostics.reports.get(report.root),
+        encoding=ls.encoding,
+        document_changes=bool(ls.capability("workspace.workspace_edit.document_changes", False)),
+        current_version=ls.documents.version(path),
+        uri_for=ls.diagnostics.uri_for,
+        versions=ls.documents.version,
+        recheck=document_recheck(ls.engine, report.root, path),
+    )
+    only = (
+        [str(getattr(kind, "value", kind)) for kind in params.context.only]
+        if params.context.only
+        else None
+    )
+    # On the engine thread: fix-all re-checks the app, and fix edits are computed off the loop.
+    actions = await ls.engine.call(
+        code_actions, ctx, params.range, params.context.diagnostics, only
+    )
+    uri = params.text_document.uri
+    if unnamed.is_unnamed(uri):
+        # The stand-in's neighbours (requirements.txt ...) exist nowhere: edit the buffer only.
+        actions = [action for action in actions if _edits_only(action.edit, uri)]
+    return actions or None
+
+
+def _edits_only(edit: types.WorkspaceEdit | None, uri: str) -> bool:
+    """Whether ``edit`` changes nothing but the document ``uri``."""
+    if edit is None:
+        return True
+    changed = set(edit.changes or {})
+    for change in edit.document_changes or ():
+        changed.add(change.text_document.uri if isinstance(change, types.TextDocumentEdit) else "")
+    return changed <= {uri}

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
@@ -26,7 +27,11 @@ from flash_ls.parse import FileFacts, parse_file
 from flash_ls.parse.facts import Import
 from flash_ls.project.app import App, EndpointKind, SourceFile
 from flash_ls.server import endpoints
+from flash_ls.server.plumbing import document_path, guard
 from flash_ls.span import Span
+
+if TYPE_CHECKING:
+    from flash_ls.server.server import FlashLanguageServer
 
 TRIGGER_CHARACTERS = [".", '"', "'", "(", ",", "=", "["]
 
@@ -482,3 +487,35 @@ def _add_name(ctx: CompletionContext, imp: Import, enum: str) -> types.TextEdit:
     first = spans[after]
     at = Span(first.start_line, first.start_col, first.start_line, first.start_col)
     return types.TextEdit(range=ctx.to_range(at), new_text=f"{enum}{separator}")
+
+
+# -- the handler ----------------------------------------------------------------------------------
+
+
+@guard(types.TEXT_DOCUMENT_COMPLETION)
+async def complete_request(
+    ls: FlashLanguageServer, params: types.CompletionParams
+) -> types.CompletionList | None:
+    path = document_path(params.text_document.uri)
+    if path is None:
+        return None
+    formats = (
+        ls.capability("text_document.completion.completion_item.documentation_format", []) or []
+    )
+    markdown = types.MarkupKind.Markdown in formats
+
+    def compute() -> list[types.CompletionItem]:
+        app, source = ls.source_in(path)
+        document = ls.documents.get(path)
+        text = (
+            document.text if document is not None else (source.text if source is not None else None)
+        )
+        if text is None:
+            return []
+        index = ls.index(text)
+        line, col = index.point(params.position)
+        ctx = CompletionContext(text, line, col, index.range, markdown)
+        return complete(ctx, app, source)
+
+    items = await ls.engine.call(compute)
+    return types.CompletionList(is_incomplete=False, items=items) if items else None

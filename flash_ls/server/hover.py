@@ -6,12 +6,19 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
 
 from flash_ls import platform, suppression
 from flash_ls.project.app import App, Endpoint, SourceFile
 from flash_ls.rules.registry import Rule, lookup
 from flash_ls.server import endpoint_tree, endpoints
+from flash_ls.server.plumbing import document_path, guard
 from flash_ls.span import Span
+
+if TYPE_CHECKING:
+    from flash_ls.server.server import FlashLanguageServer
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -91,3 +98,30 @@ def _request(app: App, source: SourceFile, endpoint: Endpoint, line: int, col: i
     except Exception:  # a hover without its request beats no hover
         log.exception("building the request of an endpoint failed")
         return []
+
+
+# -- the handler ----------------------------------------------------------------------------------
+
+
+@guard(types.TEXT_DOCUMENT_HOVER)
+async def hover_request(ls: FlashLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    path = document_path(params.text_document.uri)
+    if path is None:
+        return None
+
+    def compute() -> types.Hover | None:
+        app, source = ls.source_in(path)
+        if source is None or source.text is None:
+            return None
+        index = ls.index(source.text)
+        line, col = index.point(params.position)
+        ls.warm_up(app)
+        found = hover(app, source, index.line(line), line, col)
+        if found is None:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=found.markdown),
+            range=index.range(found.span) if found.span is not None else None,
+        )
+
+    return await ls.engine.call(compute)

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
 
 from flash_ls.project.app import App, EndpointKind, SourceFile
 from flash_ls.server import endpoint_tree, endpoints
+from flash_ls.server.plumbing import document_path, guard
 from flash_ls.span import Span
+
+if TYPE_CHECKING:
+    from flash_ls.server.server import FlashLanguageServer
 
 DEPLOY = "flash.deploy"
 MANIFEST_SHOW = "flash.manifest.show"
@@ -68,3 +74,36 @@ def _route_lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
             argument = {"uri": uri, "endpoint": name, "route": key}
             found.append(Lens(Span(start, 0, start, 0), COPY_CURL, REQUEST, [argument]))
     return found
+
+
+# -- the handler ----------------------------------------------------------------------------------
+
+
+@guard(types.TEXT_DOCUMENT_CODE_LENS)
+async def code_lens(
+    ls: FlashLanguageServer, params: types.CodeLensParams
+) -> list[types.CodeLens] | None:
+    path = document_path(params.text_document.uri)
+    if path is None:
+        return None
+    uri = params.text_document.uri
+    if not ls.settings.code_lens:
+        return []
+
+    def compute() -> list[types.CodeLens]:
+        app, source = ls.source_in(path)
+        if source is None:
+            return []
+        index = ls.index(source.text)
+        ls.warm_up(app)
+        return [
+            types.CodeLens(
+                range=index.range(item.span),
+                command=types.Command(
+                    title=item.title, command=item.command, arguments=item.arguments
+                ),
+            )
+            for item in lenses(app, source, uri)
+        ]
+
+    return await ls.engine.call(compute)

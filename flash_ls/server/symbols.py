@@ -7,12 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
 
 from flash_ls.parse.facts import CallExpr, Expr, Literal
 from flash_ls.project.app import App, Endpoint, SourceFile
 from flash_ls.rules.values import endpoint_name
 from flash_ls.server import endpoints
+from flash_ls.server.hover import word_at
+from flash_ls.server.plumbing import document_path, guard
+from flash_ls.server.positions import LineIndex
 from flash_ls.span import Span
+
+if TYPE_CHECKING:
+    from flash_ls.server.server import FlashLanguageServer
 
 
 @dataclass
@@ -255,3 +264,144 @@ def references(
     for location in found:
         unique.setdefault((location.path, location.span), location)
     return sorted(unique.values(), key=lambda loc: (loc.path.as_posix(), loc.span))
+
+
+# -- the handlers ---------------------------------------------------------------------------------
+
+
+@guard(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+async def document_symbol(
+    ls: FlashLanguageServer, params: types.DocumentSymbolParams
+) -> list[types.DocumentSymbol] | list[types.SymbolInformation] | None:
+    path = document_path(params.text_document.uri)
+    if path is None:
+        return None
+    hierarchical = bool(
+        ls.capability("text_document.document_symbol.hierarchical_document_symbol_support", False)
+    )
+    uri = params.text_document.uri
+
+    def compute() -> list[types.DocumentSymbol] | list[types.SymbolInformation]:
+        app, source = ls.source_in(path)
+        if source is None:
+            return []
+        index = ls.index(source.text)
+        found = document_symbols(app, source)
+        if hierarchical:
+            return [_document_symbol(symbol, index) for symbol in found]
+        flat: list[types.SymbolInformation] = []
+        for symbol in found:
+            flat.append(_symbol_information(symbol, index, uri, None))
+            flat.extend(
+                _symbol_information(child, index, uri, symbol.name) for child in symbol.children
+            )
+        return flat
+
+    return await ls.engine.call(compute)
+
+
+@guard(types.WORKSPACE_SYMBOL)
+async def workspace_symbol(
+    ls: FlashLanguageServer, params: types.WorkspaceSymbolParams
+) -> list[types.SymbolInformation] | None:
+    def compute() -> list[types.SymbolInformation]:
+        apps = ls.engine.workspace.apps()
+        for root in ls.diagnostics.known_roots():
+            if all(app.root != root for app in apps):
+                apps.append(ls.engine.workspace.app(root))
+        found = workspace_symbols(apps, params.query)
+        texts = _texts(apps)
+        return [
+            _symbol_information(
+                symbol,
+                ls.index(texts.get(symbol.path)),
+                ls.diagnostics.uri_for(symbol.path),
+                container,
+            )
+            for symbol, container in found
+        ]
+
+    return await ls.engine.call(compute)
+
+
+@guard(types.TEXT_DOCUMENT_DEFINITION)
+async def definition(
+    ls: FlashLanguageServer, params: types.DefinitionParams
+) -> list[types.Location] | None:
+    return await _navigate(ls, params.text_document.uri, params.position, None) or None
+
+
+@guard(types.TEXT_DOCUMENT_REFERENCES)
+async def references_request(
+    ls: FlashLanguageServer, params: types.ReferenceParams
+) -> list[types.Location] | None:
+    return (
+        await _navigate(
+            ls, params.text_document.uri, params.position, params.context.include_declaration
+        )
+        or None
+    )
+
+
+def _texts(apps: list[App]) -> dict[Path, str | None]:
+    return {source.path: source.text for app in apps for source in app.files.values()}
+
+
+_SYMBOL_KINDS = {
+    "endpoint": types.SymbolKind.Module,
+    "route": types.SymbolKind.Method,
+    "function": types.SymbolKind.Function,
+}
+
+
+def _document_symbol(symbol: Symbol, index: LineIndex) -> types.DocumentSymbol:
+    return types.DocumentSymbol(
+        name=symbol.name,
+        detail=symbol.detail,
+        kind=_SYMBOL_KINDS[symbol.kind],
+        range=index.range(symbol.span),
+        selection_range=index.range(symbol.selection),
+        children=[_document_symbol(child, index) for child in symbol.children],
+    )
+
+
+def _symbol_information(
+    symbol: Symbol, index: LineIndex, uri: str, container: str | None
+) -> types.SymbolInformation:
+    return types.SymbolInformation(
+        name=symbol.name,
+        kind=_SYMBOL_KINDS[symbol.kind],
+        location=types.Location(uri=uri, range=index.range(symbol.selection)),
+        container_name=container,
+    )
+
+
+async def _navigate(
+    ls: FlashLanguageServer, uri: str, position: types.Position, include_declaration: bool | None
+) -> list[types.Location]:
+    path = document_path(uri)
+    if path is None:
+        return []
+
+    def compute() -> list[types.Location]:
+        app, source = ls.source_in(path)
+        if source is None or source.text is None:
+            return []
+        index = ls.index(source.text)
+        line, col = index.point(position)
+        word = word_at(index.line(line), col)
+        name = word[0] if word else None
+        if include_declaration is None:
+            found = definitions(app, source, line, col, name)
+        else:
+            found = references(app, source, line, col, name, include_declaration)
+        texts = _texts([app])
+        return [
+            types.Location(
+                uri=ls.diagnostics.uri_for(loc.path),
+                range=ls.index(texts.get(loc.path)).range(loc.span),
+            )
+            for loc in found
+        ]
+
+    return await ls.engine.call(compute)

@@ -19,7 +19,7 @@ from flash_ls.progress import Cancelled
 from flash_ls.server import completion
 from flash_ls.server.actions import ActionContext, code_actions, kind_wanted
 from flash_ls.server.convert import diagnostic_key, result_id, to_lsp_diagnostic
-from flash_ls.server.diagnostics import FileReport
+from flash_ls.server.diagnostics_manager import FileReport
 from flash_ls.server.positions import (
     UTF8,
     UTF16,
@@ -30,8 +30,8 @@ from flash_ls.server.positions import (
     negotiate_encoding,
     units_to_column,
 )
-from flash_ls.server.progress import WorkDoneProgress
 from flash_ls.server.settings import parse_settings
+from flash_ls.server.work_done import WorkDoneProgress
 from flash_ls.span import Span
 
 # -- positions --------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ async def test_work_done_progress_reports_and_cancels() -> None:
 
 
 async def test_handler_errors_are_logged_and_answered() -> None:
-    from flash_ls.server.server import _guard
+    from flash_ls.server.plumbing import guard as _guard
 
     server = _FakeServer()
 
@@ -348,7 +348,8 @@ async def test_handler_errors_are_logged_and_answered() -> None:
 async def test_a_crashing_command_is_logged_once_and_shown_in_one_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from flash_ls.server.server import FlashLanguageServer, _command
+    from flash_ls.server.plumbing import command as _command
+    from flash_ls.server.server import FlashLanguageServer
 
     server = FlashLanguageServer()
     shown: list[tuple[str, types.MessageType]] = []
@@ -418,8 +419,8 @@ def test_result_id_follows_every_published_field() -> None:
 
 
 def test_the_edited_file_is_published_first(tmp_path: Path) -> None:
-    from flash_ls.server.diagnostics import AppReport, DiagnosticsManager
-    from flash_ls.server.engine import Documents
+    from flash_ls.server.diagnostics_manager import AppReport, DiagnosticsManager
+    from flash_ls.server.engine_thread import Documents
 
     documents = Documents()
     edited, other = tmp_path / "z_edited.py", tmp_path / "a_other.py"
@@ -444,7 +445,7 @@ def test_the_edited_file_is_published_first(tmp_path: Path) -> None:
 
 def test_warm_up_imports_on_the_engine_thread() -> None:
     from flash_ls.project.workspace import Workspace
-    from flash_ls.server.engine import Documents, Engine
+    from flash_ls.server.engine_thread import Documents, Engine
 
     engine = Engine(Workspace([]), Documents())
     try:

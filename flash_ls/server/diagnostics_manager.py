@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -31,8 +31,13 @@ from flash_ls.server.convert import (
     result_id,
     to_lsp_diagnostic,
 )
-from flash_ls.server.engine import Documents, Engine
+from flash_ls.server.engine_thread import Documents, Engine
+from flash_ls.server.plumbing import document_path, guard
 from flash_ls.server.positions import LineIndex, path_to_uri
+
+if TYPE_CHECKING:
+    from flash_ls.server.server import FlashLanguageServer
+
 
 log = logging.getLogger(__name__)
 
@@ -425,3 +430,26 @@ def _shown_path(path: Path, root: Path) -> str:
         return path.relative_to(root.parent).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+# -- pull handlers --------------------------------------------------------------------------------
+
+
+@guard(types.TEXT_DOCUMENT_DIAGNOSTIC)
+async def document_diagnostic(
+    ls: FlashLanguageServer, params: types.DocumentDiagnosticParams
+) -> types.DocumentDiagnosticReport:
+    path = document_path(params.text_document.uri)
+    if path is None:
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+    return await ls.diagnostics.document_report(path, params.previous_result_id)
+
+
+@guard(types.WORKSPACE_DIAGNOSTIC)
+async def workspace_diagnostic(
+    ls: FlashLanguageServer, params: types.WorkspaceDiagnosticParams
+) -> types.WorkspaceDiagnosticReport:
+    previous = {item.uri: item.value for item in params.previous_result_ids}
+    roots = await ls.engine.call(lambda: ls.engine.workspace.app_roots())
+    roots = sorted(set(roots) | set(ls.diagnostics.known_roots()))
+    return await ls.diagnostics.workspace_report(roots, previous)
