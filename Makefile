@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean vscode-e2e-deps vscode-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,19 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# What tests/e2e/test_vscode.py needs (it skips without them, fails with FLASH_LS_E2E=1): Debian's
+# Chromium, code-server (npm registry; cached, installed once), playwright-core and the .vsix.
+CODE_SERVER_DIR ?= $(HOME)/.cache/flash-ls/code-server-4.100.3
+vscode-e2e-deps:
+	command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	bash vscode-client/e2e/install-code-server.sh $(CODE_SERVER_DIR)
+	cd vscode-client/e2e && npm ci --no-audit --no-fund
+	cd vscode-client && npm ci --no-audit --no-fund && npm run package
+
+# The extension's type check and unit tests (node's test runner; no VS Code needed).
+vscode-test:
+	cd vscode-client && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run typecheck && npm test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
