@@ -1,4 +1,5 @@
-"""Imports every rule family so that its rules register. Add a family module here."""
+"""Imports every rule family so that its rules register. Add a family module here
+(tests/rules/test_families.py fails when a module that registers rules is missing)."""
 
 import flash_ls.rules.analysis
 import flash_ls.rules.budgets
