@@ -10,6 +10,7 @@ class, and how the handler reaches the subclass's object.
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import ClassVar, TypeVar
@@ -17,7 +18,7 @@ from typing import ClassVar, TypeVar
 _Running = TypeVar("_Running", bound="LoopbackServer")
 
 
-class LoopbackServer:
+class LoopbackServer(ABC):
     """An HTTP server on 127.0.0.1, ``port`` (0: one the OS picks), while started.
 
     ``url`` is ``http://127.0.0.1:PORT`` once started (``""`` before). The server answers from a
@@ -32,9 +33,9 @@ class LoopbackServer:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
+    @abstractmethod
     def _make_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
         """A server bound to ``address``, its handler answering for this object."""
-        raise NotImplementedError
 
     def start(self: _Running) -> _Running:
         if self._server is not None:
