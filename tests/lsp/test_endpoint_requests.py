@@ -424,16 +424,20 @@ async def _reconfigure(session: Session, settings: dict[str, Any]) -> None:
     await asyncio.sleep(0.05)
 
 
+async def _hover_text(session: Session, uri: str, line: int, character: int) -> str:
+    result = await session.client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    assert result is not None and isinstance(result.contents, types.MarkupContent)
+    return result.contents.value
+
+
 async def test_hover_shows_the_request_not_the_key(session: Session, shop: dict[str, Any]) -> None:
     async def hover() -> str | None:
-        result = await session.client.text_document_hover_async(
-            types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=shop["worker"]),
-                position=types.Position(line=7, character=12),
-            )
-        )
-        assert result is not None and isinstance(result.contents, types.MarkupContent)
-        text = result.contents.value
+        text = await _hover_text(session, shop["worker"], 7, 12)
         return text if '"sampling": {"temperature"' in text else None
 
     text = await _until(hover, "the hover with the request")
@@ -443,14 +447,7 @@ async def test_hover_shows_the_request_not_the_key(session: Session, shop: dict[
     assert f"```sh\ncurl -X POST {url} \\\n" in text
     assert "$RUNPOD_API_KEY" in text and SECRET not in text
     # On a route: that route's request, with a placeholder while it is not deployed.
-    result = await session.client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=shop["api"]),
-            position=types.Position(line=8, character=12),
-        )
-    )
-    assert result is not None and isinstance(result.contents, types.MarkupContent)
-    route = result.contents.value
+    route = await _hover_text(session, shop["api"], 8, 12)
     assert "(not deployed in `staging`: `<endpoint-id>` stands in)" in route
     assert "`GET https://<endpoint-id>.api.runpod.ai/items/1?q=tea&limit=10`" in route
 
