@@ -69,19 +69,56 @@ def is_sdk_module(module: str) -> bool:
     return module == SDK_MODULE or module.startswith(SDK_MODULE + ".")
 
 
-# Accessing any of these emits DeprecationWarning("Use runpod_flash.Endpoint instead").
-LEGACY_RESOURCE_CLASSES: Final[frozenset[str]] = frozenset(
+@dataclass(frozen=True, slots=True)
+class ResourceClass:
+    """One resource class of the SDK: what an endpoint deploys as (sections 1.4 and 4.6).
+
+    ``flash build`` writes the ``Live*`` classes for ``Endpoint(...)``; the legacy ``remote()``
+    API takes any of them as its resource config. ``deployable``: ``flash deploy`` accepts a
+    manifest entry of this class (the live classes and ``LoadBalancerSlsResource``).
+    """
+
+    name: str
+    load_balanced: bool
+    cpu: bool
+    live: bool
+    deployable: bool
+
+    @property
+    def image_type(self) -> str:
+        """The runtime image family: ``gpu``, ``cpu``, ``lb`` or ``lb-cpu``."""
+        return IMAGE_TYPE_BY_KIND[(self.load_balanced, self.cpu)]
+
+
+# The one table of resource classes; every trait of a class is read from here.
+RESOURCE_CLASSES: Final[Mapping[str, ResourceClass]] = MappingProxyType(
     {
-        "LiveServerless",
-        "CpuLiveServerless",
-        "LiveLoadBalancer",
-        "CpuLiveLoadBalancer",
-        "ServerlessEndpoint",
-        "CpuServerlessEndpoint",
-        "LoadBalancerSlsResource",
-        "CpuLoadBalancerSlsResource",
+        rc.name: rc
+        for rc in (
+            ResourceClass("LiveServerless", False, False, True, True),
+            ResourceClass("CpuLiveServerless", False, True, True, True),
+            ResourceClass("LiveLoadBalancer", True, False, True, True),
+            ResourceClass("CpuLiveLoadBalancer", True, True, True, True),
+            ResourceClass("ServerlessEndpoint", False, False, False, False),
+            ResourceClass("CpuServerlessEndpoint", False, True, False, False),
+            ResourceClass("LoadBalancerSlsResource", True, False, False, True),
+            ResourceClass("CpuLoadBalancerSlsResource", True, True, False, False),
+        )
     }
 )
+
+
+def live_resource_class(load_balanced: bool, cpu: bool) -> ResourceClass:
+    """The class ``flash build`` writes for an ``Endpoint(...)`` of this kind."""
+    return next(
+        rc
+        for rc in RESOURCE_CLASSES.values()
+        if rc.live and rc.load_balanced == load_balanced and rc.cpu == cpu
+    )
+
+
+# Accessing any of these emits DeprecationWarning("Use runpod_flash.Endpoint instead").
+LEGACY_RESOURCE_CLASSES: Final[frozenset[str]] = frozenset(RESOURCE_CLASSES)
 DEPRECATED_EXPORTS: Final[frozenset[str]] = LEGACY_RESOURCE_CLASSES | {"remote"}
 DEPRECATION_MESSAGE: Final = "Use runpod_flash.Endpoint instead"
 
@@ -864,15 +901,10 @@ IMAGE_TYPE_BY_KIND: Final[Mapping[tuple[bool, bool], str]] = MappingProxyType(
 )
 # (is_load_balanced, is_cpu) -> resource class `flash build` writes (always the Live* classes).
 LIVE_RESOURCE_CLASS_BY_KIND: Final[Mapping[tuple[bool, bool], str]] = MappingProxyType(
-    {
-        (False, False): "LiveServerless",
-        (False, True): "CpuLiveServerless",
-        (True, False): "LiveLoadBalancer",
-        (True, True): "CpuLiveLoadBalancer",
-    }
+    {(lb, cpu): live_resource_class(lb, cpu).name for lb in (False, True) for cpu in (False, True)}
 )
 IMAGE_TYPE_BY_RESOURCE_CLASS: Final[Mapping[str, str]] = MappingProxyType(
-    {cls: IMAGE_TYPE_BY_KIND[kind] for kind, cls in LIVE_RESOURCE_CLASS_BY_KIND.items()}
+    {rc.name: rc.image_type for rc in RESOURCE_CLASSES.values() if rc.live}
 )
 
 

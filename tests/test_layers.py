@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from flash_ls.platform import RESOURCE_CLASSES
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted(
     path.relative_to(ROOT).as_posix()
@@ -71,7 +73,12 @@ FACTS: dict[str, str] = {
     r"flash-ls:\s*ignore": SUPPRESSION,
 }
 # Too short to look for inside other strings: a constant equal to one of these.
-EXACT_FACTS: dict[str, str] = {".flash": PLATFORM}
+# The resource classes are one table (``platform.RESOURCE_CLASSES``): a class name in a string
+# elsewhere is a trait re-derived from the name.
+EXACT_FACTS: dict[str, str] = {
+    ".flash": PLATFORM,
+    **{name: PLATFORM for name in RESOURCE_CLASSES},
+}
 HOMES = {**FACTS, **EXACT_FACTS}
 
 # (module, fact) -> why that module spells the fact itself.
@@ -132,6 +139,18 @@ def test_each_fact_lives_in_its_home_and_each_exception_is_needed() -> None:
         assert fact in {found for _, found in spelled(parsed(home))}, fact
     for path, fact in ALLOWED_SPELLINGS:
         assert fact in {found for _, found in spelled(parsed(path))}, (path, fact)
+
+
+def test_no_module_reads_a_resource_class_trait_from_its_name() -> None:
+    # ``cls.startswith("Cpu")`` was how three modules told CPU classes apart.
+    found = [
+        f"{path}:{line}: {text!r} (read the trait from platform.RESOURCE_CLASSES)"
+        for path in SOURCES
+        if path != PLATFORM
+        for line, text in strings(parsed(path))
+        if text in {"Cpu", "Live", "LoadBalancer", "Serverless"}
+    ]
+    assert found == []
 
 
 def test_documentation_may_name_facts_and_code_may_not() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flash_ls.diagnostic import Diagnostic, Severity
 from flash_ls.project.app import App
+from flash_ls.project.evaluation import evaluate
 from flash_ls.rules.engine import check_app
-from flash_ls.rules.values import evaluate
 
 __all__ = ["blocking_findings"]
 

@@ -34,8 +34,8 @@ from flash_ls.build.errors import BuildError
 from flash_ls.build.values import where
 from flash_ls.progress import Progress
 from flash_ls.project.app import App
+from flash_ls.project.evaluation import Unknown, evaluate
 from flash_ls.project.requirements import official_package_name
-from flash_ls.rules.values import Unknown, evaluate
 
 PIP_TIMEOUT_SECONDS = 600
 BUNDLED = canonicalize_name(platform.SDK_DISTRIBUTION)

@@ -21,15 +21,9 @@ from flash_ls.build.files import shipped_files, source_fingerprint
 from flash_ls.build.resources import ResourceSpec, endpoint_spec, strip_flashboot_suffix
 from flash_ls.build.values import Arguments, where
 from flash_ls.parse.facts import CallExpr, Definition, Import, ImportedName, NameExpr
-from flash_ls.project.app import (
-    App,
-    DeclForm,
-    Endpoint,
-    EndpointKind,
-    Route,
-    SourceFile,
-)
-from flash_ls.rules.values import Unknown, endpoint_name
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointKind, Route
+from flash_ls.project.evaluation import Unknown
 
 MANIFEST_VERSION = "1.0"
 _MAX_DEPTH = 16
@@ -259,7 +253,7 @@ def build_plan(
         if is_lb:
             _check_routes(name, functions)
         first = functions[0]
-        spec = endpoint_spec(app, first.endpoint.decl, is_lb=is_lb, environ=env)
+        spec = endpoint_spec(app, first.endpoint, is_lb=is_lb, environ=env)
         if is_lb and spec.max_concurrency > 1:
             warnings.append(
                 f"max_concurrency={spec.max_concurrency} on load-balanced endpoint '{name}' is "
@@ -306,7 +300,7 @@ def build_plan(
 
 def _resource_name(app: App, endpoint: Endpoint) -> str:
     decl = endpoint.decl
-    name = endpoint_name(app, endpoint)
+    name = endpoint.name
     if isinstance(name, Unknown):
         raise BuildError(
             f"{where(decl.file, decl.call)}: the endpoint name `{name.text}` is only known at run "
@@ -379,7 +373,7 @@ def _resource_entry(resource: Resource) -> dict[str, Any]:
         "module_path": source.module,
         "functions": [_function_entry(f, resource.is_lb) for f in resource.functions],
         "is_load_balanced": resource.is_lb,
-        "is_live_resource": resource.spec.resource_type in _LIVE_CLASSES,
+        "is_live_resource": _is_live(resource.spec.resource_type),
         "config_variable": resource.config_variable,
         "makes_remote_calls": resource.makes_remote_calls,
     }
@@ -411,9 +405,9 @@ def _client_entry(client: ClientResource) -> dict[str, Any]:
     return entry
 
 
-_LIVE_CLASSES = frozenset(
-    {"LiveServerless", "CpuLiveServerless", "LiveLoadBalancer", "CpuLiveLoadBalancer"}
-)
+def _is_live(resource_type: str) -> bool:
+    traits = platform.RESOURCE_CLASSES.get(resource_type)
+    return traits is not None and traits.live
 
 
 def _python_version(override: str | None, resources: Sequence[Resource | ClientResource]) -> str:
@@ -524,7 +518,7 @@ def _config_variable(
     for name, other in names.items():
         if other.decl.is_client:
             continue
-        other_name = endpoint_name(app, other)
+        other_name = other.name
         if isinstance(other_name, str) and other_name == resource_name:
             return name
     return None
@@ -546,7 +540,7 @@ def _client_resources(
             image = args.get("image", None)
             if image is None or args.get("id", None) is not None:
                 continue
-            name = endpoint_name(app, endpoint)
+            name = endpoint.name
             if not isinstance(name, str):
                 raise BuildError(
                     f"{where(decl.file, decl.call)}: a client endpoint needs a literal name"
@@ -561,7 +555,7 @@ def _client_resources(
                     f"{existing[0].source.rel}, {source.rel}. "
                     "each endpoint name must be unique across the project."
                 )
-            spec = endpoint_spec(app, decl, is_lb=False, environ=environ)
+            spec = endpoint_spec(app, endpoint, is_lb=False, environ=environ)
             found[name] = (ClientResource(name, source, variable, spec), endpoint, image)
     return [found[name][0] for name in sorted(found)]
 

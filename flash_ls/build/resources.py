@@ -16,7 +16,8 @@ from flash_ls import platform
 from flash_ls.build.errors import BuildError
 from flash_ls.build.values import MISSING, Arguments, SdkCall, enum_member, known_value, sdk_calls
 from flash_ls.parse.facts import Expr
-from flash_ls.project.app import App, DeclForm, EndpointDecl
+from flash_ls.project.app import App
+from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointDecl
 
 # PodTemplate fields the manifest keeps, in emission order, with their defaults.
 _TEMPLATE_FIELDS: tuple[tuple[str, object], ...] = (
@@ -26,18 +27,6 @@ _TEMPLATE_FIELDS: tuple[tuple[str, object], ...] = (
     ("advancedStart", False),
     ("containerRegistryAuthId", ""),
 )
-
-# Legacy resource classes accepted by ``remote(...)``: class -> (is_lb, is_cpu, live).
-_LEGACY_CLASSES: Mapping[str, tuple[bool, bool, bool]] = {
-    "LiveServerless": (False, False, True),
-    "CpuLiveServerless": (False, True, True),
-    "LiveLoadBalancer": (True, False, True),
-    "CpuLiveLoadBalancer": (True, True, True),
-    "ServerlessEndpoint": (False, False, False),
-    "CpuServerlessEndpoint": (False, True, False),
-    "LoadBalancerSlsResource": (True, False, False),
-    "CpuLoadBalancerSlsResource": (True, True, False),
-}
 
 
 @dataclass(frozen=True)
@@ -60,25 +49,18 @@ def strip_flashboot_suffix(name: str, flashboot: bool) -> str:
     return name
 
 
-def legacy_class(decl: EndpointDecl) -> str | None:
-    """The resource class name of a legacy ``remote(LiveServerless(...))`` declaration."""
-    call = decl.resource_call
-    if decl.form is not DeclForm.REMOTE or call is None:
-        return None
-    func = call.func.text.rpartition(".")[2]
-    return func if func in _LEGACY_CLASSES else None
-
-
 def endpoint_spec(
-    app: App, decl: EndpointDecl, *, is_lb: bool, environ: Mapping[str, str]
+    app: App, endpoint: Endpoint, *, is_lb: bool, environ: Mapping[str, str]
 ) -> ResourceSpec:
-    """The resource an ``Endpoint(...)`` declaration builds (QB when ``is_lb`` is False)."""
+    """The resource an endpoint builds (QB when ``is_lb`` is False)."""
+    decl = endpoint.decl
     if decl.form is DeclForm.REMOTE:
-        return _legacy_spec(app, decl, environ)
+        return _legacy_spec(app, endpoint, environ)
     args = Arguments(app, decl)
     is_cpu = args.get("cpu", None) is not None
-    image_type = platform.IMAGE_TYPE_BY_KIND[(is_lb, is_cpu)]
-    resource_type = platform.LIVE_RESOURCE_CLASS_BY_KIND[(is_lb, is_cpu)]
+    resource_class = platform.live_resource_class(is_lb, is_cpu)
+    image_type = resource_class.image_type
+    resource_type = resource_class.name
     max_concurrency = _int(
         args.get("max_concurrency", platform.DEFAULT_MAX_CONCURRENCY), args, "max_concurrency"
     )
@@ -337,18 +319,20 @@ def _template(
 # -- legacy remote(LiveServerless(...)) -----------------------------------------------------------
 
 
-def _legacy_spec(app: App, decl: EndpointDecl, environ: Mapping[str, str]) -> ResourceSpec:
+def _legacy_spec(app: App, endpoint: Endpoint, environ: Mapping[str, str]) -> ResourceSpec:
     """A legacy resource config: its own class, camelCase fields and class defaults."""
-    class_name = legacy_class(decl)
-    if class_name is None:
+    decl = endpoint.decl
+    resource_class = endpoint.resource_class
+    if resource_class is None:
         raise BuildError(
             f"{decl.file.rel}:{decl.call.span.start_line + 1}: remote() needs a resource config "
             f"written as a call of a {platform.SDK_MODULE} resource class (LiveServerless(...), ...)"
         )
-    is_lb, is_cpu, live = _LEGACY_CLASSES[class_name]
+    is_lb, is_cpu = resource_class.load_balanced, resource_class.cpu
+    live = resource_class.live
     args = Arguments(app, decl)
     get = args.resource_get
-    image_type = platform.IMAGE_TYPE_BY_KIND[(is_lb, is_cpu)]
+    image_type = resource_class.image_type
     python_version = get("python_version", None)
     if python_version is not None and python_version not in platform.SUPPORTED_PYTHON_VERSIONS:
         raise BuildError(f"{args.where()}: python_version {python_version!r} is not supported")
@@ -421,7 +405,7 @@ def _legacy_spec(app: App, decl: EndpointDecl, environ: Mapping[str, str]) -> Re
     if not template_id or template is not None:
         config["template"] = _template(app, decl, template.value if template else None, instances)
     return ResourceSpec(
-        class_name,
+        resource_class.name,
         image_type,
         is_cpu,
         platform.DEFAULT_MAX_CONCURRENCY,  # remote() has no max_concurrency

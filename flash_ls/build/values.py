@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from flash_ls.build.errors import BuildError
 from flash_ls.parse.facts import CallExpr, Expr, Literal, NameExpr, SequenceExpr
-from flash_ls.project.app import App, EndpointDecl, SourceFile
-from flash_ls.rules.values import EnumValue, Unknown, evaluate
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import EndpointDecl
+from flash_ls.project.evaluation import EnumValue, Unknown, evaluate
 
 _MAX_DEPTH = 16
 

@@ -29,22 +29,6 @@ VolumeKey = tuple[str, str]  # (name, data center id)
 UNKNOWN_ENVIRONMENT_ID = "<new environment>"
 UNKNOWN_VOLUME_ID = "<new volume>"
 
-LIVE_SERVERLESS = "LiveServerless"
-CPU_LIVE_SERVERLESS = "CpuLiveServerless"
-LIVE_LOAD_BALANCER = "LiveLoadBalancer"
-CPU_LIVE_LOAD_BALANCER = "CpuLiveLoadBalancer"
-LOAD_BALANCER = "LoadBalancerSlsResource"
-DEPLOYABLE_CLASSES = frozenset(
-    {
-        LIVE_SERVERLESS,
-        CPU_LIVE_SERVERLESS,
-        LIVE_LOAD_BALANCER,
-        CPU_LIVE_LOAD_BALANCER,
-        LOAD_BALANCER,
-    }
-)
-CPU_CLASSES = frozenset({CPU_LIVE_SERVERLESS, CPU_LIVE_LOAD_BALANCER})
-LB_CLASSES = frozenset({LIVE_LOAD_BALANCER, CPU_LIVE_LOAD_BALANCER, LOAD_BALANCER})
 # Input fields the template update may carry (ServerlessResource._build_template_update_payload).
 TEMPLATE_UPDATE_FIELDS = ("name", "imageName", "containerDiskInGb", "dockerArgs", "env", "readme")
 
@@ -70,7 +54,7 @@ def resource_class(resource: Mapping[str, Any]) -> str:
     if kind == "Endpoint":
         lb = bool(resource.get("is_load_balanced"))
         gpu = bool(resource.get("gpuIds"))
-        return platform.LIVE_RESOURCE_CLASS_BY_KIND[(lb, not gpu)]
+        return platform.live_resource_class(lb, not gpu).name
     return kind
 
 
@@ -138,17 +122,18 @@ def endpoint_payload(
     placeholder id (a dry run before the volume exists). Raises ``PayloadError``.
     """
     cls = resource_class(resource)
-    if cls not in DEPLOYABLE_CLASSES:
+    traits = platform.RESOURCE_CLASSES.get(cls)
+    if traits is None or not traits.deployable:
         raise PayloadError(
             f"{name}: resource type {cls} cannot be deployed (flash deploy refuses it too)"
         )
-    cpu = cls in CPU_CLASSES
-    lb = cls in LB_CLASSES
+    cpu = traits.cpu
+    lb = traits.load_balanced
     env = endpoint_env(name, resource, context)
     python_version = str(resource.get("target_python_version") or platform.DEFAULT_PYTHON_VERSION)
     image = str(resource.get("imageName") or "")
-    if not image and cls != LOAD_BALANCER and not resource.get("templateId"):
-        image = platform.image_name(platform.IMAGE_TYPE_BY_RESOURCE_CLASS[cls], python_version)
+    if not image and traits.live and not resource.get("templateId"):
+        image = platform.image_name(traits.image_type, python_version)
     volumes = volume_specs(resource)
     network_volume_id = resource.get("networkVolumeId")
     if network_volume_id is None and volumes and "id" in volumes[0]:

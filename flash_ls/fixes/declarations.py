@@ -23,7 +23,8 @@ from flash_ls.platform import SDK_MODULE
 from flash_ls.span import Span
 
 if TYPE_CHECKING:
-    from flash_ls.project.app import App, Endpoint, SourceFile
+    from flash_ls.project.app import App, SourceFile
+    from flash_ls.project.endpoint_model import Endpoint
 
 # Expressions with scopes of their own: the names they read are not simply the call's.
 _SCOPED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr)

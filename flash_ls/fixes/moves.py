@@ -2,8 +2,8 @@
 
 When a finding is made, ``plan_move``/``plan_copy`` decide from ``flash_ls.fixes.uses`` (stdlib
 ``ast``) whether the fix exists, which functions get the import (the fix's message names them) and
-whether it is safe. The edits come from ``flash_ls.fixes.imports`` (libcst) only when someone asks
-for them: ``MoveImport`` and ``CopyImport`` are the fixes' edit producers (see
+whether it is safe. The edits come from ``flash_ls.fixes.import_edits`` (libcst) only when
+someone asks for them: ``MoveImport`` and ``CopyImport`` are the fixes' edit producers (see
 ``flash_ls.diagnostic.Fix``). They compare by value, so the fixes of FL301 and FL302 for one import
 are equal, and they check that libcst sees the functions the message promised.
 
@@ -73,9 +73,11 @@ class MoveImport:
     unused: frozenset[str]
 
     def __call__(self) -> tuple[TextEdit, ...] | None:
-        from flash_ls.fixes import imports  # libcst: only when the edits are wanted
+        from flash_ls.fixes import import_edits  # libcst: only when the edits are wanted
 
-        plan = imports.move_import(self.path, imports.analyze(self.text), self.imp, self.names)
+        plan = import_edits.move_import(
+            self.path, import_edits.analyze(self.text), self.imp, self.names
+        )
         if plan is None:
             return None
         sites = tuple(
@@ -134,9 +136,9 @@ class CopyImport:
     sites: tuple[_SiteKey, ...]
 
     def __call__(self) -> tuple[TextEdit, ...] | None:
-        from flash_ls.fixes import imports  # libcst: only when the edits are wanted
+        from flash_ls.fixes import import_edits  # libcst: only when the edits are wanted
 
-        analysis = imports.analyze(self.text)
+        analysis = import_edits.analyze(self.text)
         uses = analysis.uses(self.imp.span, _bound(self.names))
         if uses is None:
             return None
@@ -146,7 +148,7 @@ class CopyImport:
         )
         if sites != self.sites:
             return None
-        return imports.copy_import(
+        return import_edits.copy_import(
             self.path, analysis, self.imp, self.names, self.within, self.body
         )
 

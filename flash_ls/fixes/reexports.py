@@ -4,7 +4,7 @@ whose ``__init__.py`` re-exports them (``from service import api`` becomes
 
 ``RewriteReexport`` is the fix's edit producer: the rule decides when the finding is made which
 module each name comes from (the fix's message names it); the edits are made with libcst
-(``flash_ls.fixes.imports``) only when someone asks for them, and keep the file as written:
+(``flash_ls.fixes.import_edits``) only when someone asks for them, and keep the file as written:
 
 - every name of the statement goes to one module: the module is rewritten in place (and a name
   imported under another name in ``__init__.py`` gets an ``as``);
@@ -25,7 +25,7 @@ from flash_ls.span import Span
 if TYPE_CHECKING:  # libcst is imported only when the edits are wanted
     import libcst as cst
 
-    from flash_ls.fixes.imports import SourceAnalysis
+    from flash_ls.fixes.import_edits import SourceAnalysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +41,9 @@ class RewriteReexport:
     def __call__(self) -> tuple[TextEdit, ...] | None:
         import libcst as cst  # only when the edits are wanted
 
-        from flash_ls.fixes import imports
+        from flash_ls.fixes import import_edits
 
-        analysis = imports.analyze(self.text)
+        analysis = import_edits.analyze(self.text)
         node = analysis.import_node(self.imp.span)
         if not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
             return None
@@ -68,7 +68,7 @@ class RewriteReexport:
             own = analysis.span(node)
             text = (newline + indent).join(statements)
             return (TextEdit(self.path, own, text),)
-        removal = imports.remove_import_names(self.path, analysis, self.imp, moved)
+        removal = import_edits.remove_import_names(self.path, analysis, self.imp, moved)
         if removal is None:
             return None
         after = span.end_line + 1

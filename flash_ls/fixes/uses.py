@@ -3,7 +3,7 @@
 A move-import fix (FL108, FL301, FL302) says which functions get the import before anything is
 edited ("Move `import torch` into infer() and warmup()"), and exists only when no use lies outside
 a function. This module answers that when the finding is made; the edits are planned later, with
-libcst, by ``flash_ls.fixes.imports``, whose ``SourceAnalysis.uses`` asks the same question and
+libcst, by ``flash_ls.fixes.import_edits``, whose ``SourceAnalysis.uses`` asks the same question and
 follows the same rules, so that the two agree (the edits are checked against this answer):
 
 - a use is a load (or ``del``) of the name that no scope around it binds: function, lambda and

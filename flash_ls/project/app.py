@@ -1,33 +1,30 @@
 """The App: one Flash project's files and the endpoints they declare, resolved across files.
 
-Resolution follows names, not spellings: ``import runpod_flash as rf``, ``from runpod_flash import
-Endpoint as E``, ``EP = Endpoint``, ``also_api = api`` and ``from common import api`` all lead to the
-same ``Endpoint``. Nothing here imports or runs user code.
+Names are followed, not spellings (``App.qualified``, ``App.resolve_constant``); the endpoints are
+the SDK-neutral models of ``endpoint_model.py``, built once per App by the reader of the SDK the
+files import (``flash_reader.py``). Nothing here imports or runs user code.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flash_ls.parse.facts import (
-    CallExpr,
-    Decorator,
-    Definition,
-    Expr,
-    FileFacts,
-    Import,
-    Keyword,
-    Literal,
-    NameExpr,
-)
+from flash_ls.parse.facts import Decorator, Definition, Expr, FileFacts, Import, NameExpr
 from flash_ls.platform import is_sdk_module
 from flash_ls.project.config import Config, ConfigProblem
+from flash_ls.project.endpoint_model import (
+    DeclForm,
+    Endpoint,
+    EndpointDecl,
+    EndpointKind,
+    Route,
+    Target,
+)
+from flash_ls.project.flash_reader import FlashReader
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import RequirementLine
-from flash_ls.span import Span
 
 _MAX_ALIAS_DEPTH = 16
 
@@ -53,132 +50,8 @@ class SourceFile:
         return self.module.rpartition(".")[0]
 
     def lines(self) -> list[str]:
+        # Lines as facts number them: ``str.splitlines`` also breaks at form feeds, \x1c, \x85...
         return self.text.splitlines() if self.text is not None else []
-
-
-class DeclForm(enum.Enum):
-    INSTANCE = "instance"  # ``api = Endpoint(...)`` bound at module level
-    INLINE = "inline"  # ``@Endpoint(...)`` directly on a def/class
-    BARE = "bare"  # ``Endpoint(...)`` as a statement, bound to nothing
-    REMOTE = "remote"  # legacy ``@remote(resource, ...)``
-
-
-@dataclass(eq=False, slots=True)
-class EndpointDecl:
-    """One ``Endpoint(...)`` (or legacy ``remote(...)``) call site."""
-
-    file: SourceFile
-    call: CallExpr
-    form: DeclForm
-    variable: str | None = None  # module-level name it is bound to
-    via_alias: bool = False  # called through a name the official AST scan does not recognise
-    annotated: bool = False  # ``api: Endpoint = Endpoint(...)``
-    resource_call: CallExpr | None = (
-        None  # remote(): the resource config call (LiveServerless(...))
-    )
-
-    def keyword(self, name: str) -> Keyword | None:
-        """A keyword argument of the Endpoint call (for remote(), of its resource config)."""
-        found = self.call.keyword(name)
-        if found is None and self.resource_call is not None:
-            found = self.resource_call.keyword(name)
-        return found
-
-    def argument(self, name: str) -> Expr | None:
-        """The value given for ``name``, including the positional ``name`` argument."""
-        kw = self.keyword(name)
-        if kw is not None:
-            return kw.value
-        if name == "name" and self.form is not DeclForm.REMOTE and self.call.args:
-            return self.call.args[0]
-        return None
-
-    @property
-    def is_client(self) -> bool:
-        return self.keyword("id") is not None or self.keyword("image") is not None
-
-
-@dataclass(eq=False, slots=True)
-class Target:
-    """A function or class an endpoint serves from the queue (``@ep`` / ``@Endpoint(...)``)."""
-
-    file: SourceFile
-    definition: Definition
-    decorator: Decorator
-
-
-@dataclass(eq=False, slots=True)
-class Route:
-    """``@api.post("/path")`` on a function."""
-
-    file: SourceFile
-    definition: Definition
-    decorator: Decorator
-    method: str  # as written, lower case expected ("post")
-    method_span: Span
-    call: CallExpr | None  # None when used without a call (``@api.post``)
-
-    @property
-    def path_expr(self) -> Expr | None:
-        if self.call is None:
-            return None
-        if self.call.args:
-            return self.call.args[0]
-        kw = self.call.keyword("path")
-        return kw.value if kw is not None else None
-
-    @property
-    def path(self) -> str | None:
-        """The route path when it is a string literal."""
-        expr = self.path_expr
-        if isinstance(expr, Literal) and isinstance(expr.value, str):
-            return expr.value
-        return None
-
-
-class EndpointKind(enum.Enum):
-    QUEUE = "queue"
-    LOAD_BALANCED = "load-balanced"
-    MIXED = "mixed"  # both decorated and routed: rejected by the SDK
-    UNUSED = "unused"
-    CLIENT = "client"
-
-
-@dataclass(eq=False, slots=True)
-class Endpoint:
-    """An Endpoint configuration and everything that uses it."""
-
-    decl: EndpointDecl
-    targets: list[Target] = field(default_factory=list)
-    routes: list[Route] = field(default_factory=list)
-
-    @property
-    def kind(self) -> EndpointKind:
-        if self.targets and self.routes:
-            return EndpointKind.MIXED
-        if self.routes:
-            return EndpointKind.LOAD_BALANCED
-        if self.targets:
-            return EndpointKind.QUEUE
-        if self.decl.is_client:
-            return EndpointKind.CLIENT
-        return EndpointKind.UNUSED
-
-    @property
-    def name_expr(self) -> Expr | None:
-        return self.decl.argument("name")
-
-    @property
-    def functions(self) -> list[Target | Route]:
-        """Every function or class this endpoint serves, queue targets first."""
-        return [*self.targets, *self.routes]
-
-    def usage_files(self) -> list[SourceFile]:
-        """Files where its functions live (what the build calls the endpoint's files)."""
-        seen: dict[str, SourceFile] = {}
-        for item in self.functions:
-            seen.setdefault(item.file.rel, item.file)
-        return [seen[k] for k in sorted(seen)]
 
 
 @dataclass(slots=True)
@@ -194,7 +67,7 @@ class App:
     # Extra facts that rules may use and front ends fill in (environment variables for images).
     environ: dict[str, str] = field(default_factory=dict)
     _modules: dict[str, SourceFile] = field(default_factory=dict, init=False, repr=False)
-    _resolved: _Resolution | None = field(default=None, init=False, repr=False)
+    _resolved: FlashReader | None = field(default=None, init=False, repr=False)
     # Computed lazily: a slotted dataclass cannot hold a functools.cached_property.
     _top_levels: frozenset[str] | None = field(default=None, init=False, repr=False)
 
@@ -288,9 +161,9 @@ class App:
         return None
 
     @property
-    def _resolution(self) -> _Resolution:
+    def _resolution(self) -> FlashReader:
         if self._resolved is None:
-            self._resolved = _Resolution(self)
+            self._resolved = FlashReader(self)
         return self._resolved
 
     def qualified(self, source: SourceFile, dotted: str, depth: int = 0) -> str:
@@ -379,203 +252,13 @@ class App:
         return source, expr
 
 
-class _Resolution:
-    """Finds every Endpoint declaration and attaches the functions and routes that use it."""
-
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.endpoints: list[Endpoint] = []
-        self.unresolved: list[tuple[SourceFile, Definition, Decorator]] = []
-        self._instances: dict[tuple[str, str], Endpoint | None] = {}
-        self._in_progress: set[tuple[str, str]] = set()
-        sources = list(app.sources(shipped_only=True))
-        for source in sources:
-            self._module_level_decls(source)
-        for source in sources:
-            for definition in source.facts.definitions:
-                for decorator in definition.decorators:
-                    self._decorator(source, definition, decorator)
-        self.endpoints.sort(key=lambda e: (e.decl.file.rel, e.decl.call.span))
-
-    # Declarations bound at module level (``api = Endpoint(...)``) and bare calls.
-    def _module_level_decls(self, source: SourceFile) -> None:
-        for name, bindings in source.facts.bindings.items():
-            binding = bindings[-1]
-            if binding.kind in ("assign", "annotated") and isinstance(binding.value, CallExpr):
-                self.instance(source, name)
-        for module_call in source.facts.module_calls:
-            call = module_call.call
-            callee = self._endpoint_callee(source, call)
-            if callee is not None:
-                decl = EndpointDecl(source, call, DeclForm.BARE, via_alias=callee)
-                self.endpoints.append(Endpoint(decl))
-
-    def _endpoint_callee(self, source: SourceFile, call: CallExpr) -> bool | None:
-        """None when ``call`` is not an Endpoint call; else whether it goes through an alias."""
-        if not isinstance(call.func, NameExpr):
-            return None
-        if not self.app.is_sdk_name(source, call.func.dotted, "Endpoint"):
-            return None
-        return call.func.dotted.rpartition(".")[2] != "Endpoint"
-
-    def instance(self, source: SourceFile, name: str) -> Endpoint | None:
-        """The Endpoint a module-level name of ``source`` is bound to, following aliases/imports."""
-        key = (source.rel, name)
-        if key in self._instances:
-            return self._instances[key]
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            found = self._instance_uncached(source, name)
-        finally:
-            self._in_progress.discard(key)
-        self._instances[key] = found
-        return found
-
-    def _instance_uncached(self, source: SourceFile, name: str) -> Endpoint | None:
-        binding = source.facts.binding(name)
-        if binding is None:
-            return None
-        if (
-            binding.kind == "import"
-            and binding.import_ is not None
-            and binding.imported is not None
-        ):
-            imp, imported = binding.import_, binding.imported
-            if not imp.is_from:
-                return None
-            target = self.app.module_file(self.app.import_target(source, imp))
-            if target is None or not target.shipped:
-                return None
-            return self.instance(target, imported.name)
-        value = binding.value
-        if binding.kind not in ("assign", "annotated") or value is None:
-            return None
-        if isinstance(value, NameExpr):
-            head, _, rest = value.dotted.partition(".")
-            if rest:
-                # ``api = common.api`` through ``import common``
-                q = source.facts.qualify(value.dotted)
-                module, _, attr = q.partition(":")
-                target = (
-                    self.app.module_file(self.app.absolute_module(source, module))
-                    if module
-                    else None
-                )
-                return (
-                    self.instance(target, attr) if target is not None and "." not in attr else None
-                )
-            return self.instance(source, head)
-        if not isinstance(value, CallExpr):
-            return None
-        callee = self._endpoint_callee(source, value)
-        if callee is None:
-            return None
-        decl = EndpointDecl(
-            source,
-            value,
-            DeclForm.INSTANCE,
-            variable=name,
-            via_alias=callee,
-            annotated=binding.kind == "annotated",
-        )
-        endpoint = Endpoint(decl)
-        self.endpoints.append(endpoint)
-        return endpoint
-
-    def _decorator(self, source: SourceFile, definition: Definition, decorator: Decorator) -> None:
-        expr = decorator.expr
-        if isinstance(expr, CallExpr) and isinstance(expr.func, NameExpr):
-            func = expr.func.dotted
-            callee = self._endpoint_callee(source, expr)
-            if callee is not None:
-                decl = EndpointDecl(source, expr, DeclForm.INLINE, via_alias=callee)
-                endpoint = Endpoint(decl, targets=[Target(source, definition, decorator)])
-                self.endpoints.append(endpoint)
-                return
-            if self.app.is_sdk_name(source, func, "remote"):
-                self._remote(source, definition, decorator, expr)
-                return
-            base, _, method = func.rpartition(".")
-            if base:
-                routed = self._instance_for_dotted(source, base)
-                if routed is not None:
-                    span = Span(
-                        expr.func.span.end_line,
-                        expr.func.span.end_col - len(method),
-                        expr.func.span.end_line,
-                        expr.func.span.end_col,
-                    )
-                    routed.routes.append(Route(source, definition, decorator, method, span, expr))
-                    return
-        elif isinstance(expr, NameExpr):
-            instance = self._instance_for_dotted(source, expr.dotted)
-            if instance is not None:
-                instance.targets.append(Target(source, definition, decorator))
-                return
-            base, _, method = expr.dotted.rpartition(".")
-            routed = self._instance_for_dotted(source, base) if base else None
-            if routed is not None:
-                # ``@api.post`` without a call: the SDK receives the function as the path.
-                span = Span(
-                    expr.span.end_line,
-                    expr.span.end_col - len(method),
-                    expr.span.end_line,
-                    expr.span.end_col,
-                )
-                routed.routes.append(Route(source, definition, decorator, method, span, None))
-                return
-        if _mentions_flash_name(expr):
-            self.unresolved.append((source, definition, decorator))
-
-    def _instance_for_dotted(self, source: SourceFile, dotted: str) -> Endpoint | None:
-        if "." not in dotted:
-            return self.instance(source, dotted)
-        q = source.facts.qualify(dotted)
-        module, _, attr = q.partition(":")
-        if not module or "." in attr:
-            return None
-        target = self.app.module_file(self.app.absolute_module(source, module))
-        if target is None or not target.shipped:
-            return None
-        return self.instance(target, attr)
-
-    def _remote(
-        self, source: SourceFile, definition: Definition, decorator: Decorator, call: CallExpr
-    ) -> None:
-        resource: CallExpr | None = None
-        first = call.args[0] if call.args else None
-        kw = call.keyword("resource_config")
-        if kw is not None:
-            first = kw.value
-        if isinstance(first, CallExpr):
-            resource = first
-        elif isinstance(first, NameExpr):
-            binding = source.facts.binding(first.dotted)
-            if binding is not None and isinstance(binding.value, CallExpr):
-                resource = binding.value
-        decl = EndpointDecl(source, call, DeclForm.REMOTE, resource_call=resource)
-        endpoint = Endpoint(decl)
-        method = call.keyword("method")
-        path = call.keyword("path")
-        if method is not None and path is not None and isinstance(method.value, Literal):
-            route_call = CallExpr(call.span, call.text, call.func, (path.value,), (), False)
-            endpoint.routes.append(
-                Route(
-                    source,
-                    definition,
-                    decorator,
-                    str(method.value.value),
-                    method.value.span,
-                    route_call,
-                )
-            )
-        else:
-            endpoint.targets.append(Target(source, definition, decorator))
-        self.endpoints.append(endpoint)
-
-
-def _mentions_flash_name(expr: Expr) -> bool:
-    text = expr.text
-    return "Endpoint" in text or "remote" in text
+__all__ = [
+    "App",
+    "DeclForm",
+    "Endpoint",
+    "EndpointDecl",
+    "EndpointKind",
+    "Route",
+    "SourceFile",
+    "Target",
+]

@@ -11,10 +11,11 @@ from pathlib import Path
 from flash_ls import platform as pf
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.parse.facts import CallExpr, Keyword, NameExpr
-from flash_ls.project.app import App, DeclForm, SourceFile
-from flash_ls.rules.config import contexts, shorten, source_text, unknown_arguments
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import DeclForm
+from flash_ls.project.evaluation import Unknown, evaluate
+from flash_ls.rules.endpoint_arguments import contexts, shorten, source_text, unknown_arguments
 from flash_ls.rules.registry import Finding, FixAvailability, rule
-from flash_ls.rules.values import Unknown, evaluate
 from flash_ls.span import Span
 
 

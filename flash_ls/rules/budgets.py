@@ -26,7 +26,8 @@ from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.fixes.pyproject import exclude_packages_edit, toml_array
 from flash_ls.parse.facts import Import
 from flash_ls.platform import BYTES_PER_MB, MAX_TARBALL_SIZE_MB
-from flash_ls.project.app import App, EndpointKind, Route, SourceFile, Target
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import EndpointKind, Route, Target
 from flash_ls.project.ignore import BUILTIN_PATTERNS, GITIGNORE_LABEL, IgnoreRules
 from flash_ls.project.sizes import (
     SizeEstimate,
@@ -37,7 +38,6 @@ from flash_ls.project.sizes import (
 )
 from flash_ls.project.sizes.resolution import NO_WHEEL, OFFLINE, PENDING
 from flash_ls.rules.registry import Finding, FixAvailability, rule
-from flash_ls.rules.values import endpoint_name
 from flash_ls.span import Span
 
 FILE_START = Span(0, 0, 0, 0)
@@ -525,7 +525,7 @@ def _ignored_endpoints(app: App) -> Iterator[Finding]:
     for endpoint in everything.endpoints:
         if endpoint.kind not in kinds:
             continue
-        name = endpoint_name(everything, endpoint)
+        name = endpoint.name
         items: list[Target | Route] = [*endpoint.targets, *endpoint.routes]
         for item in items:
             original = app.files.get(item.file.rel)

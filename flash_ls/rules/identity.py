@@ -11,9 +11,9 @@ from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.fixes.declarations import move_declaration, removal_edit
 from flash_ls.parse.facts import CallExpr, Import, Literal, NameExpr
 from flash_ls.platform import FLASHBOOT_NAME_SUFFIX, handler_file
-from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, Route, SourceFile
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointKind, Route
 from flash_ls.rules.registry import Finding, FixAvailability, rule
-from flash_ls.rules.values import endpoint_label, endpoint_name
 from flash_ls.span import Span
 
 _BAD_NAME_CHARS = re.compile(r'[/\\<>:"|?*\x00-\x1f]')
@@ -30,7 +30,7 @@ def _name_span(endpoint: Endpoint) -> Span:
 
 def _named(app: App) -> Iterator[tuple[Endpoint, str]]:
     for endpoint in app.endpoints:
-        name = endpoint_name(app, endpoint)
+        name = endpoint.name
         if isinstance(name, str):
             yield endpoint, name
 
@@ -295,7 +295,7 @@ def mixed_endpoint_kinds(app: App) -> Iterator[Finding]:
                     ),
                 )
             continue
-        name = endpoint_name(app, endpoint)
+        name = endpoint.name
         if isinstance(name, str) and endpoint.kind in (
             EndpointKind.QUEUE,
             EndpointKind.LOAD_BALANCED,
@@ -489,7 +489,7 @@ def invalid_endpoint_name(app: App) -> Iterator[Finding]:
         expr = endpoint.name_expr
         if expr is None:
             continue
-        name = endpoint_name(app, endpoint)
+        name = endpoint.name
         if not isinstance(name, str):
             continue
         source = endpoint.decl.file
@@ -673,7 +673,7 @@ def routes_outside_declaring_module(app: App) -> Iterator[Finding]:
         (routes,) = files.values()
         first = min(endpoint.routes, key=lambda r: r.decorator.span)
         span, statement = _instance_import(routes, first)
-        label = endpoint_label(app, endpoint)
+        label = endpoint.label
         fix = None
         if statement is not None:
             edits = move_declaration(app, endpoint, routes, statement)

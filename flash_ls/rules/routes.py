@@ -11,25 +11,14 @@ from functools import cache
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.parse.facts import Expr, Literal, NameExpr
 from flash_ls.platform import EXECUTE_PATH, HEALTH_CHECK_PATH, HTTP_METHODS, RESERVED_ROUTE_PATHS
-from flash_ls.project.app import App, DeclForm, Endpoint, Route
+from flash_ls.project.app import App
+from flash_ls.project.endpoint_model import DeclForm, Endpoint, Route
+from flash_ls.project.evaluation import Unknown, evaluate
 from flash_ls.rules.registry import Finding, FixAvailability, rule
-from flash_ls.rules.values import Unknown, endpoint_label, endpoint_name, evaluate
 from flash_ls.span import Span
 
 # Legacy ``remote()`` compares the method as written against this set (no upper-casing, 1.7).
 _REMOTE_METHODS = frozenset(m.upper() for m in HTTP_METHODS)
-_LB_RESOURCE_CLASSES = (
-    "LoadBalancerSlsResource",
-    "CpuLoadBalancerSlsResource",
-    "LiveLoadBalancer",
-    "CpuLiveLoadBalancer",
-)
-_QB_RESOURCE_CLASSES = (
-    "ServerlessEndpoint",
-    "CpuServerlessEndpoint",
-    "LiveServerless",
-    "CpuLiveServerless",
-)
 _STRING_START = re.compile(r"^([rRuU]*)('''|\"\"\"|'|\")")
 
 # Starlette path parameters: ``{name}`` or ``{name:convertor}``.
@@ -77,18 +66,10 @@ class _Registered:
         return expr.span if expr is not None else self.route.decorator.span
 
 
-def _resource_class(app: App, endpoint: Endpoint) -> str | None:
-    """For ``remote()``: "lb", "qb" or None (unknown) from its resource config class."""
-    call = endpoint.decl.resource_call
-    if call is None or not isinstance(call.func, NameExpr):
-        return None
-    for cls in _LB_RESOURCE_CLASSES:
-        if app.is_sdk_name(endpoint.decl.file, call.func.dotted, cls):
-            return "lb"
-    for cls in _QB_RESOURCE_CLASSES:
-        if app.is_sdk_name(endpoint.decl.file, call.func.dotted, cls):
-            return "qb"
-    return None
+def _is_queue_class(endpoint: Endpoint) -> bool:
+    """``remote()`` with a queue-based resource class (not an unknown one)."""
+    rc = endpoint.resource_class
+    return rc is not None and not rc.load_balanced
 
 
 def _route_endpoints(app: App) -> Iterator[Endpoint]:
@@ -100,7 +81,7 @@ def _route_endpoints(app: App) -> Iterator[Endpoint]:
 
 def _method_ok(app: App, endpoint: Endpoint, route: Route) -> bool:
     if endpoint.decl.form is DeclForm.REMOTE:
-        return route.method in _REMOTE_METHODS or _resource_class(app, endpoint) != "lb"
+        return route.method in _REMOTE_METHODS or not endpoint.is_load_balanced
     return route.method in HTTP_METHODS
 
 
@@ -109,7 +90,7 @@ def _build_method(endpoint: Endpoint, route: Route) -> str:
 
 
 def _group(app: App, endpoint: Endpoint) -> object:
-    name = endpoint_name(app, endpoint)
+    name = endpoint.name
     return name if isinstance(name, str) else id(endpoint)
 
 
@@ -117,7 +98,7 @@ def _registered(app: App) -> list[_Registered]:
     """Every valid route registration of the app, grouped later by resource."""
     found = []
     for endpoint in _route_endpoints(app):
-        if endpoint.decl.form is DeclForm.REMOTE and _resource_class(app, endpoint) == "qb":
+        if endpoint.decl.form is DeclForm.REMOTE and _is_queue_class(endpoint):
             continue
         for route in endpoint.routes:
             if not _method_ok(app, endpoint, route):
@@ -265,7 +246,7 @@ def duplicate_route(app: App) -> Iterator[Finding]:
             yield Finding(
                 item.route.file.path,
                 item.span,
-                f"{item.label} is registered twice on {_named(app, item.endpoint)}",
+                f"{item.label} is registered twice on {item.endpoint.short_label}",
                 notes=(
                     f"'{first.function}' already serves it; importing the module fails with "
                     "'duplicate route'",
@@ -344,7 +325,7 @@ def shadowed_route(app: App) -> Iterator[Finding]:
                 yield Finding(
                     later.route.file.path,
                     later.span,
-                    f"{later.label} on {_named(app, later.endpoint)} is never reached",
+                    f"{later.label} on {later.endpoint.short_label} is never reached",
                     notes=(
                         f"{earlier.label} ('{earlier.function}') is registered first and {why}",
                         advice,
@@ -391,7 +372,7 @@ def reserved_route(app: App) -> Iterator[Finding]:
             yield Finding(
                 item.route.file.path,
                 item.span,
-                f"{item.label} on {_named(app, item.endpoint)} uses a reserved path",
+                f"{item.label} on {item.endpoint.short_label} uses a reserved path",
                 notes=(
                     f"the worker serves {HEALTH_CHECK_PATH} and {EXECUTE_PATH} itself; flash build "
                     "fails",
@@ -430,7 +411,7 @@ def invalid_route_path(app: App) -> Iterator[Finding]:
     """
     for endpoint in _route_endpoints(app):
         is_remote = endpoint.decl.form is DeclForm.REMOTE
-        if is_remote and _resource_class(app, endpoint) != "lb":
+        if is_remote and not endpoint.is_load_balanced:
             continue
         for route in endpoint.routes:
             if not _method_ok(app, endpoint, route):
@@ -492,11 +473,6 @@ def invalid_route_path(app: App) -> Iterator[Finding]:
             )
 
 
-def _named(app: App, endpoint: Endpoint) -> str:
-    """The endpoint's name (or variable) in quotes: short enough for route messages."""
-    return endpoint_label(app, endpoint).removeprefix("endpoint ")
-
-
 def _call_name(route: Route) -> str:
     call = route.call
     return call.func.text if call is not None else "api.post"
@@ -549,7 +525,7 @@ def invalid_http_method(app: App) -> Iterator[Finding]:
     """
     for endpoint in _route_endpoints(app):
         if endpoint.decl.form is DeclForm.REMOTE:
-            if _resource_class(app, endpoint) != "lb":
+            if not endpoint.is_load_balanced:
                 continue
             for route in endpoint.routes:
                 if route.method in _REMOTE_METHODS:
@@ -600,7 +576,7 @@ def invalid_http_method(app: App) -> Iterator[Finding]:
             yield Finding(
                 route.file.path,
                 route.method_span,
-                f"'{route.method}' is not a route method of {_named(app, endpoint)}",
+                f"'{route.method}' is not a route method of {endpoint.short_label}",
                 notes=(
                     f"@{_base(route)}.{route.method}(...) on '{route.definition.name}' fails when "
                     "the module is imported",

@@ -18,9 +18,10 @@ from flash_ls.platform import (
     GPU_TYPES_BY_VALUE,
     TYPE_TO_POOL,
 )
-from flash_ls.project.app import App, DeclForm, EndpointKind, SourceFile
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import DeclForm, EndpointKind
+from flash_ls.project.evaluation import EnumValue, Unknown, evaluate
 from flash_ls.rules.registry import Finding, rule
-from flash_ls.rules.values import EnumValue, Unknown, endpoint_label, evaluate
 from flash_ls.span import Span
 
 # ---------------------------------------------------------------------------------------------
@@ -139,8 +140,7 @@ def gpu_fallback_needs_workers(app: App) -> Iterator[Finding]:
         yield Finding(
             source.path,
             span,
-            f"{endpoint_label(app, endpoint)} lists {len(pools)} GPU pools but at most {maximum} "
-            f"{workers}",
+            f"{endpoint.label} lists {len(pools)} GPU pools but at most {maximum} {workers}",
             related=related,
             notes=(
                 listed,
@@ -317,7 +317,7 @@ def model_loaded_per_request(app: App) -> Iterator[Finding]:
                 _callee_span(source, first),
                 f"'{definition.name}' loads a model on every request",
                 notes=(
-                    f"the handler of {endpoint_label(app, endpoint)} runs the whole body for each "
+                    f"the handler of {endpoint.label} runs the whole body for each "
                     f"job, {first.callee}(...){more} included",
                     "make it a class endpoint that loads the model once in __init__ and serves "
                     "requests from a method",

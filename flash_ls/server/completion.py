@@ -25,7 +25,8 @@ from lsprotocol import types
 from flash_ls import platform
 from flash_ls.parse import FileFacts, parse_file
 from flash_ls.parse.facts import Import
-from flash_ls.project.app import App, EndpointKind, SourceFile
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import EndpointKind
 from flash_ls.server import endpoints
 from flash_ls.server.plumbing import document_path, guard
 from flash_ls.span import Span
@@ -218,7 +219,7 @@ def _method_items(
         types.CompletionItem(
             label=method,
             kind=types.CompletionItemKind.Method,
-            detail=f"{endpoints.label(app, endpoint)} ({endpoints.kind_label(endpoint)})",
+            detail=f"{endpoint.key} ({endpoints.kind_label(endpoint)})",
             documentation=ctx.doc(doc),
             sort_text=f"{index:03d}",
             text_edit=types.TextEdit(range=ctx.replace(len(partial)), new_text=method),

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flash_ls.project.app import App, Endpoint, EndpointKind, Route
+from flash_ls.project.app import App
+from flash_ls.project.endpoint_model import Endpoint, EndpointKind, Route
 from flash_ls.server import deploying, endpoints
 from flash_ls.span import Span
 
@@ -56,13 +57,13 @@ def _environment(app: App) -> tuple[str | None, str | None]:
 def _endpoint(
     app: App, endpoint: Endpoint, state: endpoints.DeployState | None, locate: Locate
 ) -> dict[str, Any]:
-    label = endpoints.label(app, endpoint)  # what the commands take as `endpoint`
+    label = endpoint.key  # what the commands take as `endpoint`
     return {
         "name": label,
         "label": label,
         "kind": endpoint.kind.value,
         "kindLabel": endpoints.kind_label(endpoint),
-        "hardware": endpoints.hardware(app, endpoint).short,
+        "hardware": endpoints.hardware(endpoint).short,
         "location": locate(endpoint.decl.file.path, endpoints.declaration_span(endpoint)),
         "deployed": _deployed(label, state),
         "routes": [
@@ -132,7 +133,7 @@ class Request:
 
 def find_endpoint(app: App, name: str) -> Endpoint | None:
     """The endpoint ``flash.endpoints`` labels ``name``."""
-    return next((e for e in app.endpoints if endpoints.label(app, e) == name), None)
+    return next((e for e in app.endpoints if e.key == name), None)
 
 
 def request(app: App, endpoint: Endpoint, route: str | None = None) -> Request:
@@ -140,7 +141,7 @@ def request(app: App, endpoint: Endpoint, route: str | None = None) -> Request:
     the app's active environment. Raises ``NoRequest`` when it cannot be called."""
     from flash_ls.deploy import examples
 
-    label = endpoints.label(app, endpoint)
+    label = endpoint.key
     kind = endpoint.kind
     if kind not in (EndpointKind.QUEUE, EndpointKind.LOAD_BALANCED):
         raise NoRequest(f"'{label}' serves nothing to call ({endpoints.kind_label(endpoint)})")

@@ -15,9 +15,10 @@ from flash_ls import platform
 from flash_ls.deploy import environments as deploy_environments
 from flash_ls.deploy import state as deploy_files
 from flash_ls.parse.facts import Definition
-from flash_ls.project.app import App, DeclForm, Endpoint, EndpointKind, Route, SourceFile, Target
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointKind, Route, Target
+from flash_ls.project.evaluation import EnumValue, Unknown
 from flash_ls.project.sizes import cached_estimate
-from flash_ls.rules.values import EnumValue, Unknown, endpoint_name, evaluate
 from flash_ls.span import Span
 
 _KIND_LABELS = {
@@ -31,26 +32,6 @@ _KIND_LABELS = {
 
 def kind_label(endpoint: Endpoint) -> str:
     return _KIND_LABELS[endpoint.kind]
-
-
-def label(app: App, endpoint: Endpoint) -> str:
-    """The endpoint's resource name, or the best stand-in (variable, function)."""
-    name = endpoint_name(app, endpoint)
-    if isinstance(name, str):
-        return name
-    if isinstance(name, Unknown):
-        return name.text
-    if endpoint.decl.variable:
-        return endpoint.decl.variable
-    return "<unnamed>"
-
-
-def _value(app: App, endpoint: Endpoint, keyword: str) -> object | None:
-    """The statically known value of a keyword argument; None when it is not given."""
-    expr = endpoint.decl.argument(keyword)
-    if expr is None:
-        return None
-    return evaluate(app, endpoint.decl.file, expr)
 
 
 def _items(value: object) -> list[object]:
@@ -120,23 +101,23 @@ def _cpu_details(value: object) -> Hardware:
     return Hardware(True, "CPU " + ", ".join(short) if short else "CPU (none selected)", details)
 
 
-def hardware(app: App, endpoint: Endpoint) -> Hardware:
+def hardware(endpoint: Endpoint) -> Hardware:
     if endpoint.kind is EndpointKind.CLIENT:
-        image = _value(app, endpoint, "image")
+        image = endpoint.value("image")
         if isinstance(image, str):
             return Hardware(None, f"image {image}", [f"custom image `{image}`"])
         return Hardware(None, "existing endpoint", ["client of an already-deployed endpoint"])
-    cpu = _value(app, endpoint, "cpu")
+    cpu = endpoint.value("cpu")
     if cpu is not None:
         return _cpu_details(cpu)
-    gpu = _value(app, endpoint, "gpu")
+    gpu = endpoint.value("gpu")
     if gpu is not None:
         return _gpu_details(gpu)
     return Hardware(False, "GPU any", ["GPU: any pool (`GpuGroup.ANY`, the default)"])
 
 
-def workers(app: App, endpoint: Endpoint) -> str:
-    value = _value(app, endpoint, "workers")
+def workers(endpoint: Endpoint) -> str:
+    value = endpoint.value("workers")
     if value is None:
         low, high = platform.DEFAULT_WORKERS
         return f"{low}-{high} (default)"
@@ -149,8 +130,8 @@ def workers(app: App, endpoint: Endpoint) -> str:
     return repr(value)
 
 
-def idle_timeout(app: App, endpoint: Endpoint) -> str:
-    value = _value(app, endpoint, "idle_timeout")
+def idle_timeout(endpoint: Endpoint) -> str:
+    value = endpoint.value("idle_timeout")
     if value is None:
         return f"{platform.DEFAULT_IDLE_TIMEOUT} s (default)"
     if isinstance(value, Unknown):
@@ -158,32 +139,26 @@ def idle_timeout(app: App, endpoint: Endpoint) -> str:
     return f"{value} s"
 
 
-def image_type(app: App, endpoint: Endpoint) -> str:
-    is_lb = endpoint.kind is EndpointKind.LOAD_BALANCED
-    is_cpu = bool(hardware(app, endpoint).cpu)
-    return platform.IMAGE_TYPE_BY_KIND[(is_lb, is_cpu)]
-
-
 def image(app: App, endpoint: Endpoint) -> str:
     if endpoint.kind is EndpointKind.CLIENT:
-        value = _value(app, endpoint, "image")
+        value = endpoint.value("image")
         return value if isinstance(value, str) else "(none: calls an existing endpoint)"
     try:
         return platform.image_name(
-            image_type(app, endpoint), platform.DEFAULT_PYTHON_VERSION, app.environ
+            endpoint.image_type, platform.DEFAULT_PYTHON_VERSION, app.environ
         )
     except ValueError as error:
         return f"(unknown: {error})"
 
 
-def dependencies(app: App, endpoint: Endpoint) -> list[str]:
+def dependencies(endpoint: Endpoint) -> list[str]:
     """Each declared dependency, noting the ones excluded from the artifact or preinstalled."""
-    value = _value(app, endpoint, "dependencies")
+    value = endpoint.value("dependencies")
     if value is None:
         return []
     if isinstance(value, Unknown):
         return [f"`{value.text}` (not a list literal: `flash build` collects nothing)"]
-    preinstalled = platform.BASE_IMAGE_PACKAGES[image_type(app, endpoint)]
+    preinstalled = platform.BASE_IMAGE_PACKAGES[endpoint.image_type]
     lines: list[str] = []
     for item in _items(value):
         if not isinstance(item, str):
@@ -288,24 +263,22 @@ def ago(seconds: float) -> str:
     return f"{int(seconds // 86400)} days ago"
 
 
-def deployed_line(
-    app: App, endpoint: Endpoint, found: DeployState | None, now: float
-) -> str | None:
+def deployed_line(endpoint: Endpoint, found: DeployState | None, now: float) -> str | None:
     """``Deployed to staging · 2 min ago`` (code lens); None without local deploy state."""
     if found is None:
         return None
     where = f" to {found.environment}" if found.environment else ""
-    if not found.urls.get(label(app, endpoint)):
+    if not found.urls.get(endpoint.key):
         return f"Not deployed{where}"
     when = f" · {ago(max(0.0, now - found.deployed_at))}" if found.deployed_at else ""
     return f"Deployed{where}{when}"
 
 
-def state_line(app: App, endpoint: Endpoint, state: DeployState | None) -> str | None:
+def state_line(endpoint: Endpoint, state: DeployState | None) -> str | None:
     if state is None:
         return None
     where = f" in `{state.environment}`" if state.environment else ""
-    url = state.urls.get(label(app, endpoint))
+    url = state.urls.get(endpoint.key)
     if url:
         return f"deployed{where}: {url}"
     return f"not deployed{where} (last deploy)"
@@ -313,11 +286,11 @@ def state_line(app: App, endpoint: Endpoint, state: DeployState | None) -> str |
 
 def summary(app: App, endpoint: Endpoint, state: DeployState | None = None) -> str:
     """One line: kind, hardware, workers, state (code lens, symbol detail)."""
-    parts = [kind_label(endpoint), hardware(app, endpoint).short]
+    parts = [kind_label(endpoint), hardware(endpoint).short]
     if endpoint.kind is not EndpointKind.CLIENT:
-        parts.append(f"workers {workers(app, endpoint)}")
+        parts.append(f"workers {workers(endpoint)}")
     if state is not None:
-        url = state.urls.get(label(app, endpoint))
+        url = state.urls.get(endpoint.key)
         parts.append("deployed" if url else "not deployed")
     return " · ".join(parts)
 
@@ -329,14 +302,14 @@ def describe(
     request: list[str] | None = None,
 ) -> str:
     """Markdown for hover; ``request``: the lines of its request section (after the state)."""
-    lines = [f"**Endpoint `{label(app, endpoint)}`**: {kind_label(endpoint)}", ""]
-    hw = hardware(app, endpoint)
+    lines = [f"**Endpoint `{endpoint.key}`**: {kind_label(endpoint)}", ""]
+    hw = hardware(endpoint)
     lines.extend(f"- {detail}" for detail in hw.details)
     if endpoint.kind is not EndpointKind.CLIENT:
-        lines.append(f"- Workers: {workers(app, endpoint)}")
-        lines.append(f"- Idle timeout: {idle_timeout(app, endpoint)}")
+        lines.append(f"- Workers: {workers(endpoint)}")
+        lines.append(f"- Idle timeout: {idle_timeout(endpoint)}")
     lines.append(f"- Image: `{image(app, endpoint)}`")
-    deps = dependencies(app, endpoint)
+    deps = dependencies(endpoint)
     if deps:
         lines.append("- Dependencies:")
         lines.extend(f"  - {dep}" for dep in deps)
@@ -350,7 +323,7 @@ def describe(
         names = ", ".join(f"`{t.definition.name}`" for t in endpoint.targets)
         lines.append(f"- Serves: {names}")
     lines.append(f"- Files: {', '.join(files(endpoint))}")
-    state_text = state_line(app, endpoint, state)
+    state_text = state_line(endpoint, state)
     if state_text:
         lines.append(f"- State: {state_text}")
     lines.extend(request or ())

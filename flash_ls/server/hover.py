@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from flash_ls import platform, suppression
-from flash_ls.project.app import App, Endpoint, SourceFile
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import Endpoint
 from flash_ls.rules.registry import Rule, lookup
 from flash_ls.server import endpoint_tree, endpoints
 from flash_ls.server.plumbing import document_path, guard

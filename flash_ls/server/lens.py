@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from flash_ls.project.app import App, EndpointKind, SourceFile
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import EndpointKind
 from flash_ls.server import endpoint_tree, endpoints
 from flash_ls.server.plumbing import document_path, guard
 from flash_ls.span import Span
@@ -43,7 +44,7 @@ def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
             continue
         start = endpoints.declaration_span(endpoint)
         line = Span(start.start_line, 0, start.start_line, 0)
-        name = endpoints.label(app, endpoint)
+        name = endpoint.key
         argument = {"uri": uri, "endpoint": name}
         found.append(Lens(line, endpoints.summary(app, endpoint, state), ""))
         found.append(Lens(line, "Deploy", DEPLOY, [argument]))
@@ -51,7 +52,7 @@ def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
             found.append(Lens(line, "Show manifest entry", MANIFEST_SHOW, [argument]))
         if endpoint.kind is EndpointKind.QUEUE:
             found.append(Lens(line, COPY_CURL, REQUEST, [argument]))
-        deployed = endpoints.deployed_line(app, endpoint, state, now)
+        deployed = endpoints.deployed_line(endpoint, state, now)
         if deployed is not None:
             found.append(Lens(line, deployed, ""))
     found.extend(_route_lenses(app, source, uri))
@@ -65,7 +66,7 @@ def _route_lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
     for endpoint in app.endpoints:
         if endpoint.kind is not EndpointKind.LOAD_BALANCED:
             continue
-        name = endpoints.label(app, endpoint)
+        name = endpoint.key
         for route in endpoint.routes:
             key = endpoint_tree.route_key(route)
             if route.file.path != source.path or key is None:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from flash_ls.parse.facts import CallExpr, Expr, Literal
-from flash_ls.project.app import App, Endpoint, SourceFile
-from flash_ls.rules.values import endpoint_name
+from flash_ls.project.app import App, SourceFile
+from flash_ls.project.endpoint_model import Endpoint
 from flash_ls.server import endpoints
 from flash_ls.server.hover import word_at
 from flash_ls.server.plumbing import document_path, guard
@@ -107,7 +107,7 @@ def document_symbols(app: App, source: SourceFile) -> list[Symbol]:
                 span = _union([span, child.span])
         symbols.append(
             Symbol(
-                endpoints.label(app, endpoint),
+                endpoint.key,
                 endpoints.summary(app, endpoint, state),
                 "endpoint",
                 source.path,
@@ -139,7 +139,7 @@ def workspace_symbols(apps: list[App], query: str) -> list[tuple[Symbol, str]]:
     found: list[tuple[Symbol, str]] = []
     for app in apps:
         for endpoint in app.endpoints:
-            name = endpoints.label(app, endpoint)
+            name = endpoint.key
             decl = endpoint.decl
             if _matches(query, name):
                 found.append(
@@ -176,9 +176,8 @@ def workspace_symbols(apps: list[App], query: str) -> list[tuple[Symbol, str]]:
 # -- definition and references ---------------------------------------------------------------
 
 
-def _name_value(app: App, endpoint: Endpoint) -> str | None:
-    name = endpoint_name(app, endpoint)
-    return name if isinstance(name, str) else None
+def _name_value(endpoint: Endpoint) -> str | None:
+    return endpoint.name if isinstance(endpoint.name, str) else None
 
 
 def _name_string_at(app: App, source: SourceFile, line: int, col: int) -> str | None:
@@ -192,7 +191,7 @@ def _name_string_at(app: App, source: SourceFile, line: int, col: int) -> str | 
         ):
             if isinstance(expr, Literal) and isinstance(expr.value, str):
                 return expr.value
-            return _name_value(app, endpoint)
+            return _name_value(endpoint)
     return None
 
 
@@ -236,7 +235,7 @@ def _targets(app: App, source: SourceFile, line: int, col: int, word: str | None
     """The endpoints the cursor refers to: by name string (all sharing it), else the one at the cursor."""
     name = _name_string_at(app, source, line, col)
     if name is not None:
-        return [e for e in app.endpoints if _name_value(app, e) == name]
+        return [e for e in app.endpoints if _name_value(e) == name]
     found = endpoints.endpoint_at(app, source, line, col, word)
     if found is None and word:
         found = endpoints.instance_named(app, source, word)

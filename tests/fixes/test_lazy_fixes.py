@@ -22,7 +22,7 @@ from cli_imports import imported_by, loaded
 
 from flash_ls.checking import fix_paths
 from flash_ls.diagnostic import Diagnostic, Fix, TextEdit
-from flash_ls.fixes import imports as cst_imports
+from flash_ls.fixes import import_edits as cst_imports
 from flash_ls.fixes.apply import apply_fixes, apply_fixes_detailed
 from flash_ls.fixes.uses import file_uses
 from flash_ls.parse import parse_file
@@ -129,7 +129,7 @@ def test_a_text_check_with_import_fixes_does_not_load_libcst(tmp_path: Path) -> 
         assert "help: Move `from pre import preprocess` into run() and again()" in done.stdout
         assert "fixable with --fix." in done.stdout
         assert "flash_ls.fixes.moves" in modules  # the fixes were planned
-        assert not loaded(modules, "flash_ls.fixes.imports")
+        assert not loaded(modules, "flash_ls.fixes.import_edits")
         assert not loaded(modules, "libcst")
 
 
@@ -147,7 +147,7 @@ def test_json_output_computes_the_edits(tmp_path: Path) -> None:
     )
 
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "flash_ls.fixes.imports" in modules
+    assert "flash_ls.fixes.import_edits" in modules
     assert '"new_text": "    import numpy as np\\n"' in done.stdout
 
 

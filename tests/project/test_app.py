@@ -6,14 +6,14 @@ from pathlib import Path
 
 from apps import check, codes, load_app, only, where, write_app
 
-from flash_ls.rules.values import EnumValue, endpoint_name, evaluate
+from flash_ls.project.evaluation import EnumValue, evaluate
 
 
 def summary(root: Path) -> list[tuple[str, str, str | None, list[str]]]:
     app = load_app(root)
     rows = []
     for e in app.endpoints:
-        name = endpoint_name(app, e)
+        name = e.name
         served = [t.definition.name for t in e.targets] + [
             f"{r.method.upper()} {r.path}" for r in e.routes
         ]
@@ -49,7 +49,7 @@ def test_every_alias_form_of_endpoint(tmp_path: Path) -> None:
         },
     )
     app = load_app(tmp_path)
-    forms = {endpoint_name(app, e): e.decl.via_alias for e in app.endpoints}
+    forms = {e.name: e.decl.via_alias for e in app.endpoints}
     # The official AST scan only recognises callees spelled `Endpoint` / `x.Endpoint`.
     assert forms == {"one": False, "two": True, "three": False, "four": True}
 
@@ -112,7 +112,7 @@ def test_constants_from_other_files_and_enum_members(tmp_path: Path) -> None:
     )
     app = load_app(tmp_path)
     (endpoint,) = app.endpoints
-    assert endpoint_name(app, endpoint) == "tts"
+    assert endpoint.name == "tts"
     gpu = endpoint.decl.keyword("gpu")
     assert gpu is not None
     assert evaluate(app, endpoint.decl.file, gpu.value) == EnumValue("GpuType", "NVIDIA_L4")

@@ -54,8 +54,9 @@ from packaging.utils import canonicalize_name
 
 from flash_ls import platform
 from flash_ls.parse.facts import Literal, SequenceExpr
-from flash_ls.project.app import App, DeclForm
+from flash_ls.project.app import App
 from flash_ls.project.cache import write_cache_file
+from flash_ls.project.endpoint_model import DeclForm
 from flash_ls.project.requirements import (
     REQUIREMENTS_FILE,
     official_package_name,

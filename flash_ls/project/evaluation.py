@@ -1,18 +1,26 @@
-"""Statically known values of expressions, for rules. Unknown is a value, never a guess."""
+"""Statically known values of expressions. Unknown is a value, never a guess.
+
+Read by the endpoint model (``endpoint_model.py``), the rules, the build and the server alike: a
+name is followed to the module-level constant it is bound to (also in another file of the app,
+evaluated in that file so that its own imports apply); anything computed at run time is
+``Unknown`` with its source text.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flash_ls.parse.facts import (
-    CallExpr,
     Expr,
     Literal,
     MappingExpr,
     NameExpr,
     SequenceExpr,
 )
-from flash_ls.project.app import App, Endpoint, EndpointKind, SourceFile
+
+if TYPE_CHECKING:
+    from flash_ls.project.app import App, SourceFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,48 +75,3 @@ def evaluate(app: App, source: SourceFile, expr: Expr) -> Value:
         if member is not None:
             return EnumValue(*member)
     return Unknown(expr.text)
-
-
-def is_unknown(value: Value) -> bool:
-    return isinstance(value, Unknown)
-
-
-def endpoint_name(app: App, endpoint: Endpoint) -> str | Unknown | None:
-    """The resource name the build groups by (``Endpoint.name``).
-
-    A queue endpoint without ``name`` takes its function's name (only ``None`` does that, ``""``
-    stays empty). ``None`` is returned when there is no name at all.
-    """
-    expr = endpoint.name_expr
-    if expr is None:
-        if endpoint.kind is EndpointKind.QUEUE and endpoint.targets:
-            return endpoint.targets[0].definition.name
-        return None
-    value = evaluate(app, endpoint.decl.file, expr)
-    if value is None and endpoint.kind is EndpointKind.QUEUE and endpoint.targets:
-        return endpoint.targets[0].definition.name
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Unknown):
-        return value
-    return Unknown(expr.text)
-
-
-def endpoint_label(app: App, endpoint: Endpoint) -> str:
-    """How messages name an endpoint: by name, else its variable, else its function."""
-    name = endpoint_name(app, endpoint)
-    if isinstance(name, str):
-        return f"endpoint '{name}'"
-    if endpoint.decl.variable:
-        return f"endpoint '{endpoint.decl.variable}'"
-    if endpoint.targets:
-        return f"the endpoint of '{endpoint.targets[0].definition.name}'"
-    return "this endpoint"
-
-
-def call_keyword_value(app: App, source: SourceFile, call: CallExpr, name: str) -> Value | None:
-    """The evaluated value of keyword ``name`` of ``call``; None when it is not given."""
-    kw = call.keyword(name)
-    if kw is None:
-        return None
-    return evaluate(app, source, kw.value)

@@ -1,0 +1,336 @@
+"""The SDK-neutral model of an endpoint: one per declaration, built once per App.
+
+A reader turns an SDK's surface into these objects (``flash_reader.py`` reads ``runpod_flash``:
+``Endpoint(...)``, ``@ep``, ``@ep.post("/x")``, legacy ``remote()``); rules, the build and the
+server read only the model: how an endpoint is used (``kind``, ``targets``, ``routes``), what it
+is called (``name``, ``label``), what it runs on (``resource_class``, ``is_cpu``, from the one
+table in ``platform.RESOURCE_CLASSES``) and the static values of its arguments with their spans
+(``argument``). Nothing here imports or runs user code.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from flash_ls import platform
+from flash_ls.parse.facts import CallExpr, Decorator, Definition, Expr, Keyword, Literal, NameExpr
+from flash_ls.project.evaluation import Unknown, Value, evaluate
+from flash_ls.span import Span
+
+if TYPE_CHECKING:
+    from flash_ls.project.app import App, SourceFile
+
+
+class DeclForm(enum.Enum):
+    INSTANCE = "instance"  # ``api = Endpoint(...)`` bound at module level
+    INLINE = "inline"  # ``@Endpoint(...)`` directly on a def/class
+    BARE = "bare"  # ``Endpoint(...)`` as a statement, bound to nothing
+    REMOTE = "remote"  # legacy ``@remote(resource, ...)``
+
+
+@dataclass(eq=False, slots=True)
+class EndpointDecl:
+    """One ``Endpoint(...)`` (or legacy ``remote(...)``) call site."""
+
+    file: SourceFile
+    call: CallExpr
+    form: DeclForm
+    variable: str | None = None  # module-level name it is bound to
+    via_alias: bool = False  # called through a name the official AST scan does not recognise
+    annotated: bool = False  # ``api: Endpoint = Endpoint(...)``
+    resource_call: CallExpr | None = (
+        None  # remote(): the resource config call (LiveServerless(...))
+    )
+
+    def keyword(self, name: str) -> Keyword | None:
+        """A keyword argument of the Endpoint call (for remote(), of its resource config)."""
+        found = self.call.keyword(name)
+        if found is None and self.resource_call is not None:
+            found = self.resource_call.keyword(name)
+        return found
+
+    def argument(self, name: str) -> Expr | None:
+        """The value given for ``name``, including the positional ``name`` argument."""
+        kw = self.keyword(name)
+        if kw is not None:
+            return kw.value
+        if name == "name" and self.form is not DeclForm.REMOTE and self.call.args:
+            return self.call.args[0]
+        return None
+
+    @property
+    def is_client(self) -> bool:
+        return self.keyword("id") is not None or self.keyword("image") is not None
+
+
+@dataclass(eq=False, slots=True)
+class Target:
+    """A function or class an endpoint serves from the queue (``@ep`` / ``@Endpoint(...)``)."""
+
+    file: SourceFile
+    definition: Definition
+    decorator: Decorator
+
+
+@dataclass(eq=False, slots=True)
+class Route:
+    """``@api.post("/path")`` on a function."""
+
+    file: SourceFile
+    definition: Definition
+    decorator: Decorator
+    method: str  # as written, lower case expected ("post")
+    method_span: Span
+    call: CallExpr | None  # None when used without a call (``@api.post``)
+
+    @property
+    def path_expr(self) -> Expr | None:
+        if self.call is None:
+            return None
+        if self.call.args:
+            return self.call.args[0]
+        kw = self.call.keyword("path")
+        return kw.value if kw is not None else None
+
+    @property
+    def path(self) -> str | None:
+        """The route path when it is a string literal."""
+        expr = self.path_expr
+        if isinstance(expr, Literal) and isinstance(expr.value, str):
+            return expr.value
+        return None
+
+
+class EndpointKind(enum.Enum):
+    """What a resource serves, from how it is used (not from how it is declared)."""
+
+    QUEUE = "queue"
+    LOAD_BALANCED = "load-balanced"
+    MIXED = "mixed"  # both decorated and routed: rejected by the SDK
+    UNUSED = "unused"
+    CLIENT = "client"
+
+
+class _NotYet:
+    """The name has not been computed yet (None is a valid name: no name at all)."""
+
+
+_NOT_YET = _NotYet()
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """One argument of a declaration: the expression as written and its static value."""
+
+    name: str
+    expr: Expr  # in the declaration's file
+    value: Value  # evaluated where it is written (a constant in another file there)
+
+    @property
+    def span(self) -> Span:
+        return self.expr.span
+
+
+@dataclass(eq=False, slots=True)
+class Endpoint:
+    """One resolved endpoint (a resource, in the app API's words) and everything that uses it.
+
+    A reader builds it once per App (``flash_reader.py`` for ``runpod_flash``); rules, the build
+    and the server read its traits, which are computed on first use and kept: the name (given
+    or derived from the function), how messages name it, the resource class, CPU or GPU, the
+    static values of its arguments.
+    """
+
+    app: App = field(repr=False)
+    decl: EndpointDecl
+    targets: list[Target] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    sdk: str = platform.SDK_MODULE  # the SDK surface it was read from
+    _arguments: dict[str, Argument | None] = field(default_factory=dict, repr=False)
+    _name: str | Unknown | _NotYet | None = field(default=_NOT_YET, repr=False)
+    _traits: _Traits | None = field(default=None, repr=False)
+
+    # -- how it is used ----------------------------------------------------------------------
+
+    @property
+    def kind(self) -> EndpointKind:
+        if self.targets and self.routes:
+            return EndpointKind.MIXED
+        if self.routes:
+            return EndpointKind.LOAD_BALANCED
+        if self.targets:
+            return EndpointKind.QUEUE
+        if self.decl.is_client:
+            return EndpointKind.CLIENT
+        return EndpointKind.UNUSED
+
+    @property
+    def functions(self) -> list[Target | Route]:
+        """Every function or class this endpoint serves, queue targets first."""
+        return [*self.targets, *self.routes]
+
+    def usage_files(self) -> list[SourceFile]:
+        """Files where its functions live (what the build calls the endpoint's files)."""
+        seen: dict[str, SourceFile] = {}
+        for item in self.functions:
+            seen.setdefault(item.file.rel, item.file)
+        return [seen[k] for k in sorted(seen)]
+
+    # -- arguments ---------------------------------------------------------------------------
+
+    @property
+    def name_expr(self) -> Expr | None:
+        return self.decl.argument("name")
+
+    def argument(self, name: str) -> Argument | None:
+        """The argument given for parameter ``name`` (the positional name too), evaluated once."""
+        if name not in self._arguments:
+            expr = self.decl.argument(name)
+            self._arguments[name] = (
+                None
+                if expr is None
+                else Argument(name, expr, evaluate(self.app, self.decl.file, expr))
+            )
+        return self._arguments[name]
+
+    def value(self, name: str) -> Value | None:
+        """The static value of parameter ``name``; None when it is not given."""
+        found = self.argument(name)
+        return None if found is None else found.value
+
+    # -- identity ----------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str | Unknown | None:
+        """The resource name the build groups by.
+
+        A queue endpoint without ``name`` (or with ``name=None``) takes its function's name;
+        ``""`` stays empty. None when there is no name at all; ``Unknown`` when it is computed
+        at run time.
+        """
+        if isinstance(self._name, _NotYet):
+            self._name = self._compute_name()
+        return self._name
+
+    def _compute_name(self) -> str | Unknown | None:
+        derived = self.derived_name
+        found = self.argument("name")
+        if found is None:
+            return derived
+        if found.value is None and derived is not None:
+            return derived
+        if isinstance(found.value, (str, Unknown)):
+            return found.value
+        return Unknown(found.expr.text)
+
+    @property
+    def derived_name(self) -> str | None:
+        """The name a queue endpoint takes from its function when none is given."""
+        if self.kind is EndpointKind.QUEUE and self.targets:
+            return self.targets[0].definition.name
+        return None
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``endpoint 'name'``, else its variable, else its function."""
+        name = self.name
+        if isinstance(name, str):
+            return f"endpoint '{name}'"
+        if self.decl.variable:
+            return f"endpoint '{self.decl.variable}'"
+        if self.functions:
+            return f"the endpoint of '{self.functions[0].definition.name}'"
+        return "this endpoint"
+
+    @property
+    def short_label(self) -> str:
+        """Its name in quotes (else its variable's or first function's), for messages that
+        already say "endpoint"."""
+        name = self.name
+        if isinstance(name, str):
+            return f"'{name}'"
+        if self.decl.variable:
+            return f"'{self.decl.variable}'"
+        if self.functions:
+            return f"'{self.functions[0].definition.name}'"
+        return "this endpoint"
+
+    @property
+    def key(self) -> str:
+        """What editor commands name it by: its name as written, else its variable."""
+        name = self.name
+        if isinstance(name, str):
+            return name
+        if isinstance(name, Unknown):
+            return name.text
+        return self.decl.variable or "<unnamed>"
+
+    # -- what it runs on ---------------------------------------------------------------------
+
+    @property
+    def resource_class(self) -> platform.ResourceClass | None:
+        """The SDK class it deploys as; None while its CPU-ness is only known at run time.
+
+        A legacy ``remote()`` resource is its config's class (None for a class that is not the
+        SDK's); an ``Endpoint(...)`` is the live class ``flash build`` writes for its kind.
+        """
+        return self._computed_traits().resource_class
+
+    @property
+    def is_cpu(self) -> bool | None:
+        """Whether it runs on CPU workers; None when that is only known at run time."""
+        return self._computed_traits().cpu
+
+    @property
+    def is_load_balanced(self) -> bool:
+        """Served over HTTP routes (a load-balanced resource class for ``remote()``)."""
+        if self.decl.form is DeclForm.REMOTE:
+            rc = self.resource_class
+            return rc is not None and rc.load_balanced
+        return self.kind is EndpointKind.LOAD_BALANCED
+
+    @property
+    def image_type(self) -> str:
+        """The runtime image family (``gpu``, ``cpu``, ``lb``, ``lb-cpu``); GPU when unknown."""
+        return platform.IMAGE_TYPE_BY_KIND[(self.is_load_balanced, self.is_cpu is True)]
+
+    def _computed_traits(self) -> _Traits:
+        if self._traits is None:
+            self._traits = _traits(self)
+        return self._traits
+
+
+@dataclass(frozen=True, slots=True)
+class _Traits:
+    cpu: bool | None
+    resource_class: platform.ResourceClass | None
+
+
+def _traits(endpoint: Endpoint) -> _Traits:
+    decl = endpoint.decl
+    if decl.form is DeclForm.REMOTE:
+        rc = _legacy_class(endpoint)
+        return _Traits(None if rc is None else rc.cpu, rc)
+    if decl.keyword("cpu") is None:
+        spread = decl.call.has_star_args or any(k.name is None for k in decl.call.keywords)
+        cpu: bool | None = None if spread else False
+    else:
+        value = endpoint.value("cpu")
+        cpu = None if isinstance(value, Unknown) else value is not None
+    if cpu is None:
+        return _Traits(None, None)
+    lb = endpoint.kind is EndpointKind.LOAD_BALANCED
+    return _Traits(cpu, platform.live_resource_class(lb, cpu))
+
+
+def _legacy_class(endpoint: Endpoint) -> platform.ResourceClass | None:
+    """The SDK resource class of a ``remote(LiveServerless(...))`` config, however imported."""
+    call = endpoint.decl.resource_call
+    if call is None or not isinstance(call.func, NameExpr):
+        return None
+    module, _, attr = endpoint.app.qualified(endpoint.decl.file, call.func.dotted).partition(":")
+    if platform.is_sdk_module(module):
+        return platform.RESOURCE_CLASSES.get(attr)
+    return None
