@@ -265,7 +265,7 @@ def build_plan(
                 f"endpoint '{name}' serves only '{first.name}' (the first alphabetically); "
                 f"never called: {others}"
             )
-        variable = _config_variable(app, bindings, first, name)
+        variable = _config_variable(bindings, first, name)
         resources.append(Resource(name, is_lb, functions, spec, variable))
         if not is_lb:
             for function in functions:
@@ -494,9 +494,7 @@ class _Bindings:
         return found
 
 
-def _config_variable(
-    app: App, bindings: _Bindings, first: Function, resource_name: str
-) -> str | None:
+def _config_variable(bindings: _Bindings, first: Function, resource_name: str) -> str | None:
     """The scanner's ``config_variable``: the module attribute holding the function's config.
 
     Every name bound to the instance counts; ``dir()`` order makes the alphabetically last one win.

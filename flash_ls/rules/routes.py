@@ -79,7 +79,7 @@ def _route_endpoints(app: App) -> Iterator[Endpoint]:
             yield endpoint
 
 
-def _method_ok(app: App, endpoint: Endpoint, route: Route) -> bool:
+def _method_ok(endpoint: Endpoint, route: Route) -> bool:
     if endpoint.decl.form is DeclForm.REMOTE:
         return route.method in _REMOTE_METHODS or not endpoint.is_load_balanced
     return route.method in HTTP_METHODS
@@ -89,7 +89,7 @@ def _build_method(endpoint: Endpoint, route: Route) -> str:
     return route.method if endpoint.decl.form is DeclForm.REMOTE else route.method.upper()
 
 
-def _group(app: App, endpoint: Endpoint) -> object:
+def _group(endpoint: Endpoint) -> object:
     name = endpoint.name
     return name if isinstance(name, str) else id(endpoint)
 
@@ -101,7 +101,7 @@ def _registered(app: App) -> list[_Registered]:
         if endpoint.decl.form is DeclForm.REMOTE and _is_queue_class(endpoint):
             continue
         for route in endpoint.routes:
-            if not _method_ok(app, endpoint, route):
+            if not _method_ok(endpoint, route):
                 continue
             expr = route.path_expr
             if expr is None:
@@ -111,7 +111,7 @@ def _registered(app: App) -> list[_Registered]:
                 continue
             found.append(
                 _Registered(
-                    endpoint, route, _build_method(endpoint, route), value, _group(app, endpoint)
+                    endpoint, route, _build_method(endpoint, route), value, _group(endpoint)
                 )
             )
     return found
@@ -414,7 +414,7 @@ def invalid_route_path(app: App) -> Iterator[Finding]:
         if is_remote and not endpoint.is_load_balanced:
             continue
         for route in endpoint.routes:
-            if not _method_ok(app, endpoint, route):
+            if not _method_ok(endpoint, route):
                 continue
             where = _decorator_text(route)
             expr = route.path_expr

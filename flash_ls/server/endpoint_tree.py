@@ -43,7 +43,7 @@ def app_tree(app: App, root_uri: str, locate: Locate) -> dict[str, Any]:
         "name": app.name,
         "environment": environment,
         "environmentSource": source,
-        "endpoints": [_endpoint(app, e, state, locate) for e in app.endpoints],
+        "endpoints": [_endpoint(e, state, locate) for e in app.endpoints],
     }
 
 
@@ -55,7 +55,7 @@ def _environment(app: App) -> tuple[str | None, str | None]:
 
 
 def _endpoint(
-    app: App, endpoint: Endpoint, state: endpoints.DeployState | None, locate: Locate
+    endpoint: Endpoint, state: endpoints.DeployState | None, locate: Locate
 ) -> dict[str, Any]:
     label = endpoint.key  # what the commands take as `endpoint`
     return {

@@ -284,7 +284,7 @@ def state_line(endpoint: Endpoint, state: DeployState | None) -> str | None:
     return f"not deployed{where} (last deploy)"
 
 
-def summary(app: App, endpoint: Endpoint, state: DeployState | None = None) -> str:
+def summary(endpoint: Endpoint, state: DeployState | None = None) -> str:
     """One line: kind, hardware, workers, state (code lens, symbol detail)."""
     parts = [kind_label(endpoint), hardware(endpoint).short]
     if endpoint.kind is not EndpointKind.CLIENT:

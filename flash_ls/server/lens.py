@@ -46,7 +46,7 @@ def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
         line = Span(start.start_line, 0, start.start_line, 0)
         name = endpoint.key
         argument = {"uri": uri, "endpoint": name}
-        found.append(Lens(line, endpoints.summary(app, endpoint, state), ""))
+        found.append(Lens(line, endpoints.summary(endpoint, state), ""))
         found.append(Lens(line, "Deploy", DEPLOY, [argument]))
         if endpoint.kind is not EndpointKind.UNUSED:  # the build makes no resource of it
             found.append(Lens(line, "Show manifest entry", MANIFEST_SHOW, [argument]))

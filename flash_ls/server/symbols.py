@@ -108,7 +108,7 @@ def document_symbols(app: App, source: SourceFile) -> list[Symbol]:
         symbols.append(
             Symbol(
                 endpoint.key,
-                endpoints.summary(app, endpoint, state),
+                endpoints.summary(endpoint, state),
                 "endpoint",
                 source.path,
                 span,
