@@ -871,6 +871,16 @@ def handler_file(resource: str) -> str:
     return f"handler_{resource}.py"
 
 
+# Characters a resource name cannot hold: the build writes ``handler_<name>.py`` (a separator
+# would put it outside the archive's root; the rest are not file names on some system).
+_UNSAFE_NAME_CHARACTERS = re.compile(r'[/\\<>:"|?*\x00-\x1f]')
+
+
+def unsafe_name_characters(name: str) -> list[str]:
+    """The characters of ``name`` that cannot be in a handler file's name, sorted, once each."""
+    return sorted(set(_UNSAFE_NAME_CHARACTERS.findall(name)))
+
+
 # ---------------------------------------------------------------------------------------------
 # Images and resource classes (sections 1.4, 4.3)
 # ---------------------------------------------------------------------------------------------

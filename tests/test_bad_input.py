@@ -41,6 +41,14 @@ def test_undecodable_files_are_findings(tmp_path: Path, content: bytes, phrase: 
     assert only(found, "FL101")
 
 
+def test_control_characters_in_a_name_are_shown_escaped(tmp_path: Path) -> None:
+    source = 'from runpod_flash import Endpoint\n\n@Endpoint(name="a\\x00b\\x1b[2J")\ndef w(): ...\n'
+    (finding,) = only(check(tmp_path, {"w.py": source}), "FL106")
+    # A NUL or an escape sequence printed raw would garble the terminal or the CI log.
+    assert finding.message == "endpoint name 'a\\x00b\\x1b[2J' contains '\\x00' '\\x1b'"
+    assert not any(ch in note for note in finding.notes for ch in "\x00\x1b")
+
+
 def test_empty_and_whitespace_files(tmp_path: Path) -> None:
     found = check(tmp_path, {"empty.py": "", "blank.py": "\n\n   \n", "good.py": GOOD})
     assert {d.path.name for d in found} == {"good.py"}

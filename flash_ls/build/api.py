@@ -25,6 +25,7 @@ from flash_ls.build.blocking import blocking_findings
 from flash_ls.build.errors import BuildError
 from flash_ls.build.files import ShippedFile, shipped_files, source_fingerprint
 from flash_ls.build.handlers import handler_files, resource_config_source
+from flash_ls.build.lock import AppBusy, app_lock
 from flash_ls.build.manifest import BuildPlan, build_plan, manifest_json, utc_timestamp
 from flash_ls.build.runtime import BundledRuntime, find_runtime
 from flash_ls.build.tarball import Entry, overlay, real_size, tree_entries, write_artifact
@@ -41,7 +42,15 @@ from flash_ls.project.sizes import (
     write_size_report,
 )
 
-__all__ = ["BuildError", "BuildOptions", "BuildResult", "blocking_findings", "build_app"]
+__all__ = [
+    "AppBusy",
+    "BuildError",
+    "BuildOptions",
+    "BuildResult",
+    "app_lock",
+    "blocking_findings",
+    "build_app",
+]
 
 REQUIREMENTS_FILE = "requirements.txt"
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
@@ -73,16 +82,25 @@ class BuildResult(BaseModel):
     duration_s: float
 
 
-def build_app(app: App, options: BuildOptions, progress: Progress) -> BuildResult:
+def build_app(
+    app: App, options: BuildOptions, progress: Progress, *, locked: bool = False
+) -> BuildResult:
     """Build ``app``: manifest, handlers, dependencies and artifact, written under ``.flash/``.
 
-    Raises ``BuildError`` with a message (and the findings, when the app's own errors block it),
+    The app's lock (``lock.app_lock``) is held for the build unless ``locked`` says the caller
+    holds it already (a deploy). Raises ``BuildError`` with a message (and the findings, when the
+    app's own errors block it; ``AppBusy`` when another build or deploy of the app is running),
     or ``flash_ls.progress.Cancelled`` when ``progress`` is cancelled.
     """
     started = time.perf_counter()
-    output_name = _output_name(options.output)
-    warnings: list[str] = []
+    _check(app, progress)  # an app that cannot build leaves no .flash/ behind
+    if locked:
+        return _build(app, options, progress, started)
+    with app_lock(app.root, "build"):
+        return _build(app, options, progress, started)
 
+
+def _check(app: App, progress: Progress) -> None:
     progress.step("check")
     if not app.files:
         raise BuildError(f"No Python files found in {app.root}")
@@ -97,6 +115,11 @@ def build_app(app: App, options: BuildOptions, progress: Progress) -> BuildResul
             f"save {', '.join(unsaved)} first: the editor's text differs from the file on disk"
         )
     progress.check_cancelled()
+
+
+def _build(app: App, options: BuildOptions, progress: Progress, started: float) -> BuildResult:
+    output_name = _output_name(options.output)
+    warnings: list[str] = []
 
     progress.step("discover")
     plan = build_plan(app, python_version=options.python_version)

@@ -308,6 +308,14 @@ def _resource_name(app: App, endpoint: Endpoint) -> str:
         )
     if name is None:
         raise BuildError(f"{where(decl.file, decl.call)}: a load-balanced endpoint needs a name")
+    unsafe = platform.unsafe_name_characters(name)
+    if unsafe:
+        # Never left to the rules alone: a suppressed FL106 must not put a handler file outside
+        # the archive's root.
+        raise BuildError(
+            f"{where(decl.file, decl.call)}: the endpoint name {name!r} contains "
+            f"{' '.join(repr(c) for c in unsafe)}, which cannot be in a file name"
+        )
     flashboot = Arguments(app, decl).get("flashboot", True)
     return strip_flashboot_suffix(name, flashboot is not False)
 

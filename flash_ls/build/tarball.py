@@ -91,6 +91,14 @@ def real_size(entries: Mapping[str, Entry]) -> int:
     return sum(entry.size() for entry in entries.values())
 
 
+def _check_entry_name(name: str) -> None:
+    """Entry names are relative POSIX paths without ``..``, empty parts or NUL (never a way out
+    of the directory the worker extracts into)."""
+    parts = name.split("/")
+    if name.startswith("/") or "\x00" in name or any(p in ("", ".", "..") for p in parts):
+        raise BuildError(f"refusing to archive {name!r}: not a path inside the app")
+
+
 def _sort_key(name: str) -> tuple[str, ...]:
     return tuple(name.split("/"))
 
@@ -131,8 +139,11 @@ def write_artifact(
     """Write the archive atomically to ``output``; returns its size in bytes.
 
     ``BuildError`` when the compressed archive exceeds ``limit_bytes`` (the upload limit), noticed
-    while writing so a hopeless archive is not compressed to the end.
+    while writing so a hopeless archive is not compressed to the end, and before writing anything
+    for an entry name that would be extracted outside the archive's root.
     """
+    for name in entries:
+        _check_entry_name(name)
     names = sorted(entries, key=_sort_key)
     directories = _directories(names)
     ordered = sorted([*names, *directories], key=_sort_key)

@@ -36,7 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from flash_ls.build.api import BuildOptions, BuildResult, build_app
+from flash_ls.build.api import BuildOptions, BuildResult, app_lock, build_app
 from flash_ls.deploy import environments, examples, state
 from flash_ls.deploy.client import RunpodClient
 from flash_ls.deploy.credentials import ApiKey, resolve_api_key
@@ -159,8 +159,9 @@ async def deploy_app(
     ``flash_ls.progress.Cancelled`` or ``asyncio.CancelledError``.
     """
     environ = os.environ if environ is None else environ
-    async with _Session(app, api_key, environ, client) as session:
-        return await session.deploy(options, progress, target)
+    with app_lock(app.root, "deploy"):
+        async with _Session(app, api_key, environ, client) as session:
+            return await session.deploy(options, progress, target)
 
 
 class _Session:
@@ -213,7 +214,9 @@ class _Session:
         )
         progress.check_cancelled()
 
-        built: BuildResult = await asyncio.to_thread(build_app, self.app, options.build, progress)
+        built: BuildResult = await asyncio.to_thread(
+            build_app, self.app, options.build, progress, locked=True
+        )
         result.warnings.extend(built.warnings)
         manifest = state.read_manifest(self.app.root)
         if manifest is None:

@@ -10,13 +10,18 @@ from collections.abc import Iterator
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.fixes.declarations import move_declaration, removal_edit
 from flash_ls.parse.facts import CallExpr, Import, Literal, NameExpr
-from flash_ls.platform import FLASHBOOT_NAME_SUFFIX, handler_file
+from flash_ls.platform import FLASHBOOT_NAME_SUFFIX, handler_file, unsafe_name_characters
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointKind, Route
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.span import Span
 
-_BAD_NAME_CHARS = re.compile(r'[/\\<>:"|?*\x00-\x1f]')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(name: str) -> str:
+    """The name with control characters escaped, safe to print in a message or terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], name)
 
 
 def _name_span(endpoint: Endpoint) -> Span:
@@ -504,16 +509,16 @@ def invalid_endpoint_name(app: App) -> Iterator[Finding]:
                 ),
             )
             continue
-        bad = sorted(set(_BAD_NAME_CHARS.findall(name)))
+        bad = unsafe_name_characters(name)
         if bad:
             shown = " ".join(repr(c) for c in bad)
             yield Finding(
                 source.path,
                 expr.span,
-                f"endpoint name '{name}' contains {shown}",
+                f"endpoint name '{_printable(name)}' contains {shown}",
                 notes=(
-                    f"the build cannot write the handler file {handler_file(name)}, so it writes no "
-                    "manifest",
+                    f"the build cannot write the handler file {_printable(handler_file(name))}, so "
+                    "it writes no manifest",
                     "use letters, digits, '-' or '_'",
                 ),
             )

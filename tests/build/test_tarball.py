@@ -187,6 +187,39 @@ def test_symlinks_never_leave_the_app(tmp_path: Path) -> None:
         assert tar.extractfile(alias).read() == b"inside\n"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("name", ["../../x", "a\x00b", "models\\llama"])
+def test_an_endpoint_name_cannot_write_outside_the_archive_root(tmp_path: Path, name: str) -> None:
+    # The rule (FL106) is suppressed: the build must still refuse on its own.
+    worker = f"""
+    from runpod_flash import Endpoint
+
+    @Endpoint(name={name!r}, cpu="cpu3c-1-2")  # flash-ls: ignore[FL106]
+    def work(x: int) -> int:
+        return x
+    """
+    root = write_app(tmp_path / "app", {"worker.py": worker})
+
+    with pytest.raises(BuildError) as raised:
+        build(root)
+
+    assert "cannot be in a file name" in raised.value.message
+    assert "\x00" not in raised.value.message  # shown escaped, never raw
+    assert not (root / ".flash" / platform.DEFAULT_ARCHIVE_NAME).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app"]
+
+
+@pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "a//b", "./a", "a\x00b"])
+def test_the_archive_refuses_entries_outside_its_root(tmp_path: Path, name: str) -> None:
+    output = tmp_path / "artifact.tar.gz"
+    entries = {"ok.py": Entry.text("x = 1\n"), name: Entry.text("y = 2\n")}
+
+    with pytest.raises(BuildError) as raised:
+        write_artifact(output, entries, mtime=0, progress=SilentProgress())
+
+    assert "not a path inside the app" in raised.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_size_limit_applies_to_the_compressed_archive(tmp_path: Path) -> None:
     root = write_app(tmp_path / "app", {"worker.py": WORKER})
     limit = platform.MAX_TARBALL_SIZE_MB * platform.BYTES_PER_MB
@@ -271,6 +304,7 @@ def test_output_name_and_outputs(tmp_path: Path) -> None:
     assert Path(result.size_report_path) == flash / "size-report.json"
     assert sorted(p.name for p in flash.iterdir()) == [
         "flash_manifest.json",
+        "lock",  # the app's build/deploy lock, released (never deleted: see build/lock.py)
         "release.tgz",
         "size-report.json",
     ]

@@ -12,6 +12,7 @@ and no file of ``.flash/``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -67,10 +68,11 @@ def api() -> Iterator[RunpodEmulator]:
         yield emulator
 
 
-def kill_when_started(cli: FlashLs, operation: str, logs: Path) -> tuple[str, str]:
-    """Start the deploy, SIGKILL it once ``operation`` shows in the call log; its output."""
-    out, err = logs / "stdout.txt", logs / "stderr.txt"
-    with out.open("w") as stdout, err.open("w") as stderr:
+@contextlib.contextmanager
+def deploying_until(cli: FlashLs, operation: str, logs: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A deploy in a subprocess, handed over once ``operation`` shows in the call log (the
+    process is killed when the block ends, if it still runs)."""
+    with (logs / "stdout.txt").open("w") as stdout, (logs / "stderr.txt").open("w") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "flash_ls", *ARGS],
             cwd=cli.project,
@@ -87,13 +89,45 @@ def kill_when_started(cli: FlashLs, operation: str, logs: Path) -> tuple[str, st
                 if time.monotonic() > deadline:
                     pytest.fail(f"{operation} did not start in {STARTED_WITHIN_S:g} s")
                 time.sleep(0.02)
-            os.kill(process.pid, signal.SIGKILL)
-            assert process.wait(timeout=30) == -signal.SIGKILL
+            yield process
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    return out.read_text(), err.read_text()
+
+
+def kill_when_started(cli: FlashLs, operation: str, logs: Path) -> tuple[str, str]:
+    """Start the deploy, SIGKILL it once ``operation`` shows in the call log; its output."""
+    with deploying_until(cli, operation, logs) as process:
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    return (logs / "stdout.txt").read_text(), (logs / "stderr.txt").read_text()
+
+
+def test_a_second_deploy_of_the_app_waits_for_no_one_and_says_why(
+    api: RunpodEmulator, tmp_path: Path, clean: dict[str, Any]
+) -> None:
+    cli = flash_ls_runner(api, APP, tmp_path / "work")
+    api.fail("saveEndpoint", "timeout", times=None, seconds=600)
+    with deploying_until(cli, "saveEndpoint", tmp_path) as first:
+        second = cli.deploy("--env", "staging")
+        build = cli.run("build", "--no-deps")
+
+        for run in (second, build):
+            assert run.returncode == 1, run.output
+            assert (
+                f"another build or deploy of {APP} is running (deploy, pid {first.pid}"
+                in run.stderr
+            )
+            assert "Traceback" not in run.output
+        assert second.mutations() == []  # refused before changing anything
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+
+    # The lock went with the killed process: the next deploy runs and converges.
+    api.clear_faults()
+    cli.deploy("--env", "staging").check()
+    assert end_state(api) == clean
 
 
 def assert_state_files_readable(project: Path) -> None:
