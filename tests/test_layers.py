@@ -202,8 +202,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "flash_ls.deploy": ("flash_ls.server", "flash_ls_cli"),
     "flash_ls.server": ("flash_ls_cli",),
 }
-# Modules that import nothing of flash_ls: the facts, the suppression syntax, positions.
-LEAVES = ("flash_ls.platform", "flash_ls.suppression", "flash_ls.span")
+# Modules that import nothing of flash_ls: the facts, the suppression syntax, positions, the
+# registry of child processes.
+LEAVES = ("flash_ls.platform", "flash_ls.suppression", "flash_ls.span", "flash_ls.children")
 # The engine is everything under flash_ls but these: it imports no front-end library.
 FRONT_ENDS = ("flash_ls.server",)
 

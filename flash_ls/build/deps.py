@@ -29,7 +29,7 @@ from typing import IO
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from flash_ls import platform
+from flash_ls import children, platform
 from flash_ls.build.errors import BuildError
 from flash_ls.build.values import where
 from flash_ls.progress import Progress
@@ -195,12 +195,13 @@ def install(
     deadline = time.monotonic() + PIP_TIMEOUT_SECONDS
     reported = 0
     try:
-        while process.poll() is None:
-            if time.monotonic() > deadline:
-                raise BuildError(f"pip install timed out after {PIP_TIMEOUT_SECONDS} seconds")
-            progress.check_cancelled()
-            reported = _report(out, reported, progress)
-            time.sleep(_POLL_SECONDS)
+        with children.tracked(process):
+            while process.poll() is None:
+                if time.monotonic() > deadline:
+                    raise BuildError(f"pip install timed out after {PIP_TIMEOUT_SECONDS} seconds")
+                progress.check_cancelled()
+                reported = _report(out, reported, progress)
+                time.sleep(_POLL_SECONDS)
     except BaseException:  # BuildError, Cancelled, KeyboardInterrupt: pip must not outlive us
         process.kill()
         process.wait()

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,8 +50,11 @@ def initialize(ls: FlashLanguageServer, params: types.InitializeParams) -> None:
     ls.diagnostics.debounce = ls.settings.debounce_ms / 1000
     ls.engine.workspace.overrides = dict(ls.settings.overrides)
     ls.set_log_level(ls.settings.log_level)
+    if params.process_id is not None:
+        watch_parent(params.process_id, ls.end_abruptly)
 
 
+@guard(types.INITIALIZED, notification=True)
 async def initialized(ls: FlashLanguageServer, params: types.InitializedParams) -> None:
     ls.loop = asyncio.get_running_loop()
     ls.announce_settings_problems()
@@ -63,8 +70,42 @@ def shutdown(ls: FlashLanguageServer, params: None) -> None:
 
 
 def exit_(ls: FlashLanguageServer, params: None) -> None:
+    # ``serve`` ends the process within its deadline once pygls leaves the loop.
     ls.stop_background()
-    ls.join_threads()
+
+
+PARENT_POLL_SECONDS = 0.5
+
+
+def watch_parent(pid: int, on_death: Callable[[], None]) -> threading.Thread | None:
+    """Call ``on_death`` when process ``pid`` (the client's, from ``initialize``) is gone.
+
+    Polled, as LSP asks: an editor that crashes or is killed sends neither ``exit`` nor always
+    an end of input (another process may hold the pipe). POSIX only: elsewhere ``os.kill`` with
+    signal 0 would terminate the process it asks about.
+    """
+    if os.name != "posix" or pid <= 0 or pid == os.getpid():
+        return None
+
+    def watch() -> None:
+        while _alive(pid):
+            time.sleep(PARENT_POLL_SECONDS)
+        log.info("the client process %d is gone: ending", pid)
+        on_death()
+
+    thread = threading.Thread(target=watch, name="flash-ls-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, owned by someone else
+        return True
+    return True
 
 
 @guard(types.WORKSPACE_DID_CHANGE_CONFIGURATION, notification=True)

@@ -70,7 +70,13 @@ def guard(
                     ls.show_message(first_line(error.message), kind)
                     error.logged = True
                 raise
-            except (JsonRpcException, asyncio.CancelledError):
+            except asyncio.CancelledError:
+                if notification:
+                    # Cancelled as the session ends (the loop cancels what still runs): nobody
+                    # waits for a notification, and pygls would log the cancellation as a crash.
+                    return None
+                raise
+            except JsonRpcException:
                 raise
             except Cancelled:
                 raise commands.RequestCancelled(f"{method} was cancelled") from None

@@ -12,6 +12,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import threading
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,7 +28,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from flash_ls import __version__
+from flash_ls import __version__, children
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.workspace import Workspace
 from flash_ls.rules.registry import is_known_selector
@@ -66,6 +69,8 @@ log = logging.getLogger("flash_ls.server")
 
 T = TypeVar("T")
 NAME = "flash-ls"
+# After exit, a closed stdin or the client's death, the process is gone within this (plus a poll).
+EXIT_DEADLINE_SECONDS = 1.5
 _DIAGNOSTIC_ID = "flash-ls"
 _LOG_LEVELS = {
     "error": logging.ERROR,
@@ -390,10 +395,22 @@ class FlashLanguageServer(LanguageServer):
         self.jobs.shutdown(wait=False, cancel_futures=True)
         self.manifests.remove()
 
+    def end_abruptly(self) -> None:
+        """Any thread: the client is gone, nothing is left to answer; end the process now.
+
+        A deploy cut short here leaves ``.flash/`` as a SIGKILL would (its writes are atomic, and
+        the next deploy converges); pip processes are killed with it.
+        """
+        children.kill_all()
+        logging.shutdown()
+        os._exit(0)
+
     def join_threads(self, timeout: float = 5.0) -> None:
+        """Wait for the engine and job threads, ``timeout`` seconds for all of them together."""
+        deadline = time.monotonic() + timeout
         self.engine.join(timeout)
         for thread in list(getattr(self.jobs, "_threads", ())):
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _range_json(found: types.Range) -> dict[str, Any]:
@@ -500,8 +517,23 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 2087) -
         else:
             raise ValueError(f"unknown transport {transport!r} (expected stdio or tcp)")
     finally:
-        server.stop_background()
-        server.join_threads(timeout=2.0)
+        end_process(server)
+
+
+def end_process(server: FlashLanguageServer, deadline_s: float = EXIT_DEADLINE_SECONDS) -> None:
+    """End the session's work, then the process, within ``deadline_s``.
+
+    Background work is cancelled (a build at its next step, pip with it); the engine thread may be
+    in the middle of a check that nothing can interrupt, and an interpreter that exits normally
+    waits for it (and for pygls's blocked stdin reader). So threads get until the deadline, and
+    whatever still runs then ends with the process: child processes killed, ``os._exit``.
+    """
+    server.stop_background()
+    server.join_threads(timeout=deadline_s)
+    current = threading.current_thread()
+    if any(t.is_alive() and not t.daemon and t is not current for t in threading.enumerate()):
+        log.info("ending the process with work still running")
+        server.end_abruptly()
 
 
 __all__ = ["FlashLanguageServer", "create_server", "path_to_uri", "serve"]

@@ -27,7 +27,6 @@ its install set (:mod:`flash_ls.project.sizes.index`). The language server never
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures
 import configparser
 import contextlib
@@ -52,7 +51,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from flash_ls import platform
+from flash_ls import children, platform
 from flash_ls.parse.facts import Literal, SequenceExpr
 from flash_ls.project.app import App
 from flash_ls.project.cache import write_cache_file
@@ -617,18 +616,7 @@ def _store(key: str, resolution: Resolution) -> None:
 # Running pip
 
 
-_RUNNING: set[subprocess.Popen[bytes]] = set()
 _PIP_SLOTS = threading.BoundedSemaphore(PIP_PROCESSES)
-
-
-@atexit.register
-def _kill_running() -> None:
-    # Daemon job threads die with the process; the pip processes they started go with them.
-    with _LOCK:
-        running = list(_RUNNING)
-    for process in running:
-        with contextlib.suppress(OSError):
-            process.kill()
 
 
 def run_pip(request: ResolveRequest) -> Resolution:
@@ -652,18 +640,15 @@ def run_pip(request: ResolveRequest) -> Resolution:
         except OSError as exc:
             problem = Problem(NO_PIP, f"cannot run {request.interpreter.label}: {exc.strerror}")
             return Resolution((), {}, problem, made)
-        with _LOCK:
-            _RUNNING.add(process)
-        try:
-            output, _ = process.communicate(timeout=request.timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            problem = Problem(TIMEOUT, f"pip did not finish within {request.timeout:g} s")
-            return Resolution((), {}, problem, made)
-        finally:
-            with _LOCK:
-                _RUNNING.discard(process)
+        # Daemon job threads die with the process; the pip processes they started go with them.
+        with children.tracked(process):
+            try:
+                output, _ = process.communicate(timeout=request.timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                problem = Problem(TIMEOUT, f"pip did not finish within {request.timeout:g} s")
+                return Resolution((), {}, problem, made)
         text = output.decode("utf-8", "replace")
         if process.returncode != 0 or not report.is_file():
             log.debug("pip failed (%s):\n%s", process.returncode, text)
