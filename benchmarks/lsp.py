@@ -97,6 +97,12 @@ class Session:
 
     def __post_init__(self) -> None:
         self.client = LanguageClient("flash-ls-bench", "1")
+        # lsprotocol cannot read the notebook selector ruff server advertises; no benchmark
+        # uses notebooks, so that capability is read as an empty one.
+        self.client.protocol._converter.register_structure_hook(
+            types.NotebookDocumentSyncOptions,
+            lambda _value, _type: types.NotebookDocumentSyncOptions(notebook_selector=[]),
+        )
         self._register()
 
     # -- server -> client ----------------------------------------------------------------------

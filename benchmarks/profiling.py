@@ -1,4 +1,5 @@
-"""Profiles for RESULTS.md: cold and warm ``flash-ls check`` and single edits in the engine.
+"""Profiles for RESULTS.md: cold and warm ``flash-ls check`` and single edits in the engine
+(``edit-times``: the same edits timed without a profile, for E1).
 
 Each profile runs in a fresh interpreter (``python -m benchmarks.profiling KIND ROOT OUT``) so
 import time is included and nothing leaks between runs. pyinstrument (sampling, low overhead) is
@@ -139,8 +140,12 @@ def _check(root: Path, *options: str) -> Callable[[], None]:
     return work
 
 
-def _edits(root: Path, rel: str, line: int, start: int, end: int, count: int) -> dict[str, Any]:
-    """Engine-only edit latency: what a server does per keystroke, without the protocol."""
+def _edits(
+    root: Path, rel: str, line: int, start: int, end: int, count: int, *, profiled: bool = True
+) -> dict[str, Any]:
+    """Engine-only edit latency: what a server does per keystroke, without the protocol (E1).
+
+    The times are taken without the profiler; ``profiled`` then profiles as many other edits."""
     import ast
 
     from flash_ls.project.workspace import Workspace
@@ -170,7 +175,7 @@ def _edits(root: Path, rel: str, line: int, start: int, end: int, count: int) ->
 
     edits(timed_texts)  # timed without the profiler
     unprofiled = list(times)
-    summary = profile(lambda: edits(profiled_texts))
+    summary = profile(lambda: edits(profiled_texts)) if profiled else {}
     floors = []
     for text in timed_texts:
         began = time.perf_counter()
@@ -234,9 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         result = profile(_check(root))
     elif kind == "bounds":
         result = _bounds(root)
-    elif kind == "edit":
+    elif kind in ("edit", "edit-times"):
         rel, line, start, end, count = args[3], *map(int, args[4:8])
-        result = _edits(root, rel, line, start, end, count)
+        result = _edits(root, rel, line, start, end, count, profiled=kind == "edit")
     else:
         raise SystemExit(f"unknown profile kind {kind!r}")
     out.write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The benchmark runner: measures the targets of issue 5 and writes ``benchmarks/RESULTS.md``.
+"""The benchmark runner: measures the targets of issues 5 and 13 and writes ``benchmarks/RESULTS.md``.
 
     python -m benchmarks                      # every target at its own size, 3 repetitions
     python -m benchmarks --only P1,P3 --repeat 5
@@ -9,8 +9,12 @@ times drift between runs and machines); each figure is reported as min / median 
 repetitions, and a target is judged on the median ratio. Targets that cannot be measured yet
 (the server or the build command not written) are recorded as such, with the reason.
 
-Default sizes: P1/P2 on workspace M, P3/P4/P6/P7 on L, P5 on every app in fixtures/apps/
+Default sizes: E1/P1/P2 on workspace M, P3/P4/P6/P7 on L, P5/P8 on every app in fixtures/apps/
 (the official build of a generated app would pip-install its dependencies). ``--size`` puts every workspace target on one size.
+
+The servers run with their shipped default settings (flash-ls's adaptive debounce included); P1
+edits the file in flash-ls and in ``ruff server`` (the peer users have open beside it) at the same
+moment, as an editor with both does, and compares their latencies edit by edit.
 """
 
 from __future__ import annotations
@@ -43,11 +47,11 @@ from benchmarks.lsp import ServerUnavailable, Session, rss_kib
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-TARGET_IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
-DEFAULT_SIZES = {"P1": "M", "P2": "M", "P3": "L", "P4": "L", "P6": "L", "P7": "L"}
+TARGET_IDS = ("E1", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8")
+DEFAULT_SIZES = {"E1": "M", "P1": "M", "P2": "M", "P3": "L", "P4": "L", "P6": "L", "P7": "L"}
 NOTES_BEGIN = "<!-- notes:begin (kept by the runner; edit freely) -->"
 NOTES_END = "<!-- notes:end -->"
-SETTINGS = {"debounce_ms": 0}
+SETTINGS: dict[str, Any] = {}  # the shipped defaults (debounce_ms 100, adaptive)
 OFFICIAL_ENV = {"FLASH_NO_UPDATE_CHECK": "1", "CI": "1", "RUNPOD_FLASH_SILENCE_DEPRECATION": "1"}
 
 AST_FLOOR = r"""
@@ -101,14 +105,34 @@ class Target:
 
 TARGETS = (
     Target(
+        "E1",
+        "engine-only edit (Workspace.update + check_app), 1,000-line file in {size} (p95)",
+        "E1.p95",
+        "E1.floor",
+        "E1.ratio",
+        "<=",
+        1.0,
+        "p95 <= 1.0x ast.parse",
+    ),
+    Target(
         "P1",
-        "edit -> diagnostics, 1,000-line Flash file in {size} (p95)",
+        "edit -> diagnostics, 1,000-line Flash file in {size}, shipped defaults (p95)",
         "P1.p95",
         "P1.floor",
         "P1.ratio",
         "<=",
-        3.0,
-        "p95 <= 3x ast.parse",
+        1.5,
+        "p95 <= 1.5x ast.parse",
+    ),
+    Target(
+        "P1r",
+        "edit -> diagnostics vs `ruff server` on the same file, same edits (p95)",
+        "P1.p95",
+        "P1.ruff_p95",
+        "P1.ratio_ruff",
+        "<=",
+        1.5,
+        "p95 <= 1.5x ruff server",
     ),
     Target(
         "P2",
@@ -179,6 +203,16 @@ TARGETS = (
         "<=",
         150.0,
         "<= +150 MB",
+    ),
+    Target(
+        "P8",
+        "`flash-ls build --no-deps` vs `flash build --no-deps`",
+        "P8.build",
+        "P8.official",
+        "P8.speedup",
+        ">=",
+        10.0,
+        ">= 10x faster",
     ),
 )
 
@@ -384,28 +418,46 @@ def fixture_apps(fixtures: Path) -> list[Path]:
 
 @dataclass
 class AppRun:
-    """P5 on one app: times per repetition and what each side did."""
+    """P5/P8 on one app: times per repetition and what each side did."""
 
     official: list[float] = field(default_factory=list)
     manifest: list[float] = field(default_factory=list)
+    build: list[float] = field(default_factory=list)
     official_error: str = ""
     manifest_error: str = ""
+    build_error: str = ""
     installed: bool = False
 
     @property
     def comparable(self) -> bool:
-        """Both sides succeeded and the official build did no pip download."""
-        return bool(self.manifest) and not (
-            self.official_error or self.manifest_error or self.installed
-        )
+        """The official build succeeded without a pip download (the precondition of both)."""
+        return not (self.official_error or self.installed)
 
 
-def measure_manifest(apps: list[Path], repeat: int, results: Results) -> None:
+@dataclass
+class _Totals:
+    """One repetition of P5 or P8: the official and the flash-ls times of the comparable apps."""
+
+    official: float = 0.0
+    mine: float = 0.0
+    apps: int = 0
+
+    def add(self, official: float, mine: float) -> None:
+        self.official += official
+        self.mine += mine
+        self.apps += 1
+
+
+def measure_manifest(apps: list[Path], repeat: int, which: set[str], results: Results) -> None:
+    """P5 (``flash-ls manifest``) and P8 (``flash-ls build --no-deps``) against the official
+    ``flash build --no-deps``, each app copied afresh for every command and repetition."""
     official = _bin("flash")
     if official is None:
-        results.skip("P5", "runpod-flash is not installed (pip install runpod-flash==1.21.0)")
+        for target in ("P5", "P8"):
+            results.skip(target, "runpod-flash is not installed (pip install runpod-flash==1.21.0)")
         return
     manifest = [*flash_ls_command(), "manifest"]
+    build_cmd = [*flash_ls_command(), "build", "--no-deps"]
     for _ in range(repeat):
         results.add(
             "P5.startup",
@@ -419,81 +471,106 @@ def measure_manifest(apps: list[Path], repeat: int, results: Results) -> None:
             "s",
             timed([sys.executable, "-c", "pass"]).seconds,
         )
-    available = True
     ignore = shutil.ignore_patterns(".flash", "__pycache__")
     for repetition in range(repeat):
-        per_run: list[tuple[float, float]] = []
+        totals = {"P5": _Totals(), "P8": _Totals()}
         for app in apps:
             state = results.apps.setdefault(app.name, AppRun())
             with scratch("p5") as tmp:
-                mine, theirs = tmp / "a" / app.name, tmp / "b" / app.name
-                shutil.copytree(app, mine, ignore=ignore)
-                shutil.copytree(app, theirs, ignore=ignore)
+                copies = {side: tmp / side / app.name for side in ("official", "P5", "P8")}
+                for copy in copies.values():
+                    shutil.copytree(app, copy, ignore=ignore)
                 build = timed(
-                    [*official, "build", "--no-deps"], cwd=theirs, env=environment(**OFFICIAL_ENV)
+                    [*official, "build", "--no-deps"],
+                    cwd=copies["official"],
+                    env=environment(**OFFICIAL_ENV),
                 )
                 state.official.append(build.seconds)
                 if build.returncode != 0:
                     state.official_error = f"exit {build.returncode}: {_official_error(build)}"
                 if re.search(r"installed \d+ packages?", build.stdout + build.stderr):
                     state.installed = True
-                if not available:
-                    continue
-                run = timed([*manifest, str(mine)], cwd=mine)
-                if "No such command" in run.stderr:
-                    results.skip("P5", "`flash-ls manifest` is not available yet (No such command)")
-                    available = False
-                    continue
-                if run.returncode != 0:
-                    state.manifest_error = f"exit {run.returncode}: {_clean(run.last_error())}"
-                state.manifest.append(run.seconds)
-            if state.comparable:
-                per_run.append((build.seconds, run.seconds))
-        if per_run:
+                if "P5" in which:
+                    run = timed([*manifest, str(copies["P5"])], cwd=copies["P5"])
+                    if run.returncode != 0:
+                        state.manifest_error = f"exit {run.returncode}: {_clean(run.last_error())}"
+                    state.manifest.append(run.seconds)
+                    if state.comparable and not state.manifest_error:
+                        totals["P5"].add(build.seconds, run.seconds)
+                if "P8" in which:
+                    run = timed(build_cmd, cwd=copies["P8"])
+                    if run.returncode != 0:
+                        state.build_error = f"exit {run.returncode}: {_clean(run.last_error())}"
+                    state.build.append(run.seconds)
+                    if state.comparable and not state.build_error:
+                        totals["P8"].add(build.seconds, run.seconds)
+        for target, mine, label in (
+            ("P5", "manifest", "flash-ls manifest"),
+            ("P8", "build", "flash-ls build --no-deps"),
+        ):
+            if target not in which:
+                continue
+            total = totals[target]
+            if not total.apps:
+                if repetition == 0:
+                    results.skip(
+                        target,
+                        f"no fixture app where both the official build and {label} succeed "
+                        "without a pip download",
+                    )
+                continue
             # one figure per repetition: total over the comparable apps, like building each once
-            theirs_total = sum(t for t, _ in per_run)
-            mine_total = sum(m for _, m in per_run)
             results.add(
-                "P5.official",
+                f"{target}.official",
                 "flash build --no-deps, summed over comparable apps",
                 "s",
-                theirs_total,
+                total.official,
             )
             results.add(
-                "P5.manifest", "flash-ls manifest, summed over comparable apps", "s", mine_total
+                f"{target}.{mine}", f"{label}, summed over comparable apps", "s", total.mine
             )
             results.add(
-                "P5.speedup",
+                f"{target}.speedup",
                 "official / flash-ls (comparable apps)",
                 "x",
-                theirs_total / mine_total,
-            )
-        elif repetition == 0 and available:
-            results.skip(
-                "P5",
-                "no fixture app where both the official build and flash-ls manifest succeed without a pip download",
+                total.official / total.mine,
             )
 
 
 def _p5_rows(results: Results) -> list[list[str]]:
     rows = []
+
+    def median(values: list[float]) -> float | None:
+        return statistics.median(values) if values else None
+
+    def cells(theirs: float | None, mine: float | None) -> list[str]:
+        if mine is None:
+            return ["-", "-"]
+        speedup = _fmt(theirs / mine, "x") if theirs is not None and mine else "-"
+        return [_fmt(mine, "s"), speedup]
+
     for name, state in sorted(results.apps.items()):
-        official = statistics.median(state.official) if state.official else None
-        mine = statistics.median(state.manifest) if state.manifest else None
+        official = median(state.official)
         if state.official_error:
             status = f"official build fails ({state.official_error})"
         elif state.installed:
             status = "official build pip-installs dependencies (network): not compared"
-        elif state.manifest_error:
-            status = f"flash-ls manifest fails ({state.manifest_error})"
         else:
-            status = "compared"
+            failed = [
+                f"flash-ls {what} fails ({error})"
+                for what, error in (
+                    ("manifest", state.manifest_error),
+                    ("build", state.build_error),
+                )
+                if error
+            ]
+            status = "; ".join(failed) or "compared"
         rows.append(
             [
                 name,
                 _fmt(official, "s") if official is not None else "-",
-                _fmt(mine, "s") if mine is not None else "-",
-                _fmt(official / mine, "x") if official is not None and mine else "-",
+                *cells(official, median(state.manifest)),
+                *cells(official, median(state.build)),
                 status,
             ]
         )
@@ -510,24 +587,47 @@ def _edited(lines: list[str], site: EditSite, replacement: str) -> tuple[str, in
     return "\n".join(lines), site.start + len(replacement)
 
 
+async def _start_peer(root: Path, results: Results) -> Session | None:
+    """``ruff server`` on the same workspace (the peer users run beside flash-ls), or None."""
+    ruff = _bin("ruff")
+    if ruff is None:
+        results.skip("P1.ruff", "ruff is not installed in this environment")
+        return None
+    peer = Session([*ruff, "server"], root, {})
+    try:
+        await peer.start()
+        await peer.initialize(timeout=60)
+    except ServerUnavailable as err:
+        results.skip("P1.ruff", f"ruff server: {err}")
+        await peer.stop()
+        return None
+    return peer
+
+
 async def _edit_session(
     info: WorkspaceInfo,
     command: Sequence[str],
     edits: int,
     which: set[str],
     results: Results,
+    resolutions: Path | None = None,
 ) -> None:
     assert info.edit is not None and info.rename is not None
     with scratch("server-cache") as cache:
+        if resolutions is not None and resolutions.is_dir():
+            shutil.copytree(resolutions, cache / resolutions.name)
         session = Session(command, info.root, SETTINGS, environment(FLASH_LS_CACHE_DIR=str(cache)))
+        peer: Session | None = None
         try:
             await session.start()
             await session.initialize(timeout=120)
+            peer = await _start_peer(info.root, results)
             big = info.root / info.big_file
             text = big.read_text(encoding="utf-8")
             lines = text.split("\n")
             uri = session.open(big, text, version=1)
             opened = time.perf_counter()
+            peer_uri = peer.open(big, text, version=1) if peer is not None else ""
             first = await session.diagnostics_for(uri, 0, timeout=180, version=1)
             results.add(
                 "P1.first",
@@ -535,10 +635,13 @@ async def _edit_session(
                 "ms",
                 (first.at - opened) * 1000,
             )
+            if peer is not None:
+                await peer.diagnostics_for(peer_uri, 0, timeout=60, version=1)
             how = await session.wait_indexed(timeout=180)  # measure the steady state, not indexing
             results.note(f"P1: edits start once the workspace is indexed ({how})")
             site = EditSite(**vars(info.edit))
             latencies: list[float] = []
+            peer_latencies: list[float] = []
             texts: list[str] = []
             warmup = min(10, max(1, edits // 10))
             versions_seen = False
@@ -549,12 +652,24 @@ async def _edit_session(
                 mark = len(session.published)
                 sent = time.perf_counter()
                 session.change_line(uri, version, site.line, site.start, site.end, value, text)
+                if peer is not None:  # the same keystroke reaches both servers, as in an editor
+                    peer_mark = len(peer.published)
+                    peer_sent = time.perf_counter()
+                    peer.change_line(
+                        peer_uri, version, site.line, site.start, site.end, value, text
+                    )
                 got = await session.diagnostics_for(uri, mark, timeout=15, version=version)
                 versions_seen = versions_seen or got.version is not None
+                if peer is not None:
+                    peer_got = await peer.diagnostics_for(
+                        peer_uri, peer_mark, timeout=15, version=version
+                    )
                 site.end = end
                 if i >= warmup:
                     latencies.append(got.at - sent)
                     texts.append(text)
+                    if peer is not None:
+                        peer_latencies.append(peer_got.at - peer_sent)
             if not versions_seen:
                 results.note(
                     "P1: the server publishes diagnostics without a version; the first publication after each edit was taken"
@@ -570,20 +685,38 @@ async def _edit_session(
             results.add("P1.p95", "P1 edit latency p95", "ms", p95 * 1000)
             results.add("P1.floor", "ast.parse of the same file (median)", "ms", floor * 1000)
             results.add("P1.ratio", "P1 p95 / ast.parse", "x", p95 / floor)
-            if percentile(latencies, 50) > 0.09:
-                results.note(
-                    "P1: median latency is over 90 ms: the debounce setting may not have been applied"
+            if peer_latencies:
+                peer_p95 = percentile(peer_latencies, 95)
+                results.add(
+                    "P1.ruff_p50",
+                    "ruff server, same file and edits: latency p50",
+                    "ms",
+                    percentile(peer_latencies, 50) * 1000,
                 )
+                results.add(
+                    "P1.ruff_p95",
+                    "ruff server, same file and edits: latency p95",
+                    "ms",
+                    peer_p95 * 1000,
+                )
+                results.add("P1.ratio_ruff", "P1 p95 / ruff server p95", "x", p95 / peer_p95)
             results.note(
-                f"P1/P2: server text sync is {session.sync_kind.name}; {edits} measured edits after {warmup} warm-up"
+                f"P1/P2: server text sync is {session.sync_kind.name}; {edits} measured edits after {warmup} warm-up; "
+                "both servers with their default settings"
+                + (", ruff server edited alongside" if peer is not None else "")
             )
             if "P2" not in which:
                 return
+            if peer is not None:
+                await peer.stop()
+                peer = None
             await _rename_edits(session, info, max(5, edits // 4), p95, results)
         except ServerUnavailable as err:
             results.skip("P1", str(err))
             results.skip("P2", str(err))
         finally:
+            if peer is not None:
+                await peer.stop()
             await session.stop()
 
 
@@ -625,6 +758,21 @@ async def _rename_edits(
         )
 
 
+def warm_resolutions(info: WorkspaceInfo, folder: Path, results: Results) -> Path:
+    """The dependency resolutions of the workspace's apps, made once (``flash-ls check`` with
+    ``folder`` as its cache, kept with the workspaces: resolutions are cached for a day) so that
+    the edit sessions measure typing, not pip resolving 20 apps in the background."""
+    started = time.perf_counter()
+    check = [*flash_ls_command(), "check", str(info.root), "--fail-on", "never"]
+    done = timed(check, env=environment(FLASH_LS_CACHE_DIR=str(folder)))
+    results.note(
+        f"P1/P2: each server starts with an empty cache but the workspace's dependency "
+        f"resolutions (made beforehand by `flash-ls check`, {time.perf_counter() - started:.0f} s, "
+        f"exit {done.returncode}; kept for a day in {folder})"
+    )
+    return folder / "sizes"
+
+
 def measure_edits(
     info: WorkspaceInfo,
     command: Sequence[str],
@@ -632,9 +780,10 @@ def measure_edits(
     edits: int,
     which: set[str],
     results: Results,
+    resolutions: Path | None = None,
 ) -> None:
     for _ in range(repeat):
-        asyncio.run(_edit_session(info, command, edits, which, results))
+        asyncio.run(_edit_session(info, command, edits, which, results, resolutions))
         if "P1" in results.unavailable:
             return
 
@@ -772,19 +921,33 @@ def measure_profiles(
             results.note(f"profile of the engine edit failed: {data}")
             return
         title = f"{count} P1 edits in the engine (Workspace.update + check_app), {edit_ws.size}"
-        edit_s, ast_s = data.pop("edit_seconds"), data.pop("ast_seconds")
+        data.pop("edit_seconds")
+        data.pop("ast_seconds")
         results.profiles[title] = data
-        if edit_s:
-            p50, p95 = percentile(edit_s, 50), percentile(edit_s, 95)
-            results.add(
-                "E1.p50", "engine-only edit (update + check_app, no server) p50", "ms", p50 * 1000
-            )
-            results.add(
-                "E1.p95", "engine-only edit (update + check_app, no server) p95", "ms", p95 * 1000
-            )
-            results.add(
-                "E1.ratio", "engine-only edit p95 / ast.parse", "x", p95 / statistics.median(ast_s)
-            )
+
+
+def measure_engine_edits(info: WorkspaceInfo, repeat: int, edits: int, results: Results) -> None:
+    """E1: the P1 edits in the engine alone (``Workspace.update`` + ``check_app``), each
+    repetition in a fresh interpreter, against ``ast.parse`` of the same texts."""
+    site = info.edit
+    assert site is not None
+    where = [site.rel, str(site.line), str(site.start), str(site.end), str(edits)]
+    with scratch("e1") as tmp:
+        for repetition in range(repeat):
+            # One cache for the repetitions: the dependency resolution runs once, while warming.
+            env = environment(FLASH_LS_CACHE_DIR=str(tmp / "cache"))
+            out = tmp / f"e1-{repetition}.json"
+            data = _profile("edit-times", info.root, out, *where, env=env)
+            if isinstance(data, str):
+                results.skip("E1", f"the engine edits failed: {data}")
+                return
+            times, floors = data["edit_seconds"], data["ast_seconds"]
+            p95, floor = percentile(times, 95), statistics.median(floors)
+            label = "engine-only edit (update + check_app, no server)"
+            results.add("E1.p50", f"{label} p50", "ms", percentile(times, 50) * 1000)
+            results.add("E1.p95", f"{label} p95", "ms", p95 * 1000)
+            results.add("E1.floor", "ast.parse of the same texts (median)", "ms", floor * 1000)
+            results.add("E1.ratio", "engine-only edit p95 / ast.parse", "x", p95 / floor)
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -934,7 +1097,15 @@ VERDICT_HEADER = [
     "status",
 ]
 FIGURE_HEADER = ["figure", "n", "min", "median", "max"]
-P5_HEADER = ["app", "flash build --no-deps", "flash-ls manifest", "speedup", "status"]
+P5_HEADER = [
+    "app",
+    "flash build --no-deps",
+    "flash-ls manifest",
+    "speedup (P5)",
+    "flash-ls build --no-deps",
+    "speedup (P8)",
+    "status",
+]
 
 
 def figure_rows(results: Results) -> list[list[str]]:
@@ -1017,7 +1188,12 @@ def render_markdown(
     out += ["## Figures (min / median / max over the repetitions)", ""]
     out += [_md_table(FIGURE_HEADER, figure_rows(results)), ""]
     if results.apps:
-        out += ["P5 per fixture app (medians):", "", _md_table(P5_HEADER, _p5_rows(results)), ""]
+        out += [
+            "P5/P8 per fixture app (medians):",
+            "",
+            _md_table(P5_HEADER, _p5_rows(results)),
+            "",
+        ]
     if results.notes:
         out += ["Observations from this run:", ""] + [f"- {n}" for n in results.notes] + [""]
     if results.profiles:
@@ -1089,7 +1265,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--fixtures",
         type=Path,
         default=REPO / "fixtures" / "apps",
-        help="apps for P5 (each subdirectory)",
+        help="apps for P5 and P8 (each subdirectory)",
     )
     args = parser.parse_args(argv)
     args.argv = argv
@@ -1155,19 +1331,25 @@ def main(argv: list[str] | None = None) -> int:
         if "P3" in which or "P4" in which:
             log("P3/P4: flash-ls check vs ast floor and ruff")
             measure_check(workspace("P3"), args.repeat, which, warm_cache, results)
+        if "E1" in which:
+            log("E1: edits in the engine")
+            measure_engine_edits(workspace("E1"), args.repeat, args.edits, results)
         if "P1" in which:
             log("P1/P2: edits in the server")
-            measure_edits(workspace("P1"), server, args.repeat, args.edits, which, results)
+            info = workspace("P1")
+            resolutions = warm_resolutions(info, args.workdir / f"resolutions-{info.size}", results)
+            measure_edits(info, server, args.repeat, args.edits, which, results, resolutions)
         if "P6" in which or "P7" in which:
             log("P6/P7: server start and memory")
             measure_server_start(workspace("P6"), server, args.repeat, results)
-        if "P5" in which:
-            log("P5: flash-ls manifest vs flash build --no-deps")
+        if "P5" in which or "P8" in which:
+            log("P5/P8: flash-ls manifest and build vs flash build --no-deps")
             apps = fixture_apps(args.fixtures)
             if apps:
-                measure_manifest(apps, args.repeat, results)
+                measure_manifest(apps, args.repeat, which, results)
             else:
-                results.skip("P5", f"no fixture apps in {args.fixtures}")
+                for target in ("P5", "P8"):
+                    results.skip(target, f"no fixture apps in {args.fixtures}")
         if profile:
             log("profiles")
             measure_profiles(workspace("P3"), workspace("P1"), args.edits, warm_cache, results)

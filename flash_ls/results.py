@@ -251,10 +251,13 @@ class _Trees:
         self.now_ns = now_ns
         self.skipped = skipped  # real paths never stamped (the cache directory itself)
         self.digests: dict[str, bytes | None] = {}
+        self._top = os.sep  # the real path (with a trailing separator) of the tree being stamped
 
     def digest(self, directory: str) -> bytes | None:
+        real = os.path.realpath(directory)
+        self._top = real.rstrip(os.sep) + os.sep
         try:
-            return self._walk(directory, os.path.realpath(directory), frozenset())
+            return self._walk(directory, real, frozenset())
         except RecursionError:
             return None
 
@@ -294,6 +297,10 @@ class _Trees:
             child_real = os.path.realpath(entry.path) if linked else f"{real}/{name}"
             if child_real in inner:
                 digest.update(b"loop\0")  # a symlink back up the tree: nothing new below
+                continue
+            if linked and not child_real.startswith(self._top):
+                # A link out of the tree (to / even): the check reads nothing through it.
+                digest.update(f"out\0{child_real}\0".encode("utf-8", "surrogatepass"))
                 continue
             if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                 child = _environment_digest(entry.path, self.now_ns)

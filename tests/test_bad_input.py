@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,7 +43,9 @@ def test_undecodable_files_are_findings(tmp_path: Path, content: bytes, phrase: 
 
 
 def test_control_characters_in_a_name_are_shown_escaped(tmp_path: Path) -> None:
-    source = 'from runpod_flash import Endpoint\n\n@Endpoint(name="a\\x00b\\x1b[2J")\ndef w(): ...\n'
+    source = (
+        'from runpod_flash import Endpoint\n\n@Endpoint(name="a\\x00b\\x1b[2J")\ndef w(): ...\n'
+    )
     (finding,) = only(check(tmp_path, {"w.py": source}), "FL106")
     # A NUL or an escape sequence printed raw would garble the terminal or the CI log.
     assert finding.message == "endpoint name 'a\\x00b\\x1b[2J' contains '\\x00' '\\x1b'"
@@ -58,6 +61,25 @@ def test_large_file_is_handled(tmp_path: Path) -> None:
     big = "# padding\n" + "x = 1\n" * (5 * 1024 * 1024 // 6)
     found = check(tmp_path, {"big.py": big, "good.py": GOOD})
     assert only(found, "FL101")
+
+
+def test_symlinks_out_of_the_app_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text(GOOD)  # would be an FL101 if it were read
+    app = write_app(tmp_path / "app", {"good.py": GOOD})
+    (app / "disk").symlink_to("/", target_is_directory=True)  # was a walk of the whole disk
+    (app / "lib").symlink_to(outside, target_is_directory=True)
+    (app / "linked.py").symlink_to(outside / "secret.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "flash_ls", "check", str(app), "--offline", "-f", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    found = json.loads(done.stdout)
+    assert {(Path(d["path"]).name, d["code"]) for d in found} == {("good.py", "FL101")}
 
 
 def test_symlink_loop_terminates(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ async def did_change(ls: FlashLanguageServer, params: types.DidChangeTextDocumen
     ls.documents.change(path, params.text_document.version, document.source)
     root = ls.diagnostics.root_of(path)
     ls.diagnostics.touch(root)
+    # At once when the app's last check was fast, else after a wait of at most the debounce.
     ls.diagnostics.schedule(path, root, trigger=path)
 
 

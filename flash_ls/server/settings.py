@@ -5,6 +5,12 @@ key is a ``[tool.flash-ls]`` key (``select``, ``ignore``, ``severity``, ``size-b
 over each app's configuration through ``Workspace.overrides``. Keys may be written snake_case, kebab-case or
 camelCase (``debounceMs``) as editors like. Settings with an invalid key are reported (one
 message per problem) and not applied: the last good settings stay in force.
+
+``debounce_ms`` is how long the server waits after an edit made while a check of the same app runs
+or waits (edits coming faster than the checks finish): such a burst is checked once it pauses that
+long. An edit made while the app's checks are idle is checked at once, so a check that costs 10 ms
+is never waited for. 0 never waits. Whatever the value, one check of an app runs at a time and
+edits made meanwhile are checked together after it.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from flash_ls.project.config import SETTINGS, Config, ConfigError
 from flash_ls.rules.registry import is_known_selector
 
 SECTION = "flash-ls"
-DEFAULT_DEBOUNCE_MS = 100
+DEFAULT_DEBOUNCE_MS = 100  # the wait after an edit made while a check runs or waits
 MAX_DEBOUNCE_MS = 10_000
 LOG_LEVELS = ("error", "warning", "info", "debug")
 _LEVEL_NAMES = "error, warning, info or debug"
@@ -29,7 +35,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 class Settings:
     """The effective settings of the server."""
 
-    debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS  # used only in bursts (module docstring)
     log_level: str = "warning"
     code_lens: bool = True  # false: textDocument/codeLens answers no lenses
     overrides: dict[str, Any] = field(default_factory=dict)

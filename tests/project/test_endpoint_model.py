@@ -7,8 +7,8 @@ from pathlib import Path
 from apps import load_app, write_app
 
 from flash_ls import platform
-from flash_ls.project.evaluation import EnumValue, Unknown
 from flash_ls.project.endpoint_model import Endpoint, EndpointKind
+from flash_ls.project.evaluation import EnumValue, Unknown
 
 
 def by_key(root: Path) -> dict[str, Endpoint]:
