@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean vscode-e2e-deps vscode-test
+.PHONY: demo test lint format bench clean vscode-e2e-deps vscode-test mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,17 @@ vscode-e2e-deps:
 # The extension's type check and unit tests (node's test runner; no VS Code needed).
 vscode-test:
 	cd vscode-client && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run typecheck && npm test
+
+# Mutation testing of the rule modules (the long mode, not part of .ci/run; docs/reliability.md):
+# `make mutation`, or `make mutation MODULES="identity routes" JOBS=1`.
+MODULES ?=
+JOBS ?= 2
+MUTATION_STAMP := $(VENV)/.mutation-installed
+$(MUTATION_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	touch $(MUTATION_STAMP)
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python tests/mutation/run.py --jobs $(JOBS) $(MODULES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -187,6 +187,7 @@ class _Context:
         self._read_lines = read_lines
         self._paths: dict[Path, str] = {}
         self._lines: dict[Path, list[str] | None] = {}
+        self._shown: dict[tuple[Path, int], tuple[str, list[int]]] = {}
 
     def path(self, path: Path) -> str:
         if path not in self._paths:
@@ -203,6 +204,15 @@ class _Context:
         if lines is None or not 0 <= line < len(lines):
             return None
         return lines[line].rstrip("\r\n")
+
+    def display(self, path: Path, line: int, source: str) -> tuple[str, list[int]]:
+        """``_display(source)`` of a line, worked out once: many findings can share one long
+        line (a thousand keywords on one line would cost a thousand walks of it)."""
+        key = (path, line)
+        found = self._shown.get(key)
+        if found is None:
+            found = self._shown[key] = _display(source)
+        return found
 
     def sort_key(self, d: Diagnostic) -> tuple[str, int, int, str, int, int, str]:
         s = d.span
@@ -300,7 +310,7 @@ def _text_block(d: Diagnostic, context: _Context, *, unsafe_fixes: bool = False)
     if source is not None:
         gutter = str(s.start_line + 1)
         pad = " " * len(gutter)
-        shown, columns = _display(source)
+        shown, columns = context.display(d.path, s.start_line, source)
         start = min(s.start_col, len(source))
         end = s.end_col if s.end_line == s.start_line else len(source)
         end = max(min(end, len(source)), start)

@@ -9,6 +9,7 @@ function returns the exit status, or raises ``ExitCode`` once its message is pri
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -245,7 +246,7 @@ class CheckRun:
 
         def read_lines(path: Path) -> list[str] | None:
             text = texts.get(path)
-            return text.splitlines() if text is not None else excerpt_lines(path)
+            return source_lines(text) if text is not None else excerpt_lines(path)
 
         if self.diff:
             for path, (before, after) in sorted(result.changed.items()):
@@ -449,7 +450,17 @@ def excerpt_lines(path: Path) -> list[str] | None:
     from flash_ls.project.encoding import read_small_text
 
     text = read_small_text(path)
-    return text.splitlines() if text is not None else None
+    return source_lines(text) if text is not None else None
+
+
+def source_lines(text: str) -> list[str]:
+    """A file's lines as findings number them: only ``\\n``, ``\\r\\n`` and ``\\r`` end a line
+    (``str.splitlines`` also breaks at form feeds, ``\\x1c``, ``\\x85``, ``\\u2028``...; the
+    parser is not imported for this: a replayed check has none)."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines[-1] == "":
+        lines.pop()  # the end of the last line, or an empty text
+    return lines
 
 
 def print_findings(diagnostics: list[Diagnostic]) -> None:

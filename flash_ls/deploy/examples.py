@@ -159,7 +159,7 @@ def _parameters(
     definition = next((d for d in source.facts.definitions if d.name == name), None)
     if definition is None:
         return {}
-    lines = source.text.splitlines()
+    lines = source.lines()
     text = "\n".join(lines[definition.span.start_line : definition.span.end_line + 1])
     try:
         node = ast.parse(text).body[0]

@@ -1,8 +1,8 @@
 """Apply text edits and fixes to file contents (``--fix``, ``--diff``, fix-all code actions).
 
-Positions are ``Span``s: 0-based lines split on ``\\n``, columns in code points. A column past the
-end of its line is clamped to the line's end, and the end of a CRLF line is *before* its ``\\r``,
-so an edit never splits a ``\\r\\n`` pair.
+Positions are ``Span``s: 0-based lines ended by ``\\n``, ``\\r\\n`` or ``\\r`` (as the facts count
+them), columns in code points. A column past the end of its line is clamped to the line's end,
+and the end of a CRLF line is *before* its ``\\r``, so an edit never splits a ``\\r\\n`` pair.
 
 ``fix_until_stable`` is the one fix loop: ``flash-ls check --fix``/``--diff`` and the editor's
 fix-all apply fixes, re-check and apply again until nothing applicable remains.
@@ -10,6 +10,7 @@ fix-all apply fixes, re-check and apply again until nothing applicable remains.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from flash_ls.diagnostic import Diagnostic, Fix, TextEdit
 MAX_FIX_ROUNDS = 10
 """Rounds of fixing and re-checking before ``fix_until_stable`` gives up."""
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
 # (start offset, end offset, new text) in a text's code points.
 _Resolved = tuple[int, int, str]
 
@@ -29,9 +31,11 @@ class _Offsets:
     def __init__(self, text: str) -> None:
         self._text = text
         self._starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self._starts.append(index + 1)
+        self._ends: list[int] = []  # where each line's text ends (its line end excluded)
+        for end in _LINE_END.finditer(text):
+            self._ends.append(end.start())
+            self._starts.append(end.end())
+        self._ends.append(len(text))
 
     def offset(self, line: int, col: int) -> int:
         if line < 0:
@@ -39,10 +43,7 @@ class _Offsets:
         if line >= len(self._starts):
             return len(self._text)
         start = self._starts[line]
-        end = self._starts[line + 1] - 1 if line + 1 < len(self._starts) else len(self._text)
-        if end > start and self._text[end - 1] == "\r" and end < len(self._text):
-            end -= 1
-        return start + min(max(col, 0), end - start)
+        return start + min(max(col, 0), self._ends[line] - start)
 
     def resolve(self, edit: TextEdit) -> _Resolved:
         span = edit.span

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -31,8 +32,8 @@ _SCOPED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp
 
 
 def _lines(text: str) -> list[str]:
-    """Lines as the facts count them (split at ``\\n``), without a ``\\r`` before it."""
-    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    """Lines as the facts count them (ended by ``\\n``, ``\\r\\n`` or ``\\r``), without their ends."""
+    return re.split(r"\r\n|\r|\n", text)
 
 
 def _statement_lines(source: SourceFile, variable: str | None, call_span: Span) -> range | None:

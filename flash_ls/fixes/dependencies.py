@@ -9,6 +9,7 @@ Plain text work on the facts' positions (no parsing), cheap enough to run for ev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def add_dependencies(
     """
     if not distributions or call.has_star_args:
         return None
-    lines = text.split("\n")
+    lines = re.split(r"\r(?!\n)|\n", text)  # as the facts count lines (CRLF lines keep the \r)
     kw = call.keyword("dependencies")
     quote = quote_style([*call.args, *(k.value for k in call.keywords)])
     if kw is not None:

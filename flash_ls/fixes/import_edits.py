@@ -16,12 +16,14 @@ Imported only when a fix's edits are wanted (``flash_ls.fixes.moves`` plans the 
 - ``move_import`` combines both; ``copy_import`` only inserts.
 
 Every function returns ``None`` when it cannot produce an edit that is certainly right; the fix
-then has no edits. Positions are ``Span``s (0-based lines split on ``\\n``, code-point columns).
+then has no edits. Positions are ``Span``s (0-based lines ended by ``\\n``, ``\\r\\n`` or ``\\r``,
+code-point columns).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,7 @@ from flash_ls.suppression import DIRECTIVE_PREFIX
 
 _ANALYSIS_CACHE_SIZE = 32
 _CHUNK_CACHE_SIZE = 4096
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,8 +158,11 @@ class SourceAnalysis:
     def __init__(self, text: str) -> None:
         self.text = text
         self._pieces = [(c.start_line, c.text) for c in split_statements(text)[0]]
-        self._lines = text.split("\n")
-        self.newline = "\r\n" if "\r\n" in text else "\n"
+        # Lines end at \n, \r\n and \r, as the facts and libcst count them.
+        self._lines = _LINE_END.split(text)
+        self.newline = (
+            "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
+        )
         self._parsed: dict[int, _Chunk] = {}  # the statements parsed so far, by index
 
     def _chunk(self, index: int) -> _Chunk | None:

@@ -19,6 +19,10 @@ from flash_ls.span import Span
 __all__ = ["FileFacts", "clear_cache", "is_flash_relevant", "parse_file"]
 
 _CHUNK_CACHE_SIZE = 20_000
+# The caches are bounded by the size of their statements too: facts take tens of bytes per
+# character of their statement (20 for code, 50 for a list of strings), and an editor makes a new
+# version of a statement per keystroke (a 1 MB statement edited 30 times kept 1.5 GB alive).
+_CHUNK_CACHE_CHARS = 4 * 1024 * 1024
 
 
 class _ChunkCache:
@@ -29,8 +33,12 @@ class _ChunkCache:
     nothing; a moved statement is shifted once.
     """
 
-    def __init__(self, size: int, extract: Callable[[str, int], ChunkFacts]) -> None:
+    def __init__(
+        self, size: int, extract: Callable[[str, int], ChunkFacts], chars: int = _CHUNK_CACHE_CHARS
+    ) -> None:
         self._size = size
+        self._max_chars = chars
+        self._chars = 0  # of the cached statements
         self._extract = extract
         self._data: OrderedDict[str, tuple[int, ChunkFacts]] = OrderedDict()
         self._lock = threading.Lock()
@@ -48,14 +56,20 @@ class _ChunkCache:
         else:
             facts = self._extract(text, line)
         with self._lock:
+            if text not in self._data:
+                self._chars += len(text)
             self._data[text] = (line, facts)
-            if len(self._data) > self._size:
-                self._data.popitem(last=False)
+            while len(self._data) > self._size or (
+                self._chars > self._max_chars and len(self._data) > 1
+            ):
+                old, _ = self._data.popitem(last=False)
+                self._chars -= len(old)
         return facts
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._chars = 0
 
 
 _FULL = _ChunkCache(_CHUNK_CACHE_SIZE, extract_full)

@@ -103,21 +103,43 @@ def extract_chunk(text: str, line: int = 0, *, full: bool = True) -> ChunkFacts:
     except SyntaxError as err:
         row = max((err.lineno or 1) - 1, 0)
         col = max((err.offset or 1) - 1, 0) + (1 if bom and row == 0 else 0)
-        at = Span(line + row, col, line + row, col + 1)
+        at = _error_span(text, line, row, col)
         return ChunkFacts(syntax_errors=[SyntaxProblem(at, err.msg or "invalid syntax")])
     except (RecursionError, MemoryError, ValueError) as err:
-        return _cannot_parse(f"cannot parse: {str(err) or type(err).__name__}", line)
+        return _cannot_parse(f"cannot parse: {str(err) or type(err).__name__}", text, line)
     try:
         return _Extractor(text, line, full=full, bom=bom).run(module.body)
     except RecursionError:  # parsed, but nested deeper than Python's stack allows to walk
-        return _cannot_parse("cannot parse: too deeply nested", line)
+        return _cannot_parse("cannot parse: too deeply nested", text, line)
     except Exception:  # a flash-ls bug must cost this statement, not the whole check
         log.exception("cannot analyse the statement at line %d", line + 1)
-        return _cannot_parse("flash-ls could not analyse this statement (see its log)", line)
+        return _cannot_parse("flash-ls could not analyse this statement (see its log)", text, line)
 
 
-def _cannot_parse(message: str, line: int) -> ChunkFacts:
-    return ChunkFacts(syntax_errors=[SyntaxProblem(Span(line, 0, line, 1), message)])
+def _error_span(text: str, line: int, row: int, col: int) -> Span:
+    """One character at CPython's error position, kept inside the chunk's text: CPython may put
+    it just past a line's end (``expected an indented block``: an empty range there) or on the
+    line after the last one (the end of the input: the end of the last line)."""
+    lines = split_lines(text)
+    if not lines:
+        return Span(line, 0, line, 0)
+    if row >= len(lines):
+        row, col = len(lines) - 1, len(lines[-1])
+    size = len(lines[row].rstrip("\r\n"))
+    col = min(col, size)
+    return Span(line + row, col, line + row, min(col + 1, size))
+
+
+def _cannot_parse(message: str, text: str, line: int) -> ChunkFacts:
+    """The problem of a statement that does not parse at all: on its first character."""
+    lines = split_lines(text)
+    row = next((i for i, part in enumerate(lines) if part.strip()), 0)
+    first = lines[row] if lines else ""
+    col = len(first) - len(first.lstrip())
+    end = min(col + 1, len(first.rstrip("\r\n")))
+    return ChunkFacts(
+        syntax_errors=[SyntaxProblem(Span(line + row, col, line + row, end), message)]
+    )
 
 
 class _Extractor:

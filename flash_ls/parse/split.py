@@ -24,6 +24,8 @@ _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _LineScan = tuple[int, "str | None", bool, list[tuple[int, str]]]
 _LINES: dict[tuple[str, int, str | None], _LineScan] = {}
 _LINE_CACHE_SIZE = 30_000
+_LINE_CACHE_CHARS = 4 * 1024 * 1024  # a few huge lines must not keep gigabytes alive
+_line_chars = 0  # of the cached lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,14 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
+def line_texts(text: str) -> list[str]:
+    """The lines of ``split_lines`` without their ends (``str.splitlines()`` as Python counts
+    lines): what a fact's line number indexes."""
+    if _OTHER_BREAKS.search(text) is None:
+        return text.splitlines()
+    return [line.rstrip("\r\n") for line in _LINE.findall(text)]
+
+
 def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
     """Top-level statement chunks and every comment (outside strings) of ``text``."""
     lines = split_lines(text)
@@ -90,9 +100,7 @@ def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
             found: list[Comment] = []
             _scan_line(line, number, state, found)
             scanned = (state.depth, state.string, state.continued, [(c.col, c.text) for c in found])
-            if len(_LINES) >= _LINE_CACHE_SIZE:
-                _LINES.clear()
-            _LINES[key] = scanned
+            _remember(key, scanned)
         else:
             state.depth, state.string, state.continued = scanned[0], scanned[1], scanned[2]
         for col, comment in scanned[3]:
@@ -100,6 +108,15 @@ def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
     if lines:
         chunks.append(Chunk(start, "".join(lines[start:])))
     return chunks, comments
+
+
+def _remember(key: tuple[str, int, str | None], scanned: _LineScan) -> None:
+    global _line_chars
+    if len(_LINES) >= _LINE_CACHE_SIZE or _line_chars + len(key[0]) > _LINE_CACHE_CHARS:
+        _LINES.clear()
+        _line_chars = 0
+    _LINES[key] = scanned
+    _line_chars += len(key[0])
 
 
 # Characters that change the scanner's state; everything between them is skipped in C.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flash_ls.parse.facts import Decorator, Definition, Expr, FileFacts, Import, NameExpr
+from flash_ls.parse.split import line_texts
 from flash_ls.platform import is_sdk_module
 from flash_ls.project.config import Config, ConfigProblem
 from flash_ls.project.endpoint_model import (
@@ -51,7 +52,7 @@ class SourceFile:
 
     def lines(self) -> list[str]:
         # Lines as facts number them: ``str.splitlines`` also breaks at form feeds, \x1c, \x85...
-        return self.text.splitlines() if self.text is not None else []
+        return line_texts(self.text) if self.text is not None else []
 
 
 @dataclass(slots=True)

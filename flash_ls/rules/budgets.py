@@ -319,18 +319,19 @@ def artifact_near_limit(app: App) -> Iterator[Finding]:
 
 
 def _gitignore_pattern(rel: str) -> str:
-    """A root ``.gitignore`` line that matches exactly ``rel`` (anchored, specials escaped)."""
-    escaped = _GITIGNORE_SPECIAL.sub(r"\\\1", rel)
-    if escaped.endswith(" "):
-        escaped = escaped[:-1] + "\\ "
-    return "/" + escaped
+    """A root ``.gitignore`` line that matches exactly ``rel`` (anchored, specials escaped).
+
+    The build strips each line it reads, so no line matches a name ending in a space (git's
+    ``\\ `` escape loses its space): ``_ignore_file_fix`` then offers nothing."""
+    return "/" + _GITIGNORE_SPECIAL.sub(r"\\\1", rel)
 
 
 def _gitignore_append(app: App, lines: list[str]) -> TextEdit | None:
     """An edit appending ``lines`` to the root ``.gitignore`` (creating it when absent)."""
     path = app.root / GITIGNORE
     try:
-        text: str | None = path.read_text(encoding="utf-8")
+        # Bytes decoded, not read_text: that would turn "\r\n" into "\n" (universal newlines).
+        text: str | None = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         text = None
     except (OSError, UnicodeDecodeError):
@@ -346,8 +347,10 @@ def _gitignore_append(app: App, lines: list[str]) -> TextEdit | None:
 
 def _ignore_file_fix(app: App, rel: str) -> Fix | None:
     pattern = _gitignore_pattern(rel)
-    if not IgnoreRules((*app.ignore.gitignore_patterns, pattern)).is_ignored(rel):
-        return None  # a built-in negation (!README.md) would re-include it
+    # As the build reads the line (stripped). A built-in negation (!README.md) would re-include
+    # the file, and no line matches a name ending in a space.
+    if not IgnoreRules((*app.ignore.gitignore_patterns, pattern.strip())).is_ignored(rel):
+        return None
     edit = _gitignore_append(app, [pattern])
     if edit is None:
         return None

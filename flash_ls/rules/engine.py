@@ -65,7 +65,7 @@ def check_app(
             if source is not None and source.text is not None:
                 lines = lines_of.get(source.path)
                 if lines is None:
-                    lines = lines_of[source.path] = source.text.splitlines()
+                    lines = lines_of[source.path] = source.lines()
                 line = finding.span.start_line
                 line_text = lines[line] if 0 <= line < len(lines) else ""
                 alternatives = (suppression_fix(source.path, line_text, line, current.code, facts),)

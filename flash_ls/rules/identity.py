@@ -40,6 +40,14 @@ def _named(app: App) -> Iterator[tuple[Endpoint, str]]:
             yield endpoint, name
 
 
+def _unused(name: str, taken: set[str]) -> str:
+    """``name``, else ``name-2``, ``name-3``...: the first that no endpoint of the app uses."""
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}-{number}", number + 1
+    return candidate
+
+
 @rule(
     "FL101",
     "queue-name-reused",
@@ -73,6 +81,7 @@ def queue_name_reused(app: App) -> Iterator[Finding]:
     endpoint's identity and of callers' URLs).
     """
     groups: dict[tuple[str, str], list[tuple[Endpoint, str]]] = defaultdict(list)
+    taken = {name for _, name in _named(app)}  # a new name must not make another clash
     for endpoint, name in _named(app):
         if endpoint.kind is not EndpointKind.QUEUE:
             continue
@@ -91,7 +100,8 @@ def queue_name_reused(app: App) -> Iterator[Finding]:
             fix = None
             expr = endpoint.name_expr
             if not same_instance and isinstance(expr, Literal) and isinstance(expr.value, str):
-                new_name = f"{name}-{function.replace('_', '-')}"
+                new_name = _unused(f"{name}-{function.replace('_', '-')}", taken)
+                taken.add(new_name)
                 quote = expr.text[-1] if expr.text[-1] in "\"'" else '"'
                 fix = Fix(
                     f'Rename the endpoint to "{new_name}"',

@@ -475,7 +475,7 @@ def invalid_route_path(app: App) -> Iterator[Finding]:
 
 def _call_name(route: Route) -> str:
     call = route.call
-    return call.func.text if call is not None else "api.post"
+    return call.func.text if call is not None else route.decorator.expr.text  # ``@api.post``
 
 
 def _prefix_fix(route: Route, expr: Expr, value: str) -> Fix | None:
@@ -588,8 +588,9 @@ def invalid_http_method(app: App) -> Iterator[Finding]:
 
 def _base(route: Route) -> str:
     call = route.call
-    if call is not None and isinstance(call.func, NameExpr):
-        return call.func.dotted.rpartition(".")[0]
+    func = call.func if call is not None else route.decorator.expr  # ``@api.post`` has no call
+    if isinstance(func, NameExpr):
+        return func.dotted.rpartition(".")[0]
     return "api"
 
 

@@ -159,11 +159,7 @@ async def test_check_everything_publishes(session: Session) -> None:
 async def test_manifest_preview(session: Session) -> None:
     root = session.new_app({"main.py": LB.split("@Endpoint(name=")[0]})
     uri = session.uri(root / "main.py")
-    try:
-        result = await _execute(session, "flash.manifest.preview", {"uri": uri, "endpoint": "api"})
-    except JsonRpcException as error:
-        assert "not available yet: build engine" in error.message
-        pytest.skip("the build engine is not there yet")
+    result = await _execute(session, "flash.manifest.preview", {"uri": uri, "endpoint": "api"})
     assert result["endpoint"] == "api"
     assert result["manifest"]["resources"]["api"]["resource_type"] == "CpuLiveLoadBalancer"
     assert result["entry"]["routes"] == {"POST /run": "run"}
@@ -230,28 +226,36 @@ async def test_show_manifest_entry_falls_back_to_a_message(session: Session) -> 
     ]
 
 
-async def test_manifest_preview_of_a_broken_app_is_a_clear_error(session: Session) -> None:
-    root = session.new_app({"main.py": LB})  # FL101/FL102-style problems block the manifest?
+async def test_manifest_preview_of_an_app_with_warnings_is_what_the_build_writes(
+    session: Session,
+) -> None:
+    # FL101 (a warning): the official build merges the two "tts" functions into one resource.
+    root = session.new_app({"main.py": LB})
     uri = session.uri(root / "main.py")
-    try:
-        result = await _execute(session, "flash.manifest.preview", {"uri": uri})
-    except JsonRpcException as error:
-        assert error.code == -32803 and error.message
-    else:
-        assert "resources" in result["manifest"]
+    result = await _execute(session, "flash.manifest.preview", {"uri": uri})
+    resources = result["manifest"]["resources"]
+    assert sorted(resources) == ["api", "tts"]
+    assert [f["name"] for f in resources["tts"]["functions"]] == ["a", "b"]
+
+
+async def test_manifest_preview_of_a_broken_app_is_a_clear_error(session: Session) -> None:
+    # FL102 (an error): the official build fails, and so does the preview, saying why.
+    root = session.new_app({"a.py": A_WORKER, "b.py": A_WORKER.replace("def a()", "def b()")})
+    uri = session.uri(root / "a.py")
+    with pytest.raises(JsonRpcException) as raised:
+        await _execute(session, "flash.manifest.preview", {"uri": uri})
+    error = raised.value
+    assert error.code == -32803
+    assert "endpoint 'worker' is defined in multiple files: a.py, b.py" in error.message
 
 
 async def test_build_reports_progress_and_returns_the_result(session: Session) -> None:
     root = session.new_app({"main.py": LB.split("@Endpoint(name=")[0]})
     token = "build-token"
     session.client.progress_reports.setdefault(token, [])
-    try:
-        result = await _execute(
-            session, "flash.build", {"uri": session.uri(root / "main.py")}, token=token
-        )
-    except JsonRpcException as error:
-        assert "not available yet: build engine (issue: build)" in error.message
-        pytest.skip("the build engine is not there yet")
+    result = await _execute(
+        session, "flash.build", {"uri": session.uri(root / "main.py")}, token=token
+    )
     assert result["artifact_path"].endswith(".flash/artifact.tar.gz")
     assert (root / ".flash" / "flash_manifest.json").is_file()
     await asyncio.sleep(0.1)
@@ -266,15 +270,10 @@ async def test_build_errors_are_clear(session: Session) -> None:
     uri = session.uri(root / "a.py")
     with pytest.raises(JsonRpcException) as raised:
         await _execute(session, "flash.build", {"uri": uri, "no_such_option": 1})
-    assert (
-        "unknown no_such_option" in raised.value.message
-        or "not available yet" in raised.value.message
-    )
+    assert "unknown no_such_option" in raised.value.message
     with pytest.raises(JsonRpcException) as raised:
         await _execute(session, "flash.build", {"uri": uri})
     error = raised.value
-    if "not available yet" in error.message:
-        return
     assert error.code == -32803 and "block the build" in error.message
     assert isinstance(error.data, dict) and {d["code"] for d in error.data["diagnostics"]} >= {
         "FL102"

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from apps import check, codes, only, sparse, where, write_app
+from apps import check, codes, load_app, only, sparse, where, write_app
 
 from flash_ls.diagnostic import Fix, Severity
 from flash_ls.fixes.apply import apply_edits
@@ -15,10 +15,14 @@ from flash_ls.platform import BYTES_PER_MB
 from flash_ls.project import sizes
 from flash_ls.project.sizes import (
     ReportDistribution,
+    SizeEstimate,
     SizeReport,
     native_platform,
     write_size_report,
 )
+from flash_ls.project.sizes.estimate import DependencySize
+from flash_ls.project.sizes.resolution import NO_WHEEL, OFFLINE, PENDING, TIMEOUT, Problem
+from flash_ls.rules.budgets import _incomplete_notes
 from flash_ls.span import Span
 
 MB = BYTES_PER_MB
@@ -131,6 +135,88 @@ def test_fl401_on_the_dependency_that_contributes_most(tmp_path: Path) -> None:
     assert only(check(tmp_path), "FL402") == []
 
 
+EMBEDDER = """
+from runpod_flash import Endpoint, GpuGroup
+
+@Endpoint(name="embed", gpu=GpuGroup.ADA_24, dependencies=["sentence-transformers"])
+async def embed(text: str):
+    return text
+"""
+
+
+def embedder(root: Path, budget_mb: int, cudnn_mb: int) -> None:
+    """sentence-transformers with what it pulls in: torch's CUDA wheels, numpy (in GPU images),
+    tokenizers (in no image)."""
+    pyproject = f'[project]\nname = "app"\n\n[tool.flash-ls]\nsize-budget-mb = {budget_mb}\n'
+    write_app(root, {"worker.py": EMBEDDER, "pyproject.toml": pyproject})
+    built_with(
+        root,
+        ["sentence-transformers"],
+        {
+            "sentence-transformers": (10 * MB, ["torch", "numpy", "tokenizers"]),
+            "torch": (1 * MB, ["nvidia-cudnn-cu12", "nvidia-cublas-cu12"]),
+            "nvidia-cudnn-cu12": (cudnn_mb * MB, []),
+            "nvidia-cublas-cu12": (100 * MB, []),
+            "numpy": (50 * MB, []),
+            "tokenizers": (30 * MB, []),
+        },
+    )
+
+
+def test_fl401_exclusions_say_what_the_image_must_provide(tmp_path: Path) -> None:
+    embedder(tmp_path, budget_mb=15, cudnn_mb=900)
+    [found] = only(check(tmp_path), "FL401")
+    names = "nvidia_cudnn_cu12, nvidia_cublas_cu12, numpy, tokenizers"
+    flags = names.replace(", ", ",")
+    assert found.notes[1:-1] == (
+        f'to fit, exclude {names}: exclude-packages = ["nvidia_cudnn_cu12", '
+        '"nvidia_cublas_cu12", "numpy", "tokenizers"] in [tool.flash-ls]',
+        f"with the official CLI: flash build --exclude {flags} (and flash deploy)",
+        "torch in the GPU image brings its own CUDA libraries; check that nvidia_cudnn_cu12, "
+        "nvidia_cublas_cu12 are not needed at run time",
+        "GPU images provide numpy; CPU images do not",
+        "excluded packages must come from the image at run time: tokenizers",
+    )
+    fix = found.fix
+    assert fix is not None and fix.safe is False
+    assert fix.message == f"Exclude {names} from the artifact (exclude-packages)"
+    apply_fix_to_disk(fix)
+    assert only(check(tmp_path), "FL401") == []  # 11 MB: sentence-transformers and torch
+
+
+def test_fl401_cautions_name_every_package(tmp_path: Path) -> None:
+    pyproject = '[project]\nname = "app"\n\n[tool.flash-ls]\nsize-budget-mb = 10.5\n'
+    write_app(tmp_path, {"worker.py": EMBEDDER, "pyproject.toml": pyproject})
+    built_with(
+        tmp_path,
+        ["sentence-transformers"],
+        {
+            "sentence-transformers": (10 * MB, ["torch", "numpy", "tokenizers", "regex"]),
+            "torch": (1 * MB, []),
+            "numpy": (50 * MB, []),
+            "tokenizers": (30 * MB, []),
+            "regex": (20 * MB, []),
+        },
+    )
+    [found] = only(check(tmp_path), "FL401")
+    assert "GPU images provide numpy, torch; CPU images do not" in found.notes
+    assert (
+        "excluded packages must come from the image at run time: tokenizers, regex" in found.notes
+    )
+
+
+def test_fl401_one_excluded_cuda_wheel(tmp_path: Path) -> None:
+    embedder(tmp_path, budget_mb=1000, cudnn_mb=900)
+    [found] = only(check(tmp_path), "FL401")
+    assert found.notes[1:-1] == (
+        'to fit, exclude nvidia_cudnn_cu12: exclude-packages = ["nvidia_cudnn_cu12"] in '
+        "[tool.flash-ls]",
+        "with the official CLI: flash build --exclude nvidia_cudnn_cu12 (and flash deploy)",
+        "torch in the GPU image brings its own CUDA libraries; check that nvidia_cudnn_cu12 is "
+        "not needed at run time",
+    )
+
+
 def test_fl401_on_a_requirements_line(tmp_path: Path) -> None:
     write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "# heavy\ntensorflow>=2.16\n"})
     built_with(
@@ -198,6 +284,125 @@ def test_fl402_near_the_limit_and_configurable_budget(tmp_path: Path) -> None:
     assert len(over) == 1
     assert "above the 1000 MB budget" in over[0].message
     assert not any("flash build fails" in note for note in over[0].notes)
+
+
+def test_an_artifact_of_exactly_the_budget_is_near_it_and_one_byte_more_is_over(
+    tmp_path: Path,
+) -> None:
+    # The build fails only above the limit (`size_mb > MAX_TARBALL_SIZE_MB`): at exactly 1500 MB
+    # it succeeds, so that is FL402 (100% of the limit), and one byte more is FL401.
+    worker = "from runpod_flash import Endpoint\n\n@Endpoint()\ndef w(): ...\n"
+    write_app(tmp_path, {"worker.py": worker})
+    code = sizes.cached_estimate(load_app(tmp_path)).total_bytes
+    assert 0 < code < MB
+    sparse(tmp_path / "weights.bin", 1500 * MB - code)
+    sizes.clear_caches()
+    assert sizes.cached_estimate(load_app(tmp_path)).total_bytes == 1500 * MB
+    found = check(tmp_path)
+    assert only(found, "FL401") == []
+    assert only(found, "FL402")[0].message == (
+        "artifact would be about 1.5 GB, 100% of the 1500 MB limit"
+    )
+    # Over a smaller budget, the same artifact is FL401, but the build does not fail. (The
+    # pyproject.toml ships: the weights shrink by what it grows.)
+    pyproject = tmp_path / "pyproject.toml"
+    plain = pyproject.read_text()
+    smaller = plain + "[tool.flash-ls]\nsize-budget-mb = 1000\n"
+    pyproject.write_text(smaller)
+    sparse(tmp_path / "weights.bin", 1500 * MB - code - (len(smaller) - len(plain)))
+    sizes.clear_caches()
+    assert sizes.cached_estimate(load_app(tmp_path)).total_bytes == 1500 * MB
+    [over] = only(check(tmp_path), "FL401")
+    assert "above the 1000 MB budget" in over.message
+    assert not any("flash build fails" in note for note in over.notes)
+    pyproject.write_text(plain)
+
+    # 80% of the budget exactly (size-warn-ratio) is not near yet.
+    sparse(tmp_path / "weights.bin", 1200 * MB - code)
+    sizes.clear_caches()
+    assert codes(check(tmp_path), "FL40") == ["FL403"]
+
+    sparse(tmp_path / "weights.bin", 1500 * MB - code + 1)
+    sizes.clear_caches()
+    found = check(tmp_path)
+    assert only(found, "FL402") == []
+    [over] = only(found, "FL401")
+    assert over.message == "artifact would be about 1.5 GB, above the 1500 MB limit"
+    assert "flash build fails: Archive exceeds RunPod limit" in over.notes
+
+
+@pytest.mark.parametrize(("second_mb", "named"), [(160, True), (152, False)])
+def test_fl401_names_a_second_part_from_a_tenth_of_the_artifact(
+    tmp_path: Path, second_mb: int, named: bool
+) -> None:
+    worker = "from runpod_flash import Endpoint\n\n@Endpoint()\ndef w(): ...\n"
+    write_app(tmp_path, {"worker.py": worker})
+    code = sizes.cached_estimate(load_app(tmp_path)).total_bytes
+    sparse(tmp_path / "b.bin", second_mb * MB)
+    sparse(tmp_path / "a.bin", 1600 * MB - second_mb * MB - code)  # 1600 MB in all
+    sizes.clear_caches()
+    [found] = only(check(tmp_path), "FL401")
+    second = f"{second_mb:.1f} MB is b.bin"
+    assert found.notes[1] == f"{(1600 - second_mb) / 1024:.1f} GB is a.bin"
+    assert (second in found.notes) is named  # 160 MB is a tenth of 1600 MB; 152 MB is less
+
+
+def test_fl401_related_lists_what_has_bytes(tmp_path: Path) -> None:
+    # Nested folders are one group (their top folder); a 1-byte file counts, an empty one not;
+    # and a dependency that adds nothing is left out, wherever it is declared.
+    write_app(
+        tmp_path,
+        {
+            "worker.py": """
+            from runpod_flash import Endpoint
+
+            @Endpoint(name="w", dependencies=["nothing", "tiny"])
+            def w(): ...
+            """
+        },
+    )
+    built_with(tmp_path, ["nothing", "tiny"], {"nothing": (0, []), "tiny": (1 * MB, [])})
+    sparse(tmp_path / "models" / "v1" / "a.bin", 1000 * MB)
+    sparse(tmp_path / "models" / "v2" / "b.bin", 600 * MB)
+    [found] = only(check(tmp_path), "FL401")
+    labels = [r.message.rsplit(":", 1)[0] for r in found.related]
+    assert labels[:2] == ["models/ with 2 files", "dependency 'tiny'"]
+    assert not any("nothing" in label for label in labels)
+
+
+def test_fl401_related_files_of_one_byte_but_not_empty_ones(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": "from runpod_flash import Endpoint\n"})
+    sparse(tmp_path / "a.bin", 1600 * MB)
+    sparse(tmp_path / "one.txt", 1)
+    sparse(tmp_path / "empty.txt", 0)
+    [found] = only(check(tmp_path), "FL401")
+    labels = [r.message.rsplit(":", 1)[0] for r in found.related]
+    assert labels == ["a.bin", "worker.py", "pyproject.toml", "one.txt"]
+
+
+def test_incomplete_estimates_say_why_in_the_finding() -> None:
+    # Each problem of the resolution, and wheels of unknown size, is a note of FL401/FL402.
+    problems = [
+        Problem(PENDING, "resolving"),
+        Problem(OFFLINE, "offline"),
+        Problem(NO_WHEEL, "no wheel of pkg for linux-x86_64: its size is not counted", "pkg"),
+        Problem(TIMEOUT, "pip timed out after 120 s"),
+    ]
+    unknown = [DependencySize(n, n, "1.0", None) for n in ("a", "b")]
+    assert _incomplete_notes(SizeEstimate(0, unknown, problems=problems)) == [
+        "dependencies still being resolved (pip): their sizes are not counted",
+        "offline and no cached resolution: dependency sizes are not counted",
+        "no wheel of pkg for linux-x86_64: its size is not counted",
+        "dependency sizes not counted: pip timed out after 120 s",
+    ]
+    # Unknown wheels are named only when nothing else is wrong (a problem explains them).
+    assert _incomplete_notes(SizeEstimate(0, unknown)) == [
+        "the size of 2 wheels is unknown (flash-ls check --verbose lists them)"
+    ]
+    assert _incomplete_notes(SizeEstimate(0, unknown[:1])) == [
+        "the size of 1 wheel is unknown (flash-ls check --verbose lists them)"
+    ]
+    assert _incomplete_notes(SizeEstimate(0, [])) == []
 
 
 def test_unknown_sizes_are_never_guessed(tmp_path: Path) -> None:
@@ -277,6 +482,46 @@ def test_fl403_fix_creates_gitignore_and_threshold_is_configurable(tmp_path: Pat
     assert (edit.span, edit.new_text) == (Span(0, 0, 0, 0), "/data.parquet\n")
 
 
+@pytest.mark.parametrize(
+    ("gitignore", "appended"),
+    [
+        ("", "/model.bin\n"),  # an empty file: no blank line first
+        (".venv/\r\n*.log\r\n", "/model.bin\r\n"),  # its line endings
+        ("a\nbbb\ncc", "\n/model.bin\n"),  # after the last line, which has no newline
+    ],
+)
+def test_fl403_fix_appends_to_the_gitignore_as_written(
+    tmp_path: Path, gitignore: str, appended: str
+) -> None:
+    write_app(tmp_path, {"worker.py": WORKER})
+    (tmp_path / ".gitignore").write_bytes(gitignore.encode())
+    sparse(tmp_path / "model.bin", 60 * MB)
+    [found] = only(check(tmp_path), "FL403")
+    assert found.fix is not None and found.fix.message == "Add /model.bin to .gitignore"
+    [edit] = found.fix.edits
+    lines = gitignore.split("\n")
+    assert edit.span == Span(len(lines) - 1, len(lines[-1]), len(lines) - 1, len(lines[-1]))
+    assert edit.new_text == appended
+    (tmp_path / ".gitignore").write_bytes(apply_edits(gitignore, [edit]).encode())
+    assert only(check(tmp_path), "FL403") == []
+
+
+def test_fl403_above_the_threshold_only(tmp_path: Path) -> None:
+    write_app(tmp_path, {"worker.py": WORKER})
+    sparse(tmp_path / "at.bin", 50 * MB)  # large-file-mb = 50: not above it
+    sparse(tmp_path / "above.bin", 50 * MB + 1)
+    assert [where(d) for d in only(check(tmp_path), "FL403")] == [("above.bin", 1)]
+
+
+def test_fl403_no_fix_for_a_name_ending_in_a_space(tmp_path: Path) -> None:
+    # The build strips every .gitignore line: `/model.bin\ ` would lose its escaped space and
+    # match nothing.
+    write_app(tmp_path, {"worker.py": WORKER})
+    sparse(tmp_path / "model.bin ", 60 * MB)
+    [found] = only(check(tmp_path), "FL403")
+    assert found.message == "model.bin  is 60.0 MB and is shipped" and found.fix is None
+
+
 def test_fl403_not_for_ignored_files_and_no_fix_when_gitignore_cannot_exclude(
     tmp_path: Path,
 ) -> None:
@@ -324,6 +569,18 @@ def test_fl404_shipped_code_imports_an_ignored_module(tmp_path: Path) -> None:
     assert errors[0].related[0].path == tmp_path / "lib" / "preprocess.py"
     assert "load_test.py is excluded by the built-in ignore pattern `*_test.py`" in errors[1].notes
     assert "rename or move the module out of the ignored path" in errors[1].notes
+
+
+def test_fl404_one_import_of_two_ignored_modules(tmp_path: Path) -> None:
+    files = {
+        ".gitignore": "lib/\n",
+        "lib/a.py": "",
+        "lib/b.py": "",
+        "worker.py": "from runpod_flash import Endpoint\nfrom lib import a, b\n",
+    }
+    [found] = only(check(tmp_path, files), "FL404")
+    assert found.message == "shipped code imports lib/a.py, lib/b.py, which the build ignores"
+    assert [r.path.name for r in found.related] == ["a.py", "b.py"]
 
 
 def test_fl404_follows_ignored_modules_that_import_more(tmp_path: Path) -> None:
@@ -399,6 +656,71 @@ def test_fl404_endpoint_in_an_ignored_file(tmp_path: Path) -> None:
     )
 
 
+def test_fl404_ignored_endpoints_whatever_comes_first(tmp_path: Path) -> None:
+    # An unused Endpoint first, a route at home before one in an ignored file, a name known
+    # only at run time, a .gitignore pattern: each ignored endpoint is still reported.
+    found = check(
+        tmp_path,
+        {
+            ".gitignore": "lib/\n",
+            "a.py": 'from runpod_flash import Endpoint\nunused = Endpoint(name="u")\n',
+            "common.py": """
+            from runpod_flash import Endpoint
+
+            api = Endpoint(name="api", cpu="cpu3c-1-2")
+
+            @api.get("/health")
+            def health(): ...
+            """,
+            "tests/routes.py": 'from common import api\n\n@api.post("/run")\ndef run(): ...\n',
+            "tests/named.py": """
+            from runpod_flash import Endpoint
+            from naming import make_name
+
+            @Endpoint(name=make_name())
+            def named(): ...
+            """,
+            "lib/worker.py": 'from runpod_flash import Endpoint\n\n@Endpoint(name="w")\ndef w(): ...\n',
+        },
+    )
+    by_file = {d.path.name: d for d in only(found, "FL404")}
+    assert sorted(by_file) == ["named.py", "routes.py", "worker.py"]
+    assert (
+        by_file["named.py"].notes[1]
+        == "flash build never sees it: its endpoint is not deployed with it"
+    )
+    assert by_file["worker.py"].notes == (
+        "lib/worker.py is excluded by `lib/` in .gitignore",
+        "flash build never sees it: endpoint 'w' is not deployed with it",
+        "remove the pattern from .gitignore or move the file out of the ignored path",
+    )
+
+
+def test_fl404_an_app_whose_only_endpoint_file_is_ignored(tmp_path: Path) -> None:
+    files = {
+        "main.py": "print('hi')\n",
+        "tests/worker.py": 'from runpod_flash import Endpoint\n\n@Endpoint(name="w")\ndef w(): ...\n',
+    }
+    assert [where(d) for d in only(check(tmp_path, files), "FL404")] == [("worker.py", 3)]
+
+
+def test_fl404_imports_among_ignored_files_only_when_shipped_code_reaches_them(
+    tmp_path: Path,
+) -> None:
+    files = {
+        ".gitignore": "lib/\n",
+        "a.py": "from runpod_flash import Endpoint\nimport lib.helpers\n",
+        "b.py": "import lib.helpers\n",
+        "lib/helpers.py": "import lib.other\n",
+        "lib/other.py": "",
+        "tests/test_a.py": "import tests.helper\n",  # ignored code importing ignored code
+        "tests/helper.py": "",
+    }
+    found = only(check(tmp_path, files), "FL404")
+    assert [where(d) for d in found] == [("a.py", 2), ("b.py", 1), ("helpers.py", 1)]
+    assert found[2].message == "lib/helpers.py imports lib/other.py, which the build ignores"
+
+
 def test_fl404_not_for_tests_that_import_shipped_code(tmp_path: Path) -> None:
     assert only(check(tmp_path, HELLO), "FL404") == []
 
@@ -435,3 +757,12 @@ def test_fl405_flashignore_and_the_move_fix(tmp_path: Path) -> None:
     assert "its patterns are built in or already in .gitignore: delete it" in again[0].notes
     (tmp_path / ".flashignore").unlink()
     assert only(check(tmp_path), "FL405") == []
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe data/\n"])
+def test_fl405_empty_or_undecodable_flashignore(tmp_path: Path, content: bytes) -> None:
+    write_app(tmp_path, {"worker.py": WORKER})
+    (tmp_path / ".flashignore").write_bytes(content)
+    [found] = only(check(tmp_path), "FL405")
+    assert found.span == Span(0, 0, 0, 0) and found.fix is None
+    assert found.notes[-1] == "its patterns are built in or already in .gitignore: delete it"

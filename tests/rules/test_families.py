@@ -13,14 +13,20 @@ from flash_ls.rules.registry import all_rules
 RULES_DIR = Path(flash_ls.rules.__file__).parent
 
 
+def _is_rule(node: ast.expr) -> bool:
+    call = node.func if isinstance(node, ast.Call) else node
+    return isinstance(call, ast.Name) and call.id == "rule"
+
+
 def _registers_rules(path: Path) -> bool:
-    """Whether a module decorates a function with ``@rule(...)``."""
+    """Whether a module decorates a function with ``@rule(...)`` (or calls ``rule(...)(f)``, the
+    spelling tests/mutation/run.py rewrites it to)."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            for decorator in node.decorator_list:
-                call = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if isinstance(call, ast.Name) and call.id == "rule":
-                    return True
+            if any(_is_rule(decorator) for decorator in node.decorator_list):
+                return True
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and _is_rule(node.func):
+            return True
     return False
 
 

@@ -436,6 +436,93 @@ def test_fl301_not_for_sdk_stdlib_local_guarded_or_optional_imports(tmp_path: Pa
     assert only(check(tmp_path, files), "FL301") == []
 
 
+def test_fl301_not_for_a_third_party_fallback_in_an_except_clause(tmp_path: Path) -> None:
+    # Both packages are optional: neither import is what makes the build fail where one is
+    # missing. The plain module-level import after the block still is.
+    files = {
+        "worker.py": """
+        try:
+            import orjson as json
+        except ImportError:
+            import ujson as json
+        import numpy
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        def work(data: dict) -> str:
+            return json.dumps(data) + str(numpy.pi)
+        """
+    }
+    found = only(check(tmp_path, files), "FL301")
+    assert [where(d) for d in found] == [("worker.py", 5)]
+    assert "'numpy'" in found[0].message
+
+
+def test_fl301_fix_is_unsafe_when_a_helper_uses_the_import(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        import numpy
+        from runpod_flash import Endpoint
+
+
+        def prepare(x):
+            return numpy.asarray(x)
+
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        def work(x: list) -> list:
+            return numpy.sort(prepare(x)).tolist()
+        """
+    }
+    [found] = only(check(tmp_path, files), "FL301")
+    assert found.fix is not None and found.fix.safe is False  # the helper gets it too
+    assert found.fix.message == "Move `import numpy` into prepare() and work()"
+
+
+def test_fl301_star_import_has_no_fix(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from numpy import *
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        def work() -> list:
+            return zeros(1).tolist()
+        """
+    }
+    [found] = only(check(tmp_path, files), "FL301")
+    assert found.message == "third-party package 'numpy' imported at module level"
+    assert found.fix is None
+
+
+def test_fl301_optional_blocks_with_comments_and_blank_lines(tmp_path: Path) -> None:
+    # Every import of the try/except block is optional, whatever comes between it and the
+    # block's header; the import after the block is not.
+    files = {
+        "worker.py": """
+        try:  # optional: a faster json
+            import orjson
+
+            # the next fallback
+            import ujson
+        except ImportError:
+        # a comment at column 0
+            import simplejson
+        import numpy
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        def work() -> str:
+            return str((orjson, ujson, simplejson, numpy))
+        """
+    }
+    found = only(check(tmp_path, files), "FL301")
+    assert [where(d) for d in found] == [("worker.py", 9)]
+
+
 # -- FL302 --------------------------------------------------------------------------------------
 
 
@@ -540,6 +627,136 @@ def test_fl302_module_attribute_call_of_an_endpoint(tmp_path: Path) -> None:
     assert fl302[0].message == "'run' uses module-level 'cpu_worker'"
     hint, advice = fl302[0].notes[2:]
     assert "cross-endpoint call" in hint and "from cpu_worker import preprocess_text" in advice
+
+
+def test_fl302_module_attribute_hint_only_for_endpoint_calls(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/worker.py": """
+        from runpod_flash import Endpoint
+
+
+        def helper(x):
+            return x
+
+
+        @Endpoint(name="work", cpu="cpu3c-1-2")
+        async def work(x: int) -> int:
+            return x
+        """,
+        "pipeline.py": """
+        from pkg import worker
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="run", cpu="cpu3c-1-2")
+        async def run(x: int) -> int:
+            worker.helper(x)
+            return await worker.work(x)
+
+
+        @Endpoint(name="plain", cpu="cpu3c-1-2")
+        async def plain(x: int) -> int:
+            return worker.helper(x)
+        """,
+    }
+    run, plain = only(check(tmp_path, files), "FL302")
+    assert run.notes[2:] == (
+        "'worker.work(...)' calls endpoint function 'work' through a module attribute, which "
+        "Flash does not recognise as a cross-endpoint call",
+        "use `from pkg.worker import work` inside the body and call work(...)",
+    )
+    assert len(plain.notes) == 2  # worker.helper is no endpoint: no hint
+
+
+def test_fl302_helpers_classes_and_calls_of_endpoints_in_other_files(tmp_path: Path) -> None:
+    files = {
+        "other.py": """
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="other", cpu="cpu3c-1-2")
+        async def other_work(x: int) -> int:
+            return x
+        """,
+        "worker.py": """
+        from other import other_work
+        from runpod_flash import Endpoint
+
+
+        class Tokenizer:
+            pass
+
+
+        def clean(x):
+            return x
+
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        async def work(x: int) -> int:
+            Tokenizer()
+            return await other_work(clean(x))
+        """,
+    }
+    found = check(tmp_path, files)
+    assert [where(d) for d in only(found, "FL108")] == [("worker.py", 1)]
+    elsewhere = "define it inside the body, or move it to a local module imported inside the body"
+    tokenizer, clean = only(found, "FL302")  # no finding for other_work: a remote call
+    assert tokenizer.message == "'work' uses module-level 'Tokenizer'"
+    assert tokenizer.notes[0].startswith("'Tokenizer' is a class;")
+    assert tokenizer.notes[1] == elsewhere
+    assert clean.notes[0].startswith("'clean' is a helper function;")
+    assert clean.notes[1] == elsewhere
+
+
+def test_fl302_import_fixes_per_statement(tmp_path: Path) -> None:
+    files = {
+        "helpers.py": "a_thing = b_thing = c_thing = 1\n",
+        "more.py": "d_thing = 1\n",
+        "worker.py": """
+        from typing import TYPE_CHECKING
+
+        from helpers import b_thing, a_thing
+        from more import d_thing
+        from runpod_flash import Endpoint
+
+        if TYPE_CHECKING:
+            from helpers import c_thing
+
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        def work(x: int) -> int:
+            return c_thing + a_thing + b_thing + d_thing
+        """,
+    }
+    found = only(check(tmp_path, files), "FL302")
+    fixes = {d.message.split("'")[3]: d.fix.message if d.fix else None for d in found}
+    assert fixes == {
+        "c_thing": None,  # under TYPE_CHECKING: maybe only for annotations
+        "a_thing": "Add `from helpers import b_thing, a_thing` inside 'work'",
+        "b_thing": "Add `from helpers import b_thing, a_thing` inside 'work'",
+        "d_thing": "Add `from more import d_thing` inside 'work'",
+    }
+
+
+def test_fl302_no_import_fix_for_a_class_level_use(tmp_path: Path) -> None:
+    files = {
+        "helpers.py": "DEFAULT = 1\n",
+        "worker.py": """
+        from helpers import DEFAULT
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="m", cpu="cpu3c-1-2")
+        class Model:
+            default = DEFAULT
+
+            def predict(self) -> int:
+                return DEFAULT
+        """,
+    }
+    [found] = only(check(tmp_path, files), "FL302")
+    assert found.message == "'Model' uses module-level 'DEFAULT'" and found.fix is None
 
 
 def test_fl302_class_endpoint_reports_class_level_and_method_uses(tmp_path: Path) -> None:
@@ -848,3 +1065,152 @@ def test_mixed_workers_example_is_clean(tmp_path: Path) -> None:
     assert [
         c for c in codes(check(tmp_path, files)) if c in ("FL108",) or c.startswith("FL3")
     ] == []
+
+
+# -- what mutation testing showed unchecked (docs/reliability.md) ------------------------------
+
+
+def test_fl108_relative_star_and_mixed_imports(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/cpu_worker.py": CPU_WORKER + "\ndef helper(x):\n    return x\n",
+        "pkg/relative.py": "from .cpu_worker import helper, preprocess_text\n",
+        "pkg/z_star.py": "from pkg.cpu_worker import *\n",
+        "exported.py": CPU_WORKER + '\n__all__ = ["WORD_LIMIT"]\n',
+        "star_all.py": "from exported import *\n",
+        "helpers.py": "import numpy as np\n",
+        "third.py": "from helpers import np\n",
+    }
+    found = only(check(tmp_path, files), "FL108")
+    assert [(where(d), d.message) for d in found] == [
+        (("relative.py", 1), "top-level import of endpoint function 'preprocess_text'"),
+        (("z_star.py", 1), "`import *` imports endpoint function 'preprocess_text'"),
+    ]
+
+
+def test_fl108_not_for_a_module_importing_itself(tmp_path: Path) -> None:
+    files = {"cpu_worker.py": "from cpu_worker import preprocess_text\n" + CPU_WORKER}
+    assert only(check(tmp_path, files), "FL108") == []
+
+
+def test_fl301_after_a_file_without_endpoints_and_with_two_packages(tmp_path: Path) -> None:
+    files = {
+        "a_scripts.py": "import numpy\n",
+        "worker.py": """
+        import numpy, pandas
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        def work() -> str:
+            return str((numpy, pandas))
+        """,
+    }
+    [found] = only(check(tmp_path, files), "FL301")
+    assert found.message == "third-party packages 'numpy' and 1 more imported at module level"
+
+
+def test_fl302_after_recursion_builtins_and_endpoint_calls(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from runpod_flash import Endpoint
+
+        LIMIT = 3
+
+
+        @Endpoint(name="second", cpu="cpu3c-1-2")
+        async def second(x: int) -> int:
+            return x
+
+
+        @Endpoint(name="first", cpu="cpu3c-1-2")
+        async def first(x: int) -> int:
+            if x > 10:
+                return await first(x - 1)
+            y = len(str(x))
+            z = await second(y)
+            return z + LIMIT
+        """
+    }
+    found = only(check(tmp_path, files), "FL302")
+    assert [d.message for d in found] == ["'first' uses module-level 'LIMIT'"]
+
+
+def test_fl303_names_the_distribution_of_the_imported_submodule(tmp_path: Path) -> None:
+    # `from google.cloud import storage` imports google.cloud.storage: google-cloud-storage.
+    files = {
+        "w.py": """
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="thumbs", cpu="cpu3c-1-2")
+        def thumbnail(url: str) -> dict:
+            from google.cloud import storage
+            return {"c": storage}
+        """
+    }
+    [found] = only(check(tmp_path, files), "FL303")
+    assert "(distribution 'google-cloud-storage')" in found.notes[0]
+
+
+def test_fl108_skips_private_and_foreign_names_but_not_what_follows(tmp_path: Path) -> None:
+    worker = (
+        CPU_WORKER
+        + """
+import numpy as np
+
+
+@Endpoint(name="hidden", cpu=CpuInstanceType.CPU3G_2_8)
+def _hidden(x: int) -> int:
+    return x
+"""
+    )
+    files = {
+        "cpu_worker.py": worker,
+        "star.py": "from cpu_worker import *\n",
+        "mixed.py": "from cpu_worker import np, preprocess_text\n",
+    }
+    found = only(check(tmp_path, files), "FL108")
+    assert [(where(d), d.message.rsplit(" ", 1)[1]) for d in found] == [
+        (("mixed.py", 1), "'preprocess_text'"),
+        (("star.py", 1), "'preprocess_text'"),
+    ]
+
+
+def test_fl302_a_module_global_after_unbound_names(tmp_path: Path) -> None:
+    files = {
+        "worker.py": """
+        from runpod_flash import Endpoint
+
+        zlimit = 3
+
+
+        @Endpoint(name="w", cpu="cpu3c-1-2")
+        def work(x: int) -> int:
+            return missing_name + len(str(x)) + zlimit  # a name bound nowhere first
+        """
+    }
+    assert [d.message for d in only(check(tmp_path, files), "FL302")] == [
+        "'work' uses module-level 'zlimit'"
+    ]
+
+
+def test_fl302_module_attribute_hint_through_a_relative_import(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/worker.py": CPU_WORKER,
+        "pkg/pipeline.py": """
+        from . import worker
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="run", cpu="cpu3c-1-2")
+        async def run(text: str) -> dict:
+            return await worker.preprocess_text({"text": text})
+        """,
+    }
+    [found] = only(check(tmp_path, files), "FL302")
+    assert (
+        found.notes[3]
+        == "use `from pkg.worker import preprocess_text` inside the body and call preprocess_text(...)"
+    )

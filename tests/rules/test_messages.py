@@ -5,23 +5,34 @@ Editors show the message inline, so it must fit (ruff's bar): under 80 character
 trailing period, no capitalised first word; notes are one line each. Checked over every fixture
 app and over apps that trigger every registered rule (FL1xx to FL9xx), with endpoint, function and
 file names as long as real apps use.
+
+The same apps pin every finding in full (`tests/rules/snapshots/<app>.txt`): message, severity,
+span, notes, related locations, fix and suppression edits. A change to what a rule reports shows
+there as a diff; when it is meant, rewrite them with
+`FLASH_LS_UPDATE_SNAPSHOTS=1 pytest tests/rules/test_messages.py` and review the diff. (The rule
+tests assert what matters for each case; the snapshots catch the rest, which mutation testing
+showed they left unchecked: docs/reliability.md.)
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from apps import check, load_app, sparse, write_app
 
-from flash_ls.diagnostic import Diagnostic
+from flash_ls.diagnostic import Diagnostic, Fix
 from flash_ls.platform import BYTES_PER_MB
 from flash_ls.project import sizes
+from flash_ls.project.sizes import native_platform
 from flash_ls.rules.engine import check_app
 from flash_ls.rules.registry import all_rules
+from flash_ls.span import Span
 
 FIXTURE_APPS = Path(__file__).parents[2] / "fixtures" / "apps"
+SNAPSHOTS = Path(__file__).parent / "snapshots"
 MAX_MESSAGE = 80
 
 # Names as long as the flash-examples ones (`03_gpu_inference`): the fixed part of every message
@@ -315,3 +326,60 @@ def test_every_registered_rule_is_triggered_with_short_messages(tmp_path: Path) 
             assert_short(diagnostic)
             seen.add(diagnostic.code)
     assert {r.code for r in all_rules()} - seen == set()
+
+
+# -- every finding in full ------------------------------------------------------------------------
+
+
+def _where(root: Path, path: Path, span: Span) -> str:
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    return f"{rel}:{span.start_line}:{span.start_col}-{span.end_line}:{span.end_col}"
+
+
+def _fix_lines(root: Path, label: str, fix: Fix) -> list[str]:
+    lines = [f"  {label} (safe={fix.safe!r}): {fix.message}"]
+    lines += [f"    edit {_where(root, e.path, e.span)} {e.new_text!r}" for e in fix.edits]
+    return lines
+
+
+def render(root: Path, diagnostics: list[Diagnostic]) -> str:
+    """Every finding in full, positions 0-based, paths relative to the app."""
+    lines = []
+    for d in sorted(diagnostics, key=lambda d: (d.sort_key(), d.message)):
+        lines.append(f"{_where(root, d.path, d.span)} {d.code} {d.slug} {d.severity.label}")
+        lines.append(f"  {d.message}")
+        lines += [f"  note: {note}" for note in d.notes]
+        lines += [f"  related {_where(root, r.path, r.span)}: {r.message}" for r in d.related]
+        if d.fix is not None:
+            lines += _fix_lines(root, "fix", d.fix)
+        for alternative in d.alternatives:
+            lines += _fix_lines(root, "alternative", alternative)
+    # The size estimates name the machine they are for.
+    return "\n".join(lines).replace(native_platform(), "<this platform>") + "\n"
+
+
+def _snapshot_cases() -> list[str]:
+    fixtures = sorted(f"fixture-{p.name}" for p in FIXTURE_APPS.iterdir() if p.is_dir())
+    return [*TRIGGERS, *SIZE_APPS, *fixtures]
+
+
+@pytest.mark.parametrize("case", _snapshot_cases())
+def test_every_finding_in_full_matches_its_snapshot(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cache of its own: resolutions other tests left in the session's cache would show.
+    monkeypatch.setenv("FLASH_LS_CACHE_DIR", str(tmp_path / "cache"))
+    if case.startswith("fixture-"):
+        root = FIXTURE_APPS / case.removeprefix("fixture-")
+    else:
+        root = build(tmp_path / "app", case)
+    text = render(root, check_app(load_app(root)))
+    snapshot = SNAPSHOTS / f"{case}.txt"
+    if os.environ.get("FLASH_LS_UPDATE_SNAPSHOTS") == "1":
+        snapshot.parent.mkdir(exist_ok=True)
+        snapshot.write_text(text)
+    assert snapshot.is_file(), f"no snapshot {snapshot.name}: run with FLASH_LS_UPDATE_SNAPSHOTS=1"
+    assert text == snapshot.read_text(), (
+        f"{case}: findings differ from {snapshot.name}; if that is meant, rewrite it with "
+        "FLASH_LS_UPDATE_SNAPSHOTS=1"
+    )
