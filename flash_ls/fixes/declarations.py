@@ -47,12 +47,43 @@ def _statement_lines(source: SourceFile, variable: str | None, call_span: Span) 
         if binding is not None:
             start_line = binding.span.start_line
     lines = _lines(source.text)
-    end_line = call_span.end_line
-    if end_line >= len(lines) or lines[end_line][call_span.end_col :].strip():
-        return None  # something else shares the line
+    end = _after_closing_parentheses(lines, start_line, call_span)
+    if end is None:
+        return None
+    end_line, end_col = end
+    rest = lines[end_line][end_col:].strip()
+    if rest and not rest.startswith("#"):
+        return None  # something else shares the line (a comment goes with the statement)
     if lines[start_line][: len(lines[start_line]) - len(lines[start_line].lstrip())]:
         return None  # indented (inside if/try): removing may empty a block
     return range(start_line, end_line + 1)
+
+
+def _after_closing_parentheses(
+    lines: list[str], start_line: int, call: Span
+) -> tuple[int, int] | None:
+    """Where the statement ends after the call: past the ``)`` of parentheses opened around it
+    (``api = (\n    Endpoint(...)\n)``; a call's span leaves them out). None when anything
+    else follows the call before they close."""
+    if call.end_line >= len(lines):
+        return None
+    before = "\n".join(
+        [*lines[start_line : call.start_line], lines[call.start_line][: call.start_col]]
+    )
+    opened = before.count("(") - before.count(")")
+    line, col = call.end_line, call.end_col
+    while opened > 0:
+        rest = lines[line][col:].lstrip()
+        if rest.startswith(")"):
+            opened -= 1
+            col = len(lines[line]) - len(rest) + 1
+        elif not rest or rest.startswith("#"):
+            line, col = line + 1, 0
+            if line >= len(lines):
+                return None
+        else:
+            return None
+    return line, col
 
 
 def removal_edit(source: SourceFile, variable: str | None, call_span: Span) -> TextEdit | None:

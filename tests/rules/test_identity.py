@@ -292,6 +292,23 @@ def test_fl105_endpoint_that_deploys_nothing(tmp_path: Path) -> None:
     assert only(check(tmp_path), "FL105") == []
 
 
+def test_fl105_fix_removes_a_parenthesised_declaration_whole(tmp_path: Path) -> None:
+    source = (
+        "from runpod_flash import Endpoint\n\n"
+        'api = (\n    Endpoint(name="api")  # the API\n)  # done\n\nX = 1\n'
+    )
+    [found] = only(check(tmp_path, {"app.py": source}), "FL105")
+    assert found.fix is not None
+    # Not a lone ")" left behind (a syntax error the next check reports as FL901).
+    assert apply_edits(source, found.fix.edits) == "from runpod_flash import Endpoint\n\n\nX = 1\n"
+
+
+def test_fl105_offers_no_fix_when_code_follows_the_closing_parenthesis(tmp_path: Path) -> None:
+    source = 'from runpod_flash import Endpoint\n\napi = (\n    Endpoint(name="api")\n); X = 1\n'
+    [found] = only(check(tmp_path, {"app.py": source}), "FL105")
+    assert found.fix is None or found.fix.edits == []
+
+
 def test_fl105_fix_removes_a_declaration_continued_on_the_next_line(tmp_path: Path) -> None:
     source = 'from runpod_flash import Endpoint\n\napi = \\\n    Endpoint(name="api")\n'
     [found] = only(check(tmp_path, {"app.py": source}), "FL105")
