@@ -29,6 +29,13 @@ except ImportError:  # pathspec < 1.0: the same pattern class under its old name
 
 log = logging.getLogger(__name__)
 
+
+@functools.lru_cache(maxsize=64)
+def pattern_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    """``.gitignore``-style ``patterns`` (the ``exclude`` setting) as one compiled spec."""
+    return pathspec.PathSpec.from_lines(_GitWildMatch, patterns)
+
+
 BUILTIN_PATTERNS: tuple[str, ...] = (
     ".build/",
     ".flash/",

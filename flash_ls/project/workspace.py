@@ -23,7 +23,7 @@ from flash_ls.project.app import App, SourceFile
 from flash_ls.project.cache import FactsCache
 from flash_ls.project.config import Config, ConfigProblem, KnownSelector, load_config
 from flash_ls.project.encoding import SourceDecodeError, decode_source
-from flash_ls.project.ignore import IgnoreRules
+from flash_ls.project.ignore import IgnoreRules, pattern_spec
 from flash_ls.project.requirements import RequirementLine, read_requirements
 from flash_ls.project.roots import (
     app_root_in,
@@ -661,6 +661,4 @@ def _within(path: Path, root: Path, nested: list[Path]) -> bool:
 def _excluded(rel: str, config: Config) -> bool:
     if not config.exclude:
         return False
-    from pathspec import PathSpec
-
-    return PathSpec.from_lines("gitwildmatch", config.exclude).match_file(rel)
+    return pattern_spec(tuple(config.exclude)).match_file(rel)
