@@ -15,14 +15,7 @@ from flash_ls.parse.facts import Decorator, Definition, Expr, FileFacts, Import,
 from flash_ls.parse.split import line_texts
 from flash_ls.platform import is_sdk_module
 from flash_ls.project.config import Config, ConfigProblem
-from flash_ls.project.endpoint_model import (
-    DeclForm,
-    Endpoint,
-    EndpointDecl,
-    EndpointKind,
-    Route,
-    Target,
-)
+from flash_ls.project.endpoint_model import Endpoint
 from flash_ls.project.flash_reader import FlashReader
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import RequirementLine
@@ -252,14 +245,3 @@ class App:
             return target, value
         return source, expr
 
-
-__all__ = [
-    "App",
-    "DeclForm",
-    "Endpoint",
-    "EndpointDecl",
-    "EndpointKind",
-    "Route",
-    "SourceFile",
-    "Target",
-]
