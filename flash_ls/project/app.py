@@ -244,4 +244,3 @@ class App:
                 return self.resolve_constant(target, value, depth + 1)
             return target, value
         return source, expr
-
