@@ -18,7 +18,7 @@ import pytest_lsp
 from apps import sparse, write_app
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-sys.path.insert(0, str(Path(__file__).parent / "lsp"))
+sys.path.insert(0, str(Path(__file__).parent / "server"))
 
 from lsp_session import Session, initialize
 
