@@ -48,6 +48,17 @@ class TextEdit:
 EditsProducer = Callable[[], Sequence[TextEdit] | None]
 """Computes a fix's edits when they are first needed; None (or no edits) when it cannot."""
 
+
+@dataclass(frozen=True, slots=True)
+class NoEdits:
+    """The edits of a fix known when it is planned not to be computed, and why (``reason``, shown
+    with the fix: "the code to edit is too long for it"). Unlike a producer that finds none, it is
+    known without computing anything, so every output format and every replay agrees that the fix
+    is not applicable."""
+
+    reason: str
+
+
 log = logging.getLogger(__name__)
 
 # Serialises the computation of lazy edits: producers share caches (libcst analyses of a file) that
@@ -62,12 +73,13 @@ class Fix:
     or as an ``EditsProducer`` called on first access of ``edits`` (JSON output, ``--fix``, code
     actions), so that a plain check never pays for planning them. The result is kept. A producer
     that returns None or nothing, or raises, leaves the fix without edits: ``available`` is then
-    False and applying it does nothing (``apply_fixes_detailed`` skips it).
+    False and applying it does nothing (``apply_fixes_detailed`` skips it). ``NoEdits(reason)``
+    gives none at once: the fix's advice stands, and the reason says why it is not applied.
 
     Fixes compare and hash by message, safety and what gives their edits: the edits themselves, or
     the producer, which should compare by value (a frozen dataclass describing the change), so that
     two findings sharing one change have equal fixes without computing anything. A pickled fix
-    carries its edits (computed then), not its producer.
+    carries its edits (computed then), not its producer (a ``NoEdits`` is carried as it is).
     """
 
     __slots__ = ("_edits", "_key", "message", "safe")
@@ -75,15 +87,18 @@ class Fix:
     message: str
     safe: bool
     _edits: tuple[TextEdit, ...] | None  # None until a producer has run
-    _key: tuple[TextEdit, ...] | EditsProducer
+    _key: tuple[TextEdit, ...] | EditsProducer | NoEdits
 
     def __init__(
-        self, message: str, edits: Sequence[TextEdit] | EditsProducer, safe: bool = True
+        self, message: str, edits: Sequence[TextEdit] | EditsProducer | NoEdits, safe: bool = True
     ) -> None:
         set_ = object.__setattr__
         set_(self, "message", message)
         set_(self, "safe", safe)
-        if callable(edits):
+        if isinstance(edits, NoEdits):
+            set_(self, "_edits", ())
+            set_(self, "_key", edits)
+        elif callable(edits):
             set_(self, "_edits", None)
             set_(self, "_key", edits)
         else:
@@ -127,6 +142,11 @@ class Fix:
         """Whether the edits are known without calling the producer."""
         return self._edits is not None
 
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why the fix has no edits, when that was known as it was planned (``NoEdits``)."""
+        return self._key.reason if isinstance(self._key, NoEdits) else None
+
     def __setattr__(self, name: str, value: object) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
@@ -141,8 +161,11 @@ class Fix:
     def __hash__(self) -> int:
         return hash((self.message, self.safe, self._key))
 
-    def __reduce__(self) -> tuple[type[Fix], tuple[str, tuple[TextEdit, ...], bool]]:
-        return (Fix, (self.message, self.edits, self.safe))
+    def __reduce__(
+        self,
+    ) -> tuple[type[Fix], tuple[str, tuple[TextEdit, ...] | NoEdits, bool]]:
+        key = self._key
+        return (Fix, (self.message, key if isinstance(key, NoEdits) else self.edits, self.safe))
 
     def __repr__(self) -> str:
         edits = repr(self._edits) if self._edits is not None else "<not computed>"

@@ -25,6 +25,9 @@ Apps whose results cannot be replayed soundly are never stored: a configured int
 pip and configuration live outside the app), or a size estimate that rests on something of the
 moment (offline, a timeout, an unreachable index). Fixes are stored with their edits only when the run computed them
 (JSON or SARIF output); a run that needs edits does not replay a result stored without them.
+A replay prints what a fresh check in its format prints: a fix whose edits turned out to be
+none is replayed as not computed, as a fresh ``text`` check (which never computes them) sees it,
+while a fix known without edits when planned (``NoEdits``) keeps its reason.
 Front ends do not replay when they need more than findings (``--fix``, ``--diff``, ``--verbose``).
 """
 
@@ -44,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flash_ls import __version__
-from flash_ls.diagnostic import Diagnostic, Fix
+from flash_ls.diagnostic import Diagnostic, Fix, NoEdits
 from flash_ls.project.cache import write_pickle
 
 if TYPE_CHECKING:  # a replay without config problems never loads the config module
@@ -75,7 +78,9 @@ class AppResult:
 
 
 class _NotStored:
-    """Stands for the edits of a fix that were not computed when its finding was stored."""
+    """Stands for the edits of a fix that were not computed when its finding was stored, or were
+    computed and turned out to be none: either way the replay's format decides as a fresh check
+    of it does (``text`` takes them to exist, ``json`` computes them: none)."""
 
     def __call__(self) -> None:
         return None
@@ -93,8 +98,9 @@ def _pack(result: AppResult, with_edits: bool) -> bytes:
     for d in result.diagnostics:
         fix = None
         if d.fix is not None:
-            edits = d.fix.edits if (with_edits or d.fix.computed) else None
-            fix = (d.fix.message, d.fix.safe, edits)
+            reason = d.fix.unavailable_reason
+            edits = d.fix.edits if (with_edits or d.fix.computed) and reason is None else None
+            fix = (d.fix.message, d.fix.safe, edits or None, reason)
         rows.append(
             (
                 d.code,
@@ -118,8 +124,11 @@ def _unpack(blob: bytes) -> AppResult:
     for code, slug, severity, path, span, message, related, fix, alternatives, notes in rows:
         made = None
         if fix is not None:
-            fix_message, safe, edits = fix
-            made = Fix(fix_message, edits if edits is not None else _NotStored(), safe)
+            fix_message, safe, edits, reason = fix
+            if reason is not None:
+                made = Fix(fix_message, NoEdits(reason), safe)
+            else:
+                made = Fix(fix_message, edits if edits is not None else _NotStored(), safe)
         diagnostics.append(
             Diagnostic(
                 code, slug, severity, path, span, message, related, made, alternatives, notes

@@ -348,7 +348,15 @@ def _text_block(d: Diagnostic, context: _Context, *, unsafe_fixes: bool = False)
         if applicable(d, unsafe=unsafe_fixes):
             help_lines[-1].append(" (fixable with --fix)", style="green")
         block.extend(help_lines)
+        for note in _fix_notes(d):
+            block.extend(labelled("note", "bold", note))
     return block
+
+
+def _fix_notes(d: Diagnostic) -> tuple[str, ...]:
+    """Why the finding's fix is not applied, when that was known as it was planned."""
+    reason = d.fix.unavailable_reason if d.fix is not None else None
+    return (f"no automatic fix: {reason}",) if reason else ()
 
 
 def _display(source: str) -> tuple[str, list[int]]:
@@ -426,7 +434,7 @@ def _render_github(diagnostics: Sequence[Diagnostic], context: _Context) -> str:
 def _with_notes(d: Diagnostic) -> str:
     """The message, then one line per note: for outputs whose readers show a multi-line text
     (an annotation on a pull request, a code-scanning alert) and have no field for notes."""
-    return "\n".join((d.message, *d.notes))
+    return "\n".join((d.message, *d.notes, *_fix_notes(d)))
 
 
 def _github_data(value: str) -> str:

@@ -1,6 +1,7 @@
 """Edits that remove or move a module-level ``name = Endpoint(...)`` declaration (FL105, FL109).
 
-- ``removal_edit`` deletes the declaration's lines;
+- ``removal_edit`` deletes the declaration's lines; ``overwritten_declarations`` finds the earlier
+  ``name = Endpoint(...)`` statements it overwrites before anything reads ``name`` (dead too);
 - ``move_declaration`` moves it into the one module that registers its routes (FL109), with the
   imports its arguments need there, when that is certainly right: nothing else uses the name
   where it is declared, and no other file imports it from there.
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from flash_ls.diagnostic import TextEdit
 from flash_ls.fixes.uses import file_uses
-from flash_ls.parse.facts import Import
+from flash_ls.parse.facts import Binding, CallExpr, Import, NameExpr
 from flash_ls.platform import SDK_MODULE
 from flash_ls.span import Span
 
@@ -46,7 +47,12 @@ def _statement_lines(source: SourceFile, variable: str | None, call_span: Span) 
         binding = source.facts.binding(variable)
         if binding is not None:
             start_line = binding.span.start_line
-    lines = _lines(source.text)
+    return _lines_from(_lines(source.text), start_line, call_span)
+
+
+def _lines_from(lines: list[str], start_line: int, call_span: Span) -> range | None:
+    """The lines of the statement starting on ``start_line`` whose value is the call at
+    ``call_span`` (see ``_statement_lines``)."""
     end = _after_closing_parentheses(lines, start_line, call_span)
     if end is None:
         return None
@@ -92,6 +98,86 @@ def removal_edit(source: SourceFile, variable: str | None, call_span: Span) -> T
     if found is None:
         return None
     return TextEdit(source.path, Span(found.start, 0, found.stop, 0), "")
+
+
+def overwritten_declarations(source: SourceFile, variable: str, call: CallExpr) -> list[Binding]:
+    """The module-level ``variable = <the same callee>(...)`` statements that the last binding of
+    ``variable`` (``variable = call``) overwrites before anything reads ``variable``, nearest
+    first: nothing can ever see them. Each is alone on its lines; code between two of them or a
+    later one's call that reads ``variable`` (or may: code that does not parse) ends the run."""
+    if source.text is None or not isinstance(call.func, NameExpr):
+        return []
+    bindings = source.facts.bindings.get(variable, [])
+    if len(bindings) < 2 or bindings[-1].value != call:
+        return []
+    lines = _lines(source.text)
+    found: list[Binding] = []
+    later = bindings[-1]
+    later_lines = _lines_from(lines, later.span.start_line, call.span)
+    for binding in reversed(bindings[:-1]):
+        value = binding.value
+        if (
+            later_lines is None
+            or binding.kind not in ("assign", "annotated")
+            or not isinstance(value, CallExpr)
+            or not isinstance(value.func, NameExpr)
+            or value.func.dotted != call.func.dotted
+        ):
+            break
+        statement = _lines_from(lines, binding.span.start_line, value.span)
+        if statement is None or statement.stop > later_lines.start:
+            break
+        assert later.value is not None
+        between = "\n".join(lines[statement.stop : later_lines.start])
+        call_names = _read_names(_text(lines, later.value.span))
+        if call_names is None or variable in call_names or _may_read(between, variable):
+            break
+        found.append(binding)
+        later, later_lines = binding, statement
+    return found
+
+
+def _may_read(code: str, variable: str) -> bool:
+    """Whether top-level statements ``code`` may read (or rebind) ``variable``: it is named there,
+    or the code does not parse."""
+    if variable not in code:
+        return False
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == variable:
+            return True
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and variable in node.names:
+            return True
+    return False
+
+
+def _text(lines: list[str], span: Span) -> str:
+    """The text of ``span`` (lines joined by ``\\n``)."""
+    if span.start_line == span.end_line:
+        return lines[span.start_line][span.start_col : span.end_col]
+    return "\n".join(
+        [
+            lines[span.start_line][span.start_col :],
+            *lines[span.start_line + 1 : span.end_line],
+            lines[span.end_line][: span.end_col],
+        ]
+    )
+
+
+def removal_edits(source: SourceFile, bindings: list[Binding]) -> list[TextEdit]:
+    """The edits deleting the statements of ``bindings`` (``overwritten_declarations``)."""
+    lines = _lines(source.text or "")
+    edits = []
+    for binding in bindings:
+        if binding.value is None:
+            continue
+        statement = _lines_from(lines, binding.span.start_line, binding.value.span)
+        if statement is not None:
+            edits.append(TextEdit(source.path, Span(statement.start, 0, statement.stop, 0), ""))
+    return edits
 
 
 def _tidy_removal(source: SourceFile, lines: list[str], statement: range) -> TextEdit:

@@ -37,6 +37,8 @@ _CHUNK_CACHE_SIZE = 4096
 _Position = tuple[int, int]
 _ALWAYS = (-1, -1)  # a binding visible everywhere in its scope (parameters, comprehension targets)
 _LINE_BREAK = re.compile(r"\r\n?|\n")
+# Nodes with nothing to read below them (a literal's thousands of items are mostly these).
+_LEAVES = (ast.Constant, ast.expr_context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,10 @@ class Usage:
     sites: tuple[tuple[Site, frozenset[str]], ...] = ()  # source order, with the names used there
     outside: tuple[tuple[str, Span], ...] = ()  # uses not inside any ``def``, in source order
     unused: frozenset[str] = frozenset()
+    # The top-level statements whose text mentions a name (those read to answer, as libcst reads
+    # them for the edits): their characters in all, and how deep the deepest one nests.
+    read_chars: int = 0
+    depth: int = 0
 
     def sites_within(self, span: Span) -> tuple[tuple[Site, frozenset[str]], ...]:
         """The sites lying inside ``span`` (a module-level definition)."""
@@ -102,6 +108,10 @@ class _Reader:
         # Loads in this scope count as made at this position (a comprehension's element is
         # evaluated after its conditions, though written before them).
         self.late: tuple[_Scope, _Position] | None = None
+        # How deep the walk has gone (a chain of ``and``/``or`` counts once per operand, as libcst
+        # nests it), and the deepest it went: what the fixes' libcst edits would have to recurse.
+        self.level = 0
+        self.deepest = 0
 
     # -- positions -------------------------------------------------------------------------------
 
@@ -143,6 +153,14 @@ class _Reader:
                 self.node(node, scope)
 
     def node(self, node: ast.AST, scope: _Scope) -> None:
+        step = len(node.values) - 1 if isinstance(node, ast.BoolOp) else 1
+        self.level += step
+        if self.level > self.deepest:
+            self.deepest = self.level
+        self._node(node, scope)
+        self.level -= step
+
+    def _node(self, node: ast.AST, scope: _Scope) -> None:
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Store):
                 scope.bind(node.id, _ALWAYS)  # targets are read by ``target``; this is a fallback
@@ -202,7 +220,8 @@ class _Reader:
             return  # string annotations are not read
         else:
             for child in ast.iter_child_nodes(node):
-                self.node(child, scope)
+                if not isinstance(child, _LEAVES):
+                    self.node(child, scope)
 
     def load(self, node: ast.Name, scope: _Scope) -> None:
         late = self.late
@@ -328,15 +347,18 @@ def _outermost_def(scope: _Scope) -> Site | None:
     return outermost.site if outermost is not None else None
 
 
+_Loads = tuple[tuple[str, Span, Site | None], ...]
+
+
 @functools.lru_cache(maxsize=_CHUNK_CACHE_SIZE)
-def _chunk_loads(text: str) -> tuple[tuple[str, Span, Site | None], ...] | None:
-    """The loads of module-level names in one statement (positions relative to it); None when it
-    does not parse."""
+def _chunk_loads(text: str) -> tuple[_Loads, int] | None:
+    """The loads of module-level names in one statement (positions relative to it) and how deep
+    the statement nests; None when it does not parse."""
     try:
         module = ast.parse(text, SOURCE_NAME)
         reader = _Reader(text)
         reader.statements(module.body, reader.module)
-        return tuple(reader.global_loads())
+        return tuple(reader.global_loads()), reader.deepest
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -360,12 +382,16 @@ class FileUses:
         unused = set(wanted)
         outside: list[tuple[str, Span]] = []
         by_site: dict[Site, set[str]] = {}
+        read_chars = depth = 0
         for start, text in self._pieces:
             if not any(name in text for name in wanted):
                 continue
-            loads = _chunk_loads(text)
-            if loads is None:
+            read = _chunk_loads(text)
+            if read is None:
                 return None
+            loads, deepest = read
+            read_chars += len(text)
+            depth = max(depth, deepest)
             for name, span, site in loads:
                 if name not in wanted:
                     continue
@@ -381,6 +407,8 @@ class FileUses:
             sites=tuple((site, frozenset(used)) for site, used in sites),
             outside=tuple(sorted(outside, key=lambda item: item[1])),
             unused=frozenset(unused),
+            read_chars=read_chars,
+            depth=depth,
         )
 
 

@@ -68,6 +68,7 @@ class LoadedText:
     error: str | None
     size: int
     mentions_sdk: bool = False  # unreadable as text, but its bytes name the SDK
+    gone: bool = False  # deleted since it was listed: absent from the app, not unreadable
 
 
 def read_source(path: Path) -> LoadedText:
@@ -75,6 +76,8 @@ def read_source(path: Path) -> LoadedText:
     become an error message, never an exception."""
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        return LoadedText(None, None, 0, gone=True)
     except OSError as err:
         reason = err.strerror or str(err)
         return LoadedText(None, f"cannot read file: {reason}", 0)
@@ -425,6 +428,8 @@ class Workspace:
         """Whether an entry not reported changed still holds what it was read from: the same
         editor buffer, or the disk file with the same stamp."""
         if entry.stamp is _BUFFER:
+            if loaded.gone:
+                continue  # deleted since the listing (a vanished file is no error)
             return path in self._overlays
         if entry.stamp is None or path in self._overlays:
             return False

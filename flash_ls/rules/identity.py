@@ -8,8 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
-from flash_ls.fixes.declarations import move_declaration, removal_edit
-from flash_ls.parse.facts import CallExpr, Import, Literal, NameExpr
+from flash_ls.fixes.declarations import (
+    move_declaration,
+    overwritten_declarations,
+    removal_edit,
+    removal_edits,
+)
+from flash_ls.parse.facts import Binding, CallExpr, Import, Literal, NameExpr
 from flash_ls.platform import FLASHBOOT_NAME_SUFFIX, handler_file, unsafe_name_characters
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointKind, Route
@@ -447,6 +452,13 @@ def unused_endpoint(app: App) -> Iterator[Finding]:
         if decl.form not in (DeclForm.INSTANCE, DeclForm.BARE):
             continue
         label = f"'{decl.variable}'" if decl.variable else "this Endpoint"
+        # ``api = Endpoint(...)`` repeated: the earlier ones are dead too, and go with the last
+        # (one finding per variable, so one fix round removes them all).
+        overwritten = (
+            overwritten_declarations(decl.file, decl.variable, decl.call)[::-1]
+            if decl.variable
+            else []
+        )
         yield Finding(
             decl.file.path,
             decl.call.func.span
@@ -458,7 +470,15 @@ def unused_endpoint(app: App) -> Iterator[Finding]:
                 f'add `@{decl.variable or "ep"}.post("/path")` routes, use it as a decorator, '
                 "or remove it",
             ),
-            fix=_removal_fix(decl.file, decl.variable, decl.call.span),
+            related=tuple(
+                Related(
+                    decl.file.path,
+                    binding.span,
+                    f"{label} is also bound to an Endpoint here, overwritten before it is read",
+                )
+                for binding in overwritten
+            ),
+            fix=_removal_fix(decl.file, decl.variable, decl.call.span, overwritten),
         )
 
 
@@ -467,11 +487,18 @@ def _variable_span(source: SourceFile, variable: str, fallback: Span) -> Span:
     return binding.span if binding is not None else fallback
 
 
-def _removal_fix(source: SourceFile, variable: str | None, call_span: Span) -> Fix | None:
+def _removal_fix(
+    source: SourceFile, variable: str | None, call_span: Span, overwritten: list[Binding]
+) -> Fix | None:
     edit = removal_edit(source, variable, call_span)
     if edit is None:
         return None
-    return Fix("Remove the unused Endpoint", (edit,), safe=False)
+    earlier = removal_edits(source, overwritten)
+    message = "Remove the unused Endpoint"
+    if earlier:
+        count = "the earlier declaration" if len(earlier) == 1 else f"{len(earlier)} earlier ones"
+        message += f" and {count} it overwrites"
+    return Fix(message, (*earlier, edit), safe=False)
 
 
 @rule(

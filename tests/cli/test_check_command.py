@@ -12,21 +12,9 @@ from pathlib import Path
 import pytest
 from apps import write_app
 from cli_imports import flash_ls
+from json_contract import FINDING_KEYS
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "apps" / "demo"
-
-CONTRACT_KEYS = {
-    "code",
-    "rule",
-    "severity",
-    "path",
-    "line",
-    "column",
-    "end_line",
-    "end_column",
-    "message",
-    "fix",
-}
 
 DUPLICATE_NAME = """
 from runpod_flash import Endpoint
@@ -53,7 +41,7 @@ def test_json_output_has_exactly_the_contract_keys(broken_app: Path) -> None:
     result = run(broken_app.parent, "--output-format", "json", "app")
     assert result.returncode == 1, result.stderr
     items = json.loads(result.stdout)
-    assert items and all(set(item) == CONTRACT_KEYS for item in items)
+    assert items and all(set(item) == FINDING_KEYS for item in items)
     first = next(i for i in items if i["code"] == "FL102")
     assert first["path"] == "app/a.py"
     assert (first["line"], first["column"]) == (3, 16)  # 1-based: the "worker" string

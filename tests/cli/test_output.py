@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from json_contract import EDIT_KEYS, FINDING_KEYS
 
 from flash_ls.diagnostic import Diagnostic, Fix, Related, Severity, TextEdit
 from flash_ls.rules.registry import Finding, FixAvailability, Rule
@@ -24,20 +25,6 @@ SOURCES = {
     MAIN: ["import torch\r\n", "from runpod_flash import Endpoint\n", "\tname = '日本'\n"],
     WORKER: ['@Endpoint(name="gpu")\n', "def infer(x):\n"],
 }
-
-JSON_KEYS = {
-    "code",
-    "rule",
-    "severity",
-    "path",
-    "line",
-    "column",
-    "end_line",
-    "end_column",
-    "message",
-    "fix",
-}
-EDIT_KEYS = {"path", "line", "column", "end_line", "end_column", "new_text"}
 
 
 def _no_check(app: object) -> list[Finding]:
@@ -266,7 +253,7 @@ def test_json_has_exactly_the_contract_keys_and_one_based_positions() -> None:
     assert isinstance(items, list)
     assert len(items) == 3
     for item in items:
-        assert set(item) == JSON_KEYS
+        assert set(item) == FINDING_KEYS
     first = items[0]
     assert first == {
         "code": "FL301",

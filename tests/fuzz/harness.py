@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from json_contract import EDIT_KEYS, FINDING_KEYS
+
 from flash_ls.checking import fix_paths
 from flash_ls.parse.split import split_lines
 from flash_ls.project.encoding import SourceDecodeError, decode_source
@@ -37,19 +39,6 @@ from flash_ls_cli.runner import ExitCode, run_check
 # while a check runs (``gc.freeze``): the collector's passes then cost what they would cost in a
 # fresh `flash-ls check` process, not in proportion to everything earlier tests left alive.
 CPU_LIMIT_SECONDS = 2.0
-JSON_KEYS = {
-    "code",
-    "rule",
-    "severity",
-    "path",
-    "line",
-    "column",
-    "end_line",
-    "end_column",
-    "message",
-    "fix",
-}
-EDIT_KEYS = {"path", "line", "column", "end_line", "end_column", "new_text"}
 SEVERITIES = {"error", "warning", "info", "hint"}
 _GITHUB_LINE = re.compile(
     r"::(error|warning|notice) file=[^,:\n]+,line=(\d+),col=(\d+),endLine=(\d+),endColumn=(\d+),"
@@ -211,7 +200,7 @@ def validate_json(output: str) -> list[dict]:
     if not isinstance(items, list):
         raise Defect(f"json: not an array: {output[:200]!r}")
     for item in items:
-        if set(item) != JSON_KEYS:
+        if set(item) != FINDING_KEYS:
             raise Defect(f"json: keys {sorted(item)}")
         if item["severity"] not in SEVERITIES or not re.fullmatch(r"FL\d{3}", item["code"]):
             raise Defect(f"json: {item}")

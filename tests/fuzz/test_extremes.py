@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fuzz.budget import LONG
-from fuzz.harness import CPU_LIMIT_SECONDS, Defect, run_files, run_once
+from fuzz.harness import CPU_LIMIT_SECONDS, run_files, run_once
 
 SCALE = 10 if LONG else 1
 
@@ -121,27 +121,23 @@ CASES: dict[str, bytes] = {
     "only-backslash": b"\\",
     "unterminated-docstring": SDK + b'"""\n' + b"x = 1\n" * 10_000 + ENDPOINT,
     "continuation-at-eof": SDK + ENDPOINT + b"x = 1 + \\",
+    # a move-import fix whose statements libcst would take seconds to read: no edits, a note
+    "big-endpoint-body-fix-edits": SDK.replace(b"import torch", b"import numpy")
+    + b'@Endpoint(name="e", gpu=GpuGroup.ADA_24)\ndef e(d):\n'
+    + b"".join(b"    x%d = numpy.f(d, %d)\n" % (i, i) for i in range(3_000))
+    + b"    return x1\n",
+    "names-mentioned-in-a-long-statement": SDK
+    + b'@Endpoint(name="e", dependencies=['
+    + b'"torch", ' * 20_000
+    + b"])\ndef e(d): ...\n",
+    "decorator-1mb-on-a-function-using-an-import": SDK
+    + b'@Endpoint(name="e", dependencies=['
+    + b'"pkg", ' * 150_000
+    + b"])\ndef e(d):\n    return torch.x\n",
 }
 
 
-# A known defect (docs/reliability.md, "Known defects"): where the move-import fix's libcst edits
-# cannot be made (a 199-deep list, a 900-call chain, a form feed before `def`), a fresh `text` or
-# `junit` report calls the finding "fixable with --fix" (edits are not computed for it), while the
-# same report replayed from the result a `json` run stored does not (it knows there are none).
-REPLAY_DIFFERS = pytest.mark.xfail(
-    strict=True,
-    raises=Defect,
-    reason="'fixable with --fix' in text/junit depends on whether edits were computed",
-)
-PARAMS = [
-    pytest.param(name, marks=REPLAY_DIFFERS)
-    if name in ("brackets-199-in-decorator", "call-chain-900-in-endpoint", "form-feed-before-def")
-    else name
-    for name in CASES
-]
-
-
-@pytest.mark.parametrize("name", PARAMS)
+@pytest.mark.parametrize("name", list(CASES))
 def test_extreme_file_is_checked_cleanly(name: str, tmp_path: Path) -> None:
     run_files({"extreme.py": CASES[name], "worker.py": WORKER}, tmp_path)
 
@@ -149,22 +145,6 @@ def test_extreme_file_is_checked_cleanly(name: str, tmp_path: Path) -> None:
 # Known to take more than 2 s of CPU time (docs/reliability.md, "Engine fuzzing"): each is a
 # strict xfail of the long mode, so the day one is fixed the test says so.
 KNOWN_SLOW: dict[str, tuple[bytes, str]] = {
-    "big-endpoint-body-fix-edits": (
-        SDK.replace(b"import torch", b"import numpy")
-        + b'@Endpoint(name="e", gpu=GpuGroup.ADA_24)\ndef e(d):\n'
-        + b"".join(b"    x%d = numpy.f(d, %d)\n" % (i, i) for i in range(3_000))
-        + b"    return x1\n",
-        "FL301/FL302's move-import fix reads the 3,000-line statement with libcst (json, sarif, "
-        "--fix: ~1 ms per line)",
-    ),
-    "names-mentioned-in-a-long-statement": (
-        SDK
-        + b'@Endpoint(name="e", dependencies=['
-        + b'"torch", ' * 20_000
-        + b"])\ndef e(d): ...\n",
-        "the move-import fix parses every statement that mentions the name (here in 20,000 "
-        "strings) with libcst",
-    ),
     "statements-3mb": (
         SDK + b"".join(b"x%d = %d\n" % (i, i) for i in range(200_000)),
         "200,000 statements: ~15 us of extraction each, plus the garbage collector's passes",

@@ -3,18 +3,22 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
-from apps import check, write_app
-from fuzz.harness import compiles, run_files, run_once
+from apps import check, only, write_app
+from fuzz.harness import age, cache_dir, compiles, run_files, run_once
 
+from flash_ls import results
 from flash_ls.checking import fix_paths
-from flash_ls.diagnostic import Diagnostic, Severity, TextEdit
+from flash_ls.diagnostic import Diagnostic, Fix, NoEdits, Severity, TextEdit
+from flash_ls.fixes import moves
 from flash_ls.fixes.apply import apply_edits
 from flash_ls.parse import parse_file
 from flash_ls.parse.split import line_texts
+from flash_ls.project import workspace
 from flash_ls.span import Span
 from flash_ls_cli.output import render
 
@@ -214,5 +218,181 @@ def test_the_line_cache_is_bounded_by_size(monkeypatch: pytest.MonkeyPatch) -> N
     assert sum(len(key[0]) for key in split._LINES) <= 10_000
 
 
+# 8. The same check printed different text and JUnit reports depending on the cache: a fresh run
+#    called a move-import finding "fixable with --fix" (text never computes fix edits and took
+#    them to exist), a replay of the result a json run stored (edits computed: none) did not.
+#    libcst could not make the edits: it runs out of recursion on deep nesting, and puts a
+#    function after a form feed at another column than ast (the sites did not compare equal).
+FORM_FEED_DEF = (
+    SDK + "import torch\n\x0c\n"
+    '@Endpoint(name="e", cpu="cpu3c-1-2")\n\x0casync def e(data):\n    return torch.x\n'
+)
+DEEP = {
+    "brackets-199-in-decorator": SDK
+    + 'import torch\n@Endpoint(name="e", env='
+    + "[" * 199
+    + "]" * 199
+    + ")\ndef e(data):\n    return torch.x\n",
+    "call-chain-900-in-endpoint": SDK
+    + 'import torch\n@Endpoint(name="e")\ndef e(data):\n    return torch.x(f'
+    + "()" * 900
+    + ")\n",
+}
+
+
+def test_a_move_fix_after_a_form_feed_has_its_edits(tmp_path: Path) -> None:
+    root = write_app(tmp_path / "app", {"w.py": FORM_FEED_DEF.encode()})
+    result = fix_paths([root], write=False, cwd=tmp_path)
+    [(_, after)] = result.changed.values()
+    assert after == FORM_FEED_DEF.replace("import torch\n", "", 1).replace(
+        "(data):\n", "(data):\n    import torch\n"
+    )
+
+
+def _formats(root: Path, cache: Path) -> dict[str, str]:
+    """Fresh json, text and junit reports, then the same replayed (json first: it stores)."""
+    age(root)
+    with cache_dir(cache):
+        runs = {f"fresh {fmt}": run_once(root, fmt, cached=False) for fmt in ("json", "text")}
+        runs |= {f"replayed {fmt}": run_once(root, fmt, cached=True) for fmt in ("json", "text")}
+        runs["fresh junit"] = run_once(root, "junit", cached=False)
+        runs["replayed junit"] = run_once(root, "junit", cached=True)
+    assert list(cache.glob(f"*/{results.PACK_NAME}"))  # stored, so the second runs replayed
+    return {what: run.output for what, run in runs.items()}
+
+
+@pytest.mark.parametrize("name", list(DEEP))
+def test_a_move_fix_libcst_cannot_make_is_no_fix_in_any_format(tmp_path: Path, name: str) -> None:
+    root = write_app(tmp_path / "app", {"w.py": DEEP[name].encode()})
+    out = _formats(root, tmp_path / "cache")
+    for fmt in ("json", "text", "junit"):
+        assert out[f"fresh {fmt}"] == out[f"replayed {fmt}"], fmt
+    moved = [f for f in json.loads(out["fresh json"]) if f["code"] in ("FL301", "FL302")]
+    assert moved and all(f["fix"] is None for f in moved)
+    assert "(fixable with --fix)" not in out["fresh text"]
+    # Nested 202 deep: planned without edits, and said why. 900 calls deep: too deep for the
+    # ast reading of the uses as well, so no fix is planned at all.
+    noted = "= note: no automatic fix: the code that mentions 'torch' is nested 202 levels deep"
+    assert (noted in out["fresh text"]) == (name == "brackets-199-in-decorator")
+
+
+# A fix whose producer finds no edits although ast planned it (libcst reads a match capture as a
+# use): a replay takes its edits to exist in text, as a fresh text check does.
+MATCH_CAPTURE = {
+    "pre.py": SDK + '@Endpoint(name="pre", cpu="cpu3c-1-2")\nasync def preprocess(t): ...\n',
+    "pipeline.py": "from pre import preprocess\n"
+    + SDK
+    + 'api = Endpoint(name="pipeline", cpu="cpu3c-1-2")\n\n\n@api.post("/run")\n'
+    "async def run(step: object) -> object:\n"
+    "    match step:\n        case preprocess:\n            return None\n",
+}
+
+
+def test_a_replay_prints_what_a_fresh_check_prints_when_edits_are_none(tmp_path: Path) -> None:
+    root = write_app(tmp_path / "app", MATCH_CAPTURE)
+    out = _formats(root, tmp_path / "cache")
+    for fmt in ("json", "text", "junit"):
+        assert out[f"fresh {fmt}"] == out[f"replayed {fmt}"], fmt
+    [fl108] = [f for f in json.loads(out["fresh json"]) if f["code"] == "FL108"]
+    assert fl108["fix"] is None
+
+
+def test_the_results_cache_keeps_why_a_fix_has_no_edits() -> None:
+    path = Path("/app/w.py")
+    edit = TextEdit(path, Span(0, 0, 0, 1), "x")
+    fixes = [Fix("none", NoEdits("too long")), Fix("found none", lambda: None), Fix("e", [edit])]
+    for fix in fixes:
+        assert fix.edits is not None  # computed, as a json run does before storing
+    stored = results.AppResult(
+        tuple(
+            Diagnostic("FL301", "s", Severity.WARNING, path, Span(0, 0, 0, 1), "m", fix=f)
+            for f in fixes
+        ),
+        (),
+    )
+    replayed = [d.fix for d in results._unpack(results._pack(stored, with_edits=True)).diagnostics]
+    assert [f.unavailable_reason if f else None for f in replayed] == ["too long", None, None]
+    assert [f.computed if f else None for f in replayed] == [True, False, True]
+    assert [f.edits if f else None for f in replayed] == [(), (), (edit,)]
+
+
+# 9. FL301/FL302's move-import fix read every statement mentioning the name with libcst (about
+#    1 ms a line, json, sarif and --fix only): a 3,000-line endpoint took 3 s, a 1.1 MB decorator
+#    33 s. Beyond MAX_FIX_SOURCE_CHARS the fix is planned without edits, and says why (the whole
+#    files: ``big-endpoint-body-fix-edits`` and the others in test_extremes.py).
+def test_a_move_fix_over_the_size_limit_is_planned_without_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(moves, "MAX_FIX_SOURCE_CHARS", 200)
+    body = "".join(f"    x{i} = torch.f({i})\n" for i in range(20))
+    source = SDK + 'import torch\n@Endpoint(name="e", cpu="cpu3c-1-2")\ndef e(d):\n' + body
+    [finding] = only(check(tmp_path, {"w.py": source.encode()}), "FL301")
+    assert finding.fix is not None and finding.fix.message == "Move `import torch` into e()"
+    assert finding.fix.computed and not finding.fix.available
+    chars = len(source) - len(SDK)  # the import and the endpoint mention the name
+    assert finding.fix.unavailable_reason == (
+        f"the statements that mention 'torch' are {chars:,} characters long; the fix edits at "
+        "most 200"
+    )
+    text = render([finding], "text", cwd=tmp_path, read_lines=lambda _: None, tool_version="0")
+    assert "(fixable with --fix)" not in text
+    assert "= note: no automatic fix: the statements that mention 'torch' are" in text
+    assert fix_paths([tmp_path], write=False, cwd=tmp_path).changed == {}
+
+
+# 10. FL105 reported only the last of several `api = Endpoint(...)` bindings of one name (the
+#     endpoint model keeps one endpoint per variable), so --fix removed one per round: with
+#     eleven, the fix loop stopped after 10 rounds, "fixes were still changing files".
+ELEVEN = SDK + 'api = Endpoint(name="a", cpu="cpu3c-1-2")\n' * 11
+
+
+def test_fl105_removes_the_declarations_it_overwrites_in_one_round(tmp_path: Path) -> None:
+    root = write_app(tmp_path / "app", {"w.py": ELEVEN})
+    [finding] = only(check(root), "FL105")
+    assert finding.fix is not None
+    assert finding.fix.message == "Remove the unused Endpoint and 10 earlier ones it overwrites"
+    assert [r.span.start_line for r in finding.related] == list(range(1, 11))
+    result = fix_paths([root], write=False, unsafe=True, cwd=tmp_path)
+    assert result.converged and result.fixed == 1
+    assert [after for _, after in result.changed.values()] == [SDK]
+
+
+def test_fl105_keeps_a_declaration_read_before_it_is_overwritten(tmp_path: Path) -> None:
+    source = (
+        SDK + 'api = Endpoint(name="a", cpu="cpu3c-1-2")\n'
+        'api = Endpoint(name="b", cpu="cpu3c-1-2")\n'
+        "first = api\n"
+        'api = Endpoint(name="c", cpu="cpu3c-1-2")\n'
+    )
+    [finding] = only(check(tmp_path, {"w.py": source}), "FL105")
+    assert finding.fix is not None
+    assert finding.fix.message == "Remove the unused Endpoint"
+    assert [e.span.start_line for e in finding.fix.edits] == [4]
+
+
+# 11. A file deleted between the workspace's listing and its reading was FL901 ("cannot read
+#     file: No such file or directory") in a one-shot check: a file that vanished is no error.
+def test_a_file_deleted_after_the_listing_is_absent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_app(tmp_path / "app", {"w.py": FORM_FEED_WORKER, "gone.py": FORM_FEED_WORKER})
+    listed = workspace.python_files
+
+    def list_then_delete(*args: object, **kwargs: object) -> list[tuple[str, Path]]:
+        found = listed(*args, **kwargs)  # type: ignore[arg-type]
+        (root / "gone.py").unlink(missing_ok=True)
+        return found
+
+    monkeypatch.setattr(workspace, "python_files", list_then_delete)
+    run = run_once(root, "json", cached=False)
+    findings = json.loads(run.output)
+    assert findings and {f["path"] for f in findings} == {"app/w.py"}, findings
+
+
 def test_the_reproducers_pass_the_whole_harness(tmp_path: Path) -> None:
-    run_files({"ff.py": FORM_FEED_WORKER.encode()}, tmp_path)
+    run_files({"ff.py": FORM_FEED_WORKER.encode()}, tmp_path / "ff")
+    run_files({"w.py": FORM_FEED_DEF.encode()}, tmp_path / "form-feed-def")
+    for name, source in DEEP.items():
+        run_files({"w.py": source.encode()}, tmp_path / name)
+    run_files({rel: text.encode() for rel, text in MATCH_CAPTURE.items()}, tmp_path / "match")
+    run_files({"w.py": ELEVEN.encode()}, tmp_path / "eleven")

@@ -44,6 +44,23 @@ class RawClient:
                 length = int(line.split(b":")[1])
         return json.loads(await self.reader.readexactly(length))  # type: ignore[no-any-return]
 
+    async def initialize(
+        self, root: Path, *, profile: str = "neovim", process_id: int | None = None
+    ) -> Any:
+        """``initialize`` with ``profile``'s capabilities and ``root`` as the one workspace
+        folder, then ``initialized``; the server's answer to ``initialize``."""
+        caps = get_converter().unstructure(capabilities(profile))
+        result = await self.request(
+            "initialize",
+            {
+                "processId": process_id,
+                "capabilities": caps,
+                "workspaceFolders": [{"uri": root.as_uri(), "name": "ws"}],
+            },
+        )
+        self.send({"method": "initialized", "params": {}})
+        return result
+
     async def request(self, method: str, params: Any) -> Any:
         self.next_id += 1
         wanted = self.next_id
@@ -77,17 +94,8 @@ class RawClient:
 
 
 async def _session(client: RawClient, root: Path, profile: str) -> None:
-    caps = get_converter().unstructure(capabilities(profile))
-    result = await client.request(
-        "initialize",
-        {
-            "processId": None,
-            "capabilities": caps,
-            "workspaceFolders": [{"uri": root.as_uri(), "name": "ws"}],
-        },
-    )
+    result = await client.initialize(root, profile=profile)
     assert result["serverInfo"]["name"] == "flash-ls"
-    client.send({"method": "initialized", "params": {}})
     uri = (root / "main.py").as_uri()
     text = (root / "main.py").read_text()
     client.send(
@@ -140,16 +148,7 @@ async def test_client_disconnect_stops_the_server(tmp_path: Path) -> None:
     assert process.stdin is not None and process.stdout is not None
     client = RawClient(process.stdout, process.stdin)
     try:
-        caps = get_converter().unstructure(capabilities("neovim"))
-        await client.request(
-            "initialize",
-            {
-                "processId": None,
-                "capabilities": caps,
-                "workspaceFolders": [{"uri": tmp_path.resolve().as_uri(), "name": "ws"}],
-            },
-        )
-        client.send({"method": "initialized", "params": {}})
+        await client.initialize(tmp_path.resolve())
         await asyncio.sleep(0.5)  # the watcher thread is running now
         process.stdin.close()
         await asyncio.wait_for(process.wait(), timeout=10)

@@ -19,8 +19,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from lsp_session import SERVER_COMMAND, capabilities
-from lsprotocol.converters import get_converter
+from lsp_session import SERVER_COMMAND
 from test_lifecycle import RawClient
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for child processes")
@@ -87,16 +86,7 @@ async def server_checking(
     assert process.stdin is not None and process.stdout is not None
     client = RawClient(process.stdout, process.stdin)
     try:
-        caps = get_converter().unstructure(capabilities("neovim"))
-        await client.request(
-            "initialize",
-            {
-                "processId": process_id,
-                "capabilities": caps,
-                "workspaceFolders": [{"uri": root.as_uri(), "name": "ws"}],
-            },
-        )
-        client.send({"method": "initialized", "params": {}})
+        await client.initialize(root, process_id=process_id)
         path = root / "mod0.py"
         document = {"uri": path.as_uri(), "languageId": "python", "version": 1}
         client.send(
