@@ -148,6 +148,7 @@ def _edits(
     The times are taken without the profiler; ``profiled`` then profiles as many other edits."""
     import ast
 
+    from flash_ls import heap
     from flash_ls.project.workspace import Workspace
     from flash_ls.rules.engine import check_app
 
@@ -155,6 +156,7 @@ def _edits(
     lines = path.read_text(encoding="utf-8").split("\n")
     workspace = Workspace([root])
     check_app(workspace.app_for(path))  # index and warm the caches, like a server after start
+    heap.settle()  # and treat the indexed heap as the server does once indexing is done
 
     def edited(value: int) -> str:
         changed = list(lines)

@@ -11,6 +11,7 @@ spelling them (``tests/test_layers.py`` checks it). Source: ``docs`` flash-platf
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -977,6 +978,7 @@ def sdk_requirement_name(requirement: str) -> str:
     return _SDK_REQUIREMENT_SPLIT.split(requirement, maxsplit=1)[0].strip().lower()
 
 
+@functools.lru_cache(maxsize=4096)  # called for every import and requirement on every check
 def normalize_distribution(name: str) -> str:
     """PEP 503 normalised distribution name: lower-case, runs of ``-_.`` become ``-``."""
     return _PEP503_SEPARATORS.sub("-", name).lower()
@@ -1164,6 +1166,7 @@ DISTRIBUTION_EXTRA_IMPORTS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyT
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def distribution_for_import(module: str) -> str:
     """The PyPI distribution that provides import name ``module`` (top-level or dotted).
 

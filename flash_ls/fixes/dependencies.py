@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from flash_ls.diagnostic import TextEdit
@@ -51,7 +52,7 @@ def add_dependencies(
     """
     if not distributions or call.has_star_args:
         return None
-    lines = re.split(r"\r(?!\n)|\n", text)  # as the facts count lines (CRLF lines keep the \r)
+    lines = _lines(text)
     kw = call.keyword("dependencies")
     quote = quote_style([*call.args, *(k.value for k in call.keywords)])
     if kw is not None:
@@ -78,14 +79,24 @@ def add_dependencies(
     return _append_after(path, lines, arguments, call.span, [keyword])
 
 
-def _char_at(lines: list[str], line: int, col: int) -> str:
+_LINE_END = re.compile(r"\r(?!\n)|\n")
+
+
+@lru_cache(maxsize=4)
+def _lines(text: str) -> tuple[str, ...]:
+    """The lines as the facts count them (CRLF lines keep the \\r); an endpoint's findings
+    all edit one file, so its split is kept for the next (a str's hash is computed once)."""
+    return tuple(_LINE_END.split(text))
+
+
+def _char_at(lines: Sequence[str], line: int, col: int) -> str:
     if 0 <= line < len(lines) and 0 <= col < len(lines[line]):
         return lines[line][col]
     return ""
 
 
 def _append_after(
-    path: Path, lines: list[str], items: list[Span], container: Span, new_items: list[str]
+    path: Path, lines: Sequence[str], items: list[Span], container: Span, new_items: list[str]
 ) -> list[TextEdit] | None:
     """Append ``new_items`` after the last of ``items`` inside the bracketed ``container``."""
     last = items[-1]
@@ -129,20 +140,20 @@ def _append_after(
     return [TextEdit(path, Span.point(last.end_line, last.end_col), added)]
 
 
-def _newline_style(lines: list[str], text: str) -> str:
+def _newline_style(lines: Sequence[str], text: str) -> str:
     if lines and lines[0].endswith("\r"):
         return text.replace("\n", "\r\n")
     return text
 
 
-def _line(lines: list[str], index: int) -> str:
+def _line(lines: Sequence[str], index: int) -> str:
     if not 0 <= index < len(lines):
         return ""
     text = lines[index]
     return text[:-1] if text.endswith("\r") else text
 
 
-def _text_between(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str | None:
+def _text_between(lines: Sequence[str], start: tuple[int, int], end: tuple[int, int]) -> str | None:
     if start > end:
         return None
     if start[0] == end[0]:

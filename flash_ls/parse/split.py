@@ -7,7 +7,10 @@ original text.
 
 from __future__ import annotations
 
+import bisect
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Characters ``str.splitlines`` breaks lines on but Python's tokenizer and editors do not.
@@ -69,29 +72,151 @@ def line_texts(text: str) -> list[str]:
 
 
 def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
-    """Top-level statement chunks and every comment (outside strings) of ``text``."""
+    """Top-level statement chunks and every comment (outside strings) of ``text``.
+
+    An edit of a file scanned recently (the same first or last line) rescans only from its first
+    changed line until the scan is back in step with the old text's: the statements and comments
+    before and after are the old ones, moved by the lines added or removed."""
     lines = split_lines(text)
-    chunks: list[Chunk] = []
-    comments: list[Comment] = []
-    state = _ScanState()
-    start = 0
-    started = False  # the current chunk holds a line of code
-    in_decorators = False
-    for number, line in enumerate(lines):
+    old = _previous_scan(lines)
+    scan = _scan(lines, old)
+    with _RECENT_LOCK:
+        _RECENT.insert(0, scan)
+        del _RECENT[_RECENT_KEPT:]
+        while len(_RECENT) > 1 and sum(len(r.lines) for r in _RECENT) > _RECENT_LINES:
+            _RECENT.pop()
+    return list(scan.chunks), list(scan.comments)
+
+
+# The state before a line: (depth, open string, backslash continuation, the chunk holds code,
+# the chunk holds decorators so far). Equal states and equal lines scan the same.
+_State = tuple[int, "str | None", bool, bool, bool]
+_INITIAL: _State = (0, None, False, False, False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scanned:
+    """One text's scan, kept to rescan the next version of the same file from its edit."""
+
+    lines: list[str]
+    states: list[_State]  # before each line
+    starts: list[int]  # the first line of each chunk
+    chunks: list[Chunk]
+    comments: list[Comment]  # by line
+
+
+_RECENT: list[_Scanned] = []  # most recent first
+_RECENT_KEPT = 8  # files being edited at once
+_RECENT_LINES = 400_000  # lines kept in all
+_RECENT_LOCK = threading.Lock()
+
+
+def _previous_scan(lines: list[str]) -> _Scanned | None:
+    """The most recent scan with the same first and last lines as ``lines`` (else with one of
+    them): in an editor, the file's previous version."""
+    if not lines:
+        return None
+    with _RECENT_LOCK:
+        recent = list(_RECENT)
+    either = None
+    for candidate in recent:
+        old = candidate.lines
+        if not old:
+            continue
+        first, last = old[0] == lines[0], old[-1] == lines[-1]
+        if first and last:
+            return candidate
+        if either is None and (first or last):
+            either = candidate
+    return either
+
+
+def _common_head(old: list[str], new: list[str]) -> int:
+    """How many first lines are equal: a galloping search over slices (compared in C), whose
+    cost grows with the answer."""
+    limit = min(len(old), len(new))
+    low, step = 0, 1  # old[:low] == new[:low]
+    while low < limit:
+        probe = min(limit, low + step)
+        if old[low:probe] != new[low:probe]:
+            return _last_true(low, probe - 1, lambda m: old[:m] == new[:m])
+        low, step = probe, step * 2
+    return low
+
+
+def _common_tail(old: list[str], new: list[str], limit: int) -> int:
+    """How many last lines are equal, at most ``limit``: galloping from ``limit`` down, since
+    an edit usually leaves all but a few of the lines after it as they were."""
+    if limit <= 0:
+        return 0
+
+    def same(count: int) -> bool:
+        return count == 0 or old[len(old) - count :] == new[len(new) - count :]
+
+    high, step = limit, 1  # the answer is at most high
+    while not same(high):
+        low = max(0, high - step)
+        if same(low):
+            return _last_true(low, high - 1, same)
+        high, step = low, step * 2
+    return high
+
+
+def _last_true(low: int, high: int, holds: Callable[[int], bool]) -> int:
+    """The largest ``m`` in ``[low, high]`` for which ``holds`` (true at ``low``, monotone)."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if holds(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _scan(lines: list[str], old: _Scanned | None) -> _Scanned:
+    """Scan ``lines``, reusing ``old`` (an earlier version of the text) where it still holds."""
+    n = len(lines)
+    head = tail = 0
+    if old is not None:
+        # The state after the old text's last line is not kept: that line is scanned again.
+        head = min(_common_head(old.lines, lines), len(old.lines) - 1)
+        tail = _common_tail(old.lines, lines, min(len(old.lines), n) - head)
+    delta = n - len(old.lines) if old is not None else 0
+    # The old text's scan up to its first changed line is this text's.
+    if old is not None and head:
+        keep = bisect.bisect_left(old.starts, head)  # chunks starting before the change
+        states = old.states[:head]
+        starts = old.starts[:keep]
+        comments = old.comments[: bisect.bisect_left(old.comments, head, key=_comment_line)]
+        packed = old.states[head]
+    else:
+        states, starts, comments, packed = [], [], [], _INITIAL
+    depth, string, continued, started, in_decorators = packed
+    state = _ScanState(depth, string, continued)
+    resume = n - tail  # from here on, this text's lines are the old text's last lines
+    number = head
+    joined = False
+    while number < n:
+        if old is not None and number >= resume:
+            packed = (state.depth, state.string, state.continued, started, in_decorators)
+            if packed == old.states[number - delta]:
+                joined = True
+                break
+        states.append((state.depth, state.string, state.continued, started, in_decorators))
+        line = lines[number]
         # Python ignores a byte order mark, and indentation restarts after a form feed.
-        head = line.lstrip("\ufeff\f") if line[:1] in ("\ufeff", "\f") else line
-        first = head[:1]
+        head_text = line.lstrip("\ufeff\f") if line[:1] in ("\ufeff", "\f") else line
+        first = head_text[:1]
         code_at_column_0 = bool(first) and not first.isspace() and first != "#"
         if code_at_column_0 and (
-            state.clean or (state.string is None and _RECOVERY.match(head) is not None)
+            state.clean or (state.string is None and _RECOVERY.match(head_text) is not None)
         ):
-            clause = _CLAUSE.match(head)
+            clause = _CLAUSE.match(head_text)
             if started and not clause and not in_decorators:
-                chunks.append(Chunk(start, "".join(lines[start:number])))
-                start = number
+                starts.append(number)
             if not clause:
                 # Decorators stay in one chunk with the def/class they decorate.
-                in_decorators = head.startswith("@")
+                in_decorators = head_text.startswith("@")
             started = True
             state = _ScanState()
         key = (line, state.depth, state.string)
@@ -105,9 +230,51 @@ def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:
             state.depth, state.string, state.continued = scanned[0], scanned[1], scanned[2]
         for col, comment in scanned[3]:
             comments.append(Comment(number, col, comment))
-    if lines:
-        chunks.append(Chunk(start, "".join(lines[start:])))
-    return chunks, comments
+        number += 1
+    if joined and old is not None:
+        # Back in step at ``number``: the rest is the old scan's, ``delta`` lines further.
+        at = number - delta
+        states.extend(old.states[at:])
+        later = bisect.bisect_left(old.starts, max(at, 1))  # the first chunk's 0 is no break
+        starts.extend(start + delta for start in old.starts[later:])
+        moved = old.comments[bisect.bisect_left(old.comments, at, key=_comment_line) :]
+        comments.extend(c if not delta else Comment(c.line + delta, c.col, c.text) for c in moved)
+    if lines and (not starts or starts[0] != 0):
+        starts.insert(0, 0)
+    return _Scanned(
+        lines, states, starts, _chunks(lines, starts, old, head, number, delta), comments
+    )
+
+
+def _comment_line(comment: Comment) -> int:
+    return comment.line
+
+
+def _chunks(
+    lines: list[str], starts: list[int], old: _Scanned | None, head: int, joined_at: int, delta: int
+) -> list[Chunk]:
+    """The chunks between ``starts``; those the edit did not touch are the old ones."""
+    n = len(lines)
+    previous: dict[int, tuple[Chunk, int]] = {}  # start -> (chunk, end), of the old text
+    if old is not None:
+        ends = [*old.starts[1:], len(old.lines)]
+        previous = {
+            start: (chunk, end)
+            for start, chunk, end in zip(old.starts, old.chunks, ends, strict=True)
+        }
+    chunks = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else n
+        same: Chunk | None = None
+        if end <= head:  # lines before the first changed one
+            known = previous.get(start)
+            same = known[0] if known is not None and known[1] == end else None
+        elif start >= joined_at:  # lines after the scan came back in step
+            known = previous.get(start - delta)
+            if known is not None and known[1] == end - delta:
+                same = known[0] if not delta else Chunk(start, known[0].text)
+        chunks.append(same if same is not None else Chunk(start, "".join(lines[start:end])))
+    return chunks
 
 
 def _remember(key: tuple[str, int, str | None], scanned: _LineScan) -> None:

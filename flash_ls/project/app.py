@@ -7,9 +7,10 @@ files import (``flash_reader.py``). Nothing here imports or runs user code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from flash_ls.parse.facts import Decorator, Definition, Expr, FileFacts, Import, NameExpr
 from flash_ls.parse.split import line_texts
@@ -19,6 +20,8 @@ from flash_ls.project.endpoint_model import Endpoint
 from flash_ls.project.flash_reader import FlashReader
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import RequirementLine
+
+_T = TypeVar("_T")
 
 _MAX_ALIAS_DEPTH = 16
 
@@ -64,10 +67,21 @@ class App:
     _resolved: FlashReader | None = field(default=None, init=False, repr=False)
     # Computed lazily: a slotted dataclass cannot hold a functools.cached_property.
     _top_levels: frozenset[str] | None = field(default=None, init=False, repr=False)
+    _derived: dict[Callable[[App], Any], Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for source in self.files.values():
             self._modules.setdefault(source.module, source)
+
+    def derived(self, compute: Callable[[App], _T]) -> _T:
+        """``compute(self)``, once per App object: what several rules read of an app (the served
+        definitions, the registered routes) is worked out once per check. An edit makes a new
+        App, so nothing computed here outlives the files it was computed from."""
+        try:
+            return cast("_T", self._derived[compute])
+        except KeyError:
+            found = self._derived[compute] = compute(self)
+            return found
 
     @property
     def name(self) -> str:

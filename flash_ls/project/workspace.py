@@ -211,6 +211,8 @@ class _Built:
 
 
 _MARKER_FILES = ("pyproject.toml", "requirements.txt", ".gitignore")
+_ROOT_SECONDS = 2.0
+_ROOTS_KEPT = 4096
 
 
 @dataclass
@@ -240,6 +242,10 @@ class Workspace:
     _overlays: dict[Path, str] = field(default_factory=dict)
     _apps: dict[Path, _Built] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    # path -> (app root, when found): every keystroke asks twice, and finding it stats each
+    # directory up to the workspace folder. Forgotten when a marker changes, else trusted for
+    # _ROOT_SECONDS (a marker made where no watcher sees it counts after that).
+    _roots: dict[Path, tuple[Path, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.folders = [f.resolve() for f in self.folders]
@@ -268,6 +274,7 @@ class Workspace:
         with self._lock:
             if path.name in (*_APP_MARKERS, ".gitignore"):
                 self._apps.clear()
+                self._roots.clear()
             elif path.suffix != ".py":
                 self._apps.pop(root, None)
             else:
@@ -279,6 +286,7 @@ class Workspace:
     def invalidate_all(self) -> None:
         with self._lock:
             self._apps.clear()
+            self._roots.clear()
 
     def overlay(self, path: Path) -> str | None:
         return self._overlays.get(path.resolve())
@@ -289,7 +297,17 @@ class Workspace:
         return containing_folder(path, self.folders)
 
     def app_root(self, path: Path) -> Path:
-        return app_root_in(path, self.folders)
+        now = time.monotonic()
+        with self._lock:
+            known = self._roots.get(path)
+        if known is not None and now - known[1] < _ROOT_SECONDS:
+            return known[0]
+        root = app_root_in(path, self.folders)
+        with self._lock:
+            if len(self._roots) >= _ROOTS_KEPT:
+                self._roots.clear()
+            self._roots[path] = (root, now)
+        return root
 
     def app_roots(self) -> list[Path]:
         return app_roots_in(self.folders)
@@ -410,6 +428,8 @@ class Workspace:
                 updated[rel] = known
                 continue
             loaded, stamp = self._read(path)
+            if loaded.gone:
+                continue  # deleted since the listing (a vanished file is no error)
             if known is not None and known.loaded == loaded:
                 known.stamp = stamp  # the same text: the entry (and its parses) stays
                 updated[rel] = known
@@ -428,8 +448,6 @@ class Workspace:
         """Whether an entry not reported changed still holds what it was read from: the same
         editor buffer, or the disk file with the same stamp."""
         if entry.stamp is _BUFFER:
-            if loaded.gone:
-                continue  # deleted since the listing (a vanished file is no error)
             return path in self._overlays
         if entry.stamp is None or path in self._overlays:
             return False

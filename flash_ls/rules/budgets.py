@@ -17,8 +17,9 @@ text edit). The FL401 fix writes ``exclude-packages`` into ``[tool.flash-ls]`` t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flash_ls import platform
@@ -103,18 +104,23 @@ def _file_groups(estimate: SizeEstimate) -> list[tuple[str, Path, int]]:
 def _dominant(estimate: SizeEstimate) -> tuple[list[str], bool]:
     """Sentences naming the largest parts (dependency groups and file groups), and whether a
     file group is among them."""
-    parts: list[tuple[int, str, bool]] = [
-        (group.bytes, group.sentence(), False) for group in estimate.groups()
+    # (bytes, how to say it, a file group): the sentences are made for the chosen parts only
+    parts: list[tuple[int, Callable[[], str], bool]] = [
+        (group.bytes, group.sentence, False) for group in estimate.groups()
     ]
     for label, _, total in _file_groups(estimate):
         verb = "is" if "/ with " not in label else "are"
-        parts.append((total, f"{format_size(total)} {verb} {label}", True))
+        parts.append((total, functools.partial(_file_sentence, total, verb, label), True))
     parts.sort(key=lambda part: -part[0])
     # The largest part, and the next ones that weigh at least a tenth of the artifact.
     chosen = [
         p for i, p in enumerate(parts[:_DOMINANT]) if i == 0 or p[0] * 10 >= estimate.total_bytes
     ]
-    return [text for _, text, _ in chosen], any(is_file for _, _, is_file in chosen)
+    return [say() for _, say, _ in chosen], any(is_file for _, _, is_file in chosen)
+
+
+def _file_sentence(total: int, verb: str, label: str) -> str:
+    return f"{format_size(total)} {verb} {label}"
 
 
 def _exclusion_advice(

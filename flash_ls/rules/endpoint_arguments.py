@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flash_ls import platform as pf
@@ -171,6 +171,8 @@ class EndpointContext:
 
     app: App
     endpoint: Endpoint
+    # argument name -> its node: the rules of a check share one context per endpoint
+    _nodes: dict[str, Node | None] = field(default_factory=dict, repr=False)
 
     @property
     def decl(self) -> EndpointDecl:
@@ -204,8 +206,14 @@ class EndpointContext:
         return found
 
     def node(self, name: str) -> Node | None:
-        kw = self.kw(name)
-        return None if kw is None else node_for(self.app, self.file, kw.value)
+        try:
+            return self._nodes[name]
+        except KeyError:
+            kw = self.kw(name)
+            found = self._nodes[name] = (
+                None if kw is None else node_for(self.app, self.file, kw.value)
+            )
+            return found
 
     def value(self, name: str) -> Value:
         """The keyword's value; None when it is not given."""
@@ -257,9 +265,12 @@ class EndpointContext:
 
 
 def contexts(app: App) -> Iterator[EndpointContext]:
-    """Every endpoint of the app, to be checked."""
-    for endpoint in app.endpoints:
-        yield EndpointContext(app, endpoint)
+    """Every endpoint of the app, to be checked (one context per endpoint and App object)."""
+    yield from app.derived(_contexts)
+
+
+def _contexts(app: App) -> list[EndpointContext]:
+    return [EndpointContext(app, endpoint) for endpoint in app.endpoints]
 
 
 def items_of(app: App, node: Node) -> list[Node]:

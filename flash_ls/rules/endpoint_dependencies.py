@@ -139,15 +139,22 @@ def undeclared_dependency(app: App) -> Iterator[Finding]:
     required = {normalize_distribution(r.name) for r in app.requirements if r.name is not None}
     found: list[tuple[Served, Import, str, str]] = []
     missing: dict[int, list[str]] = {}  # per Endpoint(...) call: every distribution it lacks
+    # per Endpoint(...) call: what its workers install (None: not statically known)
+    installed: dict[int, set[str] | None] = {}
     for served in served_definitions(app):
         decl = served.endpoint.decl
-        if decl.is_client:
+        if id(decl) not in installed:
+            declared = None if decl.is_client else _declared(app, decl)
+            installed[id(decl)] = (
+                None
+                if declared is None  # a client, or FL304 / FL903 territory
+                else {_requirement_name(d) for d in declared}
+                | required
+                | BASE_IMAGE_PACKAGES[served.endpoint.image_type]
+            )
+        available = installed[id(decl)]
+        if available is None:
             continue
-        declared = _declared(app, decl)
-        if declared is None:
-            continue  # not statically known: FL304 / FL903 territory
-        kind = served.endpoint.image_type
-        available = {_requirement_name(d) for d in declared} | required | BASE_IMAGE_PACKAGES[kind]
         seen: set[str] = set()
         for imp, _, module in _body_imports(app, served.definition):
             dist = distribution_for_import(module)

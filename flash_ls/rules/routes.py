@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.parse.facts import Expr, Literal, NameExpr
@@ -96,6 +96,10 @@ def _group(endpoint: Endpoint) -> object:
 
 def _registered(app: App) -> list[_Registered]:
     """Every valid route registration of the app, grouped later by resource."""
+    return list(app.derived(_registrations))
+
+
+def _registrations(app: App) -> list[_Registered]:
     found = []
     for endpoint in _route_endpoints(app):
         if endpoint.decl.form is DeclForm.REMOTE and _is_queue_class(endpoint):
@@ -134,6 +138,7 @@ def _decorator_text(route: Route) -> str:
 # Path matching (Starlette semantics).
 
 
+@lru_cache(maxsize=4096)
 def _normalized(path: str) -> str:
     """The path with parameter names erased: ``/items/{id}`` and ``/items/{name}`` are equal."""
     return _PARAM.sub(lambda m: "{:" + (m.group(2) or "str") + "}", path)
@@ -162,6 +167,7 @@ def _pure_param(segment: str) -> str | None:
     return match.group(2) or "str"
 
 
+@lru_cache(maxsize=16384)  # every pair of an API's paths, on every check
 def _covers(earlier: str, later: str) -> bool:
     """Whether every request ``later`` would match is already matched by ``earlier``.
 

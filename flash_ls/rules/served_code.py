@@ -30,6 +30,10 @@ class Served:
 
 def served_definitions(app: App) -> list[Served]:
     """Every served definition once (a definition decorated twice counts once), in file order."""
+    return list(app.derived(_served_definitions))
+
+
+def _served_definitions(app: App) -> list[Served]:
     found: dict[tuple[str, Span], Served] = {}
     for endpoint in app.endpoints:
         items: list[Target | Route] = [*endpoint.targets, *endpoint.routes]

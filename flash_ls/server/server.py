@@ -28,7 +28,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from flash_ls import __version__, children
+from flash_ls import __version__, children, heap
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.workspace import Workspace
 from flash_ls.rules.registry import is_known_selector
@@ -288,6 +288,7 @@ class FlashLanguageServer(LanguageServer):
                     self.announce_environment(root)
                 checked += 1
                 progress.advance(1, root.name)
+            await self.engine.call(heap.settle)  # the indexed heap is long-lived from now on
         finally:
             progress.end(f"{checked} app(s) checked")
 

@@ -22,10 +22,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
@@ -172,10 +172,19 @@ class SizeEstimate:
     """Whose pip resolved (``the app's .venv``)."""
     source: str = SOURCE_PIP
     user_exclusions: tuple[str, ...] = ()
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What is computed from ``deps`` alone (groups, top levels, their bytes), shared by the
+    estimates made from one dependency part: an edit makes a new estimate, not new groups."""
+
+    def _deps_derived(self, name: str, compute: Callable[[], Any]) -> Any:
+        found = self.derived.get(name)
+        if found is None:
+            found = self.derived[name] = compute()
+        return found
 
     @property
     def deps_bytes(self) -> int:
-        return sum(d.bytes or 0 for d in self.deps)
+        return int(self._deps_derived("bytes", lambda: sum(d.bytes or 0 for d in self.deps)))
 
     @property
     def total_bytes(self) -> int:
@@ -210,6 +219,9 @@ class SizeEstimate:
 
     def groups(self) -> list[Group]:
         """What ships of the dependencies, as lines: families together, largest first."""
+        return list(self._deps_derived("groups", self._groups))
+
+    def _groups(self) -> list[Group]:
         shipped = [d for d in self.deps if d.bytes]
         by_label: dict[tuple[str, bool], list[DependencySize]] = {}
         for dep in shipped:
@@ -223,6 +235,9 @@ class SizeEstimate:
 
     def top_levels(self) -> dict[str, tuple[int, list[DependencySize]]]:
         """Archive bytes per top-level entry that ships, and the distributions that install it."""
+        return dict(self._deps_derived("tops", self._top_levels))
+
+    def _top_levels(self) -> dict[str, tuple[int, list[DependencySize]]]:
         found: dict[str, tuple[int, list[DependencySize]]] = {}
         for dep in self.deps:
             for top, size in _shipped_tops(dep):
@@ -240,18 +255,22 @@ class SizeEstimate:
         excess = self.total_bytes - budget_bytes
         if excess <= 0:
             return []
-        candidates = [
-            (size, top)
-            for top, (size, members) in self.top_levels().items()
-            if _excludable(top) and not any(not m.chain for m in members)
-        ]
         chosen: list[str] = []
-        for size, top in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        for size, top in self._deps_derived("candidates", self._exclusion_candidates):
             chosen.append(top)
             excess -= size
             if excess <= 0:
                 return chosen
         return None
+
+    def _exclusion_candidates(self) -> list[tuple[int, str]]:
+        """(bytes, name) of what the build's exclusion could strip, largest first."""
+        candidates = [
+            (size, top)
+            for top, (size, members) in self.top_levels().items()
+            if _excludable(top) and not any(not m.chain for m in members)
+        ]
+        return sorted(candidates, key=lambda c: (-c[0], c[1]))
 
     def describe(self, budget_mb: float | None = None) -> list[str]:
         """The breakdown as text lines (hover, ``--verbose``)."""
@@ -334,6 +353,7 @@ def estimate_artifact(app: App) -> SizeEstimate:
         interpreter=part.interpreter,
         source=part.source,
         user_exclusions=exclusions.user,
+        derived=part.derived,
     )
 
 
@@ -349,6 +369,8 @@ class _Part:
     platform: str
     interpreter: str
     source: str
+    derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """``SizeEstimate.derived`` of every estimate made from this part."""
 
 
 _PARTS: OrderedDict[tuple[object, ...], tuple[int, float, _Part]] = OrderedDict()

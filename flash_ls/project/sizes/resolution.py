@@ -343,23 +343,49 @@ def request_for(app: App, requirements: Sequence[str]) -> ResolveRequest:
 
 
 def _key(request: ResolveRequest) -> str:
-    interpreter = request.interpreter
-    try:
-        st = interpreter.path.stat()
-        stamp: object = [str(interpreter.path.resolve()), st.st_size, st.st_mtime_ns]
-    except OSError:
-        stamp = [str(interpreter.path), None, None]
     parts = {
         "version": _CACHE_VERSION,
         "requirements": request.requirements,
         "options": request.options,
         "python": request.python_version,
         "platform": request.platform if not request.native else f"native:{request.platform}",
-        "interpreter": stamp,
-        "pip": _pip_version(interpreter),
-        "config": _pip_config_fingerprint(interpreter.prefix, request.cwd),
+        "environment": _environment(request.interpreter, request.cwd),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+_ENVIRONMENT_SECONDS = 2.0
+_ENVIRONMENTS: dict[tuple[object, ...], tuple[float, list[object]]] = {}
+_ENVIRONMENTS_LOCK = threading.Lock()
+
+
+def _environment(interpreter: Interpreter, cwd: Path) -> list[object]:
+    """What a resolution depends on besides the request: the interpreter (path, size, stamp),
+    its pip's version and pip's configuration. Reading them takes about a millisecond of file
+    reads, so an answer is kept for :data:`_ENVIRONMENT_SECONDS` (a request is made on every
+    keystroke); the ``PIP_*`` variables are part of the memo's key, so they count at once."""
+    variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("PIP_")))
+    memo_key = (interpreter.path, interpreter.prefix, cwd, variables)
+    now = time.monotonic()
+    with _ENVIRONMENTS_LOCK:
+        known = _ENVIRONMENTS.get(memo_key)
+    if known is not None and now - known[0] < _ENVIRONMENT_SECONDS:
+        return known[1]
+    try:
+        st = interpreter.path.stat()
+        stamp: object = [str(interpreter.path.resolve()), st.st_size, st.st_mtime_ns]
+    except OSError:
+        stamp = [str(interpreter.path), None, None]
+    found: list[object] = [
+        stamp,
+        _pip_version(interpreter),
+        _pip_config_fingerprint(interpreter.prefix, cwd),
+    ]
+    with _ENVIRONMENTS_LOCK:
+        if len(_ENVIRONMENTS) >= 64:
+            _ENVIRONMENTS.clear()
+        _ENVIRONMENTS[memo_key] = (now, found)
+    return found
 
 
 def _pip_version(interpreter: Interpreter) -> str | None:
@@ -897,3 +923,5 @@ def clear_caches() -> None:
         _JOBS.clear()
         _RECENT.clear()
         _WANTED.clear()
+    with _ENVIRONMENTS_LOCK:
+        _ENVIRONMENTS.clear()
