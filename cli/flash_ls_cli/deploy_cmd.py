@@ -223,9 +223,12 @@ def deploy_command(
     2 usage errors, 130 Ctrl-C.
     """
     from flash_ls.deploy.flow import DeployOptions, deploy_app, resolve
-    from flash_ls_cli.build_cmd import load_build
+    from flash_ls_cli.building import load_build
 
-    app, build = load_build(app_dir, no_deps, output, exclude, python_version)
+    try:
+        app, build = load_build(app_dir, no_deps, output, exclude, python_version)
+    except ExitCode as stop:  # reported already
+        raise typer.Exit(stop.code) from None
     options = DeployOptions(
         environment=env_name, app_name=app_name, build=build, dry_run=dry_run, prune=prune
     )
@@ -260,9 +263,9 @@ def deploy_command(
 def _progress(console: Console) -> Any:
     """rich bars on a terminal, one plain line per step otherwise (CI logs)."""
     if console.is_terminal:
-        from flash_ls_cli.build_cmd import _RichProgress
+        from flash_ls_cli.building import RichProgress
 
-        return _RichProgress(console)
+        return RichProgress(console)
     return _LineProgress()
 
 

@@ -1,13 +1,14 @@
-"""The ``flash-ls`` entry point: ``check`` and ``manifest`` straight from argv, typer for the rest.
+"""The ``flash-ls`` entry point: ``check``, ``manifest`` and ``build`` straight from argv, typer
+for the rest.
 
 Start-up is most of a small run: typer, click and the pydantic type adapters typer builds for each
-parameter cost more than checking or building a small app. So the common command lines of the two
-commands CI runs most, ``flash-ls check ...`` and ``flash-ls manifest ...`` with their documented
-options, are read here and run by ``runner`` directly; so is ``flash-ls --version``. Anything else
-(``--help``, a short-option cluster, an unknown or repeated option, an option value that looks
-like an option, ``--``, another command) goes to the typer app in ``typer_app``, which also gives
-every usage error its message. Both paths run the same ``runner`` functions, so output and exit
-codes are the same.
+parameter cost more than checking or building a small app. So the common command lines of the
+commands CI runs most, ``flash-ls check ...``, ``flash-ls manifest ...`` and ``flash-ls build ...``
+with their documented options, are read here and run by ``runner`` (``building``) directly; so is
+``flash-ls --version``. Anything else (``--help``, a short-option cluster, an unknown or repeated
+option, an option value that looks like an option, ``--``, another command) goes to the typer app
+in ``typer_app``, which also gives every usage error its message. Both paths run the same
+functions, so output and exit codes are the same.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ _TRUE, _FALSE, _VALUE, _MULTIPLE = "true", "false", "value", "multiple"
 Spec = dict[str, tuple[str, str]]  # option -> (parameter, kind)
 
 MANIFEST_OPTIONS: Spec = {"--python-version": ("python_version", _VALUE)}
+BUILD_OPTIONS: Spec = {
+    "--no-deps": ("no_deps", _TRUE),
+    "--output": ("output", _VALUE),
+    "-o": ("output", _VALUE),
+    "--exclude": ("exclude", _MULTIPLE),
+    "--python-version": ("python_version", _VALUE),
+}
 CHECK_OPTIONS: Spec = {
     "--output-format": ("output_format", _VALUE),
     "-f": ("output_format", _VALUE),
@@ -88,6 +96,15 @@ def fast_command(argv: Sequence[str]) -> Callable[[], int] | None:
 
         app_dir = Path(arguments[0]) if arguments else Path(".")
         return lambda: run_manifest(app_dir, **options)
+    if name == "build":
+        parsed = parse_options(rest, BUILD_OPTIONS, max_arguments=1)
+        if parsed is None:
+            return None
+        options, arguments = parsed
+        from flash_ls_cli.building import run_build
+
+        app_dir = Path(arguments[0]) if arguments else Path(".")
+        return lambda: run_build(app_dir, **options)
     if name == "check":
         parsed = parse_options(rest, CHECK_OPTIONS)
         if parsed is None:

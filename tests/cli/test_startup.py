@@ -21,7 +21,7 @@ from cli_imports import imported_by, loaded
 from typer.testing import CliRunner
 
 from flash_ls import __version__
-from flash_ls_cli import build_cmd, main, runner, typer_app
+from flash_ls_cli import build_cmd, building, main, runner, typer_app
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apps"
 
@@ -215,13 +215,19 @@ def _normalise(arguments: dict[str, Any]) -> dict[str, Any]:
         ["check", "--offline", "--size-platform", "linux-x86_64", "--size-timeout=30", "app"],
         ["check", "--size-timeout", "2.5"],
         ["check", "-f", "nonsense", "--fail-on", "bogus", "--select", "nope"],
+        ["build"],
+        ["build", "app"],
+        ["build", "--no-deps", "app"],
+        ["build", "app", "-o", "x.tar.gz", "--exclude", "torch,numpy", "--exclude=scipy"],
+        ["build", "--output=a.tgz", "--python-version", "3.11"],
     ],
 )
 def test_fast_path_reads_what_typer_reads(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    target = "run_manifest" if argv[0] == "manifest" else "run_check"
-    fast, slow = Recorder(getattr(runner, target)), Recorder(getattr(runner, target))
-    monkeypatch.setattr(runner, target, fast)
-    monkeypatch.setattr(build_cmd if target == "run_manifest" else typer_app, target, slow)
+    target = {"manifest": "run_manifest", "build": "run_build"}.get(argv[0], "run_check")
+    home = building if target == "run_build" else runner
+    fast, slow = Recorder(getattr(home, target)), Recorder(getattr(home, target))
+    monkeypatch.setattr(home, target, fast)
+    monkeypatch.setattr(build_cmd if target != "run_check" else typer_app, target, slow)
 
     command = main.fast_command(argv)
     assert command is not None
@@ -240,7 +246,10 @@ def test_fast_path_reads_what_typer_reads(argv: list[str], monkeypatch: pytest.M
         ["--version", "check"],
         ["--help"],
         ["rules"],
-        ["build", "app"],
+        ["build", "a", "b"],
+        ["build", "--no-deps=yes"],
+        ["build", "-o"],
+        ["build", "--help"],
         ["manifest", "--help"],
         ["manifest", "a", "b"],
         ["manifest", "-x"],
