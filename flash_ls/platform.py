@@ -1265,3 +1265,142 @@ def closest(name: str, candidates: Iterable[str], cutoff: float = SUGGESTION_CUT
         by_folded.setdefault(candidate.casefold(), candidate)
     matches = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=cutoff)
     return by_folded[matches[0]] if matches else None
+
+
+# =============================================================================================
+# The app API of the ``runpod`` package (runpod 2.0: ``runpod.App``, ``@app.queue``/``api``/
+# ``task``, route markers on ``@app.api`` classes). A second SDK surface beside ``runpod_flash``,
+# read by ``project/app_api_reader.py``. Source: runpod-app-api.md (runpod 2.0.0rc2 wheel);
+# section numbers in this part refer to that document, file names to ``runpod/apps/``.
+# =============================================================================================
+
+APP_API_MODULE: Final = "runpod"
+APP_API_DISTRIBUTION: Final = "runpod"
+APP_API_VERSION: Final = "2.0.0rc2"  # the release these facts were read from
+
+# The class whose instances are the apps (``App(name, *, env="default")``, section 1.2).
+APP_CLASS: Final = "App"
+APP_DEFAULT_ENV: Final = "default"
+
+# ``@app.<decorator>(...)`` -> the resource kind it declares (spec.py ``ResourceKind``).
+APP_RESOURCE_KIND_QUEUE: Final = "queue"
+APP_RESOURCE_KIND_API: Final = "api"
+APP_RESOURCE_KIND_TASK: Final = "task"
+APP_RESOURCE_DECORATORS: Final[tuple[str, ...]] = (
+    APP_RESOURCE_KIND_QUEUE,
+    APP_RESOURCE_KIND_API,
+    APP_RESOURCE_KIND_TASK,
+)
+
+# Route markers on the methods of an ``@app.api`` class (markers.py); the SDK upper-cases them.
+APP_ROUTE_MARKERS: Final[tuple[str, ...]] = ("get", "post", "put", "delete", "patch")
+# ``@runpod.init``: the worker-startup hook of an ``@app.api`` class (bare, never called).
+APP_INIT_MARKER: Final = "init"
+# Decorators under which a marker still reaches the method ``inspect.getmembers`` returns
+# (markers above them stamp the wrapper, which the SDK never sees: section 2.3).
+APP_METHOD_WRAPPERS: Final[frozenset[str]] = frozenset({"staticmethod", "classmethod"})
+# A method under this is no callable member: its markers are never collected.
+APP_METHOD_NOT_CALLABLE: Final[frozenset[str]] = frozenset({"property"})
+
+# Paths the worker runtime serves itself (markers.py ``RESERVED_PATHS``; exact match), in the
+# order of the SDK's error message (sorted).
+APP_SYNC_PATH: Final = "/_runpod/sync"
+APP_RESERVED_ROUTE_PATHS_LISTED: Final[tuple[str, ...]] = tuple(
+    sorted((APP_SYNC_PATH, EXECUTE_PATH, HEALTH_CHECK_PATH))
+)
+APP_RESERVED_ROUTE_PATHS: Final[frozenset[str]] = frozenset(APP_RESERVED_ROUTE_PATHS_LISTED)
+
+# Public module -> the app API names it exports (section 1.1): ``runpod`` resolves them lazily,
+# ``runpod.apps`` re-exports most, and each lives in one submodule.
+_APP_MARKER_NAMES: Final = (*APP_ROUTE_MARKERS, APP_INIT_MARKER)
+_APP_ENUMS: Final = ("GpuGroup", "GpuType", "CpuInstanceType", "DataCenter")
+APP_API_EXPORTS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        APP_API_MODULE: frozenset((APP_CLASS, *_APP_MARKER_NAMES, *_APP_ENUMS)),
+        f"{APP_API_MODULE}.apps": frozenset((APP_CLASS, *_APP_MARKER_NAMES, "DataCenter")),
+        f"{APP_API_MODULE}.apps.app": frozenset((APP_CLASS,)),
+        f"{APP_API_MODULE}.apps.markers": frozenset(_APP_MARKER_NAMES),
+        f"{APP_API_MODULE}.apps.gpu": frozenset(("GpuGroup", "GpuType", "CpuInstanceType")),
+        f"{APP_API_MODULE}.apps.datacenter": frozenset(("DataCenter",)),
+    }
+)
+
+
+def is_app_api_module(module: str) -> bool:
+    """Whether ``module`` is ``runpod`` or one of its submodules (never ``runpod_flash``)."""
+    return module == APP_API_MODULE or module.startswith(APP_API_MODULE + ".")
+
+
+def is_app_api_export(module: str, name: str) -> bool:
+    """Whether ``module:name`` is the app API's ``name`` (``runpod:App``, ``runpod.apps:post``)."""
+    return name in APP_API_EXPORTS.get(module, frozenset())
+
+
+# Keyword parameters of the decorators, in signature order (app.py; section 1.3). All are
+# keyword-only: a positional argument or another keyword is a TypeError at decoration.
+_APP_COMMON_HEAD: Final = ("name", "gpu", "cpu", "gpu_count")
+_APP_SCALING: Final = ("workers", "idle_timeout")
+_APP_CONTAINER: Final = (
+    "dependencies",
+    "system_dependencies",
+    "mounts",
+    "env",
+    "datacenter",
+    "image",
+    "registry_auth",
+)
+_APP_TAIL: Final = ("min_cuda_version", "accelerate_downloads", "container_disk_gb")
+_APP_ENDPOINT_TUNING: Final = ("flashboot", "scaler_type", "scaler_value")
+APP_RESOURCE_PARAMETERS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        APP_RESOURCE_KIND_QUEUE: (
+            *_APP_COMMON_HEAD,
+            *_APP_SCALING,
+            *_APP_CONTAINER,
+            "model",
+            "max_concurrency",
+            "execution_timeout_ms",
+            *_APP_ENDPOINT_TUNING,
+            *_APP_TAIL,
+        ),
+        APP_RESOURCE_KIND_API: (
+            *_APP_COMMON_HEAD,
+            *_APP_SCALING,
+            *_APP_CONTAINER,
+            "model",
+            "execution_timeout_ms",
+            *_APP_ENDPOINT_TUNING,
+            *_APP_TAIL,
+        ),
+        APP_RESOURCE_KIND_TASK: (
+            *_APP_COMMON_HEAD,
+            "dependencies",
+            "system_dependencies",
+            "mounts",
+            "env",
+            "image",
+            "registry_auth",
+            "datacenter",
+            *_APP_TAIL,
+        ),
+    }
+)
+
+# Queue and api resource names shorter than this fail the build (deploy.py; tasks exempt, 3.1).
+APP_MIN_RESOURCE_NAME_LENGTH: Final = 3
+
+# Directories discovery never imports from (discovery.py ``_SKIP_DIRS``, section 4.1); every
+# other ``*.py`` under the target is imported, tests and other virtualenvs included.
+APP_DISCOVERY_SKIPPED_DIRS: Final[frozenset[str]] = frozenset(
+    {
+        ".git",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".runpod",
+        PROJECT_DIR,
+        "build",
+        "dist",
+    }
+)

@@ -67,6 +67,7 @@ FACTS: dict[str, str] = {
     "FLASH_CPU_LB_IMAGE": PLATFORM,
     "/ping": PLATFORM,
     "/execute": PLATFORM,
+    "/_runpod/sync": PLATFORM,
     "flash_manifest.json": PLATFORM,
     "artifact.tar.gz": PLATFORM,
     "flash-ls: ignore": SUPPRESSION,

@@ -13,10 +13,10 @@ from flash_ls.parse.extract import ChunkFacts, extract_full, extract_light
 from flash_ls.parse.facts import FileFacts, Suppression
 from flash_ls.parse.shift import shift_chunk
 from flash_ls.parse.split import Comment, split_statements
-from flash_ls.platform import SDK_MODULE
+from flash_ls.platform import APP_API_MODULE, APP_CLASS, SDK_MODULE
 from flash_ls.span import Span
 
-__all__ = ["FileFacts", "clear_cache", "is_flash_relevant", "parse_file"]
+__all__ = ["FileFacts", "clear_cache", "is_app_api_relevant", "is_flash_relevant", "parse_file"]
 
 _CHUNK_CACHE_SIZE = 20_000
 # The caches are bounded by the size of their statements too: facts take tens of bytes per
@@ -92,6 +92,20 @@ def is_flash_relevant(text: str) -> bool:
     return SDK_MODULE in text
 
 
+# ``import runpod`` / ``from runpod(.apps) import ...``; ``\b`` keeps ``runpod_flash`` out.
+_APP_API_IMPORT = re.compile(rf"\b(?:import|from)[ \t]+{re.escape(APP_API_MODULE)}\b")
+
+
+def is_app_api_relevant(text: str) -> bool:
+    """Text-only prefilter of the app API: does this file import ``runpod`` and name ``App``?
+
+    Such a file gets every fact, as a Flash file does; a file that only imports an app from
+    another module (``from main import app`` + ``@app.queue``) gets them from the workspace. A
+    legacy worker (``import runpod`` for ``runpod.serverless``) names no ``App`` and stays light.
+    """
+    return APP_CLASS in text and _APP_API_IMPORT.search(text) is not None
+
+
 def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
@@ -104,14 +118,16 @@ def parse_file(text: str, *, full: bool | None = None) -> FileFacts:
     the statements that can hold them; other statements are not parsed.
     """
     mentions_flash = SDK_MODULE in text
+    mentions_app_api = is_app_api_relevant(text)
     if full is None:
-        full = mentions_flash
+        full = mentions_flash or mentions_app_api
     chunks, comments = split_statements(text)
     facts = FileFacts(
         text_hash=content_hash(text),
         line_count=text.count("\n") + text.count("\r") - text.count("\r\n") + 1,
         mentions_flash=mentions_flash,
         fully_parsed=full,
+        mentions_app_api=mentions_app_api,
     )
     cache = _FULL if full else _LIGHT
     for chunk in chunks:

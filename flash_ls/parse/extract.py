@@ -349,10 +349,7 @@ class _Extractor:
     # -- definitions -------------------------------------------------------------------------
 
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
-        decorators = []
-        for item in node.decorator_list:
-            expr = self.expr(item)
-            decorators.append(Decorator(expr, expr.span))
+        decorators = [self.decorator(item) for item in node.decorator_list]
         start_line, start_col = self.start(node)
         if node.decorator_list:
             start_line, start_col = self.at_sign(node.decorator_list[0])
@@ -375,6 +372,10 @@ class _Extractor:
         )
         self.facts.definitions.append(definition)
         self.facts.bindings.append(Binding(node.name, definition.kind, name_span))
+
+    def decorator(self, item: ast.expr) -> Decorator:
+        expr = self.expr(item)
+        return Decorator(expr, expr.span)
 
     def at_sign(self, decorator: ast.expr) -> tuple[int, int]:
         """Where ``@`` is: the line that starts with it, at or above the decorator's expression."""
@@ -419,6 +420,7 @@ class _Extractor:
                         names,
                         self.at(line, col, line, end),
                         _required_params(stmt.args),
+                        tuple(self.decorator(item) for item in stmt.decorator_list),
                     )
                 )
         return found

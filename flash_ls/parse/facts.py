@@ -139,6 +139,7 @@ class Method:
     params: tuple[str, ...]
     span: Span  # the method name
     required_params: int = 0  # excluding self; for __init__
+    decorators: tuple[Decorator, ...] = ()  # ``@runpod.post("/x")`` on an app API class
 
 
 @dataclass(slots=True)
@@ -217,6 +218,7 @@ class FileFacts:
     file_suppressions: list[Suppression] = field(default_factory=list)
     mentions_flash: bool = False  # text mentions the SDK at all (prefilter)
     fully_parsed: bool = True  # False: only imports were extracted (prefiltered file)
+    mentions_app_api: bool = False  # imports ``runpod`` and names ``App`` (app API prefilter)
 
     def binding(self, name: str) -> Binding | None:
         """The last module-level binding of ``name`` (what the module attribute ends up as)."""

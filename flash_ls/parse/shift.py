@@ -159,6 +159,10 @@ def _body(body: Body, n: int) -> Body:
     )
 
 
+def _decorator(dec: Decorator, n: int) -> Decorator:
+    return Decorator(_expr(dec.expr, n), _span(dec.span, n))
+
+
 def _definition(d: Definition, n: int) -> Definition:
     return Definition(
         name=d.name,
@@ -166,11 +170,18 @@ def _definition(d: Definition, n: int) -> Definition:
         is_async=d.is_async,
         span=_span(d.span, n),
         name_span=_span(d.name_span, n),
-        decorators=[Decorator(_expr(dec.expr, n), _span(dec.span, n)) for dec in d.decorators],
+        decorators=[_decorator(dec, n) for dec in d.decorators],
         params=d.params,
         body=_body(d.body, n),
         methods=[
-            Method(m.name, m.is_async, m.params, _span(m.span, n), m.required_params)
+            Method(
+                m.name,
+                m.is_async,
+                m.params,
+                _span(m.span, n),
+                m.required_params,
+                tuple(_decorator(dec, n) for dec in m.decorators),
+            )
             for m in d.methods
         ],
         def_line_span=_opt_span(d.def_line_span, n),

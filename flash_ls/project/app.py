@@ -2,7 +2,8 @@
 
 Names are followed, not spellings (``App.qualified``, ``App.resolve_constant``); the endpoints are
 the SDK-neutral models of ``endpoint_model.py``, built once per App by the reader of the SDK the
-files import (``flash_reader.py``). Nothing here imports or runs user code.
+files import (``flash_reader.py`` for ``runpod_flash``, ``app_api_reader.py`` for the app API of
+``runpod``). Nothing here imports or runs user code.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any, TypeVar, cast
 
 from flash_ls.parse.facts import Decorator, Definition, Expr, FileFacts, Import, NameExpr
 from flash_ls.parse.split import line_texts
-from flash_ls.platform import is_sdk_module
+from flash_ls.platform import SDK_MODULE, is_app_api_module, is_sdk_module
+from flash_ls.project.app_api_reader import AppApiReader
 from flash_ls.project.config import Config, ConfigProblem
-from flash_ls.project.endpoint_model import Endpoint
+from flash_ls.project.endpoint_model import AppDecl, Endpoint
 from flash_ls.project.flash_reader import FlashReader
 from flash_ls.project.ignore import IgnoreRules
 from flash_ls.project.requirements import RequirementLine
@@ -65,6 +67,7 @@ class App:
     environ: dict[str, str] = field(default_factory=dict)
     _modules: dict[str, SourceFile] = field(default_factory=dict, init=False, repr=False)
     _resolved: FlashReader | None = field(default=None, init=False, repr=False)
+    _app_api: AppApiReader | None = field(default=None, init=False, repr=False)
     # Computed lazily: a slotted dataclass cannot hold a functools.cached_property.
     _top_levels: frozenset[str] | None = field(default=None, init=False, repr=False)
     _derived: dict[Callable[[App], Any], Any] = field(default_factory=dict, init=False, repr=False)
@@ -152,8 +155,32 @@ class App:
 
     @property
     def endpoints(self) -> list[Endpoint]:
-        """Every Endpoint of the shipped files, in file then source order."""
+        """Every runpod_flash Endpoint of the shipped files, in file then source order (what the
+        FL1xx-FL6xx rules, the build and the server read)."""
         return self._resolution.endpoints
+
+    @property
+    def app_declarations(self) -> list[AppDecl]:
+        """Every app API ``App(...)`` of the files discovery imports, in file then source order."""
+        return self.app_api.apps
+
+    @property
+    def app_api_endpoints(self) -> list[Endpoint]:
+        """Every app API resource (``@app.queue``/``api``/``task``), in file then source order."""
+        return self.app_api.endpoints
+
+    @property
+    def all_endpoints(self) -> list[Endpoint]:
+        """The endpoints of every SDK reader (each carries its ``sdk``)."""
+        found = [*self.endpoints, *self.app_api_endpoints]
+        return sorted(found, key=lambda e: (e.decl.file.rel, e.decl.call.span))
+
+    @property
+    def app_api(self) -> AppApiReader:
+        """The app API reader's results (built on first use, like the runpod_flash one)."""
+        if self._app_api is None:
+            self._app_api = AppApiReader(self)
+        return self._app_api
 
     @property
     def unresolved_decorators(self) -> list[tuple[SourceFile, Definition, Decorator]]:
@@ -202,12 +229,16 @@ class App:
         module, _, attr = self.qualified(source, dotted).partition(":")
         return is_sdk_module(module) and attr == name
 
-    def enum_member(self, source: SourceFile, expr: Expr) -> tuple[str, str] | None:
-        """``GpuType.NVIDIA_L4`` (however imported) -> ("GpuType", "NVIDIA_L4")."""
+    def enum_member(
+        self, source: SourceFile, expr: Expr, *, sdk: str = SDK_MODULE
+    ) -> tuple[str, str] | None:
+        """``GpuType.NVIDIA_L4`` (however imported) -> ("GpuType", "NVIDIA_L4"); the enums of
+        ``sdk`` (``runpod_flash``, or ``runpod`` for the app API)."""
         if not isinstance(expr, NameExpr):
             return None
         module, _, attr = self.qualified(source, expr.dotted).partition(":")
-        if not is_sdk_module(module):
+        of_sdk = is_sdk_module(module) if sdk == SDK_MODULE else is_app_api_module(module)
+        if not of_sdk:
             return None
         enum_name, _, member = attr.partition(".")
         if not member or "." in member:

@@ -1,10 +1,12 @@
 """The SDK-neutral model of an endpoint: one per declaration, built once per App.
 
 A reader turns an SDK's surface into these objects (``flash_reader.py`` reads ``runpod_flash``:
-``Endpoint(...)``, ``@ep``, ``@ep.post("/x")``, legacy ``remote()``); rules, the build and the
-server read only the model: how an endpoint is used (``kind``, ``targets``, ``routes``), what it
-is called (``name``, ``label``), what it runs on (``resource_class``, ``is_cpu``, from the one
-table in ``platform.RESOURCE_CLASSES``) and the static values of its arguments with their spans
+``Endpoint(...)``, ``@ep``, ``@ep.post("/x")``, legacy ``remote()``; ``app_api_reader.py`` reads
+the app API of ``runpod``: ``App("name")`` as an ``AppDecl``, ``@app.queue/api/task(...)``, route
+markers on ``@app.api`` class methods); rules, the build and the server read only the model: how
+an endpoint is used (``kind``, ``targets``, ``routes``), what it is called (``name``, ``label``),
+what it runs on (``resource_class``, ``is_cpu``, from the one table in
+``platform.RESOURCE_CLASSES``) and the static values of its arguments with their spans
 (``argument``). Nothing here imports or runs user code.
 """
 
@@ -15,7 +17,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flash_ls import platform
-from flash_ls.parse.facts import CallExpr, Decorator, Definition, Expr, Keyword, Literal, NameExpr
+from flash_ls.parse.facts import (
+    CallExpr,
+    Decorator,
+    Definition,
+    Expr,
+    Keyword,
+    Literal,
+    Method,
+    NameExpr,
+)
 from flash_ls.project.evaluation import Unknown, Value, evaluate
 from flash_ls.span import Span
 
@@ -28,6 +39,63 @@ class DeclForm(enum.Enum):
     INLINE = "inline"  # ``@Endpoint(...)`` directly on a def/class
     BARE = "bare"  # ``Endpoint(...)`` as a statement, bound to nothing
     REMOTE = "remote"  # legacy ``@remote(resource, ...)``
+    RESOURCE = "resource"  # app API: ``@app.queue(...)`` / ``@app.api(...)`` / ``@app.task(...)``
+
+
+@dataclass(eq=False, slots=True)
+class AppDecl:
+    """One ``App("name")`` of the app API: the registry its resources are declared on.
+
+    Resource names are unique per AppDecl (queue, api and task share one namespace); two
+    AppDecls with the same name are one deployed app, and discovery keeps only the first.
+    """
+
+    project: App = field(repr=False)
+    file: SourceFile
+    call: CallExpr
+    variable: str | None = None  # module-level name it is bound to (None: a bare statement)
+    sdk: str = platform.APP_API_MODULE
+    _arguments: dict[str, Argument | None] = field(default_factory=dict, repr=False)
+
+    @property
+    def name_expr(self) -> Expr | None:
+        """``App("name")`` / ``App(name="name")``: the expression given for the app's name."""
+        kw = self.call.keyword("name")
+        if kw is not None:
+            return kw.value
+        return self.call.args[0] if self.call.args else None
+
+    def argument(self, name: str) -> Argument | None:
+        """The argument given for ``name`` (``name`` positional too, ``env``), evaluated once."""
+        if name not in self._arguments:
+            expr = self.name_expr if name == "name" else _keyword_value(self.call, name)
+            self._arguments[name] = (
+                None
+                if expr is None
+                else Argument(name, expr, evaluate(self.project, self.file, expr, sdk=self.sdk))
+            )
+        return self._arguments[name]
+
+    @property
+    def name(self) -> str | Unknown | None:
+        """The app's name: a string, ``Unknown`` when computed at run time, None when absent."""
+        found = self.argument("name")
+        if found is None:
+            return None
+        if isinstance(found.value, (str, Unknown)):
+            return found.value
+        return Unknown(found.expr.text)
+
+    @property
+    def name_span(self) -> Span:
+        """Where the name is written, else the call."""
+        expr = self.name_expr
+        return expr.span if expr is not None else self.call.span
+
+
+def _keyword_value(call: CallExpr, name: str) -> Expr | None:
+    kw = call.keyword(name)
+    return kw.value if kw is not None else None
 
 
 @dataclass(eq=False, slots=True)
@@ -43,6 +111,11 @@ class EndpointDecl:
     resource_call: CallExpr | None = (
         None  # remote(): the resource config call (LiveServerless(...))
     )
+    # The app API (form RESOURCE): the App it is declared on, the kind its decorator declares,
+    # and whether the decorator was called (``@app.queue`` without ``()`` is a TypeError).
+    app_decl: AppDecl | None = None
+    declared_kind: EndpointKind | None = None
+    called: bool = True
 
     def keyword(self, name: str) -> Keyword | None:
         """A keyword argument of the Endpoint call (for remote(), of its resource config)."""
@@ -56,18 +129,23 @@ class EndpointDecl:
         kw = self.keyword(name)
         if kw is not None:
             return kw.value
-        if name == "name" and self.form is not DeclForm.REMOTE and self.call.args:
+        positional_name = self.form not in (DeclForm.REMOTE, DeclForm.RESOURCE)
+        if name == "name" and positional_name and self.call.args:
             return self.call.args[0]
         return None
 
     @property
     def is_client(self) -> bool:
+        if self.form is DeclForm.RESOURCE:
+            return False  # ``image=`` is the resource's custom image, never a client
         return self.keyword("id") is not None or self.keyword("image") is not None
 
 
 @dataclass(eq=False, slots=True)
 class Target:
-    """A function or class an endpoint serves from the queue (``@ep`` / ``@Endpoint(...)``)."""
+    """A function or class an endpoint serves from the queue (``@ep`` / ``@Endpoint(...)``), or
+    the definition an app API decorator is on (``@app.queue`` function, ``@app.api`` class or
+    ASGI factory, ``@app.task`` function)."""
 
     file: SourceFile
     definition: Definition
@@ -76,7 +154,8 @@ class Target:
 
 @dataclass(eq=False, slots=True)
 class Route:
-    """``@api.post("/path")`` on a function."""
+    """``@api.post("/path")`` on a function, or ``@runpod.post("/path")`` on a method of an
+    ``@app.api`` class (then ``definition`` is the class and ``handler`` the method)."""
 
     file: SourceFile
     definition: Definition
@@ -84,6 +163,12 @@ class Route:
     method: str  # as written, lower case expected ("post")
     method_span: Span
     call: CallExpr | None  # None when used without a call (``@api.post``)
+    handler: Method | None = None
+
+    @property
+    def handler_name(self) -> str:
+        """The function that serves it: the method's name on a class, else the function's."""
+        return self.handler.name if self.handler is not None else self.definition.name
 
     @property
     def path_expr(self) -> Expr | None:
@@ -103,11 +188,23 @@ class Route:
         return None
 
 
+@dataclass(eq=False, slots=True)
+class InitHook:
+    """``@runpod.init`` on a method of an ``@app.api`` class: runs once per worker at start."""
+
+    file: SourceFile
+    definition: Definition  # the class
+    handler: Method
+    decorator: Decorator
+
+
 class EndpointKind(enum.Enum):
-    """What a resource serves, from how it is used (not from how it is declared)."""
+    """What a resource serves: from how it is used (runpod_flash), or from the decorator that
+    declares it (the app API's ``@app.queue`` / ``@app.api`` / ``@app.task``)."""
 
     QUEUE = "queue"
     LOAD_BALANCED = "load-balanced"
+    TASK = "task"  # app API ``@app.task``: a pod per call, no endpoint
     MIXED = "mixed"  # both decorated and routed: rejected by the SDK
     UNUSED = "unused"
     CLIENT = "client"
@@ -148,6 +245,10 @@ class Endpoint:
     targets: list[Target] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     sdk: str = platform.SDK_MODULE  # the SDK surface it was read from
+    # App API ``@app.api`` classes: the ``@runpod.init`` hooks, and route markers the SDK never
+    # collects (all but the outermost of stacked markers, markers above ``@staticmethod``...).
+    inits: list[InitHook] = field(default_factory=list)
+    uncollected_routes: list[Route] = field(default_factory=list)
     _arguments: dict[str, Argument | None] = field(default_factory=dict, repr=False)
     _name: str | Unknown | _NotYet | None = field(default=_NOT_YET, repr=False)
     _traits: _Traits | None = field(default=None, repr=False)
@@ -156,6 +257,8 @@ class Endpoint:
 
     @property
     def kind(self) -> EndpointKind:
+        if self.decl.declared_kind is not None:
+            return self.decl.declared_kind
         if self.targets and self.routes:
             return EndpointKind.MIXED
         if self.routes:
@@ -170,6 +273,19 @@ class Endpoint:
     def functions(self) -> list[Target | Route]:
         """Every function or class this endpoint serves, queue targets first."""
         return [*self.targets, *self.routes]
+
+    @property
+    def app_decl(self) -> AppDecl | None:
+        """The app API ``App`` it is declared on (None for runpod_flash endpoints)."""
+        return self.decl.app_decl
+
+    @property
+    def asgi_factory(self) -> Target | None:
+        """An ``@app.api`` function returning an ASGI app (it serves its own routes)."""
+        if self.decl.form is not DeclForm.RESOURCE or self.kind is not EndpointKind.LOAD_BALANCED:
+            return None
+        found = self.targets[0] if self.targets else None
+        return found if found is not None and found.definition.kind == "function" else None
 
     def usage_files(self) -> list[SourceFile]:
         """Files where its functions live (what the build calls the endpoint's files)."""
@@ -191,7 +307,7 @@ class Endpoint:
             self._arguments[name] = (
                 None
                 if expr is None
-                else Argument(name, expr, evaluate(self.app, self.decl.file, expr))
+                else Argument(name, expr, evaluate(self.app, self.decl.file, expr, sdk=self.sdk))
             )
         return self._arguments[name]
 
@@ -207,8 +323,9 @@ class Endpoint:
         """The resource name the build groups by.
 
         A queue endpoint without ``name`` (or with ``name=None``) takes its function's name;
-        ``""`` stays empty. None when there is no name at all; ``Unknown`` when it is computed
-        at run time.
+        ``""`` stays empty. An app API resource takes its function's or class's name for any
+        falsy name (``name or fn.__name__``). None when there is no name at all; ``Unknown``
+        when it is computed at run time.
         """
         if isinstance(self._name, _NotYet):
             self._name = self._compute_name()
@@ -219,6 +336,9 @@ class Endpoint:
         found = self.argument("name")
         if found is None:
             return derived
+        resource = self.decl.form is DeclForm.RESOURCE
+        if resource and not isinstance(found.value, Unknown) and not found.value and derived:
+            return derived
         if found.value is None and derived is not None:
             return derived
         if isinstance(found.value, (str, Unknown)):
@@ -227,7 +347,10 @@ class Endpoint:
 
     @property
     def derived_name(self) -> str | None:
-        """The name a queue endpoint takes from its function when none is given."""
+        """The name a queue endpoint takes from its function when none is given; an app API
+        resource of any kind takes its function's or class's name."""
+        if self.decl.form is DeclForm.RESOURCE:
+            return self.targets[0].definition.name if self.targets else None
         if self.kind is EndpointKind.QUEUE and self.targets:
             return self.targets[0].definition.name
         return None
@@ -271,7 +394,8 @@ class Endpoint:
 
     @property
     def resource_class(self) -> platform.ResourceClass | None:
-        """The SDK class it deploys as; None while its CPU-ness is only known at run time.
+        """The SDK class it deploys as; None while its CPU-ness is only known at run time, and
+        for app API resources (runpod_flash's classes are not theirs).
 
         A legacy ``remote()`` resource is its config's class (None for a class that is not the
         SDK's); an ``Endpoint(...)`` is the live class ``flash build`` writes for its kind.
@@ -319,8 +443,8 @@ def _traits(endpoint: Endpoint) -> _Traits:
     else:
         value = endpoint.value("cpu")
         cpu = None if isinstance(value, Unknown) else value is not None
-    if cpu is None:
-        return _Traits(None, None)
+    if cpu is None or decl.form is DeclForm.RESOURCE:
+        return _Traits(cpu, None)  # the app API has no runpod_flash resource classes
     lb = endpoint.kind is EndpointKind.LOAD_BALANCED
     return _Traits(cpu, platform.live_resource_class(lb, cpu))
 

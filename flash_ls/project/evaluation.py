@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flash_ls import platform
 from flash_ls.parse.facts import (
     Expr,
     Literal,
@@ -47,8 +48,11 @@ class EnumValue:
 Value = object  # str | int | float | bool | None | list | tuple | dict | EnumValue | Unknown
 
 
-def evaluate(app: App, source: SourceFile, expr: Expr) -> Value:
-    """The value ``expr`` has when the module is imported, or ``Unknown``."""
+def evaluate(app: App, source: SourceFile, expr: Expr, *, sdk: str = platform.SDK_MODULE) -> Value:
+    """The value ``expr`` has when the module is imported, or ``Unknown``.
+
+    Enum members are those of ``sdk`` (``runpod_flash``, or ``runpod`` for the app API).
+    """
     # A constant from another file is evaluated where it is written (its names, its imports).
     source, expr = app.resolve_constant(source, expr)
     if isinstance(expr, Literal):
@@ -56,7 +60,7 @@ def evaluate(app: App, source: SourceFile, expr: Expr) -> Value:
     if isinstance(expr, SequenceExpr):
         if expr.has_star:
             return Unknown(expr.text)
-        items = [evaluate(app, source, item) for item in expr.items]
+        items = [evaluate(app, source, item, sdk=sdk) for item in expr.items]
         if expr.kind == "tuple":
             return tuple(items)
         return items
@@ -65,13 +69,13 @@ def evaluate(app: App, source: SourceFile, expr: Expr) -> Value:
         for key, value in expr.items:
             if key is None:
                 return Unknown(expr.text)
-            key_value = evaluate(app, source, key)
+            key_value = evaluate(app, source, key, sdk=sdk)
             if isinstance(key_value, (Unknown, list, dict)):
                 return Unknown(expr.text)
-            result[key_value] = evaluate(app, source, value)
+            result[key_value] = evaluate(app, source, value, sdk=sdk)
         return result
     if isinstance(expr, NameExpr):
-        member = app.enum_member(source, expr)
+        member = app.enum_member(source, expr, sdk=sdk)
         if member is not None:
             return EnumValue(*member)
     return Unknown(expr.text)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from flash_ls.parse import FileFacts, content_hash, is_flash_relevant
+from flash_ls.parse import FileFacts, content_hash, is_app_api_relevant, is_flash_relevant
 from flash_ls.parse.facts import Import, SyntaxProblem
 from flash_ls.platform import PROJECT_DIR, SDK_MODULE
 from flash_ls.project.app import App, SourceFile
@@ -480,7 +480,7 @@ class Workspace:
             log.info(
                 "%s: %d bytes, larger than %d: not analysed", rel, loaded.size, MAX_PARSE_BYTES
             )
-        elif is_flash_relevant(loaded.text):
+        elif is_flash_relevant(loaded.text) or is_app_api_relevant(loaded.text):
             facts = self.cache.facts(loaded.text)
         else:
             facts = _unparsed_facts()  # parsed later only if it can matter (_complete_facts)
@@ -508,8 +508,9 @@ class Workspace:
     def _complete_facts(self, entries: list[_Entry]) -> dict[str, SourceFile]:
         """Second phase: facts for the files that do not mention the SDK.
 
-        In a folder where no file mentions ``runpod_flash`` (a library next to the apps, a
-        project that is not a Flash app) nothing is parsed: no rule reports on such a folder.
+        In a folder where no file mentions ``runpod_flash`` or uses the app API (a library next
+        to the apps, a project that is not a Flash app) nothing is parsed: no rule reports on
+        such a folder.
         In a Flash app every other file gets light facts (imports and constants), and a file that
         imports (at module level) a module of this app that is itself relevant can decorate with
         or call an endpoint declared there (``from common import api`` + ``@api.post``), so it
@@ -518,7 +519,7 @@ class Workspace:
         full facts away as well as give them), the parses memoised on the entries.
         """
         facts = {id(entry): entry.base.facts for entry in entries}
-        if any(entry.base.facts.mentions_flash for entry in entries):
+        if any(_relevant(entry.base.facts) for entry in entries):
             self._upgrade(entries, facts)
         files: dict[str, SourceFile] = {}
         for entry in entries:
@@ -545,14 +546,14 @@ class Workspace:
         importers: dict[str, list[_Entry]] = {}
         for entry in entries:
             found = facts[id(entry)]
-            if found.mentions_flash or not found.imports:
+            if _relevant(found) or not found.imports:
                 continue
             for module in _imported_modules(entry.base, found):
                 if module in by_module:
                     importers.setdefault(module, []).append(entry)
         if not importers:
             return
-        relevant = [e.base.module for e in entries if facts[id(e)].mentions_flash]
+        relevant = [e.base.module for e in entries if _relevant(facts[id(e)])]
         seen = set(relevant)
         while relevant:
             module = relevant.pop()
@@ -612,6 +613,11 @@ def _same_files(one: App, other: App) -> bool:
         a is b and rel == other_rel
         for (rel, a), (other_rel, b) in zip(one.files.items(), other.files.items(), strict=True)
     )
+
+
+def _relevant(facts: FileFacts) -> bool:
+    """A file read by an SDK reader: it mentions ``runpod_flash`` or uses the app API."""
+    return facts.mentions_flash or facts.mentions_app_api
 
 
 def _unparsed_facts() -> FileFacts:
