@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import os
@@ -86,6 +87,12 @@ class FlashProtocol(LanguageServerProtocol):
 
     _server: FlashLanguageServer
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # uri -> id of a published diagnostic -> (it, its JSON)
+        self._serialised: dict[str, dict[int, tuple[types.Diagnostic, str]]] = {}
+        self._writes: set[asyncio.Future[Any]] = set()
+
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(
         self, params: types.InitializeParams
@@ -101,6 +108,52 @@ class FlashProtocol(LanguageServerProtocol):
         COMMAND_CONTEXT.set((params.work_done_token, self._request_futures.get(self.msg_id)))  # type: ignore[arg-type]
         result = yield from super().lsp_workspace__execute_command(params)
         return result
+
+    def publish_diagnostics(
+        self, uri: str, items: list[types.Diagnostic], version: int | None
+    ) -> None:
+        """``textDocument/publishDiagnostics`` with each diagnostic serialised once: a check
+        hands back the same ``types.Diagnostic`` objects for the findings it found again (the
+        report reuse), so an edit serialises only its new findings; the message is the JSON
+        pygls would write (tests compare them)."""
+        known = self._serialised.get(uri, {})
+        kept: dict[int, tuple[types.Diagnostic, str]] = {}
+        parts = []
+        for item in items:
+            found = known.get(id(item))
+            if found is None or found[0] is not item:
+                found = (item, json.dumps(self._converter.unstructure(item, types.Diagnostic)))
+            kept[id(item)] = found
+            parts.append(found[1])
+        if kept:
+            self._serialised[uri] = kept
+        else:
+            self._serialised.pop(uri, None)
+        params = f'{{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(parts)}]'
+        if version is not None:
+            params += f', "version": {int(version)}'
+        self._send_body(
+            f'{{"method": "{types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}", "jsonrpc": "2.0", '
+            f'"params": {params}}}}}'
+        )
+
+    def _send_body(self, body: str) -> None:
+        """Write one serialised message (pygls' ``_send_data`` after its ``json.dumps``)."""
+        if self.writer is None:
+            return
+        if self._include_headers:
+            body = (
+                f"Content-Length: {len(body)}\r\n"
+                f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n" + body
+            )
+        try:
+            written = self.writer.write(body.encode(self.CHARSET))
+            if inspect.isawaitable(written):  # an asynchronous transport (websockets)
+                task = asyncio.ensure_future(written)
+                self._writes.add(task)
+                task.add_done_callback(self._writes.discard)
+        except BrokenPipeError:
+            log.debug("the client is gone: diagnostics not sent")
 
     def _send_handler_result(self, future: Future[Any], *, msg_id: Any) -> None:
         # pygls logs a traceback with every error answer; errors raised on purpose (a user's
@@ -205,9 +258,9 @@ class FlashLanguageServer(LanguageServer):
         self._settings_shown = set(self.settings_problems)
 
     def _publish(self, uri: str, items: list[types.Diagnostic], version: int | None) -> None:
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version)
-        )
+        protocol = self.protocol
+        assert isinstance(protocol, FlashProtocol)
+        protocol.publish_diagnostics(uri, items, version)
 
     def _refresh(self) -> None:
         if self.capability("workspace.diagnostics.refresh_support", False):
