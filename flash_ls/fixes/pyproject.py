@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from flash_ls.diagnostic import TextEdit
@@ -39,6 +40,11 @@ def exclude_packages_edit(app_root: Path, names: Sequence[str]) -> TextEdit | No
         return TextEdit(path, Span(0, 0, 0, 0), f"[tool.flash-ls]\n{KEY} = {toml_array(names)}\n")
     except (OSError, UnicodeDecodeError):
         return None
+    return _exclude_packages_edit(path, text, tuple(names))
+
+
+@lru_cache(maxsize=16)  # FL401 offers it on every check of an app over its budget
+def _exclude_packages_edit(path: Path, text: str, names: tuple[str, ...]) -> TextEdit | None:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError:

@@ -94,6 +94,7 @@ def _parse(stripped: str) -> tuple[Requirement | None, str | None, str | None]:
     return requirement, canonicalize_name(requirement.name), None
 
 
+@functools.lru_cache(maxsize=_PARSE_CACHE_SIZE)
 def official_package_name(req: str) -> str:
     """The package name exactly as `flash build`'s ``extract_package_name`` computes it.
 

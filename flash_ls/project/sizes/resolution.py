@@ -31,6 +31,7 @@ import concurrent.futures
 import configparser
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -178,7 +179,7 @@ class Exclusions:
     @property
     def names(self) -> frozenset[str]:
         """Lower-cased names, as the pre-pip filter compares them."""
-        return frozenset({*platform.SIZE_PROHIBITIVE_PACKAGES, *(n.lower() for n in self.user)})
+        return _excluded_names(self.user)
 
     def drops_requirement(self, dependency: DeclaredDependency) -> bool:
         """The build's pre-pip filter: the name split on ``< > = ! [ ;`` is excluded."""
@@ -195,6 +196,11 @@ class Exclusions:
             found = re.search(r"-\d", stem)
             return platform.tarball_name(stem[: found.start()] if found else stem) in excluded
         return False
+
+
+@functools.lru_cache(maxsize=64)  # asked once per declared requirement on every check
+def _excluded_names(user: tuple[str, ...]) -> frozenset[str]:
+    return frozenset({*platform.SIZE_PROHIBITIVE_PACKAGES, *(n.lower() for n in user)})
 
 
 def requirements_for_pip(
