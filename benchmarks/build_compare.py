@@ -132,12 +132,16 @@ def _table(runs: int, rows: list[str]) -> str:
 
 
 def main() -> int:
-    from benchmarks.run import compile_sources
+    from benchmarks.run import compile_sources, official_cli
 
     args = parse_args(__doc__, runs=5, apps=APPS, results=RESULTS, binaries=("flash", "flash-ls"))
     compile_sources()
     bin_dir = Path(sys.executable).parent
-    official, flash_ls = bin_dir / "flash", bin_dir / "flash-ls"
+    flash_ls = bin_dir / "flash-ls"
+    # as users install it (runpod 1.x), not beside the test extra's runpod 2.0 pre-release
+    workdir = Path(tempfile.gettempdir()) / "flash-ls-bench"
+    found = official_cli(workdir, lambda text: print(f"note: {text}", file=sys.stderr))
+    official = Path(found[0]) if found else bin_dir / "flash"
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="flash-build-bench-") as tmp:
