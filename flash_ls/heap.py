@@ -8,8 +8,9 @@ run once indexing is done (the server, and benchmark E1, which measures what the
 
 - collects, then freezes what survives (``gc.freeze``): full collections no longer walk the
   indexed heap. A frozen object is still freed when its last reference goes; only frozen
-  *cyclic* garbage (the first Apps of files edited since) waits for the next ``settle``, which
-  unfreezes and collects first;
+  *cyclic* garbage waits for the next ``settle``, which unfreezes and collects first. An edit
+  makes none: the workspace breaks the cycles between a replaced App and its endpoints
+  (``App.forget_derived``), so what an edit leaves behind is freed by reference counting;
 - raises the young generation's threshold, so that collections come every few edits instead of
   every one (each is still small: an edit's garbage).
 """

@@ -76,6 +76,16 @@ class App:
         for source in self.files.values():
             self._modules.setdefault(source.module, source)
 
+    def forget_derived(self) -> None:
+        """Drop what was computed from this App (its endpoints, ``derived`` values): asked
+        again, they are computed again. The workspace calls it on an App a patched one
+        replaces; the endpoints refer to their App, so without it each replaced App and its
+        model stay alive until Python's cycle collector finds them (a collection every few
+        keystrokes, walking the heap)."""
+        self._resolved = None
+        self._app_api = None
+        self._derived = {}
+
     def derived(self, compute: Callable[[App], _T]) -> _T:
         """``compute(self)``, once per App object: what several rules read of an app (the served
         definitions, the registered routes) is worked out once per check. An edit makes a new

@@ -370,12 +370,16 @@ class Workspace:
         changed, built.changed = built.changed, set()
         if any(_stat(root / name) != stamp for name, stamp in built.markers.items()):
             self._apps[root] = fresh = self._load(root)
+            if built.app is not None:
+                built.app.forget_derived()
             return fresh
         if self._listing_changed(root, built, changed):
             self._list(root, built)
         if self._read_entries(root, built, changed):
             app = self._build(root, built)
             if built.app is None or not _same_files(app, built.app):
+                if built.app is not None:
+                    built.app.forget_derived()  # no cycle keeps the replaced one alive
                 built.app = app
         return built
 

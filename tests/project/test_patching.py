@@ -362,3 +362,38 @@ def test_edits_that_keep_the_dependencies_resolve_nothing_again(
     editor.edit(root / "workers/gpu.py", VARIANTS["workers/gpu.py"][2] or "")  # adds numpy
     cached_estimate(workspace.app(root))
     assert len(made) == 1
+
+
+def test_a_replaced_app_is_freed_without_the_cycle_collector(tmp_path: Path) -> None:
+    """An edit's App replaces the previous one, whose endpoints refer to it: the workspace
+    breaks that cycle, so the old App goes as soon as nothing holds it (no collection waits),
+    and one still held computes its endpoints again when asked."""
+    import gc
+    import weakref
+
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    path = root / "worker.py"
+    text = (
+        "from runpod_flash import Endpoint\n\n"
+        '@Endpoint(name="w", cpu="cpu3c-1-2")\ndef w():\n    return 1\n'
+    )
+    path.write_text(text)
+    workspace = Workspace([root])
+    held = workspace.app(root)
+    assert [e.name for e in held.endpoints] == ["w"]
+    workspace.update(path, text.replace("return 1", "return 2"))
+    second = workspace.app(root)
+    assert second is not held
+    assert [e.name for e in held.endpoints] == ["w"]  # computed again for whoever holds it
+    assert [e.name for e in second.endpoints] == ["w"]
+    replaced = weakref.ref(second._resolution)  # its reader: endpoints and App refer to it
+    del second
+    gc.disable()
+    try:
+        workspace.update(path, text.replace("return 1", "return 3"))
+        assert workspace.app(root) is not None
+        assert replaced() is None
+    finally:
+        gc.enable()
