@@ -136,7 +136,7 @@ def check_paths(
         result = AppResult(
             tuple(check_app(app, select=select, ignore=ignore)),
             tuple(app.config_problems),
-            tuple(s.path for s in app.files.values()) if app.uses_flash else (),
+            tuple(s.path for s in app.files.values()) if app.uses_sdk else (),
         )
         stamp = stamps.get(app.root)
         if results is not None and stamp is not None and _replayable(app):

@@ -1404,3 +1404,231 @@ APP_DISCOVERY_SKIPPED_DIRS: Final[frozenset[str]] = frozenset(
         "dist",
     }
 )
+
+# GPU values (gpu.py; section 1.6). ``GpuGroup.all()`` (the pools, in enum order) and rc2's
+# ``GpuType`` members but ``ANY`` in enum order, each with its pool (``POOLS_TO_TYPES``). rc2's
+# ``GpuType`` adds the H100 PCIe and NVL editions to runpod_flash's (``GPU_TYPES``).
+APP_GPU_ANY: Final = "any"
+APP_GPU_POOLS: Final[tuple[str, ...]] = (
+    "ADA_24",
+    "ADA_32_PRO",
+    "ADA_48_PRO",
+    "ADA_80_PRO",
+    "AMPERE_16",
+    "AMPERE_24",
+    "AMPERE_48",
+    "AMPERE_80",
+    "HOPPER_141",
+    "BLACKWELL_96",
+    "BLACKWELL_180",
+)
+APP_GPU_TYPES: Final[tuple[GpuModel, ...]] = (
+    *(t for t in GPU_TYPES[1:8]),
+    GpuModel("NVIDIA_H100_PCIe", "NVIDIA H100 PCIe", "ADA_80_PRO"),
+    GpuModel("NVIDIA_H100_NVL", "NVIDIA H100 NVL", "ADA_80_PRO"),
+    *(t for t in GPU_TYPES[8:]),
+)
+APP_GPU_POOL_OF_DEVICE: Final[Mapping[str, str]] = MappingProxyType(
+    {t.value: t.pool for t in APP_GPU_TYPES if t.pool is not None}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AppGpuMatch:
+    """What ``resolve_gpu_string`` makes of a string: the values it returns and the rule that
+    matched (``any``, ``pool``, ``device``, ``fragment``)."""
+
+    values: tuple[str, ...]
+    rule: str
+
+    @property
+    def pools(self) -> tuple[str, ...]:
+        """The pools an endpoint selects with it (``gpu_ids_value``), in order, once each."""
+        found = [APP_GPU_POOL_OF_DEVICE.get(v, v) for v in self.values]
+        return tuple(dict.fromkeys(found))
+
+
+def app_resolve_gpu_string(value: str) -> AppGpuMatch | None:
+    """rc2's ``resolve_gpu_string`` (gpu.py:165-208), step for step; None where it raises."""
+    text = value.strip()
+    if text.lower() == APP_GPU_ANY:
+        return AppGpuMatch((APP_GPU_ANY,), "any")
+    upper = text.upper()
+    for pool in APP_GPU_POOLS:
+        if pool.upper() == upper:
+            return AppGpuMatch((pool,), "pool")
+    for gpu in APP_GPU_TYPES:
+        if gpu.value.upper() == upper or gpu.member == upper:
+            return AppGpuMatch((gpu.value,), "device")
+    fragment = upper.replace("_", " ")
+    matches = tuple(g.value for g in APP_GPU_TYPES if fragment in g.value.upper())
+    return AppGpuMatch(matches, "fragment") if matches else None
+
+
+def app_unknown_gpu_message(value: str) -> str:
+    """The ``InvalidResourceError`` rc2 raises for a GPU string it cannot resolve."""
+    pools = ", ".join(APP_GPU_POOLS)
+    devices = ", ".join(t.value for t in APP_GPU_TYPES)
+    return (
+        f"unknown gpu '{value}'. use a pool id ({pools}), a device "
+        f"name ({devices}), or a fragment like '4090' or 'H100'"
+    )
+
+
+# Packages the build leaves out of the artifact only when every resource of the App has a truthy
+# ``gpu`` and no ``image`` (build.py ``SIZE_PROHIBITIVE_PACKAGES``, ``auto_exclude``; 5.4).
+APP_SIZE_PROHIBITIVE_PACKAGES: Final[frozenset[str]] = frozenset(SIZE_PROHIBITIVE_PACKAGES)
+_APP_REQUIREMENT_NAME: Final = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def app_requirement_name(requirement: str) -> str:
+    """The distribution name rc2's build keys a requirement by (build.py ``requirement_name``)."""
+    match = _APP_REQUIREMENT_NAME.match(requirement)
+    return (match.group(1) if match else requirement).lower().replace("_", "-")
+
+
+# The decorators' parameters as hover and completion word them (section 1.3): the type and
+# default of rc2's signatures and what each does. Which kinds take which: APP_RESOURCE_PARAMETERS.
+APP_RESOURCE_PARAMS: Final[tuple[Param, ...]] = (
+    Param(
+        "name",
+        "Optional[str]",
+        "None",
+        "The resource name, which is the deployed endpoint's name. When falsy (absent, `None`, "
+        "`\"\"`) the function's or class's `__name__` (`name or fn.__name__`), so renaming the "
+        "function renames the endpoint: deploy deletes the old one and creates a new one. "
+        "Unique per App across queue, api and task.",
+    ),
+    Param(
+        "gpu",
+        "GpuGroup | GpuType | str | List[...]",
+        "None",
+        "GPU pools or devices. A string is `any`, a pool id (`AMPERE_24`), a device name "
+        "(`NVIDIA L4`) or a fragment of device names (`4090`, `H100`); anything else raises at "
+        "decoration. Endpoints select by pool, so one device admits its whole pool. Exclusive "
+        "with `cpu`; with neither, the resource runs on any GPU.",
+    ),
+    Param(
+        "cpu",
+        "str | List[str]",
+        "None",
+        "CPU instance types, `{generation}{type}-{vCPU}-{RAM GB}` (`cpu3c-2-4`). Any non-empty "
+        "string is accepted. Exclusive with `gpu`. `cpu5*` types default to EU-RO-1 only.",
+    ),
+    Param("gpu_count", "int", "1", "GPUs per worker, at least 1."),
+    Param(
+        "workers",
+        "int | (min, max) | None",
+        "None",
+        "The worker range: `n` means `(0, n)`, the default is `(0, 3)`; max at least 1, min at "
+        "most max. Not for tasks.",
+    ),
+    Param(
+        "idle_timeout",
+        "int",
+        "60",
+        "Seconds an idle worker stays up (not validated by the SDK). Not for tasks.",
+    ),
+    Param(
+        "dependencies",
+        "Optional[List[str]]",
+        "None",
+        "pip requirements. Deploy merges every resource's with `requirements.txt` (the first "
+        "pin of a package wins); dev and tasks install only this resource's, per request. A "
+        "bare string is iterated character by character.",
+    ),
+    Param(
+        "system_dependencies",
+        "Optional[List[str]]",
+        "None",
+        "apt packages, installed at cold start (deploy) or per request (dev, tasks).",
+    ),
+    Param(
+        "mounts",
+        "Mapping[str, Volume]",
+        "None",
+        "Volumes by absolute mount path (`NetworkVolume`, `GlobalVolume`). Queue and api "
+        "resources take one volume, at `/runpod-volume`.",
+    ),
+    Param(
+        "env",
+        "Dict[str, Any]",
+        "None",
+        "Environment variables of the workers; values are `str()`-ed, a `Secret` becomes a "
+        "secret reference.",
+    ),
+    Param(
+        "datacenter",
+        "str | List[str | DataCenter]",
+        "None",
+        "Datacenters (`EU-RO-1`), normalised by stripping, upper-casing and `_` -> `-`. GPU "
+        "endpoints without one may run in every datacenter.",
+    ),
+    Param(
+        "image",
+        "Optional[str]",
+        "None",
+        "A custom image (the runtime is pip-installed at start). Turns off the automatic "
+        "exclusion of torch from the artifact.",
+    ),
+    Param(
+        "registry_auth",
+        "Optional[str]",
+        "None",
+        "The registry credential (name or id) for `image`, resolved when provisioning.",
+    ),
+    Param(
+        "model",
+        "Model | str",
+        "None",
+        'A Hugging Face model: `Model(...)` or `"owner/name[:revision]"`. Not for tasks.',
+    ),
+    Param(
+        "max_concurrency",
+        "int",
+        "1",
+        "Jobs one worker runs at once, at least 1 (queue resources only).",
+    ),
+    Param("execution_timeout_ms", "int", "0", "Execution timeout in milliseconds, at least 0."),
+    Param("flashboot", "bool", "True", "FlashBoot: faster cold starts."),
+    Param(
+        "scaler_type",
+        "Optional[str]",
+        "None",
+        "`QUEUE_DELAY` or `REQUEST_COUNT` (any case); by default `QUEUE_DELAY` for queue and "
+        "`REQUEST_COUNT` for api resources.",
+    ),
+    Param("scaler_value", "int", "4", "The scaler's threshold, at least 1."),
+    Param(
+        "min_cuda_version",
+        "Optional[str]",
+        "None",
+        "The lowest CUDA version of the hosts (`12.4`). Rejected with `cpu`.",
+    ),
+    Param("accelerate_downloads", "bool", "True", "Accelerated downloads."),
+    Param(
+        "container_disk_gb",
+        "Optional[int]",
+        "None",
+        "Container disk in GB, at least 1; by default 10 (CPU) or 30 (GPU).",
+    ),
+)
+APP_RESOURCE_PARAMS_BY_NAME: Final[Mapping[str, Param]] = _by_member(APP_RESOURCE_PARAMS, "name")
+# ``workers=None`` -> (0, 3); ``idle_timeout`` defaults to 60 s (spec.py; section 1.3).
+APP_DEFAULT_WORKERS: Final[tuple[int, int]] = (0, 3)
+APP_DEFAULT_IDLE_TIMEOUT: Final = int(APP_RESOURCE_PARAMS_BY_NAME["idle_timeout"].default)
+# Keywords that also take a list of values (the others take one).
+APP_LIST_ARGUMENTS: Final[frozenset[str]] = frozenset({"gpu", "cpu", "datacenter"})
+# rc2's ``CpuInstanceType`` and ``DataCenter`` are runpod_flash's (sections 1.6, 1.7), and so are
+# the CUDA versions ``min_cuda_version`` takes and the scaler types.
+APP_CPU_INSTANCES: Final[tuple[CpuInstance, ...]] = CPU_INSTANCES
+APP_DATACENTERS: Final[tuple[EnumMember, ...]] = DATACENTERS
+APP_CUDA_VERSIONS: Final[tuple[str, ...]] = tuple(c.value for c in CUDA_VERSIONS)
+APP_SCALER_TYPES: Final[tuple[EnumMember, ...]] = SCALER_TYPES
+# Instance types of this generation prefix default to this datacenter only (datacenter.py).
+APP_CPU5_PREFIX: Final = "cpu5"
+APP_CPU5_DATACENTER: Final = "EU-RO-1"
+# Pool -> its devices (rc2's ``POOLS_TO_TYPES``), in enum order.
+APP_GPU_POOL_DEVICES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {pool: tuple(t.value for t in APP_GPU_TYPES if t.pool == pool) for pool in APP_GPU_POOLS}
+)

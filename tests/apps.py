@@ -5,10 +5,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from flash_ls.diagnostic import Diagnostic
+from flash_ls.diagnostic import Diagnostic, Fix
 from flash_ls.project.app import App
 from flash_ls.project.workspace import Workspace
 from flash_ls.rules.engine import check_app
+from flash_ls.span import Span
 
 # A worker with a PEP 263 coding line, non-ASCII text in Latin-1 and a heavy module-level import
 # (FL301 at line 3, FL302 at line 9); then the same file once FL301's fix has moved the import into
@@ -76,3 +77,30 @@ def only(diagnostics: list[Diagnostic], code: str) -> list[Diagnostic]:
 def where(diagnostic: Diagnostic) -> tuple[str, int]:
     """(file name, 1-based line) of a finding, for compact assertions."""
     return diagnostic.path.name, diagnostic.span.start_line + 1
+
+
+def full(diagnostic: Diagnostic, *, suppressions: bool = False) -> list[str]:
+    """A finding as the user sees it, one line per part: where (1-based line, 0-based columns),
+    message, notes, related locations, fix and alternatives with their edits (file names only;
+    the "Suppress ..." alternative every finding has only with ``suppressions``). For tests that
+    pin a finding whole (mutation testing: docs/reliability.md)."""
+
+    def at(path: Path, s: Span) -> str:
+        return f"{path.name}:{s.start_line + 1}:{s.start_col}-{s.end_line + 1}:{s.end_col}"
+
+    d = diagnostic
+    lines = [f"{at(d.path, d.span)} {d.code} {d.severity.label}: {d.message}"]
+    lines += [f"note: {note}" for note in d.notes]
+    lines += [f"related {at(r.path, r.span)}: {r.message}" for r in d.related]
+    for label, fix in [("fix", d.fix), *(("alternative", a) for a in d.alternatives)]:
+        if fix is None or (label == "alternative" and not suppressions and _suppression(fix)):
+            continue
+        lines.append(f"{label} (safe={fix.safe}): {fix.message}")
+        lines += [f"  edit {at(e.path, e.span)} {e.new_text!r}" for e in fix.edits]
+    return lines
+
+
+def _suppression(fix: Fix) -> bool:
+    return fix.message.startswith("Suppress ") and all(
+        "flash-ls: ignore" in e.new_text for e in fix.edits
+    )

@@ -28,6 +28,12 @@ _T = TypeVar("_T")
 _MAX_ALIAS_DEPTH = 16
 
 
+def _declares_app_api(app: App) -> bool:
+    if not any(source.facts.mentions_app_api for source in app.files.values()):
+        return False
+    return bool(app.app_declarations)
+
+
 @dataclass(slots=True)
 class SourceFile:
     """One ``.py`` file of an app."""
@@ -106,6 +112,18 @@ class App:
         """Whether any file mentions the SDK: a project that never does is not a Flash app, and
         no rule reports on it (not its size, not its syntax errors)."""
         return any(source.facts.mentions_flash for source in self.files.values())
+
+    @property
+    def uses_app_api(self) -> bool:
+        """Whether any file declares an ``App(...)`` of the app API of ``runpod`` (runpod 2.0);
+        the prefilter first, so that a runpod_flash app never builds the app API reader."""
+        return self.derived(_declares_app_api)
+
+    @property
+    def uses_sdk(self) -> bool:
+        """Whether the project uses either SDK surface: what the engine checks at all (the
+        FL1xx-FL6xx rules read ``endpoints``, runpod_flash only; FL7xx the app API)."""
+        return self.uses_flash or self.uses_app_api
 
     def sources(self, *, shipped_only: bool = False) -> Iterator[SourceFile]:
         for rel in sorted(self.files):

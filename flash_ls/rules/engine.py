@@ -14,6 +14,10 @@ from flash_ls.rules.registry import Rule, all_rules, matches
 
 log = logging.getLogger(__name__)
 
+# Rule families for the app API of ``runpod`` (runpod 2.0): the only ones that run on a project
+# that does not use runpod_flash.
+APP_API_FAMILIES = frozenset({"FL7"})
+
 
 def selected_rules(select: Sequence[str] | None = None, ignore: Sequence[str] = ()) -> list[Rule]:
     """Rules enabled by ``select`` (default: all) minus ``ignore``; selectors are codes, prefixes or slugs."""
@@ -37,12 +41,14 @@ def check_app(
 
     ``select``/``ignore`` (CLI flags, editor settings) narrow what the app's own config selects.
     """
-    if not app.uses_flash:
+    if not app.uses_sdk:
         return []
     config = app.config
     rules = selected_rules(config.select, [*config.ignore, *ignore])
     if select is not None:
         rules = [r for r in rules if any(matches(s, r) for s in select)]
+    if not app.uses_flash:  # only the app API: none of runpod_flash's facts apply
+        rules = [r for r in rules if r.family in APP_API_FAMILIES]
     overrides = _severity_overrides(config.severity)
     by_path = {source.path: source for source in app.files.values()}
     lines_of: dict[Path, list[str]] = {}  # split once per file, only for files with findings

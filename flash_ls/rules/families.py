@@ -2,6 +2,8 @@
 (tests/rules/test_families.py fails when a module that registers rules is missing)."""
 
 import flash_ls.rules.analysis
+import flash_ls.rules.app_api
+import flash_ls.rules.app_api_resources
 import flash_ls.rules.argument_names
 import flash_ls.rules.budgets
 import flash_ls.rules.datacenters

@@ -8,7 +8,11 @@ get Flash completion, however they are imported; a local ``class Endpoint`` gets
   way the file can use them (adding the import when it has none), and strings where the SDK takes
   them; inside a string, the string values (``cpu="``, ``datacenter="``);
 - ``GpuType.`` / ``GpuGroup.`` / ``DataCenter.`` / ``CpuInstanceType.`` / ``CudaVersion.`` members;
-- route methods after an Endpoint instance (``api.``).
+- route methods after an Endpoint instance (``api.``);
+- the app API of ``runpod``: keywords inside ``@app.queue(`` / ``@app.api(`` / ``@app.task(``
+  (the kind's own), the strings ``gpu=``, ``cpu=``, ``datacenter=``, ``scaler_type=`` and
+  ``min_cuda_version=`` take, rc2's enum members (``GpuType.``), ``@runpod.`` route and init
+  markers and ``@app.`` resource decorators.
 """
 
 from __future__ import annotations
@@ -167,6 +171,22 @@ class _Names:
             return attr
         return None
 
+    def app_api_attr(self, dotted: str) -> str | None:
+        """``X`` when ``dotted`` names ``runpod.X`` (or ``runpod.apps...X``; "" for the module
+        itself); else None."""
+        if self.app is not None and self.source is not None:
+            qualified = self.app.qualified(self.source, dotted)
+        else:
+            qualified = self.facts.qualify(dotted)
+        module, _, attr = qualified.partition(":")
+        return attr if platform.is_app_api_module(module) else None
+
+    def app_decl(self, dotted: str) -> bool:
+        """Whether ``dotted`` names an app API ``App(...)`` (``app``, ``main.app``)."""
+        if self.app is None or self.source is None or not endpoints.has_app_api(self.app):
+            return False
+        return self.app.app_api.app_for(self.source, dotted, None) is not None
+
 
 def complete(
     ctx: CompletionContext, app: App | None, source: SourceFile | None
@@ -182,6 +202,9 @@ def complete(
         enum = names.sdk_attr(dotted)
         if enum and _enum_members(enum):
             return _member_items(ctx, enum, partial)
+        app_api = _app_api_access(ctx, names, dotted, partial, match.start(1))
+        if app_api:
+            return app_api
         if "." not in dotted and app is not None and source is not None:
             methods = _method_items(ctx, app, source, dotted, partial)
             if methods:
@@ -310,6 +333,9 @@ def _call_items(ctx: CompletionContext, names: _Names) -> list[types.CompletionI
     depth, call, callee = calls[-1]
     sdk_name = names.sdk_attr(callee.group(1))
     if sdk_name not in _PARAMS:
+        base, _, kind = callee.group(1).rpartition(".")
+        if kind in platform.APP_RESOURCE_PARAMETERS and base and names.app_decl(base):
+            return _app_call_items(ctx, snippet, brackets, depth, call, string_at, kind)
         return []
     bounds = [call.at, *call.commas, len(snippet)]
     argument_start = bounds[-2] + 1
@@ -432,6 +458,187 @@ def _string_items(
                 )
             )
     return items
+
+
+# -- the app API of ``runpod`` ---------------------------------------------------------------------
+
+_APP_DECORATOR_DOCS = {
+    platform.APP_RESOURCE_KIND_QUEUE: "A queue-based endpoint running the decorated function.",
+    platform.APP_RESOURCE_KIND_API: "A load-balanced endpoint: a class whose methods carry route "
+    "markers, or a zero-argument function returning an ASGI app.",
+    platform.APP_RESOURCE_KIND_TASK: "A task: the decorated function runs on a pod per call.",
+}
+_APP_MARKER_DOCS = {
+    **{
+        method: f'`{method.upper()}` route: `@{platform.APP_API_MODULE}.{method}("/path")` on a '
+        "method of an `@app.api` class."
+        for method in platform.APP_ROUTE_MARKERS
+    },
+    platform.APP_INIT_MARKER: "Runs once per worker before it reports healthy, on a method of "
+    "an `@app.api` class (bare: never called).",
+}
+_APP_ENUMS = ("GpuGroup", "GpuType", "CpuInstanceType", "DataCenter")
+# Inside a string value: ``gpu=`` device names hold spaces.
+_APP_STRING_VALUE = re.compile(r"[\w. -]*")
+
+
+def _app_enum_members(enum: str) -> list[Member]:
+    """rc2's enums: its GpuType has two more H100 editions than runpod_flash's."""
+    if enum == "GpuGroup":
+        return [
+            Member("ANY", platform.APP_GPU_ANY, "every pool"),
+            *(
+                Member(pool, pool, ", ".join(platform.APP_GPU_POOL_DEVICES[pool]))
+                for pool in platform.APP_GPU_POOLS
+            ),
+        ]
+    if enum == "GpuType":
+        return [
+            Member("ANY", platform.APP_GPU_ANY, "every pool"),
+            *(Member(t.member, t.value, f"pool `{t.pool}`") for t in platform.APP_GPU_TYPES),
+        ]
+    if enum == "CpuInstanceType":
+        return [Member(c.member, c.value, c.description) for c in platform.APP_CPU_INSTANCES]
+    if enum == "DataCenter":
+        return [Member(d.member, d.value, "") for d in platform.APP_DATACENTERS]
+    return []
+
+
+def _app_values(keyword: str) -> list[tuple[str, str]]:
+    """The strings a decorator keyword takes, with a note each (section 1.3, 1.6, 1.7)."""
+    if keyword == "gpu":
+        return [
+            (platform.APP_GPU_ANY, "every pool"),
+            *((p, ", ".join(platform.APP_GPU_POOL_DEVICES[p])) for p in platform.APP_GPU_POOLS),
+            *((t.value, f"pool {t.pool}") for t in platform.APP_GPU_TYPES),
+        ]
+    if keyword == "cpu":
+        return [(c.value, c.description) for c in platform.APP_CPU_INSTANCES]
+    if keyword == "datacenter":
+        return [(d.value, "") for d in platform.APP_DATACENTERS]
+    if keyword == "scaler_type":
+        return [(t.value, t.doc) for t in platform.APP_SCALER_TYPES]
+    if keyword == "min_cuda_version":
+        return [(v, "") for v in platform.APP_CUDA_VERSIONS]
+    return []
+
+
+def _app_api_access(
+    ctx: CompletionContext, names: _Names, dotted: str, partial: str, start: int
+) -> list[types.CompletionItem]:
+    """``GpuType.`` (rc2's enums), ``@runpod.`` (route and init markers), ``@app.`` (the
+    resource decorators)."""
+    attr = names.app_api_attr(dotted)
+    if attr in _APP_ENUMS:
+        members = _app_enum_members(attr)
+        return [
+            types.CompletionItem(
+                label=member.name,
+                kind=types.CompletionItemKind.EnumMember,
+                detail=member.value,
+                documentation=ctx.doc(member.doc),
+                sort_text=f"{index:03d}",
+                text_edit=types.TextEdit(range=ctx.replace(len(partial)), new_text=member.name),
+            )
+            for index, member in enumerate(members)
+        ]
+    if ctx.line_prefix[:start].strip() != "@":
+        return []  # markers and decorators only where a decorator is written
+    if attr == "":
+        docs = _APP_MARKER_DOCS
+        detail = f"{platform.APP_API_MODULE} route marker"
+    elif names.app_decl(dotted):
+        docs = _APP_DECORATOR_DOCS
+        detail = "App resource decorator"
+    else:
+        return []
+    return [
+        types.CompletionItem(
+            label=name,
+            kind=types.CompletionItemKind.Function,
+            detail=detail,
+            documentation=ctx.doc(doc),
+            sort_text=f"{index:03d}",
+            text_edit=types.TextEdit(range=ctx.replace(len(partial)), new_text=name),
+        )
+        for index, (name, doc) in enumerate(docs.items())
+    ]
+
+
+def _app_call_items(
+    ctx: CompletionContext,
+    snippet: str,
+    brackets: list[_Bracket],
+    depth: int,
+    call: _Bracket,
+    string_at: int | None,
+    kind: str,
+) -> list[types.CompletionItem]:
+    """Inside ``@app.queue(`` / ``@app.api(`` / ``@app.task(``: the kind's keywords, and the
+    strings ``gpu=``, ``cpu=``, ``datacenter=``, ``scaler_type=``, ``min_cuda_version=`` take."""
+    bounds = [call.at, *call.commas, len(snippet)]
+    argument_start = bounds[-2] + 1
+    argument = snippet[argument_start:]
+    inner = brackets[depth + 1 :]
+    keyword = _KEYWORD_AT.match(argument)
+    if keyword is None:
+        current = _PARTIAL_WORD.fullmatch(_COMMENT.sub("", argument))
+        if inner or string_at is not None or current is None:
+            return []
+        given = set()
+        for start_at, end_at in pairwise(bounds[:-1]):
+            found = _KEYWORD_AT.match(snippet[start_at + 1 : end_at])
+            if found:
+                given.add(found.group(1))
+        params = tuple(
+            platform.APP_RESOURCE_PARAMS_BY_NAME[name]
+            for name in platform.APP_RESOURCE_PARAMETERS[kind]
+        )
+        return _keyword_items(ctx, params, given, current.group(1) or "")
+    name = keyword.group(1)
+    values = _app_values(name)
+    if not values or name not in platform.APP_RESOURCE_PARAMETERS[kind]:
+        return []
+    value_start = argument_start + keyword.end()
+    item_start = value_start
+    if inner:
+        listed = inner[0]
+        if len(inner) > 1 or listed.char != "[" or name not in platform.APP_LIST_ARGUMENTS:
+            return []
+        if _COMMENT.sub("", snippet[value_start : listed.at]).strip():
+            return []
+        item_start = (listed.commas[-1] if listed.commas else listed.at) + 1
+    if string_at is not None:
+        partial = snippet[string_at + 1 :]
+        if (
+            string_at < item_start
+            or _COMMENT.sub("", snippet[item_start:string_at]).strip()
+            or not _APP_STRING_VALUE.fullmatch(partial)
+        ):
+            return []
+        return _app_string_items(ctx, values, partial, quote="")
+    current = _PARTIAL_WORD.fullmatch(_COMMENT.sub("", snippet[item_start:]))
+    if current is None:
+        return []
+    return _app_string_items(ctx, values, current.group(1) or "", quote='"')
+
+
+def _app_string_items(
+    ctx: CompletionContext, values: list[tuple[str, str]], partial: str, *, quote: str
+) -> list[types.CompletionItem]:
+    return [
+        types.CompletionItem(
+            label=f"{quote}{value}{quote}",
+            kind=types.CompletionItemKind.Value,
+            detail=note or None,
+            sort_text=f"{index:03d}",
+            filter_text=value,
+            text_edit=types.TextEdit(
+                range=ctx.replace(len(partial)), new_text=f"{quote}{value}{quote}"
+            ),
+        )
+        for index, (value, note) in enumerate(values)
+    ]
 
 
 # -- spelling an SDK enum ------------------------------------------------------------------------

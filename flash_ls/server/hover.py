@@ -1,5 +1,6 @@
 """Hover: endpoint summaries (with the request that calls the endpoint in the active environment),
-``Endpoint(...)`` keyword docs, and rule docs in suppression comments."""
+``Endpoint(...)`` keyword docs, and rule docs in suppression comments; for the app API of
+``runpod``: resources (``@app.queue/api/task``), ``App(...)`` and the decorators' keywords."""
 
 from __future__ import annotations
 
@@ -75,11 +76,43 @@ def hover(app: App, source: SourceFile, line_text: str, line: int, col: int) -> 
     word = word_at(line_text, col)
     found = endpoints.endpoint_at(app, source, line, col, word[0] if word else None)
     if found is None:
-        return None
+        return _app_api_hover(app, source, line, col, word)
     state = endpoints.deploy_state(app)
     span = Span(line, word[1], line, word[2]) if word else None
     request = _request(app, source, found, line, col)
     return HoverText(endpoints.describe(app, found, state, request), span)
+
+
+def app_param_markdown(param: platform.Param, kind: str) -> str:
+    text = param_markdown(param)
+    if param.name not in platform.APP_RESOURCE_PARAMETERS.get(kind, ()):
+        text += f"\n\nNot a parameter of `@app.{kind}(...)`: a TypeError at decoration."
+    return text
+
+
+def _app_api_hover(
+    app: App, source: SourceFile, line: int, col: int, word: tuple[str, int, int] | None
+) -> HoverText | None:
+    """Hover on the app API of ``runpod``: a decorator's keyword, a resource, an ``App(...)``."""
+    span = Span(line, word[1], line, word[2]) if word else None
+    for endpoint in endpoints.app_api_resources(app):
+        if not endpoints.same_file(endpoint.decl.file, source):
+            continue
+        if not endpoint.decl.call.span.contains(line, col):
+            continue
+        kind = endpoints.decorator_text(endpoint).rpartition(".")[2]
+        for keyword in endpoint.decl.call.keywords:
+            if keyword.name and keyword.name_span.contains(line, col):
+                param = platform.APP_RESOURCE_PARAMS_BY_NAME.get(keyword.name)
+                if param is not None:
+                    return HoverText(app_param_markdown(param, kind), keyword.name_span)
+    found = endpoints.resource_at(app, source, line, col)
+    if found is not None:
+        return HoverText(endpoints.describe_resource(found), span)
+    decl = endpoints.app_decl_at(app, source, line, col)
+    if decl is not None:
+        return HoverText(endpoints.describe_app(app, decl), span)
+    return None
 
 
 def _request(app: App, source: SourceFile, endpoint: Endpoint, line: int, col: int) -> list[str]:

@@ -1,7 +1,10 @@
 """Code lens above each endpoint: a summary line, then Deploy and Show manifest entry (which
 opens the entry in a read-only manifest file: ``flash.manifest.show``), Copy curl (the request
 that calls it: ``flash.endpoint.request``; above each route for a load-balanced endpoint), then
-where and when it was deployed (``Deployed to staging · 2 min ago``) in the active environment."""
+where and when it was deployed (``Deployed to staging · 2 min ago``) in the active environment.
+
+App API resources (``@app.queue/api/task`` of ``runpod``) and their ``App(...)`` get a summary
+label only: those commands work on runpod_flash endpoints (its build and ``.flash/`` state)."""
 
 from __future__ import annotations
 
@@ -56,6 +59,7 @@ def lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
         if deployed is not None:
             found.append(Lens(line, deployed, ""))
     found.extend(_route_lenses(app, source, uri))
+    found.extend(_app_api_lenses(app, source))
     found.sort(key=lambda lens: lens.span.start_line)  # in document order, stable on a line
     return found
 
@@ -74,6 +78,26 @@ def _route_lenses(app: App, source: SourceFile, uri: str) -> list[Lens]:
             start = route.decorator.span.start_line
             argument = {"uri": uri, "endpoint": name, "route": key}
             found.append(Lens(Span(start, 0, start, 0), COPY_CURL, REQUEST, [argument]))
+    return found
+
+
+def _app_api_lenses(app: App, source: SourceFile) -> list[Lens]:
+    """Labels above app API resources (``@app.queue/api/task``) and ``App(...)``s. No commands:
+    Deploy, Show manifest entry and Copy curl work on runpod_flash endpoints only (``flash
+    build``'s manifest and ``.flash/`` deploy state; rc2 deploys with ``rp flash deploy``)."""
+    found: list[Lens] = []
+    for decl in endpoints.app_declarations(app):
+        if decl.file.path != source.path:
+            continue
+        start = endpoints.app_decl_span(decl).start_line
+        count = len(endpoints.app_resources(app, decl))
+        title = f"App {endpoints.app_name_text(decl)} · {count} resource{'' if count == 1 else 's'}"
+        found.append(Lens(Span(start, 0, start, 0), title, ""))
+    for endpoint in endpoints.app_api_resources(app):
+        if endpoint.decl.file.path != source.path:
+            continue
+        start = endpoints.declaration_span(endpoint).start_line
+        found.append(Lens(Span(start, 0, start, 0), endpoints.app_summary(endpoint), ""))
     return found
 
 

@@ -1,4 +1,5 @@
-"""Symbols and navigation: endpoints with their routes, definitions and references across the app.
+"""Symbols and navigation: endpoints with their routes, definitions and references across the app;
+app API ``App(...)``s with their resources (functions, classes, routes) nested as symbols.
 
 Everything here returns engine locations (path, Span); the server converts them to LSP ranges.
 """
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 class Symbol:
     name: str
     detail: str
-    kind: str  # "endpoint" | "route" | "function"
+    kind: str  # "endpoint" | "route" | "function" | "class" | "app"
     path: Path
     span: Span  # the whole construct
     selection: Span  # its name
@@ -116,7 +117,77 @@ def document_symbols(app: App, source: SourceFile) -> list[Symbol]:
                 children,
             )
         )
+    symbols.extend(_app_api_symbols(app, source))
     symbols.sort(key=lambda s: (s.span.start_line, s.span.start_col))
+    return symbols
+
+
+def _resource_children(endpoint: Endpoint, path: Path) -> list[Symbol]:
+    """An app API resource's function or class, its routes (by handler method) and init hook."""
+    children: list[Symbol] = []
+    for target in endpoint.targets:
+        if target.file.path == path:
+            definition = target.definition
+            kind = "class" if definition.kind == "class" else "function"
+            children.append(
+                Symbol(definition.name, kind, kind, path, definition.span, definition.name_span)
+            )
+    for route, text in zip(endpoint.routes, endpoints.routes(endpoint), strict=True):
+        if route.file.path != path:
+            continue
+        selection = route.handler.span if route.handler is not None else route.decorator.span
+        span = _union([route.decorator.span, selection])
+        children.append(Symbol(text, route.handler_name, "route", path, span, selection))
+    return children
+
+
+def _resource_symbol(endpoint: Endpoint, path: Path) -> Symbol | None:
+    children = _resource_children(endpoint, path)
+    declared_here = endpoint.decl.file.path == path
+    if not declared_here and not children:
+        return None
+    if declared_here:
+        span = endpoints.declaration_span(endpoint)
+        selection = endpoints.anchor_span(endpoint)
+    else:
+        span = _union([child.span for child in children])
+        selection = children[0].selection
+    span = _union([span, selection, *(child.span for child in children)])
+    detail = endpoints.app_summary(endpoint)
+    return Symbol(endpoint.key, detail, "endpoint", path, span, selection, children)
+
+
+def _app_api_symbols(app: App, source: SourceFile) -> list[Symbol]:
+    """Each ``App(...)`` of ``source`` with the resources declared on it there (and their
+    functions, classes and routes) as children; resources on an App of another file stand
+    alone, as endpoints do."""
+    path = source.path
+    symbols: list[Symbol] = []
+    nested: dict[int, Symbol] = {}
+    for decl in endpoints.app_declarations(app):
+        if decl.file.path != path:
+            continue
+        count = len(endpoints.app_resources(app, decl))
+        symbol = Symbol(
+            endpoints.app_name_text(decl),
+            f"App · {count} resource{'' if count == 1 else 's'}",
+            "app",
+            path,
+            endpoints.app_decl_span(decl),
+            endpoints.app_anchor_span(decl),
+        )
+        nested[id(decl)] = symbol
+        symbols.append(symbol)
+    for endpoint in endpoints.app_api_resources(app):
+        found = _resource_symbol(endpoint, path)
+        if found is None:
+            continue
+        parent = nested.get(id(endpoint.app_decl)) if endpoint.decl.file.path == path else None
+        if parent is None:
+            symbols.append(found)
+            continue
+        parent.children.append(found)
+        parent.span = _union([parent.span, found.span])
     return symbols
 
 
@@ -170,6 +241,40 @@ def workspace_symbols(apps: list[App], query: str) -> list[tuple[Symbol, str]]:
                             name,
                         )
                     )
+        found.extend(_app_api_workspace_symbols(app, query))
+    return found
+
+
+def _app_api_workspace_symbols(app: App, query: str) -> list[tuple[Symbol, str]]:
+    """App API ``App(...)``s, resources and routes matching ``query``."""
+    found: list[tuple[Symbol, str]] = []
+    for decl in endpoints.app_declarations(app):
+        name = endpoints.app_name_text(decl)
+        if _matches(query, name):
+            span, selection = endpoints.app_decl_span(decl), endpoints.app_anchor_span(decl)
+            found.append((Symbol(name, "App", "app", decl.file.path, span, selection), app.name))
+    for endpoint in endpoints.app_api_resources(app):
+        name = endpoint.key
+        container = endpoints.app_name_text(endpoint.app_decl) if endpoint.app_decl else app.name
+        if _matches(query, name):
+            symbol = Symbol(
+                name,
+                endpoints.kind_label(endpoint),
+                "endpoint",
+                endpoint.decl.file.path,
+                endpoints.declaration_span(endpoint),
+                endpoints.anchor_span(endpoint),
+            )
+            found.append((symbol, container))
+        for route, text in zip(endpoint.routes, endpoints.routes(endpoint), strict=True):
+            if _matches(query, text) or _matches(query, route.handler_name):
+                selection = (
+                    route.handler.span if route.handler is not None else route.decorator.span
+                )
+                symbol = Symbol(
+                    text, route.handler_name, "route", route.file.path, selection, selection
+                )
+                found.append((symbol, name))
     return found
 
 
@@ -289,11 +394,11 @@ async def document_symbol(
         if hierarchical:
             return [_document_symbol(symbol, index) for symbol in found]
         flat: list[types.SymbolInformation] = []
-        for symbol in found:
-            flat.append(_symbol_information(symbol, index, uri, None))
-            flat.extend(
-                _symbol_information(child, index, uri, symbol.name) for child in symbol.children
-            )
+        pending: list[tuple[Symbol, str | None]] = [(symbol, None) for symbol in found]
+        while pending:
+            symbol, container = pending.pop(0)
+            flat.append(_symbol_information(symbol, index, uri, container))
+            pending[:0] = [(child, symbol.name) for child in symbol.children]
         return flat
 
     return await ls.engine.call(compute)
@@ -350,6 +455,8 @@ _SYMBOL_KINDS = {
     "endpoint": types.SymbolKind.Module,
     "route": types.SymbolKind.Method,
     "function": types.SymbolKind.Function,
+    "class": types.SymbolKind.Class,
+    "app": types.SymbolKind.Namespace,
 }
 
 

@@ -251,6 +251,29 @@ TRIGGERS: dict[str, dict[str, str | bytes]] = {
         + '    other = StableDiffusionXLPipeline.from_pretrained("stabilityai/refiner")\n'
         + "    return pipe(prompt), other\n"
     },
+    # -- FL7xx the app API of runpod 2.0 (runpod.App)
+    "app_api": {
+        "requirements.txt": "torch==2.3.1\n",
+        "main.py": f'import runpod\n\napp = runpod.App("{NAME}")\n'
+        + f'\n@app.queue(name="{NAME}", cpu="cpu3c-1-2")\ndef generate_speech_from_text(): ...\n'
+        + f'\n@app.task(name="{NAME}")\ndef list_available_voices(): ...\n'
+        + "\n@app.queue\ndef bare_decorator(): ...\n"
+        + f'\n@app.queue("{NAME}_positional")\ndef positional_name(): ...\n'
+        + f'\n@app.queue(name="{NAME}_small", gpu="A40")\ndef embed_text(): ...\n'
+        + f'\n@app.queue(name="{NAME}_large", gpu="A100X")\ndef embed_text(): ...\n'
+        + "\n@app.api(gpu=runpod.GpuGroup.ADA_24)\nclass InferenceService:\n"
+        + '    @runpod.get("/items/special_offers")\n    def special_offers(self): ...\n\n'
+        + '    @runpod.get("/items/{item_identifier}")\n'
+        + "    def get_item(self, item_identifier: str): ...\n\n"
+        + '    @runpod.get("/ping")\n    def health_check(self): ...\n'
+        + "\n\ndef make_worker():\n"
+        + f'    @app.queue(name="{NAME}_inner", cpu="cpu3c-1-2")\n'
+        + "    def inner(): ...\n\n    return inner\n",
+        "workers.py": "from main import app\n"
+        + f'\n@app.queue(name="{NAME}_workers", cpu="cpu3c-1-2")\n'
+        + "def transcribe_audio_file(): ...\n",
+        "second_app.py": f'from runpod import App\n\nsecond = App("{NAME}")\n',
+    },
     "analysis": {
         "broken.py": HEADER + "\n@Endpoint(name='broken')\ndef broken(x:\n    return x\n",
         "tests/test_broken.py": "import os,\n",
