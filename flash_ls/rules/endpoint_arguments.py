@@ -127,8 +127,9 @@ def keyword_span(kw: Keyword) -> Span:
 
 
 def source_text(expr: Expr) -> str:
-    """Source text of a value; a tuple's span may leave out its parentheses."""
-    if isinstance(expr, SequenceExpr) and expr.kind == "tuple" and not expr.text.startswith("("):
+    """Source text of a value; a tuple's span leaves out its own parentheses (parse/extract.py),
+    even when its first element starts with one: ``(a), (b)``."""
+    if isinstance(expr, SequenceExpr) and expr.kind == "tuple":
         return f"({expr.text})"
     return expr.text
 
@@ -383,24 +384,23 @@ def enum_reference(app: App, source: SourceFile, enum: str) -> str | None:
 
 
 def tuple_to_list(node: Node) -> Fix | None:
-    """``(a, b)`` -> ``[a, b]``. A tuple's span may or may not include its parentheses."""
+    """``(a, b)`` -> ``[a, b]``, parentheses included (a tuple without them gets no fix)."""
     expr = node.expr
     if not isinstance(expr, SequenceExpr) or expr.kind != "tuple" or not node.local:
         return None
+    # Its span leaves out its own parentheses (parse/extract.py): the edit takes them in.
     span, text = expr.span, expr.text
-    if not (text.startswith("(") and text.endswith(")")):
-        lines = node.file.lines()
-        if span.start_line >= len(lines) or span.end_line >= len(lines):
-            return None
-        before = lines[span.start_line][: span.start_col].rstrip()
-        after = lines[span.end_line][span.end_col :].lstrip()
-        if not (before.endswith("(") and after.startswith(")")):
-            return None
-        start = len(before) - 1
-        end = len(lines[span.end_line]) - len(after) + 1
-        span = Span(span.start_line, start, span.end_line, end)
-        text = f"({text})"
-    edit = TextEdit(node.file.path, span, f"[{text[1:-1]}]")
+    lines = node.file.lines()
+    if span.start_line >= len(lines) or span.end_line >= len(lines):
+        return None
+    before = lines[span.start_line][: span.start_col].rstrip()
+    after = lines[span.end_line][span.end_col :].lstrip()
+    if not (before.endswith("(") and after.startswith(")")):
+        return None
+    start = len(before) - 1
+    end = len(lines[span.end_line]) - len(after) + 1
+    span = Span(span.start_line, start, span.end_line, end)
+    edit = TextEdit(node.file.path, span, f"[{text}]")
     return Fix("Use a list", (edit,), safe=True)
 
 

@@ -395,7 +395,8 @@ def _annotated_finding(decl: EndpointDecl, label: str) -> Finding:
         start, call = binding.span, decl.call.span
         if start.end_line == call.start_line and start.end_line < len(lines):
             between = lines[start.end_line][start.end_col : call.start_col]
-            head, sep, tail = between.partition("=")
+            # The last `=` is the assignment's: the annotation may hold one (`Annotated[E, "a=b"]`).
+            head, sep, tail = between.rpartition("=")
             if sep and head.strip().startswith(":") and not tail.strip():
                 fix = Fix(
                     "Remove the annotation",

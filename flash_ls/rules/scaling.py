@@ -105,12 +105,14 @@ def _check_workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     ):
         if isinstance(expr, SequenceExpr) and expr.has_star:
             return
+        # A set's value is read as a list: the SDK names the type as written.
+        got = expr.kind if isinstance(expr, SequenceExpr) else type_name(value)
         yield finding_at(
             node,
             f"workers={shown_value} of {ctx.label} is malformed",
             notes=(
                 "flash build fails with ValueError: workers must be an int or (min, max) tuple, "
-                f"got {type_name(value)}: {shown_value}",
+                f"got {got}: {shown_value}",
                 "use workers=(min, max), e.g. (0, 3)",
             ),
         )
