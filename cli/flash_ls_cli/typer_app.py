@@ -215,7 +215,12 @@ def _register_optional_commands() -> None:
     # Build/deploy commands live in their own modules; each adds its commands to the app.
     import importlib
 
-    for module in ("flash_ls_cli.build_cmd", "flash_ls_cli.deploy_cmd", "flash_ls_cli.auth_cmd"):
+    for module in (
+        "flash_ls_cli.build_cmd",
+        "flash_ls_cli.deploy_cmd",
+        "flash_ls_cli.auth_cmd",
+        "flash_ls_cli.migrate_cmd",
+    ):
         try:
             importlib.import_module(module).register(app)
         except ModuleNotFoundError as err:

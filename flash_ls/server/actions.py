@@ -29,6 +29,7 @@ from flash_ls.server.plumbing import document_path, guard
 from flash_ls.server.positions import LineIndex, changed_span
 
 if TYPE_CHECKING:
+    from flash_ls.fixes.migrate import AppMigration
     from flash_ls.server.server import FlashLanguageServer
 
 
@@ -36,6 +37,8 @@ Recheck = Callable[[Mapping[Path, str]], Sequence[Diagnostic]]
 """The findings of one document when some files have the given texts."""
 
 FIX_ALL_KIND = "source.fixAll.flash"
+MIGRATE_KIND = "source.migrate.flash"  # the file rewritten for runpod.App (fixes/migrate.py)
+MIGRATE_TITLE = "Migrate this file to runpod.App (runpod 2.0)"
 QUICKFIX = types.CodeActionKind.QuickFix.value
 
 
@@ -66,6 +69,9 @@ class ActionContext:
     uri_for: Callable[[Path], str]
     versions: Callable[[Path], int | None]
     recheck: Recheck | None = None  # None: fix-all applies the document's fixes once
+    # The migration of the document's app to the app API (None: nothing to migrate)
+    migration: Callable[[], MigrationOffer | None] | None = None
+    disabled_support: bool = False  # the client shows a CodeAction's ``disabled`` reason
 
     def text_for(self, path: Path) -> str | None:
         if path == self.report.path:
@@ -192,7 +198,88 @@ def code_actions(
                     edit=edit,
                 )
             )
+    if only and kind_wanted(MIGRATE_KIND, only) and ctx.migration is not None:
+        # Only when asked for (Source Action...): planning parses the app with libcst.
+        action = _migration_action(ctx, ctx.migration())
+        if action is not None:
+            actions.append(action)
     return actions
+
+
+# -- migration to the app API (flash_ls.fixes.migrate) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationOffer:
+    """The migration of a document's app: the changed files' (text before, text after), or,
+    when the app does not migrate, why (``reason``; then ``texts`` is empty)."""
+
+    texts: dict[Path, tuple[str, str]]
+    reason: str | None = None
+
+
+def document_migration(
+    engine: Engine, root: Path, document: Path
+) -> Callable[[], MigrationOffer | None]:
+    """Engine thread: the migration ``flash-ls migrate`` would write for ``document``'s app;
+    None when the document does not use runpod_flash or nothing changes."""
+
+    def migration() -> MigrationOffer | None:
+        from flash_ls.fixes.migrate import migrate_app
+
+        app = engine.workspace.app(root)
+        if not app.uses_flash:
+            return None
+        plan = migrate_app(app)
+        if not any(f.path == document for f in plan.files):
+            return None  # no runpod_flash here: nothing to offer on this file
+        if not plan.migrates:
+            return MigrationOffer({}, _first_reason(plan, document))
+        texts = {f.path: (f.original, f.text) for f in plan.changed_files if f.text is not None}
+        return MigrationOffer(texts) if texts else None
+
+    return migration
+
+
+def _first_reason(plan: AppMigration, document: Path) -> str:
+    """The document's first reason (else the app's first, with its file) and how many more."""
+    reasons = plan.reasons()
+    if not reasons:
+        return "the app does not migrate"
+    own = [(f, r) for f, r in reasons if f.path == document]
+    migration, reason = (own or reasons)[0]
+    line = reason.span.start_line + 1
+    where = f"line {line}" if migration.path == document else f"{migration.rel}:{line}"
+    more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+    return f"{where}: {reason.message}{more}"
+
+
+def _migration_action(ctx: ActionContext, offer: MigrationOffer | None) -> types.CodeAction | None:
+    """The source action: its edit writes what ``flash-ls migrate`` writes; when the app does not
+    migrate, a disabled action saying why (for clients that show one, else nothing)."""
+    if offer is None:
+        return None
+    if offer.reason is not None:
+        if not ctx.disabled_support:
+            return None
+        return types.CodeAction(
+            title=MIGRATE_TITLE,
+            kind=MIGRATE_KIND,
+            disabled=types.CodeActionDisabled(reason=offer.reason),
+        )
+    edits: dict[Path, list[types.TextEdit]] = {}
+    for path, (before, after) in offer.texts.items():
+        if before != ctx.text_for(path):
+            return None  # planned on a text the editor no longer holds
+        change = changed_span(before, after)
+        if change is not None:
+            span, replacement = change
+            edits[path] = [
+                types.TextEdit(range=ctx.index_for(path).range(span), new_text=replacement)
+            ]
+    if not edits:
+        return None
+    return types.CodeAction(title=MIGRATE_TITLE, kind=MIGRATE_KIND, edit=ctx.edit(edits))
 
 
 def _has_safe_fix(report: FileReport) -> bool:
@@ -224,6 +311,8 @@ async def code_action(
         uri_for=ls.diagnostics.uri_for,
         versions=ls.documents.version,
         recheck=document_recheck(ls.engine, report.root, path),
+        migration=document_migration(ls.engine, report.root, path),
+        disabled_support=_disabled_support(ls),
     )
     only = (
         [str(getattr(kind, "value", kind)) for kind in params.context.only]
@@ -239,6 +328,14 @@ async def code_action(
         # The stand-in's neighbours (requirements.txt ...) exist nowhere: edit the buffer only.
         actions = [action for action in actions if _edits_only(action.edit, uri)]
     return actions or None
+
+
+def _disabled_support(ls: FlashLanguageServer) -> bool:
+    """Whether the client takes code action literals and shows a ``disabled`` reason."""
+    return bool(
+        ls.capability("text_document.code_action.code_action_literal_support")
+        and ls.capability("text_document.code_action.disabled_support", False)
+    )
 
 
 def _edits_only(edit: types.WorkspaceEdit | None, uri: str) -> bool:

@@ -50,7 +50,7 @@ from flash_ls.server import (
     symbols,
     unnamed,
 )
-from flash_ls.server.actions import FIX_ALL_KIND, QUICKFIX
+from flash_ls.server.actions import FIX_ALL_KIND, MIGRATE_KIND, QUICKFIX
 from flash_ls.server.diagnostics_manager import DiagnosticsManager
 from flash_ls.server.engine_thread import Documents, Engine
 from flash_ls.server.manifest_view import ManifestFiles
@@ -503,7 +503,9 @@ ROUTES: tuple[tuple[str, Any, Callable[..., Any]], ...] = (
     (types.WORKSPACE_DIAGNOSTIC, None, diagnostics_manager.workspace_diagnostic),
     (
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[QUICKFIX, FIX_ALL_KIND], resolve_provider=False),
+        types.CodeActionOptions(
+            code_action_kinds=[QUICKFIX, FIX_ALL_KIND, MIGRATE_KIND], resolve_provider=False
+        ),
         actions.code_action,
     ),
     # language features (hover.py, completion.py, symbols.py, lens.py)
