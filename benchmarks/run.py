@@ -9,7 +9,7 @@ times drift between runs and machines); each figure is reported as min / median 
 repetitions, and a target is judged on the median ratio. Targets that cannot be measured yet
 (the server or the build command not written) are recorded as such, with the reason.
 
-Default sizes: E1/P1/P2 on workspace M, P3/P4/P6/P7 on L, P5/P8 on every app in fixtures/apps/
+Default sizes: E1/P1/P2 on workspace M, A1 on a generated one-module app and its migration, P3/P4/P6/P7 on L, P5/P8 on every app in fixtures/apps/
 (the official build of a generated app would pip-install its dependencies). ``--size`` puts every workspace target on one size.
 
 The servers run with their shipped default settings (flash-ls's adaptive debounce included); P1
@@ -47,7 +47,7 @@ from benchmarks.lsp import ServerUnavailable, Session, rss_kib
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-TARGET_IDS = ("E1", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8")
+TARGET_IDS = ("E1", "A1", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8")
 DEFAULT_SIZES = {"E1": "M", "P1": "M", "P2": "M", "P3": "L", "P4": "L", "P6": "L", "P7": "L"}
 NOTES_BEGIN = "<!-- notes:begin (kept by the runner; edit freely) -->"
 NOTES_END = "<!-- notes:end -->"
@@ -113,6 +113,16 @@ TARGETS = (
         "<=",
         1.0,
         "p95 <= 1.0x ast.parse",
+    ),
+    Target(
+        "A1",
+        "engine-only edit of an app-API module vs its Flash twin (p95)",
+        "A1.app",
+        "A1.flash",
+        "A1.ratio",
+        "<=",
+        1.0,
+        "p95 <= 1.0x the Flash twin",
     ),
     Target(
         "P1",
@@ -994,6 +1004,36 @@ def measure_engine_edits(info: WorkspaceInfo, repeat: int, edits: int, results: 
             results.add("E1.ratio", "engine-only edit p95 / ast.parse", "x", p95 / floor)
 
 
+def measure_app_api_edits(seed: int, repeat: int, edits: int, results: Results) -> None:
+    """A1: E1's edit on a generated one-module Flash app and on its migration to ``runpod.App``
+    (benchmarks/app_api.py), each repetition in fresh interpreters, twin after twin."""
+    from benchmarks.app_api import twin_apps
+
+    with scratch("a1") as tmp:
+        try:
+            twins = twin_apps(tmp, seed)
+        except RuntimeError as err:
+            results.skip("A1", str(err))
+            return
+        env = environment(FLASH_LS_CACHE_DIR=str(tmp / "cache"))
+        for repetition in range(repeat):
+            p95s = {}
+            for label, (root, site) in zip(("flash", "app"), twins, strict=True):
+                where = [site.rel, str(site.line), str(site.start), str(site.end), str(edits)]
+                out = tmp / f"a1-{label}-{repetition}.json"
+                data = _profile("edit-times", root, out, *where, env=env)
+                if isinstance(data, str):
+                    results.skip("A1", f"the engine edits of the {label} twin failed: {data}")
+                    return
+                p95s[label] = percentile(data["edit_seconds"], 95)
+            what = "engine-only edit p95 of the"
+            results.add("A1.flash", f"{what} Flash twin", "ms", p95s["flash"] * 1000)
+            results.add("A1.app", f"{what} app-API twin", "ms", p95s["app"] * 1000)
+            results.add(
+                "A1.ratio", "app-API twin p95 / Flash twin p95", "x", p95s["app"] / p95s["flash"]
+            )
+
+
 # -- report --------------------------------------------------------------------------------------
 
 
@@ -1378,6 +1418,9 @@ def main(argv: list[str] | None = None) -> int:
         if "E1" in which:
             log("E1: edits in the engine")
             measure_engine_edits(workspace("E1"), args.repeat, args.edits, results)
+        if "A1" in which:
+            log("A1: edits of an app-API module and its Flash twin")
+            measure_app_api_edits(args.seed, args.repeat, args.edits, results)
         if "P1" in which:
             log("P1/P2: edits in the server")
             info = workspace("P1")

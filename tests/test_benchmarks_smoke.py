@@ -1,6 +1,6 @@
 """The benchmark harness at its smallest size, once, so it cannot rot (issue 5).
 
-Runs every target (P1-P7) on workspace S with one repetition and a handful of edits, against
+Runs every target (E1, A1, P1-P7) on workspace S with one repetition and a handful of edits, against
 the real CLI and server; the figures themselves are not asserted (that is RESULTS.md's job),
 only that every target was measured: met or MISSED. "not measurable yet: <reason>" (a server that
 does not start or answer, a CLI that exits with an error, a peer tool missing from the test
@@ -19,7 +19,7 @@ import pytest
 from benchmarks import generate, run
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ("P1", "P2", "P3", "P3r", "P4", "P5", "P6", "P7")
+TARGETS = ("E1", "A1", "P1", "P2", "P3", "P3r", "P4", "P5", "P6", "P7")
 
 
 def unmeasured(report: str, targets: tuple[str, ...] = TARGETS) -> dict[str, str]:
@@ -79,7 +79,7 @@ def test_medium_workspace_counts() -> None:
 def test_harness_runs_every_target_at_size_s(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     argv = [
-        "--size", "S", "--repeat", "1", "--edits", "3", "--only", "P1,P2,P3,P4,P5,P6,P7",
+        "--size", "S", "--repeat", "1", "--edits", "3", "--only", "E1,A1,P1,P2,P3,P4,P5,P6,P7",
         "--fixtures", str(hello_fixtures(tmp_path)), "--workdir", str(tmp_path / "work"),
         "--out", str(out),
     ]  # fmt: skip
