@@ -24,7 +24,7 @@ async def endpoints(ls: FlashLanguageServer, args: dict[str, Any]) -> dict[str, 
             if unnamed.is_stand_in(app_root):
                 continue
             app = ls.engine.workspace.app(app_root)
-            if app.uses_flash or app.endpoints:
+            if app.uses_flash or app.endpoints or app.uses_app_api:  # either SDK
                 found.append((app_root, ls.current_tree(app_root)))
         return found
 

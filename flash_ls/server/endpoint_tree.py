@@ -2,8 +2,11 @@
 request that calls one endpoint (or route) in the app's active environment.
 
 The tree is what a client's endpoint view shows (name, kind, hardware, where it is declared, where
-it is deployed, its routes); the server sends ``flash/endpointsChanged`` when an app's tree
-changes. Requests come from :mod:`flash_ls.deploy.examples`, which the deploy's curl examples
+it is deployed, its routes, the SDK it is written for); the server sends ``flash/endpointsChanged``
+when an app's tree changes. It lists the runpod_flash endpoints, then the resources of the app API
+of ``runpod`` (``@app.queue/api/task`` on a ``runpod.App``, with the App's name), which flash-ls
+neither deploys nor calls: they are never deployed in the tree, and a request for one is a
+``NoRequest``. Requests come from :mod:`flash_ls.deploy.examples`, which the deploy's curl examples
 come from too, with a resource built from the endpoint alone (another endpoint's mistake does not
 keep this one from being called).
 """
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flash_ls import platform
 from flash_ls.project.app import App
 from flash_ls.project.endpoint_model import Endpoint, EndpointKind, Route
 from flash_ls.server import deploying, endpoints
@@ -35,7 +39,7 @@ class NoRequest(Exception):
 
 
 def app_tree(app: App, root_uri: str, locate: Locate) -> dict[str, Any]:
-    """One app of ``flash.endpoints``."""
+    """One app of ``flash.endpoints``: its runpod_flash endpoints, then its app API resources."""
     environment, source = _environment(app)
     state = endpoints.deploy_state(app)
     return {
@@ -43,7 +47,10 @@ def app_tree(app: App, root_uri: str, locate: Locate) -> dict[str, Any]:
         "name": app.name,
         "environment": environment,
         "environmentSource": source,
-        "endpoints": [_endpoint(e, state, locate) for e in app.endpoints],
+        "endpoints": [
+            *(_endpoint(e, state, locate) for e in app.endpoints),
+            *(_endpoint(e, None, locate) for e in endpoints.app_api_resources(app)),
+        ],
     }
 
 
@@ -57,25 +64,37 @@ def _environment(app: App) -> tuple[str | None, str | None]:
 def _endpoint(
     endpoint: Endpoint, state: endpoints.DeployState | None, locate: Locate
 ) -> dict[str, Any]:
+    """One endpoint; an app API resource also names its App and is never deployed (flash-ls
+    keeps no deploy state for ``runpod.App``: ``.flash/`` is runpod_flash's)."""
     label = endpoint.key  # what the commands take as `endpoint`
-    return {
-        "name": label,
-        "label": label,
-        "kind": endpoint.kind.value,
-        "kindLabel": endpoints.kind_label(endpoint),
-        "hardware": endpoints.hardware(endpoint).short,
-        "location": locate(endpoint.decl.file.path, endpoints.declaration_span(endpoint)),
-        "deployed": _deployed(label, state),
-        "routes": [
-            {
-                "method": route.method.upper(),
-                "path": _path_text(route),
-                "function": route.definition.name,
-                "location": locate(route.file.path, route.decorator.span),
-            }
-            for route in endpoint.routes
-        ],
-    }
+    app_api = endpoints.is_app_api(endpoint)
+    entry: dict[str, Any] = {"name": label, "label": label, "sdk": endpoint.sdk}
+    if app_api:
+        decl = endpoint.app_decl
+        entry["app"] = endpoints.app_name_text(decl) if decl is not None else None
+    entry.update(
+        kind=endpoint.kind.value,
+        kindLabel=endpoints.kind_label(endpoint),
+        hardware=endpoints.hardware(endpoint).short,
+        location=locate(endpoint.decl.file.path, endpoints.declaration_span(endpoint)),
+        deployed=None if app_api else _deployed(label, state),
+        routes=_routes(endpoint, locate),
+    )
+    return entry
+
+
+def _routes(endpoint: Endpoint, locate: Locate) -> list[dict[str, Any]]:
+    """Its routes; ``function`` is the function that serves one (an ``@app.api`` class's
+    method)."""
+    return [
+        {
+            "method": route.method.upper(),
+            "path": _path_text(route),
+            "function": route.handler_name,
+            "location": locate(route.file.path, route.decorator.span),
+        }
+        for route in endpoint.routes
+    ]
 
 
 def _deployed(label: str, state: endpoints.DeployState | None) -> dict[str, Any] | None:
@@ -132,8 +151,12 @@ class Request:
 
 
 def find_endpoint(app: App, name: str) -> Endpoint | None:
-    """The endpoint ``flash.endpoints`` labels ``name``."""
-    return next((e for e in app.endpoints if e.key == name), None)
+    """The endpoint ``flash.endpoints`` labels ``name`` (a runpod_flash endpoint before an app API
+    resource of the same name)."""
+    found = next((e for e in app.endpoints if e.key == name), None)
+    if found is None:
+        found = next((e for e in endpoints.app_api_resources(app) if e.key == name), None)
+    return found
 
 
 def request(app: App, endpoint: Endpoint, route: str | None = None) -> Request:
@@ -142,6 +165,8 @@ def request(app: App, endpoint: Endpoint, route: str | None = None) -> Request:
     from flash_ls.deploy import examples
 
     label = endpoint.key
+    if endpoints.is_app_api(endpoint):
+        raise NoRequest(_app_api_refusal(endpoint))
     kind = endpoint.kind
     if kind not in (EndpointKind.QUEUE, EndpointKind.LOAD_BALANCED):
         raise NoRequest(f"'{label}' serves nothing to call ({endpoints.kind_label(endpoint)})")
@@ -171,6 +196,18 @@ def request(app: App, endpoint: Endpoint, route: str | None = None) -> Request:
         call = found[0]
     return Request(
         label, call.route, environment, deployed, call.method, call.url, call.body, call.curl
+    )
+
+
+def _app_api_refusal(endpoint: Endpoint) -> str:
+    """Why an app API resource has no request: its calls go through the sentinel ``flash``
+    endpoint with the App, environment and resource in headers, and flash-ls neither deploys it
+    nor knows where it is deployed."""
+    decl = endpoint.app_decl
+    app = f" '{endpoints.app_name_text(decl)}'" if decl is not None else ""
+    return (
+        f"'{endpoint.key}' is a resource of {platform.APP_API_MODULE}.{platform.APP_CLASS}{app}: "
+        f"flash-ls builds requests for {platform.SDK_MODULE} endpoints only"
     )
 
 

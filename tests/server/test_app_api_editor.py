@@ -1,8 +1,8 @@
 """Editor features on the app API of ``runpod`` (``runpod.App``, ``@app.queue/api/task``): hover,
 completion, document and workspace symbols and code lenses, through the real server.
 
-A runpod_flash endpoint sits in the same project: its features are unchanged and the endpoint
-tree (``flash.endpoints``, whose commands deploy and call runpod_flash endpoints) lists only it.
+A runpod_flash endpoint sits in the same project: its features are unchanged (the endpoint tree,
+``flash.endpoints``, lists the app API's resources too: ``test_endpoint_tree_app_api.py``).
 """
 
 from __future__ import annotations
@@ -381,4 +381,5 @@ async def test_flash_lenses_and_tree_are_unchanged(session: Session, app: dict[s
         types.ExecuteCommandParams(command="flash.endpoints", arguments=[{}])
     )
     [found] = [a for a in tree["apps"] if a["root"] == Path(app["root"]).as_uri()]
-    assert [e["name"] for e in found["endpoints"]] == ["legacy"]
+    flash = [e["name"] for e in found["endpoints"] if e["sdk"] == platform.SDK_MODULE]
+    assert flash == ["legacy"]

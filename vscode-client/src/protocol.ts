@@ -66,14 +66,34 @@ export interface RouteInfo {
   location?: Location | null;
 }
 
+/**
+ * The SDK an endpoint is written for (`sdk` of a `flash.endpoints` entry): runpod_flash's
+ * `Endpoint`, which flash-ls deploys and calls, or a resource of the app API of `runpod`
+ * (`runpod.App`), which it only shows.
+ */
+export const Sdk = {
+  flash: "runpod_flash",
+  appApi: "runpod",
+} as const;
+
 export interface EndpointInfo {
   name: string;
   label?: string | null;
-  kind: string; // queue | load-balanced | unused
+  kind: string; // queue | load-balanced | task | unused | client | mixed
+  kindLabel?: string | null;
+  /** `runpod_flash` or `runpod` (`Sdk`); absent from older servers: runpod_flash. */
+  sdk?: string | null;
+  /** App API resources: the name of their `runpod.App`. */
+  app?: string | null;
   hardware?: string | null;
   location?: Location | null;
   deployed?: Deployed | null;
   routes?: RouteInfo[] | null;
+}
+
+/** Whether flash-ls deploys and calls the endpoint (a runpod_flash one), or only shows it. */
+export function isFlashEndpoint(endpoint: EndpointInfo): boolean {
+  return endpoint.sdk === undefined || endpoint.sdk === null || endpoint.sdk === Sdk.flash;
 }
 
 export interface AppInfo {

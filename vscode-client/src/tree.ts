@@ -9,6 +9,8 @@ import {
   EndpointsResult,
   Location,
   RouteInfo,
+  Sdk,
+  isFlashEndpoint,
   rootKey,
 } from "./protocol";
 
@@ -20,7 +22,12 @@ export interface TreeNode {
   label: string;
   description?: string;
   tooltip?: string;
-  /** `flash.app`, `flash.endpoint.callable`, `flash.endpoint.unused`, `flash.route`: menus use it. */
+  /**
+   * What the menus read (package.json `view/item/context`): `flash.app`, `flash.endpoint.callable`,
+   * `flash.endpoint.unused`, `flash.route` get Deploy and Copy curl as they apply; the app API's
+   * `flash.endpoint.appApi`, `flash.route.appApi` and `flash.app.appApi` (a project with only
+   * those) get neither: flash-ls deploys and calls runpod_flash endpoints only.
+   */
   contextValue: string;
   /** A codicon id. */
   icon: string;
@@ -34,14 +41,29 @@ export interface TreeNode {
 const KIND_LABELS: Record<string, string> = {
   queue: "queue",
   "load-balanced": "load-balanced",
+  task: "task",
   unused: "unused",
 };
 
 const KIND_ICONS: Record<string, string> = {
   queue: "layers",
   "load-balanced": "server-environment",
+  task: "tasklist",
   unused: "circle-slash",
 };
+
+/** Context values of the app API's nodes: no Deploy, no Copy curl (a click still opens them). */
+export const APP_API_CONTEXT = {
+  app: "flash.app.appApi",
+  endpoint: "flash.endpoint.appApi",
+  route: "flash.route.appApi",
+} as const;
+
+/** `runpod.App demo`: the App an app API resource is declared on. */
+export function appApiText(endpoint: EndpointInfo): string {
+  const sdk = endpoint.sdk || Sdk.appApi;
+  return endpoint.app ? `${sdk}.App ${endpoint.app}` : `${sdk}.App`;
+}
 
 export function routeName(route: RouteInfo): string {
   return `${route.method.toUpperCase()} ${route.path}`;
@@ -73,10 +95,49 @@ function endpointNode(app: AppInfo, endpoint: EndpointInfo, id: string): TreeNod
   const kind = KIND_LABELS[endpoint.kind] ?? endpoint.kind;
   const uri = endpoint.location?.uri ?? app.root;
   const environment = app.environment ?? null;
-  const description = [kind, endpoint.hardware, deployedText(endpoint, environment)]
+  const flash = isFlashEndpoint(endpoint);
+  const description = [kind, endpoint.hardware, flash ? deployedText(endpoint, environment) : appApiText(endpoint)]
     .filter((part): part is string => Boolean(part))
     .join(" · ");
-  const tooltip = [
+  const tooltip = flash ? endpointTooltip(app, endpoint, label, kind) : resourceTooltip(app, endpoint, label, kind);
+  const routes = endpoint.kind === "load-balanced" ? endpoint.routes ?? [] : [];
+  const routeIds = uniqueIds(routes.map((route) => `${id}#${routeName(route)}`));
+  const contextValue = !flash
+    ? APP_API_CONTEXT.endpoint
+    : endpoint.kind === "unused"
+      ? "flash.endpoint.unused"
+      : "flash.endpoint.callable";
+  return {
+    id,
+    type: "endpoint",
+    label,
+    description,
+    tooltip,
+    contextValue,
+    icon: KIND_ICONS[endpoint.kind] ?? "symbol-event",
+    location: endpoint.location ?? undefined,
+    args: { uri, endpoint: name },
+    children: routes.map((route, index) => {
+      const routeLabel = routeName(route);
+      return {
+        id: routeIds[index],
+        type: "route" as const,
+        label: routeLabel,
+        description: route.function ? `${route.function}()` : undefined,
+        tooltip: `${routeLabel} on ${label}${route.function ? `: ${route.function}()` : ""}`,
+        contextValue: flash ? "flash.route" : APP_API_CONTEXT.route,
+        icon: "symbol-method",
+        location: route.location ?? endpoint.location ?? undefined,
+        args: { uri, endpoint: name, route: routeLabel },
+        children: [],
+      };
+    }),
+  };
+}
+
+function endpointTooltip(app: AppInfo, endpoint: EndpointInfo, label: string, kind: string): string {
+  const environment = app.environment ?? null;
+  return [
     `${label} (${kind} endpoint of ${app.name})`,
     endpoint.hardware ? `Hardware: ${endpoint.hardware}` : undefined,
     endpoint.deployed?.url ? `URL: ${endpoint.deployed.url}` : undefined,
@@ -89,55 +150,48 @@ function endpointNode(app: AppInfo, endpoint: EndpointInfo, id: string): TreeNod
   ]
     .filter((line): line is string => Boolean(line))
     .join("\n");
-  const routes = endpoint.kind === "load-balanced" ? endpoint.routes ?? [] : [];
-  const routeIds = uniqueIds(routes.map((route) => `${id}#${routeName(route)}`));
-  return {
-    id,
-    type: "endpoint",
-    label,
-    description,
-    tooltip,
-    contextValue: endpoint.kind === "unused" ? "flash.endpoint.unused" : "flash.endpoint.callable",
-    icon: KIND_ICONS[endpoint.kind] ?? "symbol-event",
-    location: endpoint.location ?? undefined,
-    args: { uri, endpoint: name },
-    children: routes.map((route, index) => {
-      const routeLabel = routeName(route);
-      return {
-        id: routeIds[index],
-        type: "route" as const,
-        label: routeLabel,
-        description: route.function ? `${route.function}()` : undefined,
-        tooltip: `${routeLabel} on ${label}${route.function ? `: ${route.function}()` : ""}`,
-        contextValue: "flash.route",
-        icon: "symbol-method",
-        location: route.location ?? endpoint.location ?? undefined,
-        args: { uri, endpoint: name, route: routeLabel },
-        children: [],
-      };
-    }),
-  };
 }
 
-/** The nodes of the view: one per app (its environment in the description), then its endpoints. */
+/** An app API resource: its App; flash-ls neither deploys nor calls it. */
+function resourceTooltip(app: AppInfo, endpoint: EndpointInfo, label: string, kind: string): string {
+  return [
+    `${label} (${kind} resource of ${appApiText(endpoint)}, in ${app.name})`,
+    endpoint.hardware ? `Hardware: ${endpoint.hardware}` : undefined,
+    "Deployed with runpod's CLI (rp flash deploy): flash-ls does not deploy or call it",
+  ]
+    .filter((line): line is string => Boolean(line))
+    .join("\n");
+}
+
+/**
+ * The nodes of the view: one per app (its environment in the description), then its endpoints. A
+ * project whose endpoints are all app API resources shows their Apps instead, and has no Deploy.
+ */
 export function treeModel(result: EndpointsResult | null | undefined): TreeNode[] {
   const apps = result?.apps ?? [];
-  return apps.map((app) => ({
-    id: rootKey(app.root),
-    type: "app" as const,
-    label: app.name,
-    description: app.environment ? app.environment : "no environment",
-    tooltip: [
-      `Flash app ${app.name}: ${rootKey(app.root)}`,
-      app.environment
-        ? `Active environment: ${app.environment}${sourceText(app.environmentSource) ? ` (from ${sourceText(app.environmentSource)})` : ""}`
-        : "No active environment",
-    ].join("\n"),
-    contextValue: "flash.app",
-    icon: "cloud",
-    args: { uri: app.root },
-    children: endpointNodes(app),
-  }));
+  return apps.map((app) => {
+    const endpoints = app.endpoints ?? [];
+    const appApiOnly = endpoints.length > 0 && !endpoints.some(isFlashEndpoint);
+    const appNames = [...new Set(endpoints.map(appApiText))].join(", ");
+    return {
+      id: rootKey(app.root),
+      type: "app" as const,
+      label: app.name,
+      description: appApiOnly ? appNames : app.environment ? app.environment : "no environment",
+      tooltip: appApiOnly
+        ? `${appNames}: ${rootKey(app.root)}\nDeployed with runpod's CLI (rp flash deploy), not by flash-ls`
+        : [
+            `Flash app ${app.name}: ${rootKey(app.root)}`,
+            app.environment
+              ? `Active environment: ${app.environment}${sourceText(app.environmentSource) ? ` (from ${sourceText(app.environmentSource)})` : ""}`
+              : "No active environment",
+          ].join("\n"),
+      contextValue: appApiOnly ? APP_API_CONTEXT.app : "flash.app",
+      icon: "cloud",
+      args: { uri: app.root },
+      children: endpointNodes(app),
+    };
+  });
 }
 
 function endpointNodes(app: AppInfo): TreeNode[] {

@@ -92,3 +92,121 @@ export const deployResult = {
   pruned: false,
   warnings: [],
 };
+
+/**
+ * `flash.endpoints` with the app API of `runpod`: a project with only `runpod.App` resources (a
+ * queue function, an `@app.api` class with two routes, a task) and one using both SDKs.
+ */
+export const appApiEndpoints: EndpointsResult = {
+  apps: [
+    {
+      root: "file:///work/demo",
+      name: "demo",
+      environment: null,
+      environmentSource: null,
+      endpoints: [
+        {
+          name: "transcribe",
+          label: "transcribe",
+          sdk: "runpod",
+          app: "demo",
+          kind: "queue",
+          kindLabel: "queue-based",
+          hardware: "GPU H100",
+          location: {
+            uri: "file:///work/demo/main.py",
+            range: { start: { line: 6, character: 0 }, end: { line: 8, character: 28 } },
+          },
+          deployed: null,
+          routes: [],
+        },
+        {
+          name: "Inference",
+          label: "Inference",
+          sdk: "runpod",
+          app: "demo",
+          kind: "load-balanced",
+          kindLabel: "load-balanced",
+          hardware: "CPU cpu5c-2-4 (2 vCPU, 4 GB)",
+          location: {
+            uri: "file:///work/demo/main.py",
+            range: { start: { line: 11, character: 0 }, end: { line: 23, character: 33 } },
+          },
+          deployed: null,
+          routes: [
+            {
+              method: "POST",
+              path: "/generate",
+              function: "generate",
+              location: {
+                uri: "file:///work/demo/main.py",
+                range: { start: { line: 17, character: 5 }, end: { line: 17, character: 29 } },
+              },
+            },
+            {
+              method: "GET",
+              path: "/status",
+              function: "status",
+              location: {
+                uri: "file:///work/demo/main.py",
+                range: { start: { line: 21, character: 5 }, end: { line: 21, character: 24 } },
+              },
+            },
+          ],
+        },
+        {
+          name: "finetune",
+          label: "finetune",
+          sdk: "runpod",
+          app: "demo",
+          kind: "task",
+          kindLabel: "task",
+          hardware: "GPU B200",
+          location: {
+            uri: "file:///work/demo/main.py",
+            range: { start: { line: 26, character: 0 }, end: { line: 28, character: 16 } },
+          },
+          deployed: null,
+          routes: [],
+        },
+      ],
+    },
+    {
+      root: "file:///work/mixed",
+      name: "mixed",
+      environment: "staging",
+      environmentSource: "active (flash-ls env use)",
+      endpoints: [
+        {
+          name: "flash-worker",
+          label: "flash-worker",
+          sdk: "runpod_flash",
+          kind: "queue",
+          kindLabel: "queue-based",
+          hardware: "GPU ADA_24",
+          location: {
+            uri: "file:///work/mixed/flash_worker.py",
+            range: { start: { line: 5, character: 0 }, end: { line: 7, character: 12 } },
+          },
+          deployed: null,
+          routes: [],
+        },
+        {
+          name: "app_work",
+          label: "app_work",
+          sdk: "runpod",
+          app: "mixed-app",
+          kind: "queue",
+          kindLabel: "queue-based",
+          hardware: "GPU ADA_24",
+          location: {
+            uri: "file:///work/mixed/app_api.py",
+            range: { start: { line: 5, character: 0 }, end: { line: 7, character: 12 } },
+          },
+          deployed: null,
+          routes: [],
+        },
+      ],
+    },
+  ],
+};
