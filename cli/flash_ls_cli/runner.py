@@ -413,7 +413,9 @@ def load_app(app_dir: Path) -> App:
         report_config_problems(loaded.config_problems)
         raise ExitCode(2)
     if not loaded.uses_flash:
-        raise fail(no_flash_app(str(app_dir)))
+        from flash_ls.build.errors import app_api_only
+
+        raise fail(app_api_only(loaded) or no_flash_app(str(app_dir)))
     return loaded
 
 

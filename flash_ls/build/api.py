@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from flash_ls import platform
 from flash_ls.build import deps
 from flash_ls.build.blocking import blocking_findings
-from flash_ls.build.errors import BuildError
+from flash_ls.build.errors import BuildError, app_api_only
 from flash_ls.build.files import ShippedFile, shipped_files, source_fingerprint
 from flash_ls.build.handlers import handler_files, resource_config_source
 from flash_ls.build.lock import AppBusy, app_lock
@@ -104,6 +104,9 @@ def _check(app: App, progress: Progress) -> None:
     progress.step("check")
     if not app.files:
         raise BuildError(f"No Python files found in {app.root}")
+    other_sdk = app_api_only(app)
+    if other_sdk is not None:
+        raise BuildError(other_sdk)
     errors = blocking_findings(app)
     if errors:
         count = "1 error" if len(errors) == 1 else f"{len(errors)} errors"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from flash_ls.diagnostic import Diagnostic
+
+if TYPE_CHECKING:
+    from flash_ls.project.app import App
 
 
 class BuildError(Exception):
@@ -18,3 +22,11 @@ class BuildError(Exception):
         super().__init__(message)
         self.message = message
         self.diagnostics = tuple(diagnostics)
+
+
+def app_api_only(app: App) -> str | None:
+    """Why flash-ls does not build or deploy ``app``: its resources are declared only with the app
+    API of ``runpod`` 2.0 (``runpod.App``), which its own CLI packs; None for a runpod_flash app."""
+    if app.uses_flash or not app.uses_app_api:
+        return None
+    return f"{app.name} uses runpod.App: build and deploy it with `rp flash deploy`"

@@ -15,6 +15,7 @@ from cli_imports import flash_ls
 from json_contract import FINDING_KEYS
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "apps" / "demo"
+APP_API_BASIC = DEMO.parents[1] / "app_api" / "basic"
 
 DUPLICATE_NAME = """
 from runpod_flash import Endpoint
@@ -174,6 +175,24 @@ def test_build_and_manifest_stop_where_there_is_no_flash_app(
     assert result.stderr == "flash-ls: no Flash app found under library\n"
     assert result.stdout == ""
     assert not (nothing_to_check / "library" / ".flash").exists()
+
+
+@pytest.mark.parametrize("command", ["build", "manifest", "deploy"])
+def test_build_manifest_and_deploy_send_a_runpod_app_project_to_its_own_cli(
+    tmp_path: Path, command: str
+) -> None:
+    # A project written for runpod.App (runpod 2.0) is not a runpod_flash app: flash-ls checks it
+    # but does not pack it; an empty build or deploy would remove the endpoints of a real one.
+    shutil.copytree(APP_API_BASIC, tmp_path / "service")
+    extra = ["--env", "dev"] if command == "deploy" else []
+    env = {"RUNPOD_API_KEY": "never-used", "RUNPOD_API_BASE_URL": "http://127.0.0.1:9"}
+    result = run(tmp_path, "service", *extra, command=command, env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "flash-ls: service uses runpod.App: build and deploy it with `rp flash deploy`\n"
+    )
+    assert result.stdout == ""
+    assert not (tmp_path / "service" / ".flash").exists()
 
 
 # -- fixes --------------------------------------------------------------------------------------

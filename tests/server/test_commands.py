@@ -280,6 +280,22 @@ async def test_build_errors_are_clear(session: Session) -> None:
     }
 
 
+async def test_build_of_a_runpod_app_project_is_refused_not_an_empty_artifact(
+    session: Session,
+) -> None:
+    # runpod.App (runpod 2.0) resources are packed by `rp flash deploy`; an empty runpod_flash
+    # build (and a deploy of it) would be wrong, so the command says where to go instead.
+    source = 'import runpod\n\napp = runpod.App("svc")\n\n\n@app.queue(gpu="H100")\ndef embed(x):\n    return x\n'
+    root = session.new_app({"main.py": source})
+    with pytest.raises(JsonRpcException) as raised:
+        await _execute(session, "flash.build", {"uri": session.uri(root / "main.py")})
+    assert raised.value.code == -32803
+    assert raised.value.message.endswith(
+        "uses runpod.App: build and deploy it with `rp flash deploy`"
+    )
+    assert not (root / ".flash").exists()
+
+
 async def _shown(session: Session, before: int) -> list[tuple[types.MessageType, str]]:
     """The ``window/showMessage`` notifications since ``before``, once the first arrived."""
     for _ in range(100):
