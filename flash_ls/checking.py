@@ -140,7 +140,9 @@ def check_paths(
         )
         stamp = stamps.get(app.root)
         if results is not None and stamp is not None and _replayable(app):
-            expires = time.time() + INDEX_REPLAY_SECONDS if app.uses_flash else float("inf")
+            # Size findings rest on a pip resolution (the app API's too, once it declares any).
+            sized_app = app.uses_flash or app.uses_app_api
+            expires = time.time() + INDEX_REPLAY_SECONDS if sized_app else float("inf")
             results.put(app.root, stamp, result, expires=expires, with_edits=need_edits)
         by_root[app.root] = result
     files = 0
@@ -163,11 +165,14 @@ def _replayable(app: App) -> bool:
     size estimate rests on something of the moment (offline, a timeout, an unreachable index):
     the next check may know more."""
     from flash_ls.project.sizes import computed_estimate
+    from flash_ls.project.sizes.app_api_estimate import computed_artifacts
 
     if app.config.python is not None:
         return False
     estimate = computed_estimate(app)
-    return estimate is None or estimate.settled
+    if estimate is not None and not estimate.settled:
+        return False
+    return all(a.estimate.settled for a in computed_artifacts(app) or ())
 
 
 def fix_paths(

@@ -1632,3 +1632,228 @@ APP_CPU5_DATACENTER: Final = "EU-RO-1"
 APP_GPU_POOL_DEVICES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     {pool: tuple(t.value for t in APP_GPU_TYPES if t.pool == pool) for pool in APP_GPU_POOLS}
 )
+
+# What ``ResourceSpec.validate`` (spec.py:194-268) and the decorators' signatures (app.py)
+# reject when the decorator runs, with rc2's exact messages (section 1.5); the FL5xx rules that
+# carry over to the app API quote them. ``InvalidResourceError`` unless said otherwise.
+APP_RESOURCE_ERROR: Final = "InvalidResourceError"
+# ``workers``: an int ``n`` means ``(APP_WORKERS_DEFAULT_MIN, n)``; a 2-tuple or 2-list is
+# ``int()``-ed; then min >= 0, max >= 1 and min <= max (spec.py ``normalize_workers``).
+APP_WORKERS_DEFAULT_MIN: Final = APP_DEFAULT_WORKERS[0]
+APP_WORKERS_MIN_LOW: Final = 0
+APP_WORKERS_MIN_HIGH: Final = 1
+# ``max_concurrency`` (queue resources only) is at least this.
+APP_MAX_CONCURRENCY_MIN: Final = 1
+# The format rc2's REST translation checks CPU instance ids against (never at decoration).
+APP_CPU_INSTANCE_FORMAT: Final = re.compile(r"^([^-\s]+)-([1-9][0-9]*)-([1-9][0-9]*)$")
+APP_CPU_EMPTY_MESSAGE: Final = "cpu must contain non-empty instance ids"
+
+
+def app_unexpected_keyword_message(kind: str, keyword: str) -> str:
+    """The ``TypeError`` of ``app.<kind>(keyword=...)`` for a parameter it does not have."""
+    return f"App.{kind}() got an unexpected keyword argument '{keyword}'"
+
+
+def app_gpu_and_cpu_message(name: str) -> str:
+    return f"resource '{name}': gpu and cpu are mutually exclusive"
+
+
+def app_cpu_type_message(type_name: str) -> str:
+    return f"cpu must be an instance id string or list, got {type_name}"
+
+
+def app_workers_shape_message(shown: str) -> str:
+    """``shown`` is the value's ``repr``."""
+    return f"workers must be an int or (min, max) tuple, got {shown}"
+
+
+def app_worker_range_message(low: int, high: int) -> str:
+    return f"invalid worker range ({low}, {high})"
+
+
+def app_workers_order_message(low: int, high: int) -> str:
+    return f"workers min ({low}) cannot exceed max ({high})"
+
+
+def app_max_concurrency_message(name: str, value: int) -> str:
+    return f"resource '{name}': max_concurrency must be >= 1, got {value}"
+
+
+def app_cuda_version(value: object) -> str:
+    """What ``normalize_cuda_version`` compares: ``str(value).strip()`` (a float 12.4 passes)."""
+    return str(value).strip()
+
+
+def app_cuda_version_message(shown: str) -> str:
+    """``shown`` is the value's ``repr``."""
+    return f"min_cuda_version must be one of {', '.join(sorted(APP_CUDA_VERSIONS))}, got {shown}"
+
+
+def app_cuda_on_cpu_message(name: str) -> str:
+    return f"resource '{name}': min_cuda_version has no effect on cpu resources"
+
+
+def app_datacenter_message(shown: str) -> str:
+    """``shown`` is the ``repr`` of the whole ``datacenter=`` value."""
+    return f"invalid datacenter: {shown}"
+
+
+def app_unknown_datacenter_message(value: str) -> str:
+    """The cause ``DataCenter.from_string`` raises for an unknown string."""
+    valid = ", ".join(d.value for d in APP_DATACENTERS)
+    return f"unknown datacenter '{value}'. valid datacenters: {valid}"
+
+
+# runpod_flash ``Endpoint`` keywords the decorators do not take (a TypeError), with what the app
+# API has instead (sections 1.3, 8).
+APP_FLASH_KEYWORD_HINTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "volume": 'use mounts={"/runpod-volume": NetworkVolume(...)}',
+        "python_version": "the app API has none: use rp flash deploy --python-version",
+        "template": "the app API has no templates: use image=, container_disk_gb=, env=",
+        "id": "for an endpoint deployed elsewhere use runpod.Queue/Api(app=..., id=...)",
+        "secrets": "put Secret(...) values in env=",
+    }
+)
+
+# Distributions every deployed App's artifact vendors (build.py:42-55, section 5.3), the two an
+# App with an api resource adds, and the hard requirements pip installs with requests and
+# fastapi; the worker images provide them in dev and for tasks too (section 10.4).
+APP_RUNTIME_REQUIREMENTS: Final[tuple[str, ...]] = (
+    "aiohttp",
+    "aiohttp-retry",
+    "backoff",
+    "cloudpickle",
+    "py-cpuinfo",
+    "requests",
+    "tomli",
+    "tomlkit",
+    "tqdm-loggable",
+    "certifi",
+    "charset-normalizer",
+    "idna",
+    "urllib3",
+)
+APP_API_RUNTIME_REQUIREMENTS: Final[tuple[str, ...]] = (
+    "fastapi",
+    "uvicorn",
+    "starlette",
+    "pydantic",
+)
+
+# What ``rp flash deploy`` packs of the project tree (deploy.py ``package_project``, section
+# 5.6): gitignore syntax, the defaults first, then each directory's ``.gitignore`` (scoped to its
+# directory), then the root's ``.runpodignore``; the last pattern that decides wins, but nothing
+# re-includes a protected path; symlinks never ship.
+APP_IGNORE_FILE: Final = ".runpodignore"
+APP_GITIGNORE_FILE: Final = ".gitignore"
+APP_DEFAULT_IGNORES: Final[tuple[str, ...]] = (
+    ".venv/",
+    "venv/",
+    "env/",
+    "__pycache__/",
+    "*.pyc",
+    "node_modules/",
+    ".DS_Store",
+    "*.tar.gz",
+    "tests/",
+    "test/",
+    "test_*.py",
+    "*_test.py",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".tox/",
+    ".nox/",
+)
+APP_PROTECTED_IGNORES: Final[tuple[str, ...]] = (
+    ".git",
+    ".runpod",
+    PROJECT_DIR,
+    "/env",
+    "/runpod_manifest.json",
+    ".env",
+    ".env.*",
+    "*.env",
+    "*.env.*",
+    "*.pem",
+    "*.key",
+    "id_rsa",
+    "id_rsa.*",
+    "id_dsa",
+    "id_dsa.*",
+    "id_ecdsa",
+    "id_ecdsa.*",
+    "id_ed25519",
+    "id_ed25519.*",
+    ".ssh",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".docker/config.json",
+    "**/.docker/config.json",
+    ".netrc",
+    ".npmrc",
+    ".pypirc",
+    ".git-credentials",
+    ".boto",
+    "service-account*.json",
+    "service_account*.json",
+)
+# The artifact limit, on the compressed tarball (build.py ``MAX_ARTIFACT_MB``; 1024**2 bytes).
+APP_MAX_ARTIFACT_MB: Final = 1500
+
+# ``rp flash deploy --python-version``: the versions the worker images exist for, and the one the
+# build falls back to when the local interpreter is none of them (images.py, rp_cli/main.py; 5.5).
+APP_PYTHON_VERSIONS: Final[tuple[str, ...]] = ("3.10", "3.11", "3.12", "3.13", "3.14")
+APP_DEFAULT_PYTHON_VERSION: Final = "3.12"
+# The requirements every artifact vendors (build.py ``RUNTIME_REQUIREMENTS``), and those an App
+# with an api resource adds (``API_RUNTIME_REQUIREMENTS``), as handed to pip (section 5.3).
+APP_VENDORED_RUNTIME: Final[tuple[str, ...]] = (
+    "aiohttp[speedups]",
+    "aiohttp-retry",
+    "backoff",
+    "cloudpickle",
+    "py-cpuinfo",
+    "requests",
+    "tomli",
+    "tomlkit",
+    "tqdm-loggable",
+)
+APP_VENDORED_API_RUNTIME: Final[tuple[str, ...]] = ("fastapi[standard]", "uvicorn>=0.30")
+
+
+def app_short_name_message(name: str) -> str:
+    """What ``build_manifest`` raises for a queue or api resource name that is too short."""
+    return (
+        f"resource name '{name}' is too short to deploy; queue and api names must be at least "
+        f"{APP_MIN_RESOURCE_NAME_LENGTH} characters"
+    )
+
+
+APP_NAME_TYPE_MESSAGE: Final = "resource name must be a non-empty string"
+
+# ``mounts=`` (volume.py; sections 1.3, 1.5, 10.6.6): path -> a volume of one of these classes
+# (kind -> class). Queue and api resources take one volume, at the endpoint mount path; a
+# ``GlobalVolume`` needs GPU compute. rc2 raises ``VolumeError`` with these messages.
+APP_VOLUME_ERROR: Final = "VolumeError"
+APP_VOLUME_CLASSES: Final[Mapping[str, str]] = MappingProxyType(
+    {"network": "NetworkVolume", "global": "GlobalVolume"}
+)
+APP_ENDPOINT_MOUNT_PATH: Final = "/runpod-volume"
+APP_MOUNTS_TYPE_MESSAGE: Final = "mounts must map absolute paths to volume objects"
+APP_MOUNT_PATH_MESSAGE: Final = "mount paths must be absolute paths without '..'"
+APP_MOUNT_VOLUME_MESSAGE: Final = "mounts require NetworkVolume or GlobalVolume references"
+APP_MOUNT_OVERLAP_MESSAGE: Final = "mount paths must not overlap"
+APP_ENDPOINT_MOUNT_MESSAGE: Final = (
+    f"endpoints support one volume mounted at {APP_ENDPOINT_MOUNT_PATH}"
+)
+APP_GLOBAL_VOLUME_CPU_MESSAGE: Final = "global volumes require gpu compute"
+
+
+def app_duplicate_mount_message(path: str) -> str:
+    return f"duplicate mount path {path!r}"
+
+
+def app_volume_count_message(kind: str) -> str:
+    return f"resources support at most one {kind} volume"

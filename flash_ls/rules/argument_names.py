@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from flash_ls import platform as pf
 from flash_ls.diagnostic import Fix, Severity, TextEdit
 from flash_ls.project.app import App
-from flash_ls.rules.endpoint_arguments import contexts, match_spelling
+from flash_ls.rules import app_api_values
+from flash_ls.rules.endpoint_arguments import app_api_contexts, contexts, match_spelling
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 
 # ---------------------------------------------------------------------------------------------
@@ -24,6 +25,7 @@ from flash_ls.rules.registry import Finding, FixAvailability, rule
     Severity.ERROR,
     "Argument not accepted by Endpoint (or remote)",
     fix=FixAvailability.SOMETIMES,
+    app_api=True,
 )
 def unknown_endpoint_argument(app: App) -> Iterator[Finding]:
     """
@@ -44,6 +46,12 @@ def unknown_endpoint_argument(app: App) -> Iterator[Finding]:
     ## Fix
     Renames the keyword to the parameter it differs from only in case or `_` (`idleTimeout` ->
     `idle_timeout`); a closest-match guess for other typos is an unsafe fix.
+
+    ## App API resources
+    Also checks the keywords of `@app.queue/api/task(...)` (runpod 2.0) against the decorator's
+    own parameters: another kind's (`max_concurrency` on `@app.api`, `model` or `workers` on
+    `@app.task`) and runpod_flash's (`volume`, `template`, `python_version`, the note says what
+    replaces them) raise `TypeError` when the module is imported.
     """
     for ctx in contexts(app):
         call = ctx.decl.call
@@ -92,3 +100,5 @@ def unknown_endpoint_argument(app: App) -> Iterator[Finding]:
                         "pass the other settings as keywords",
                     ),
                 )
+    for ctx in app_api_contexts(app):
+        yield from app_api_values.unknown_arguments(ctx)

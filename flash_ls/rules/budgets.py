@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pathspec
+
 from flash_ls import platform
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.fixes.pyproject import exclude_packages_edit, toml_array
@@ -37,6 +39,9 @@ from flash_ls.project.sizes import (
     plural,
     shipped_files,
 )
+from flash_ls.project.sizes.app_api_estimate import AppArtifact
+from flash_ls.project.sizes.app_api_estimate import artifacts as app_api_artifacts
+from flash_ls.project.sizes.app_api_files import app_api_shipped_files, exclusion_reason
 from flash_ls.project.sizes.resolution import NO_WHEEL, OFFLINE, PENDING
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.span import Span
@@ -239,6 +244,7 @@ def _budget_finding(app: App, estimate: SizeEstimate, *, near: bool) -> Finding 
     Severity.ERROR,
     f"The estimated artifact exceeds the size budget ({MAX_TARBALL_SIZE_MB} MB by default)",
     fix=FixAvailability.UNSAFE,
+    app_api=True,
 )
 def artifact_too_large(app: App) -> Iterator[Finding]:
     """
@@ -277,13 +283,26 @@ def artifact_too_large(app: App) -> Iterator[Finding]:
     torchvision, torchaudio and numpy). Otherwise drop dependencies the workers do not need, and
     keep large files out of the app: add them to `.gitignore` and download them at run time or
     read them from a network volume.
+
+    ## App API resources
+    Also estimates, for each `runpod.App` of the app API of runpod 2.0, the artifact `rp flash
+    deploy` builds for it: the whole project tree as rc2 selects it (its default ignores such as
+    `tests/`, every directory's `.gitignore`, `.runpodignore`, protected files) and one
+    environment of `requirements.txt` and the App's `dependencies` (the first pin of a package
+    wins) plus the runtime's own packages. The torch family is left out only when every resource
+    of the App has `gpu=` and no `image=`, and `--exclude` matches direct requirements only, so
+    nothing is stripped from what they pull in. An App without dependencies is not resolved with
+    pip (the runtime's packages, tens of MB, are not counted). The message names the App; there
+    is no fix (the note gives `rp flash deploy --exclude`).
     """
-    estimate = cached_estimate(app)
-    budget = app.config.size_budget_mb * BYTES_PER_MB
-    if estimate.total_bytes > budget:
-        finding = _budget_finding(app, estimate, near=False)
-        if finding is not None:
-            yield finding
+    if app.uses_flash:
+        estimate = cached_estimate(app)
+        budget = app.config.size_budget_mb * BYTES_PER_MB
+        if estimate.total_bytes > budget:
+            finding = _budget_finding(app, estimate, near=False)
+            if finding is not None:
+                yield finding
+    yield from _app_api_budgets(app, near=False)
 
 
 @rule(
@@ -291,6 +310,7 @@ def artifact_too_large(app: App) -> Iterator[Finding]:
     "artifact-near-limit",
     Severity.WARNING,
     "The estimated artifact is close to the size budget",
+    app_api=True,
 )
 def artifact_near_limit(app: App) -> Iterator[Finding]:
     """
@@ -311,13 +331,91 @@ def artifact_near_limit(app: App) -> Iterator[Finding]:
     ## Fix
     The same as FL401: exclude what the image provides (`exclude-packages`), drop or move out
     what is not needed on the workers.
+
+    ## App API resources
+    Also reports each `runpod.App` of the app API of runpod 2.0 whose artifact (see FL401) is
+    near the budget.
     """
-    estimate = cached_estimate(app)
-    budget = app.config.size_budget_mb * BYTES_PER_MB
-    if budget * app.config.size_warn_ratio < estimate.total_bytes <= budget:
-        finding = _budget_finding(app, estimate, near=True)
+    if app.uses_flash:
+        estimate = cached_estimate(app)
+        budget = app.config.size_budget_mb * BYTES_PER_MB
+        if budget * app.config.size_warn_ratio < estimate.total_bytes <= budget:
+            finding = _budget_finding(app, estimate, near=True)
+            if finding is not None:
+                yield finding
+    yield from _app_api_budgets(app, near=True)
+
+
+def _app_api_budgets(app: App, *, near: bool) -> Iterator[Finding]:
+    """FL401/FL402 for each App of the app API of runpod 2.0: its own artifact (the whole
+    project tree and its vendored environment), with rc2's file selection and exclusions."""
+    if not app.uses_app_api:
+        return
+    budget_mb = app.config.size_budget_mb
+    budget = budget_mb * BYTES_PER_MB
+    for artifact in app_api_artifacts(app):
+        estimate = artifact.estimate
+        total = estimate.total_bytes
+        if near and not budget * app.config.size_warn_ratio < total <= budget:
+            continue
+        if not near and total <= budget:
+            continue
+        finding = _app_api_budget_finding(app, artifact, near=near)
         if finding is not None:
             yield finding
+
+
+def _app_api_budget_finding(app: App, artifact: AppArtifact, *, near: bool) -> Finding | None:
+    estimate = artifact.estimate
+    contributors = _contributors(estimate)
+    if not contributors:
+        return None
+    budget_mb = app.config.size_budget_mb
+    top = contributors[0]
+    name = artifact.decl.name
+    size = format_size(estimate.total_bytes)
+    about = "about" if estimate.complete else "at least"
+    limit = "limit" if budget_mb == platform.APP_MAX_ARTIFACT_MB else "budget"
+    notes: list[str] = []
+    if near:
+        share = estimate.total_bytes / (budget_mb * BYTES_PER_MB)
+        message = f"App '{name}' artifact: {about} {size}, {share:.0%} of the {budget_mb:g} MB "
+        message += limit
+    else:
+        message = f"App '{name}' artifact: {about} {size}, above the {budget_mb:g} MB {limit}"
+        if estimate.total_bytes > platform.APP_MAX_ARTIFACT_MB * BYTES_PER_MB:
+            notes.append(
+                "rp flash deploy fails once it has vendored everything: the artifact limit is "
+                f"{platform.APP_MAX_ARTIFACT_MB} MB"
+            )
+    dominant, files_dominate = _dominant(estimate)
+    notes.extend(dominant)
+    torch = {platform.normalize_distribution(n) for n in platform.APP_SIZE_PROHIBITIVE_PACKAGES}
+    if not artifact.auto_exclude and any(d.name in torch and d.bytes for d in estimate.deps):
+        notes.append(
+            "torch is vendored: the build leaves it out only when every resource of the App "
+            "has gpu= and no image= (FL708)"
+        )
+    if not near:
+        largest = sorted(estimate.contributions, key=lambda c: -c.bytes)[:2]
+        if largest and not files_dominate:
+            names = ",".join(platform.app_requirement_name(c.declared.raw) for c in largest)
+            notes.append(
+                f"rp flash deploy --exclude {names} leaves them out (direct requirements only, "
+                "not what they pull in); the workers must then provide them"
+            )
+    if files_dominate:
+        notes.append(
+            f"keep large files out of the artifact ({GITIGNORE} or {platform.APP_IGNORE_FILE}): "
+            "download them at run time or use a network volume"
+        )
+    notes.extend(_incomplete_notes(estimate))
+    notes.append(f"estimated for {estimate.platform}, CPython {estimate.python_version} wheels")
+    related = tuple(
+        Related(c.path, c.span, f"{c.label}: {format_size(c.bytes)}")
+        for c in contributors[:_RELATED_CONTRIBUTORS]
+    )
+    return Finding(top.path, top.span, message, related=related, notes=tuple(notes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,9 +430,10 @@ def _gitignore_pattern(rel: str) -> str:
     return "/" + _GITIGNORE_SPECIAL.sub(r"\\\1", rel)
 
 
-def _gitignore_append(app: App, lines: list[str]) -> TextEdit | None:
-    """An edit appending ``lines`` to the root ``.gitignore`` (creating it when absent)."""
-    path = app.root / GITIGNORE
+def _gitignore_append(app: App, lines: list[str], name: str = GITIGNORE) -> TextEdit | None:
+    """An edit appending ``lines`` to the root ``.gitignore`` (or another ignore file ``name``),
+    creating it when absent."""
+    path = app.root / name
     try:
         # Bytes decoded, not read_text: that would turn "\r\n" into "\n" (universal newlines).
         text: str | None = path.read_bytes().decode("utf-8")
@@ -369,6 +468,7 @@ def _ignore_file_fix(app: App, rel: str) -> Fix | None:
     Severity.WARNING,
     "A large project file is shipped in the artifact",
     fix=FixAvailability.UNSAFE,
+    app_api=True,
 )
 def large_file_shipped(app: App) -> Iterator[Finding]:
     """
@@ -392,11 +492,19 @@ def large_file_shipped(app: App) -> Iterator[Finding]:
     ## Fix
     Adds the file to the root `.gitignore` (creating it when absent). Unsafe: workers that read the
     file from the artifact will no longer find it, and git stops offering it for commits.
+
+    ## App API resources
+    On a project using the app API of runpod 2.0, also reports large files `rp flash deploy`
+    packs with rc2's own selection (its default ignores, every directory's `.gitignore`,
+    `.runpodignore` applied last, protected files never); the fix adds the file to
+    `.runpodignore` instead. A file both builds ship is reported once.
     """
     limit = app.config.large_file_mb * BYTES_PER_MB
-    for shipped in shipped_files(app):
+    reported: set[str] = set()
+    for shipped in shipped_files(app) if app.uses_flash else ():
         if shipped.bytes <= limit:
             continue
+        reported.add(shipped.rel)
         yield Finding(
             shipped.path,
             FILE_START,
@@ -408,6 +516,35 @@ def large_file_shipped(app: App) -> Iterator[Finding]:
                 "add it to .gitignore and download it at run time or read it from a network volume",
             ),
         )
+    if not app.uses_app_api:
+        return
+    for shipped in app_api_shipped_files(app):
+        if shipped.bytes <= limit or shipped.rel in reported:
+            continue
+        yield Finding(
+            shipped.path,
+            FILE_START,
+            f"{shipped.rel} is {format_size(shipped.bytes)} and is shipped",
+            fix=_runpodignore_fix(app, shipped.rel),
+            notes=(
+                "rp flash deploy packs it into the artifact of every App, which counts against "
+                f"the {platform.APP_MAX_ARTIFACT_MB} MB limit, and uploads it on every deploy "
+                f"(threshold {app.config.large_file_mb:g} MB)",
+                f"add it to {platform.APP_IGNORE_FILE} and download it at run time or read it "
+                "from a network volume",
+            ),
+        )
+
+
+def _runpodignore_fix(app: App, rel: str) -> Fix | None:
+    """Ignore ``rel`` in ``.runpodignore`` (applied last, so nothing re-includes it)."""
+    pattern = _gitignore_pattern(rel)
+    if not pathspec.GitIgnoreSpec.from_lines([pattern.strip()]).match_file(rel):
+        return None
+    edit = _gitignore_append(app, [pattern], platform.APP_IGNORE_FILE)
+    if edit is None:
+        return None
+    return Fix(f"Add {pattern} to {platform.APP_IGNORE_FILE}", (edit,), safe=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,11 +692,88 @@ def _ignored_endpoints(app: App) -> Iterator[Finding]:
             )
 
 
+def _app_api_left_out(app: App) -> Iterator[Finding]:
+    """App API resources whose module the artifact leaves out, and local modules their modules
+    import (at module level or in a function, transitively) that it leaves out: discovery
+    imports them locally, the deployed workers cannot."""
+    if not app.uses_app_api:
+        return
+    shipped = {f.rel for f in app_api_shipped_files(app)}
+    reasons: dict[str, str | None] = {}
+
+    def reason(rel: str) -> str | None:
+        if rel not in reasons:
+            reasons[rel] = None if rel in shipped else exclusion_reason(app.root, rel)
+        return reasons[rel]
+
+    queue: list[SourceFile] = []
+    for endpoint in app.app_api_endpoints:
+        if not endpoint.decl.called or not endpoint.targets:
+            continue
+        resource = endpoint.targets[0]
+        source = resource.file
+        why = reason(source.rel)
+        if why is None:
+            if source not in queue:
+                queue.append(source)
+            continue
+        yield Finding(
+            source.path,
+            resource.decorator.span,
+            f"resource '{endpoint.key}' is in a file the artifact leaves out",
+            severity=Severity.ERROR,
+            notes=(
+                f"{source.rel} is left out by {why}",
+                "rp flash deploy imports it to discover the resource and deploys its endpoint, "
+                "but the workers cannot import the module: every request fails",
+                "move the file out of the ignored path, or re-include it in "
+                f"{platform.APP_IGNORE_FILE} (!pattern)",
+            ),
+        )
+    reached = {source.rel for source in queue}
+    while queue:
+        source = queue.pop(0)
+        for imp in _all_imports(source):
+            if imp.guarded:
+                continue
+            left_out: dict[str, tuple[SourceFile, str]] = {}
+            for module in _local_files(app, source, imp):
+                if _is_own_package(source, module):
+                    continue
+                if module.rel not in reached:
+                    reached.add(module.rel)
+                    queue.append(module)
+                why = reason(module.rel)
+                if why is not None:
+                    left_out.setdefault(module.rel, (module, why))
+            if not left_out:
+                continue
+            rels = ", ".join(left_out)
+            yield Finding(
+                source.path,
+                imp.span,
+                f"imports {rels}, which the artifact leaves out",
+                severity=Severity.ERROR,
+                related=tuple(
+                    Related(t.path, FILE_START, f"{rel} is not in the artifact")
+                    for rel, (t, _) in left_out.items()
+                ),
+                notes=(
+                    *(f"{rel} is left out by {why}" for rel, (_, why) in left_out.items()),
+                    "discovery imports it locally, but the deployed workers fail with "
+                    "ModuleNotFoundError",
+                    "move the module out of the ignored path, or re-include it in "
+                    f"{platform.APP_IGNORE_FILE} (!pattern)",
+                ),
+            )
+
+
 @rule(
     "FL404",
     "shipped-code-ignored",
     Severity.WARNING,
     "Endpoint code or a module shipped code imports lies under an ignored path",
+    app_api=True,
 )
 def shipped_code_ignored(app: App) -> Iterator[Finding]:
     """
@@ -587,9 +801,23 @@ def shipped_code_ignored(app: App) -> Iterator[Finding]:
     ## Fix
     Remove the pattern from `.gitignore` or move the file out of the ignored path (for built-in
     patterns: rename it).
+
+    ## App API resources
+    On a project using the app API of runpod 2.0, also checks rc2's own selection (its default
+    ignores such as `tests/` and `test_*.py`, every directory's `.gitignore`, `.runpodignore`),
+    both as errors: a resource in a file the artifact leaves out is still discovered and its
+    endpoint deployed, but the workers cannot import its module; a local module that a resource
+    module imports (directly or through other modules) but the artifact leaves out fails on the
+    workers with `ModuleNotFoundError`. The note names the ignore file that decides.
     """
-    yield from _ignored_imports(app)
-    yield from _ignored_endpoints(app)
+    seen: set[tuple[Path, Span]] = set()
+    if app.uses_flash:
+        for finding in (*_ignored_imports(app), *_ignored_endpoints(app)):
+            seen.add((finding.path, finding.span))
+            yield finding
+    for finding in _app_api_left_out(app):
+        if (finding.path, finding.span) not in seen:
+            yield finding
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,10 +13,12 @@ from flash_ls import platform as pf
 from flash_ls.diagnostic import Severity
 from flash_ls.project.app import App
 from flash_ls.project.evaluation import EnumValue, Unknown
+from flash_ls.rules import app_api_values
 from flash_ls.rules.endpoint_arguments import (
     EndpointContext,
     Node,
     OncePerPlace,
+    app_api_contexts,
     attribute_error,
     child,
     contexts,
@@ -47,6 +49,7 @@ _DATACENTER_LIST = ", ".join(d.value for d in pf.DATACENTERS)
     Severity.ERROR,
     "Unknown or removed DataCenter",
     fix=FixAvailability.SOMETIMES,
+    app_api=True,
 )
 def unknown_datacenter(app: App) -> Iterator[Finding]:
     """
@@ -68,6 +71,10 @@ def unknown_datacenter(app: App) -> Iterator[Finding]:
 
     ## Fix
     Replaces a member that differs only in case or separators (`DataCenter.eu_ro_1`).
+
+    ## App API resources
+    Also checks the `datacenter=` of `@app.queue/api/task(...)` resources (runpod 2.0): strings
+    and `runpod.DataCenter` members, quoting rc2's `invalid datacenter: ...` and its cause.
     """
     seen = OncePerPlace()
     for ctx in contexts(app):
@@ -83,6 +90,10 @@ def unknown_datacenter(app: App) -> Iterator[Finding]:
                     # A volume's own field: reported where the volume is written.
                     dc = child(app, Node(volume.file, call, volume.file, call), kw.value)
                     yield from seen(_check_datacenter(ctx, dc, volume=True))
+    for ctx in app_api_contexts(app):
+        node = ctx.node("datacenter")
+        if node is not None:
+            yield from seen(app_api_values.datacenters(ctx, node))
 
 
 def _check_datacenter(

@@ -48,6 +48,8 @@ class Node:
     expr: Expr
     anchor_file: SourceFile
     anchor: Expr
+    # Whose enums the value's names are members of (``runpod_flash``, or ``runpod``'s app API).
+    sdk: str = pf.SDK_MODULE
 
     @property
     def local(self) -> bool:
@@ -63,23 +65,24 @@ class Node:
         return self.expr.span if self.local else self.anchor.span
 
 
-def node_for(app: App, file: SourceFile, expr: Expr) -> Node:
+def node_for(app: App, file: SourceFile, expr: Expr, *, sdk: str = pf.SDK_MODULE) -> Node:
     """``expr`` of ``file`` (an argument of the Endpoint call), followed to its constant."""
     where, value = app.resolve_constant(file, expr)
-    return Node(where, value, file, expr)
+    return Node(where, value, file, expr, sdk)
 
 
 def child(app: App, parent: Node, expr: Expr) -> Node:
     """A sub-expression (list element, keyword value) of ``parent.expr``."""
     where, value = app.resolve_constant(parent.file, expr)
     if parent.local:
-        return Node(where, value, parent.file, expr)
-    return Node(where, value, parent.anchor_file, parent.anchor)
+        return Node(where, value, parent.file, expr, parent.sdk)
+    return Node(where, value, parent.anchor_file, parent.anchor, parent.sdk)
 
 
 def value_of(app: App, node: Node) -> Value:
-    """The value of ``node`` as ``evaluate`` reads it (``Unknown`` when not static)."""
-    return evaluate(app, node.file, node.expr)
+    """The value of ``node`` as ``evaluate`` reads it (``Unknown`` when not static), with the
+    enums of the SDK the endpoint is declared with."""
+    return evaluate(app, node.file, node.expr, sdk=node.sdk)
 
 
 def sdk_call(app: App, node: Node, name: str) -> CallExpr | None:
@@ -188,8 +191,21 @@ class EndpointContext:
         return self.decl.form is DeclForm.REMOTE
 
     @property
+    def is_app_api(self) -> bool:
+        """A resource of the app API of ``runpod`` (``@app.queue/api/task``)."""
+        return self.endpoint.sdk == pf.APP_API_MODULE
+
+    @property
     def label(self) -> str:
+        """``endpoint 'x'``; the app API's own word for an app API resource: ``resource 'x'``."""
+        if self.is_app_api:
+            return f"resource {self.endpoint.short_label}"
         return self.endpoint.label
+
+    @property
+    def resource_name(self) -> str:
+        """The name the SDK's messages give the resource (its source text when computed)."""
+        return self.endpoint.key
 
     @property
     def spread(self) -> bool:
@@ -212,7 +228,9 @@ class EndpointContext:
         except KeyError:
             kw = self.kw(name)
             found = self._nodes[name] = (
-                None if kw is None else node_for(self.app, self.file, kw.value)
+                None
+                if kw is None
+                else node_for(self.app, self.file, kw.value, sdk=self.endpoint.sdk)
             )
             return found
 
@@ -272,6 +290,32 @@ def contexts(app: App) -> Iterator[EndpointContext]:
 
 def _contexts(app: App) -> list[EndpointContext]:
     return [EndpointContext(app, endpoint) for endpoint in app.endpoints]
+
+
+def app_api_contexts(app: App) -> Iterator[EndpointContext]:
+    """Every resource of the app API (``@app.queue/api/task(...)``, called), to be checked by
+    the FL5xx rules that carry over (one context per resource and App object)."""
+    yield from app.derived(_app_api_contexts)
+
+
+def _app_api_contexts(app: App) -> list[EndpointContext]:
+    if not app.uses_app_api:
+        return []
+    return [EndpointContext(app, e) for e in app.app_api_endpoints if e.decl.called]
+
+
+def python_repr(value: Value, expr: Expr) -> str:
+    """``repr(value)`` as the SDK's messages show it; the source text when the value holds an
+    enum member or a part known only at run time (their reprs are not the Python ones)."""
+
+    def plain(item: Value) -> bool:
+        if isinstance(item, (list, tuple)):
+            return all(plain(i) for i in item)
+        if isinstance(item, dict):
+            return all(plain(k) and plain(v) for k, v in item.items())
+        return item is None or isinstance(item, (str, int, float, bool))
+
+    return repr(value) if plain(value) else source_text(expr)
 
 
 def items_of(app: App, node: Node) -> list[Node]:

@@ -27,13 +27,13 @@ from flash_ls.platform import (
     BASE_IMAGE_PACKAGES,
     TORCH_FAMILY,
     distribution_for_import,
-    import_names_for_distribution,
     normalize_distribution,
 )
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm, EndpointDecl
 from flash_ls.project.evaluation import evaluate
 from flash_ls.project.requirements import official_package_name, parse_requirement
+from flash_ls.rules import app_api_dependencies
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.rules.served_code import (
     Served,
@@ -42,6 +42,7 @@ from flash_ls.rules.served_code import (
     served_definitions,
     top_module,
 )
+from flash_ls.rules.served_code import provides as _provides
 from flash_ls.span import Span
 
 _NOT_PEP_508 = "not a valid PEP 508 requirement: "
@@ -82,17 +83,6 @@ def _requirement_name(text: str) -> str:
     return normalize_distribution(name if name is not None else official_package_name(text))
 
 
-def _provides(distributions: set[str], module: str) -> bool:
-    """Whether one of ``distributions`` (normalised) provides import ``module``."""
-    if normalize_distribution(distribution_for_import(module)) in distributions:
-        return True
-    for dist in distributions:
-        for name in import_names_for_distribution(dist):
-            if module == name or module.startswith(name + "."):
-                return True
-    return False
-
-
 def _body_imports(app: App, definition: Definition) -> Iterator[tuple[Import, ImportedName, str]]:
     """Third-party imports in a body: (statement, name, dotted module)."""
     for imp in definition.body.imports:
@@ -107,6 +97,7 @@ def _body_imports(app: App, definition: Definition) -> Iterator[tuple[Import, Im
     Severity.WARNING,
     "An endpoint imports a package its workers do not install",
     fix=FixAvailability.SAFE,
+    app_api=True,
 )
 def undeclared_dependency(app: App) -> Iterator[Finding]:
     """
@@ -135,6 +126,13 @@ def undeclared_dependency(app: App) -> Iterator[Finding]:
     Adds the distribution to the endpoint's `dependencies=[...]` in the list's own layout and
     quote style, or adds `dependencies=[...]` to the `Endpoint(...)` call. Not offered when
     `dependencies` is not a list literal (see FL304).
+
+    ## App API resources
+    Also checks the bodies of `@app.queue/api/task(...)` resources (runpod 2.0): the package
+    must be in the resource's own `dependencies`, since `rp flash dev` and tasks never read
+    `requirements.txt`; the note says whether deployed workers have it. The runtime's own
+    packages (requests, aiohttp, ...; fastapi for api resources) and torch on builtin GPU images
+    count as installed; resources with `image=` are not checked.
     """
     required = {normalize_distribution(r.name) for r in app.requirements if r.name is not None}
     found: list[tuple[Served, Import, str, str]] = []
@@ -180,6 +178,7 @@ def undeclared_dependency(app: App) -> Iterator[Finding]:
             ),
             fix=_dependency_fix(decl, dist, missing[id(decl)]),
         )
+    yield from app_api_dependencies.undeclared_dependencies(app)
 
 
 def _imported_label(module: str, dist: str) -> str:
@@ -215,6 +214,7 @@ def _dependency_fix(decl: EndpointDecl, dist: str, missing: list[str]) -> Fix | 
     Severity.WARNING,
     "flash build does not collect these dependencies and installs nothing",
     fix=FixAvailability.SOMETIMES,
+    app_api=True,
 )
 def dependencies_not_collected(app: App) -> Iterator[Finding]:
     """
@@ -242,6 +242,12 @@ def dependencies_not_collected(app: App) -> Iterator[Finding]:
     Writes the list inline (`dependencies=["pandas", "scipy"]`) when the value is a module-level
     constant list or a tuple of strings; calls `Endpoint` by its own name instead of an alias when
     the file imports it; removes the annotation of an annotated assignment.
+
+    ## App API resources
+    For `@app.queue/api/task(...)` resources (runpod 2.0), which are read by importing the
+    module, constants and computed lists are collected; reported are a bare string in
+    `dependencies` or `system_dependencies` (iterated character by character) and entries that
+    are not strings.
     """
     for endpoint in app.endpoints:
         decl = endpoint.decl
@@ -261,6 +267,7 @@ def dependencies_not_collected(app: App) -> Iterator[Finding]:
             yield _alias_finding(app, decl, label)
         if decl.annotated:
             yield _annotated_finding(decl, label)
+    yield from app_api_dependencies.not_string_lists(app)
 
 
 def _is_literal_list(expr: Expr) -> bool:
@@ -497,6 +504,7 @@ def torch_on_cpu(app: App) -> Iterator[Finding]:
     "invalid-dependency",
     Severity.ERROR,
     "A dependencies entry is not a valid PEP 508 requirement",
+    app_api=True,
 )
 def invalid_dependency(app: App) -> Iterator[Finding]:
     """
@@ -514,6 +522,10 @@ def invalid_dependency(app: App) -> Iterator[Finding]:
     @Endpoint(name="x", dependencies=["numpy>=", "pillow # imaging"])   # FL306 twice
     def x(): ...
     ```
+
+    ## App API resources
+    Also checks the `dependencies` of `@app.queue/api/task(...)` resources (runpod 2.0): pip
+    fails vendoring them in `rp flash deploy` and installing them in `rp flash dev`.
     """
     for endpoint in app.endpoints:
         decl = endpoint.decl
@@ -536,3 +548,4 @@ def invalid_dependency(app: App) -> Iterator[Finding]:
                     'write a requirement such as "package>=1.0"',
                 ),
             )
+    yield from app_api_dependencies.invalid_requirements(app)

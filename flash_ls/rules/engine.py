@@ -14,7 +14,8 @@ from flash_ls.rules.registry import Rule, all_rules, matches
 
 log = logging.getLogger(__name__)
 
-# Rule families for the app API of ``runpod`` (runpod 2.0): the only ones that run on a project
+# Rule families for the app API of ``runpod`` (runpod 2.0): with the FL1xx-FL6xx rules that carry
+# over to its resources (registered with ``app_api=True``), the only ones that run on a project
 # that does not use runpod_flash.
 APP_API_FAMILIES = frozenset({"FL7"})
 
@@ -47,8 +48,8 @@ def check_app(
     rules = selected_rules(config.select, [*config.ignore, *ignore])
     if select is not None:
         rules = [r for r in rules if any(matches(s, r) for s in select)]
-    if not app.uses_flash:  # only the app API: none of runpod_flash's facts apply
-        rules = [r for r in rules if r.family in APP_API_FAMILIES]
+    if not app.uses_flash:  # only the app API: the rules that check its resources
+        rules = [r for r in rules if r.family in APP_API_FAMILIES or r.app_api]
     overrides = _severity_overrides(config.severity)
     by_path = {source.path: source for source in app.files.values()}
     lines_of: dict[Path, list[str]] = {}  # split once per file, only for files with findings

@@ -14,10 +14,12 @@ from flash_ls.diagnostic import Related, Severity
 from flash_ls.parse.facts import SequenceExpr
 from flash_ls.project.app import App
 from flash_ls.project.evaluation import EnumValue, Unknown, Value
+from flash_ls.rules import app_api_values
 from flash_ls.rules.endpoint_arguments import (
     EndpointContext,
     Node,
     OncePerPlace,
+    app_api_contexts,
     attribute_error,
     child,
     contexts,
@@ -45,7 +47,7 @@ from flash_ls.rules.registry import Finding, FixAvailability, rule
 # FL501
 
 
-@rule("FL501", "gpu-and-cpu", Severity.ERROR, "Both gpu= and cpu= are given")
+@rule("FL501", "gpu-and-cpu", Severity.ERROR, "Both gpu= and cpu= are given", app_api=True)
 def gpu_and_cpu(app: App) -> Iterator[Finding]:
     """
     ## What it does
@@ -64,6 +66,10 @@ def gpu_and_cpu(app: App) -> Iterator[Finding]:
 
     ## Fix
     Keep `gpu=` for a GPU endpoint or `cpu=` for a CPU endpoint.
+
+    ## App API resources
+    Also checks `@app.queue/api/task(...)` resources (runpod 2.0), where `gpu=[]` counts as
+    given, quoting rc2's `InvalidResourceError`.
     """
     for ctx in contexts(app):
         gpu, cpu = ctx.kw("gpu"), ctx.kw("cpu")
@@ -83,6 +89,8 @@ def gpu_and_cpu(app: App) -> Iterator[Finding]:
                 "keep gpu= for a GPU endpoint or cpu= for a CPU endpoint",
             ),
         )
+    for ctx in app_api_contexts(app):
+        yield from app_api_values.gpu_and_cpu(ctx)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,6 +354,7 @@ def _cpu_norm(text: str) -> str:
     Severity.ERROR,
     "cpu= is not a valid CpuInstanceType",
     fix=FixAvailability.SOMETIMES,
+    app_api=True,
 )
 def unknown_cpu_instance(app: App) -> Iterator[Finding]:
     """
@@ -368,12 +377,22 @@ def unknown_cpu_instance(app: App) -> Iterator[Finding]:
     ## Fix
     Replaces a string or member that names exactly one instance type in another case or with
     `_` instead of `-` (or the reverse for members), and a tuple (-> list).
+
+    ## App API resources
+    Also checks `@app.queue/api/task(...)` resources (runpod 2.0) against rc2's 12
+    `CpuInstanceType` values. rc2 raises only for a value that is not a string or list, an empty
+    list or a blank entry; it accepts any other string and sends it to the API, so an id outside
+    the 12 is reported too (fixed when it differs only in case or `_`).
     """
     seen = OncePerPlace()
     for ctx in contexts(app):
         node = ctx.node("cpu")
         if node is not None:
             yield from seen(_check_cpu(ctx, node))
+    for ctx in app_api_contexts(app):
+        node = ctx.node("cpu")
+        if node is not None:
+            yield from seen(app_api_values.cpu_instances(ctx, node))
 
 
 def _cpu_type_error(got: str) -> str:
@@ -514,6 +533,7 @@ _CUDA_VALUES = ", ".join(c.value for c in pf.CUDA_VERSIONS)
     Severity.ERROR,
     "min_cuda_version is not a known CudaVersion",
     fix=FixAvailability.SOMETIMES,
+    app_api=True,
 )
 def unknown_cuda_version(app: App) -> Iterator[Finding]:
     """
@@ -535,12 +555,21 @@ def unknown_cuda_version(app: App) -> Iterator[Finding]:
     ## Fix
     Quotes a float that spells a known version (`12.8` -> `"12.8"`) and replaces a member or
     string that differs only in case or separators (`CudaVersion.v12_8`, `"V12_8"`).
+
+    ## App API resources
+    Also checks `@app.queue/api/task(...)` resources (runpod 2.0): rc2 compares `str(value)`
+    with its 12 versions (a float `12.4` passes there), and rejects `min_cuda_version` on a CPU
+    resource.
     """
     seen = OncePerPlace()
     for ctx in contexts(app):
         node = ctx.node("min_cuda_version")
         if node is not None:
             yield from seen(_check_cuda(ctx, node))
+    for ctx in app_api_contexts(app):
+        node = ctx.node("min_cuda_version")
+        if node is not None:
+            yield from seen(app_api_values.cuda_version(ctx, node))
 
 
 def _check_cuda(ctx: EndpointContext, node: Node) -> Iterator[Finding]:

@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
+from flash_ls import platform
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.fixes.declarations import (
     move_declaration,
@@ -18,6 +19,7 @@ from flash_ls.parse.facts import Binding, CallExpr, Import, Literal, NameExpr
 from flash_ls.platform import FLASHBOOT_NAME_SUFFIX, handler_file, unsafe_name_characters
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointKind, Route
+from flash_ls.project.evaluation import Unknown
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.span import Span
 
@@ -506,6 +508,7 @@ def _removal_fix(
     "invalid-endpoint-name",
     Severity.ERROR,
     "Endpoint name is empty or not usable as a file name",
+    app_api=True,
 )
 def invalid_endpoint_name(app: App) -> Iterator[Finding]:
     """
@@ -524,6 +527,13 @@ def invalid_endpoint_name(app: App) -> Iterator[Finding]:
     @Endpoint(name="models/llama")   # FL106
     def generate(): ...
     ```
+
+    ## App API resources
+    Also checks `@app.queue/api/task(...)` resources of the app API of runpod 2.0, with its
+    rules: a `name=` that is not a string raises when the decorator runs, and a queue or api
+    resource name (given, or derived from the function or class) shorter than 3 characters fails
+    `rp flash deploy` after vendoring. rc2 accepts any other characters, and a falsy name takes
+    the function's name, so the runpod_flash checks do not apply there.
     """
     for endpoint in app.endpoints:
         if endpoint.kind is EndpointKind.UNUSED:
@@ -570,6 +580,52 @@ def invalid_endpoint_name(app: App) -> Iterator[Finding]:
                 ),
                 severity=Severity.WARNING,
             )
+    yield from _app_api_names(app)
+
+
+def _app_api_names(app: App) -> Iterator[Finding]:
+    """Resource names of the app API of runpod 2.0: a string (checked when the decorator runs),
+    and for queue and api resources at least 3 characters (checked by the build)."""
+    if not app.uses_app_api:
+        return
+    for endpoint in app.app_api_endpoints:
+        if not endpoint.decl.called or not endpoint.targets:
+            continue
+        source = endpoint.decl.file
+        given = endpoint.argument("name")
+        if given is not None and not isinstance(given.value, (str, Unknown)) and given.value:
+            yield Finding(
+                source.path,
+                given.span,
+                f"resource name {given.expr.text[:30]} is not a string",
+                notes=(
+                    "The SDK raises when the decorator runs: InvalidResourceError: "
+                    f"{platform.APP_NAME_TYPE_MESSAGE}",
+                    "Give name= a string",
+                ),
+            )
+            continue
+        name = endpoint.name
+        kinds = (EndpointKind.QUEUE, EndpointKind.LOAD_BALANCED)
+        if not isinstance(name, str) or endpoint.kind not in kinds:
+            continue
+        if len(name) >= platform.APP_MIN_RESOURCE_NAME_LENGTH:
+            continue
+        definition = endpoint.targets[0].definition
+        derived = given is None or not given.value
+        span = definition.name_span if given is None or not given.value else given.span
+        yield Finding(
+            source.path,
+            span,
+            f"resource name '{name}' is too short to deploy",
+            notes=(
+                "rp flash deploy fails after vendoring the dependencies: InvalidResourceError: "
+                + platform.app_short_name_message(name),
+                *((f"The name comes from the {definition.kind} name",) if derived else ()),
+                f"Use a name of at least {platform.APP_MIN_RESOURCE_NAME_LENGTH} characters "
+                "(tasks are exempt)",
+            ),
+        )
 
 
 @rule(

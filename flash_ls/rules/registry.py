@@ -56,6 +56,9 @@ class Rule:
     doc: str
     fix: FixAvailability
     check: Check
+    # Whether it also checks the resources of the app API of ``runpod`` (runpod 2.0), so that it
+    # runs on a project that only uses the app API (``engine.py``).
+    app_api: bool = False
 
     @property
     def family(self) -> str:
@@ -78,14 +81,19 @@ def rule(
     summary: str,
     *,
     fix: FixAvailability = FixAvailability.NONE,
+    app_api: bool = False,
 ) -> Callable[[Check], Check]:
-    """Register ``check`` as rule ``code``. Its docstring becomes the rule's documentation."""
+    """Register ``check`` as rule ``code``. Its docstring becomes the rule's documentation.
+
+    ``app_api``: the rule also reports on app API resources (a FL1xx-FL6xx rule whose meaning
+    carries over), so it runs on projects that use only the app API too.
+    """
 
     def register(check: Check) -> Check:
         if code in _RULES:
             raise ValueError(f"rule {code} registered twice")
         doc = inspect.cleandoc(check.__doc__ or "")
-        _RULES[code] = Rule(code, slug, severity, summary, doc, fix, check)
+        _RULES[code] = Rule(code, slug, severity, summary, doc, fix, check, app_api)
         return check
 
     return register

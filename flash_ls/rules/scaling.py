@@ -15,10 +15,12 @@ from flash_ls.parse.facts import Keyword, SequenceExpr
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import EndpointKind
 from flash_ls.project.evaluation import EnumValue, Unknown, Value
+from flash_ls.rules import app_api_values
 from flash_ls.rules.endpoint_arguments import (
     EndpointContext,
     Node,
     OncePerPlace,
+    app_api_contexts,
     contexts,
     finding_at,
     items_of,
@@ -38,7 +40,13 @@ from flash_ls.span import Span
 # FL504
 
 
-@rule("FL504", "invalid-workers", Severity.ERROR, "workers= is negative, min > max or malformed")
+@rule(
+    "FL504",
+    "invalid-workers",
+    Severity.ERROR,
+    "workers= is negative, min > max or malformed",
+    app_api=True,
+)
 def invalid_workers(app: App) -> Iterator[Finding]:
     """
     ## What it does
@@ -56,12 +64,21 @@ def invalid_workers(app: App) -> Iterator[Finding]:
     def work(): ...
     ```
     Write `workers=(1, 3)`.
+
+    ## App API resources
+    Also checks `@app.queue/api/task(...)` resources (runpod 2.0) with rc2's rule and messages:
+    an int `n` means `(0, n)`, a 2-tuple or 2-list is `int()`-ed, then min >= 0, max >= 1 and
+    min <= max, so `workers=0` is rejected there.
     """
     seen = OncePerPlace()
     for ctx in contexts(app):
         node = ctx.node("workers")
         if node is not None:
             yield from seen(_check_workers(ctx, node))
+    for ctx in app_api_contexts(app):
+        node = ctx.node("workers")
+        if node is not None:
+            yield from seen(app_api_values.workers(ctx, node))
 
 
 def _as_int(value: Value) -> int | Unknown | None:
@@ -233,6 +250,7 @@ def _check_idle_timeout(ctx: EndpointContext, kw: Keyword) -> Iterator[Finding]:
     Severity.ERROR,
     "max_concurrency below 1, above 1 on a sync queue handler, or set on a load-balanced endpoint",
     fix=FixAvailability.UNSAFE,
+    app_api=True,
 )
 def invalid_max_concurrency(app: App) -> Iterator[Finding]:
     """
@@ -258,6 +276,11 @@ def invalid_max_concurrency(app: App) -> Iterator[Finding]:
 
     ## Fix
     Makes the function `async def` (unsafe: blocking code inside then blocks the event loop).
+
+    ## App API resources
+    Also checks `@app.queue(...)` resources (runpod 2.0): below 1 is rc2's
+    `InvalidResourceError`. `@app.api` and `@app.task` take no `max_concurrency` (FL514); the
+    sync-function and load-balanced cases are runpod_flash's only.
     """
     seen = OncePerPlace()
     for ctx in contexts(app):
@@ -268,6 +291,10 @@ def invalid_max_concurrency(app: App) -> Iterator[Finding]:
         if not isinstance(value, int) or isinstance(value, bool):
             continue
         yield from seen(_check_concurrency(ctx, node, value))
+    for ctx in app_api_contexts(app):
+        node = ctx.node("max_concurrency")
+        if node is not None:
+            yield from seen(app_api_values.max_concurrency(ctx, node))
 
 
 def _check_concurrency(ctx: EndpointContext, node: Node, value: int) -> Iterator[Finding]:

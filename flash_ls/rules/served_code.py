@@ -8,7 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flash_ls.parse.facts import Definition, Import, ImportedName
-from flash_ls.platform import SDK_MODULE, is_stdlib
+from flash_ls.platform import (
+    SDK_MODULE,
+    distribution_for_import,
+    import_names_for_distribution,
+    is_stdlib,
+    normalize_distribution,
+)
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import Endpoint, Route, Target
 from flash_ls.span import Span
@@ -79,3 +85,14 @@ def in_optional_block(source: SourceFile, imp: Import) -> bool:
 def top_module(module: str) -> str:
     """``a.b.c`` -> ``a``."""
     return module.split(".", 1)[0]
+
+
+def provides(distributions: set[str] | frozenset[str], module: str) -> bool:
+    """Whether one of ``distributions`` (normalised) provides import ``module``."""
+    if normalize_distribution(distribution_for_import(module)) in distributions:
+        return True
+    for dist in distributions:
+        for name in import_names_for_distribution(dist):
+            if module == name or module.startswith(name + "."):
+                return True
+    return False

@@ -17,6 +17,7 @@ from flash_ls.diagnostic import Fix, Related, Severity
 from flash_ls.fixes.moves import describe_functions, import_statements, plan_copy, plan_move
 from flash_ls.parse.facts import Binding, Import, ImportedName
 from flash_ls.project.app import App, SourceFile
+from flash_ls.rules import app_api_dependencies
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.rules.served_code import (
     Served,
@@ -271,6 +272,7 @@ def top_level_endpoint_import(app: App) -> Iterator[Finding]:
     Severity.WARNING,
     "Third-party package imported at module level in a file that defines endpoints",
     fix=FixAvailability.SOMETIMES,
+    app_api=True,
 )
 def top_level_import(app: App) -> Iterator[Finding]:
     """
@@ -312,6 +314,15 @@ def top_level_import(app: App) -> Iterator[Finding]:
       the import sits in an `if`/`with` block (the condition is dropped), or when a name is unused
       (it may be imported for its side effects);
     - not offered when the name is used at module level, in a class body or a decorator.
+
+    ## App API resources
+    Also checks modules that declare `@app.queue/api/task(...)` resources (the app API of runpod
+    2.0). There the whole module ships to every worker, so a module-level import is reported
+    when a resource of the module lacks the package in its own `dependencies` (`rp flash dev`
+    and tasks install only those), and the note says whether deployed workers
+    (`requirements.txt` and the App's dependencies) have it. The runtime's own packages and
+    torch on builtin GPU images count as installed; resources with `image=` are not checked; no
+    fix is offered.
     """
     plans = _Plans(app)
     for source in app.sources(shipped_only=True):
@@ -340,6 +351,7 @@ def top_level_import(app: App) -> Iterator[Finding]:
                 ),
                 fix=plan.fix,
             )
+    yield from app_api_dependencies.top_level_imports(app)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from flash_ls import platform as pf
 from flash_ls.diagnostic import Related, Severity
 from flash_ls.parse.facts import Body, CallSite, Definition
 from flash_ls.platform import (
@@ -19,7 +20,7 @@ from flash_ls.platform import (
     TYPE_TO_POOL,
 )
 from flash_ls.project.app import App, SourceFile
-from flash_ls.project.endpoint_model import DeclForm, EndpointKind
+from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointKind
 from flash_ls.project.evaluation import EnumValue, Unknown, evaluate
 from flash_ls.rules.registry import Finding, rule
 from flash_ls.span import Span
@@ -69,6 +70,7 @@ def _max_workers(value: object) -> int | None:
     Severity.INFO,
     "Several GPU pools are listed but max workers < "
     f"{GPU_FALLBACK_MIN_WORKERS}, so the platform never falls back",
+    app_api=True,
 )
 def gpu_fallback_needs_workers(app: App) -> Iterator[Finding]:
     """
@@ -95,6 +97,12 @@ def gpu_fallback_needs_workers(app: App) -> Iterator[Finding]:
 
     ## Fix
     Allow at least 5 workers (`workers=(0, 5)`), or list a single GPU pool.
+
+    ## App API resources
+    Also checks `@app.queue/api(...)` resources of the app API of runpod 2.0: their pools are
+    counted as rc2 selects them (a device name or a fragment admits its whole pool, so
+    `gpu="A40"` alone is two pools), and `workers` defaults to `(0, 3)` there. Tasks are pods,
+    without workers.
     """
     for endpoint in app.endpoints:
         decl = endpoint.decl
@@ -147,6 +155,93 @@ def gpu_fallback_needs_workers(app: App) -> Iterator[Finding]:
                 "the platform only falls back to another GPU type with at least "
                 f"{GPU_FALLBACK_MIN_WORKERS} max workers: the other pools are never used",
                 f"set workers=(0, {GPU_FALLBACK_MIN_WORKERS}) or more, or list a single GPU pool",
+            ),
+        )
+    yield from _app_api_fallbacks(app)
+
+
+def _app_api_pools(value: object) -> list[str] | None:
+    """The pools an app API resource's endpoint selects (rc2's ``gpu_ids_value``); None for any
+    GPU or when not statically known."""
+    items = value if isinstance(value, list) else [value]
+    pools: list[str] = []
+    for item in items:
+        found: tuple[str, ...] = ()
+        if isinstance(item, EnumValue):
+            if item.enum == "GpuGroup" and item.member in pf.APP_GPU_POOLS:
+                found = (item.member,)
+            elif item.enum == "GpuType":
+                model = next((t for t in pf.APP_GPU_TYPES if t.member == item.member), None)
+                found = (model.pool,) if model is not None and model.pool else ()
+            if not found:
+                return None  # ANY, or an unknown member (FL706)
+        elif isinstance(item, str):
+            match = pf.app_resolve_gpu_string(item)
+            if match is None or match.rule == "any":
+                return None
+            found = match.pools
+        else:
+            return None
+        pools.extend(p for p in found if p not in pools)
+    return pools
+
+
+def _app_api_max_workers(value: object) -> int | None:
+    """rc2's ``normalize_workers`` maximum; None when not statically known or invalid."""
+    if value is None:
+        return pf.APP_DEFAULT_WORKERS[1]
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        try:
+            return int(value[1])
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _app_api_fallbacks(app: App) -> Iterator[Finding]:
+    """Queue and api resources of the app API of runpod 2.0 (tasks are pods: no workers)."""
+    if not app.uses_app_api:
+        return
+    for endpoint in app.app_api_endpoints:
+        if not endpoint.decl.called or endpoint.kind is EndpointKind.TASK:
+            continue
+        gpu = endpoint.argument("gpu")
+        if gpu is None:
+            continue
+        pools = _app_api_pools(gpu.value)
+        if pools is None or len(pools) < 2:
+            continue
+        workers = endpoint.argument("workers")
+        if workers is not None and isinstance(workers.value, Unknown):
+            continue
+        maximum = _app_api_max_workers(None if workers is None else workers.value)
+        if maximum is None or maximum < 1 or maximum >= GPU_FALLBACK_MIN_WORKERS:
+            continue  # an invalid range is FL504's
+        source = endpoint.decl.file
+        listed = f"GPU pools: {', '.join(pools)}"
+        if workers is not None:
+            span = workers.span
+            related: tuple[Related, ...] = (
+                Related(source.path, gpu.span, "GPU pools selected here"),
+            )
+        else:
+            span = gpu.span
+            related = ()
+            listed += f"; workers defaults to {pf.APP_DEFAULT_WORKERS}"
+        noun = "worker" if maximum == 1 else "workers"
+        yield Finding(
+            source.path,
+            span,
+            f"resource {endpoint.short_label} selects {len(pools)} GPU pools but at most "
+            f"{maximum} {noun}",
+            related=related,
+            notes=(
+                listed,
+                "the platform only falls back to another GPU type with at least "
+                f"{GPU_FALLBACK_MIN_WORKERS} max workers: the other pools are never used",
+                f"set workers=(0, {GPU_FALLBACK_MIN_WORKERS}) or more, or select a single pool",
             ),
         )
 
@@ -259,6 +354,7 @@ def _caches_globally(source: SourceFile, definition: Definition) -> bool:
     "model-loaded-per-request",
     Severity.INFO,
     "A queue function loads a model in its body, on every request",
+    app_api=True,
 )
 def model_loaded_per_request(app: App) -> Iterator[Finding]:
     """
@@ -298,6 +394,11 @@ def model_loaded_per_request(app: App) -> Iterator[Finding]:
     ## Fix
     Turn the function into a class endpoint: load the model in `__init__`, serve requests from a
     method.
+
+    ## App API resources
+    Also checks `@app.queue(...)` functions of the app API of runpod 2.0. There the worker
+    imports the whole module once, so the advice is to load the model at module level or in a
+    global cache.
     """
     for endpoint in app.endpoints:
         if endpoint.decl.is_client:
@@ -323,3 +424,41 @@ def model_loaded_per_request(app: App) -> Iterator[Finding]:
                     "requests from a method",
                 ),
             )
+    yield from _app_api_model_loads(app)
+
+
+def _app_api_model_loads(app: App) -> Iterator[Finding]:
+    """``@app.queue`` functions of the app API of runpod 2.0: the worker imports the module once
+    and calls the function per job."""
+    if not app.uses_app_api:
+        return
+    for endpoint in app.app_api_endpoints:
+        if endpoint.kind is not EndpointKind.QUEUE or not endpoint.targets:
+            continue
+        finding = _model_load(endpoint)
+        if finding is not None:
+            yield finding
+
+
+def _model_load(endpoint: Endpoint) -> Finding | None:
+    target = endpoint.targets[0]
+    definition = target.definition
+    if definition.kind != "function":
+        return None
+    source = target.file
+    loads = [call for call in definition.body.calls if _is_loader(source, definition, call)]
+    if not loads or _caches_globally(source, definition):
+        return None
+    first = loads[0]
+    more = f" (and {len(loads) - 1} more model loads)" if len(loads) > 1 else ""
+    return Finding(
+        source.path,
+        _callee_span(source, first),
+        f"'{definition.name}' loads a model on every request",
+        notes=(
+            f"the workers of resource {endpoint.short_label} call the function for each job, "
+            f"{first.callee}(...){more} included",
+            "load it once per worker: at module level (the worker imports the module once) or "
+            "in a global cache the function fills on its first call",
+        ),
+    )

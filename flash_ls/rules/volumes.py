@@ -14,10 +14,12 @@ from flash_ls.diagnostic import Related, Severity
 from flash_ls.parse.facts import Literal, MappingExpr, SequenceExpr
 from flash_ls.project.app import App
 from flash_ls.project.evaluation import evaluate
+from flash_ls.rules import app_api_values
 from flash_ls.rules.endpoint_arguments import (
     EndpointContext,
     Node,
     OncePerPlace,
+    app_api_contexts,
     contexts,
     datacenter_value,
     finding_at,
@@ -66,6 +68,7 @@ def _volume_datacenter(app: App, volume: Node) -> str | None:
     Severity.ERROR,
     "Invalid network volume configuration",
     fix=FixAvailability.SOMETIMES,
+    app_api=True,
 )
 def invalid_volume(app: App) -> Iterator[Finding]:
     """
@@ -91,6 +94,13 @@ def invalid_volume(app: App) -> Iterator[Finding]:
 
     ## Fix
     Turns a tuple of volumes into a list.
+
+    ## App API resources
+    Also checks the `mounts=` of `@app.queue/api/task(...)` resources of the app API of runpod
+    2.0, with rc2's rules and `VolumeError` messages: a mapping of absolute paths (no `..`) to
+    `NetworkVolume`/`GlobalVolume` objects, no path inside another, at most one volume of each
+    kind, queue and api resources one volume at `/runpod-volume`, and no global volume on a CPU
+    resource.
     """
     seen = OncePerPlace()
     for ctx in contexts(app):
@@ -98,6 +108,10 @@ def invalid_volume(app: App) -> Iterator[Finding]:
         if node is None:
             continue
         yield from seen(_check_volumes(ctx, node))
+    for ctx in app_api_contexts(app):
+        node = ctx.node("mounts")
+        if node is not None:
+            yield from seen(app_api_values.mounts(ctx, node))
 
 
 def _check_volumes(ctx: EndpointContext, node: Node) -> Iterator[Finding]:

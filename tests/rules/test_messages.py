@@ -273,6 +273,23 @@ TRIGGERS: dict[str, dict[str, str | bytes]] = {
         + f'\n@app.queue(name="{NAME}_workers", cpu="cpu3c-1-2")\n'
         + "def transcribe_audio_file(): ...\n",
         "second_app.py": f'from runpod import App\n\nsecond = App("{NAME}")\n',
+        # The FL3xx-FL6xx rules that carry over to app API resources (one App of its own).
+        "zz_carried.py": "import pandas\nimport runpod\n"
+        + f'\ncarried = runpod.App("{NAME}_carried")\n'
+        + f'\n@carried.queue(name="{NAME}_mixed", gpu="L4", cpu="cpu3c-1-2")\n'
+        + "def mixed_hardware(): ...\n"
+        + f'\n@carried.queue(name="{NAME}_cpu", cpu=["CPU3C-1-2", ""], workers=(3, 1),\n'
+        + '    max_concurrency=0, min_cuda_version="12.4", datacenter=["eu_ro_1", "mars-1"],\n'
+        + '    dependencies="pandas", idle_timout=5)\ndef cpu_worker(): ...\n'
+        + f'\n@carried.task(name="{NAME}_task", model="a/b", min_cuda_version="12.10",\n'
+        + '    dependencies=["numpy>="], mounts={"/data": runpod.NetworkVolume("models"),\n'
+        + '    "/data/cache": runpod.GlobalVolume("cache")})\ndef train_model(): ...\n'
+        + f'\n@carried.queue(name="{NAME}_embed", gpu=["L4", "A100"], dependencies=["pandas"])\n'
+        + "def embed_texts(texts: list):\n"
+        + "    from sentence_transformers import SentenceTransformer\n"
+        + '    return SentenceTransformer("all-MiniLM-L6-v2").encode(texts)\n',
+        "tests/carried_worker.py": f'import runpod\n\ntested = runpod.App("{NAME}_tests")\n'
+        + f'\n@tested.queue(name="{NAME}_in_tests", gpu="L4")\ndef in_tests(): ...\n',
     },
     "analysis": {
         "broken.py": HEADER + "\n@Endpoint(name='broken')\ndef broken(x:\n    return x\n",
