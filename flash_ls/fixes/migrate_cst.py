@@ -19,8 +19,6 @@ from libcst.metadata import GlobalScope
 from flash_ls import platform
 from flash_ls.span import Span
 
-MOUNT_PATH = "/runpod-volume"  # the only mount path of an rc2 endpoint (facts, section 1.5)
-
 
 @dataclass(slots=True)
 class ArgPlan:
@@ -62,7 +60,11 @@ def edit_args(call: cst.Call, plan: ArgPlan, rename: dict[str, str] | None = Non
                 value = cast("cst.List", value).elements[list_index].value
             arg = arg.with_changes(
                 keyword=cst.Name("mounts"),
-                value=cst.Dict(elements=[cst.DictElement(key=string(MOUNT_PATH), value=value)]),
+                value=cst.Dict(
+                    elements=[
+                        cst.DictElement(key=string(platform.APP_ENDPOINT_MOUNT_PATH), value=value)
+                    ]
+                ),
             )
         result.append(arg)
     if args and (len(args) - 1) in plan.dropped and result:

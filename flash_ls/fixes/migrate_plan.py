@@ -579,7 +579,9 @@ class Planner:
         value = arg.value
         if isinstance(value, (cst.List, cst.Tuple)):
             if len(value.elements) != 1 or isinstance(value.elements[0], cst.StarredElement):
-                self.reason(arg, "rc2 endpoints take one volume, at /runpod-volume")
+                self.reason(
+                    arg, f"rc2 endpoints take one volume, at {platform.APP_ENDPOINT_MOUNT_PATH}"
+                )
                 return False
             return 0
         return None

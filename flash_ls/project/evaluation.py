@@ -60,7 +60,11 @@ def evaluate(app: App, source: SourceFile, expr: Expr, *, sdk: str = platform.SD
     if isinstance(expr, SequenceExpr):
         if expr.has_star:
             return Unknown(expr.text)
-        items = [evaluate(app, source, item, sdk=sdk) for item in expr.items]
+        # A literal item is its value (no constant to resolve): long lists are mostly literals.
+        items = [
+            item.value if isinstance(item, Literal) else evaluate(app, source, item, sdk=sdk)
+            for item in expr.items
+        ]
         if expr.kind == "tuple":
             return tuple(items)
         return items

@@ -116,7 +116,8 @@ class DeclaredDependency:
 def declared_dependencies(app: App) -> list[DeclaredDependency]:
     """The requirements `flash build` collects, in its order: ``requirements.txt`` lines, then the
     string literals of ``dependencies=[...]`` lists on recognised Endpoint/remote calls of shipped
-    files (not through an alias, not an annotated assignment, not a bare call)."""
+    files (not through an alias, not an annotated assignment, not a bare call); a string repeated
+    in one list counts once, at its first place."""
     found: list[DeclaredDependency] = []
     requirements_path = app.root / REQUIREMENTS_FILE
     for line in app.requirements:
@@ -134,8 +135,12 @@ def declared_dependencies(app: App) -> list[DeclaredDependency]:
             continue
         if keyword.value.kind != "list":
             continue
+        listed: set[str] = set()  # a string repeated in one list adds nothing for pip
         for item in keyword.value.items:
             if isinstance(item, Literal) and isinstance(item.value, str):
+                if item.value in listed:
+                    continue
+                listed.add(item.value)
                 name, _ = parse_requirement(item.value)  # cached, like the parse
                 found.append(
                     DeclaredDependency(
