@@ -17,6 +17,8 @@ copies in too, is not counted.
 from __future__ import annotations
 
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from flash_ls.project.sizes import resolution as resolver
 from flash_ls.project.sizes.app_api_files import app_api_shipped_files
 from flash_ls.project.sizes.estimate import (
     SOURCE_PIP,
+    DependencySize,
     SizeEstimate,
     _contributions,
     _from_outcome,
@@ -37,6 +40,7 @@ from flash_ls.project.sizes.estimate import (
 from flash_ls.project.sizes.resolution import (
     DeclaredDependency,
     Exclusions,
+    Outcome,
     ResolveRequest,
     interpreter_for,
     native_platform,
@@ -45,6 +49,34 @@ from flash_ls.project.sizes.resolution import (
 _RUNTIME_NOT_COUNTED = (
     "no dependencies declared: the runtime's own packages (tens of MB) are not counted"
 )
+
+
+# The sized install sets of settled resolutions: each edit makes a new App (and asks again), but
+# the same requirements resolve the same way until a job lands (``resolution.generation``).
+_SIZED: OrderedDict[tuple[object, ...], tuple[list[DependencySize], list[str]]] = OrderedDict()
+_SIZED_KEPT = 64
+_SIZED_LOCK = threading.Lock()
+
+
+def _sized_install_set(
+    outcome: Outcome, exclusions: AppApiExclusions
+) -> tuple[list[DependencySize], list[str]]:
+    """``_from_outcome``, memoised for an outcome that is settled (not pending, no problem)."""
+    if outcome.resolution is None or outcome.pending or outcome.problem is not None:
+        return _from_outcome(outcome, exclusions)
+    sized = frozenset(url for url, wheel in outcome.wheels.items() if not isinstance(wheel, str))
+    key = (outcome.request.key, exclusions, resolver.generation(), sized)
+    with _SIZED_LOCK:
+        known = _SIZED.get(key)
+        if known is not None:
+            _SIZED.move_to_end(key)
+    if known is None:
+        known = _from_outcome(outcome, exclusions)
+        with _SIZED_LOCK:
+            _SIZED[key] = known
+            while len(_SIZED) > _SIZED_KEPT:
+                _SIZED.popitem(last=False)
+    return list(known[0]), list(known[1])
 
 
 def requirement_key(text: str) -> str:
@@ -211,7 +243,7 @@ def _artifacts(app: App) -> tuple[AppArtifact, ...]:
         )
         if vendored:
             outcome = resolver.resolve(request, offline=offline)
-            deps, notes = _from_outcome(outcome, exclusions)
+            deps, notes = _sized_install_set(outcome, exclusions)
             problems = [outcome.problem] if outcome.problem is not None else []
         else:  # the runtime's packages alone (tens of MB): not worth a pip run per check
             deps, notes, problems = [], [_RUNTIME_NOT_COUNTED], []
