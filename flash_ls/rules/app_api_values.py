@@ -23,6 +23,7 @@ from flash_ls.project.evaluation import EnumValue, Unknown, Value
 from flash_ls.rules.endpoint_arguments import (
     EndpointContext,
     Node,
+    as_int,
     child,
     finding_at,
     items_of,
@@ -265,7 +266,7 @@ def workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     items = items_of(app, node)
     numbers: list[int] = []
     for item in items:
-        number = _as_int(value_of(app, item))
+        number = as_int(value_of(app, item))
         if isinstance(number, Unknown):
             return
         if number is None:
@@ -296,22 +297,6 @@ def workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
                 f"Write workers=({high}, {low}) if you meant that range",
             ),
         )
-
-
-def _as_int(value: Value) -> int | Unknown | None:
-    """``int(value)`` as the SDK does it; None when that raises."""
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, (bool, int)):
-        return int(value)
-    if isinstance(value, float):
-        return int(value) if value == value and abs(value) != float("inf") else None
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return None
-    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from flash_ls.parse.facts import (
 )
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointDecl
-from flash_ls.project.evaluation import EnumValue, Value, evaluate
+from flash_ls.project.evaluation import EnumValue, Unknown, Value, evaluate
 from flash_ls.rules.registry import Finding
 from flash_ls.span import Span
 
@@ -77,6 +77,23 @@ def child(app: App, parent: Node, expr: Expr) -> Node:
     if parent.local:
         return Node(where, value, parent.file, expr, parent.sdk)
     return Node(where, value, parent.anchor_file, parent.anchor, parent.sdk)
+
+
+def as_int(value: Value) -> int | Unknown | None:
+    """``int(value)`` as the SDKs call it on a numeric argument (``workers`` items); None when
+    that raises (a non-numeric string, NaN, an infinity, any other type)."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, (bool, int)):
+        return int(value)
+    if isinstance(value, float):
+        return int(value) if value == value and abs(value) != float("inf") else None
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
 
 
 def value_of(app: App, node: Node) -> Value:

@@ -14,13 +14,14 @@ from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
 from flash_ls.parse.facts import Keyword, SequenceExpr
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import EndpointKind
-from flash_ls.project.evaluation import EnumValue, Unknown, Value
+from flash_ls.project.evaluation import EnumValue, Unknown
 from flash_ls.rules import app_api_values
 from flash_ls.rules.endpoint_arguments import (
     EndpointContext,
     Node,
     OncePerPlace,
     app_api_contexts,
+    as_int,
     contexts,
     finding_at,
     items_of,
@@ -81,20 +82,6 @@ def invalid_workers(app: App) -> Iterator[Finding]:
             yield from seen(app_api_values.workers(ctx, node))
 
 
-def _as_int(value: Value) -> int | Unknown | None:
-    """``int(value)`` as the SDK does it; None when that raises."""
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, (bool, int, float)):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return None
-    return None
-
-
 def _check_workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     app = ctx.app
     value = value_of(app, node)
@@ -137,7 +124,7 @@ def _check_workers(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     items = items_of(app, node)
     numbers: list[int | Unknown] = []
     for item in items:
-        number = _as_int(value_of(app, item))
+        number = as_int(value_of(app, item))
         if number is None:
             yield finding_at(
                 item,
