@@ -14,7 +14,13 @@ from flash_ls.parse.facts import CallExpr, Keyword, NameExpr
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm
 from flash_ls.project.evaluation import Unknown, evaluate
-from flash_ls.rules.endpoint_arguments import contexts, shorten, source_text, unknown_arguments
+from flash_ls.rules.endpoint_arguments import (
+    contexts,
+    shorten,
+    source_text,
+    unknown_arguments,
+    with_article,
+)
 from flash_ls.rules.registry import Finding, FixAvailability, rule
 from flash_ls.span import Span
 
@@ -152,7 +158,7 @@ def python_version_conflict(app: App) -> Iterator[Finding]:
         yield Finding(
             resource.file.path,
             kw.value.span,
-            f"python_version={shorten(text)} is a {type(value).__name__}, not a string",
+            f"python_version={shorten(text)} is {with_article(type(value).__name__)}, not a string",
             fix=fix,
             notes=(
                 "write the version as a string, e.g. "
