@@ -6,7 +6,6 @@ docs/reliability.md, "Mutation testing".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,7 @@ from apps import check, full
 
 from flash_ls.fixes.apply import apply_edits
 
-
-@pytest.fixture(autouse=True)
-def no_rule_crashes(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """A crashing rule is only logged by the engine: make it fail the test instead."""
-    yield
-    crashes = [r.getMessage() for r in caplog.records if "failed on app" in r.getMessage()]
-    assert crashes == []
+pytestmark = pytest.mark.usefixtures("no_rule_crashes")  # tests/rules/conftest.py
 
 
 def findings(root: Path, source: str, prefix: str = "FL30") -> list[str]:

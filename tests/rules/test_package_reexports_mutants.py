@@ -6,19 +6,12 @@ See docs/reliability.md, "Mutation testing".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from apps import check, full
 
-
-@pytest.fixture(autouse=True)
-def no_rule_crashes(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """A crashing rule is only logged by the engine: make it fail the test instead."""
-    yield
-    crashes = [r.getMessage() for r in caplog.records if "failed on app" in r.getMessage()]
-    assert crashes == []
+pytestmark = pytest.mark.usefixtures("no_rule_crashes")  # tests/rules/conftest.py
 
 
 def fl307(root: Path, files: dict[str, str | bytes]) -> list[str]:
