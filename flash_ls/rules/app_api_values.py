@@ -24,6 +24,7 @@ from flash_ls.rules.endpoint_arguments import (
     EndpointContext,
     Node,
     as_int,
+    both_gpu_and_cpu,
     child,
     finding_at,
     items_of,
@@ -77,24 +78,14 @@ def decorator_kind(ctx: EndpointContext) -> str:
 def gpu_and_cpu(ctx: EndpointContext) -> Iterator[Finding]:
     """``gpu=`` and ``cpu=`` both given (neither None): ``spec.gpu is not None and spec.cpu is not
     None`` after normalising, so ``gpu=[]`` counts as given."""
-    gpu, cpu = ctx.kw("gpu"), ctx.kw("cpu")
-    if gpu is None or cpu is None:
-        return
-    values = (ctx.value("gpu"), ctx.value("cpu"))
-    if any(v is None or isinstance(v, Unknown) for v in values):
-        return
-    later, earlier = (cpu, gpu) if cpu.span > gpu.span else (gpu, cpu)
-    yield Finding(
-        ctx.file.path,
-        keyword_span(later),
-        f"{ctx.label} sets both gpu= and cpu=",
-        related=(Related(ctx.file.path, keyword_span(earlier), f"{earlier.name}= given here"),),
-        notes=(
-            _raises(pf.app_gpu_and_cpu_message(ctx.resource_name)),
-            "Keep gpu= for a GPU resource or cpu= for a CPU resource (neither: any GPU)",
-            _SKIPPED,
-        ),
+    notes = (
+        _raises(pf.app_gpu_and_cpu_message(ctx.resource_name)),
+        "Keep gpu= for a GPU resource or cpu= for a CPU resource (neither: any GPU)",
+        _SKIPPED,
     )
+    found = both_gpu_and_cpu(ctx, notes)
+    if found is not None:
+        yield found
 
 
 # ---------------------------------------------------------------------------------------------

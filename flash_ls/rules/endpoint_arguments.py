@@ -79,6 +79,25 @@ def child(app: App, parent: Node, expr: Expr) -> Node:
     return Node(where, value, parent.anchor_file, parent.anchor, parent.sdk)
 
 
+def both_gpu_and_cpu(ctx: EndpointContext, notes: tuple[str, ...]) -> Finding | None:
+    """FL501's finding for either SDK: ``gpu=`` and ``cpu=`` both given (neither None nor known
+    only at run time), at the later keyword, the earlier one related; ``notes`` say what fails."""
+    gpu, cpu = ctx.kw("gpu"), ctx.kw("cpu")
+    if gpu is None or cpu is None:
+        return None
+    values = (ctx.value("gpu"), ctx.value("cpu"))
+    if any(v is None or isinstance(v, Unknown) for v in values):
+        return None
+    later, earlier = (cpu, gpu) if cpu.span > gpu.span else (gpu, cpu)
+    return Finding(
+        ctx.file.path,
+        keyword_span(later),
+        f"{ctx.label} sets both gpu= and cpu=",
+        related=(Related(ctx.file.path, keyword_span(earlier), f"{earlier.name}= given here"),),
+        notes=notes,
+    )
+
+
 def as_int(value: Value) -> int | Unknown | None:
     """``int(value)`` as the SDKs call it on a numeric argument (``workers`` items); None when
     that raises (a non-numeric string, NaN, an infinity, any other type)."""

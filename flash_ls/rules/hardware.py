@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from flash_ls import platform as pf
-from flash_ls.diagnostic import Related, Severity
+from flash_ls.diagnostic import Severity
 from flash_ls.parse.facts import SequenceExpr
 from flash_ls.project.app import App
 from flash_ls.project.evaluation import EnumValue, Unknown, Value
@@ -21,12 +21,12 @@ from flash_ls.rules.endpoint_arguments import (
     OncePerPlace,
     app_api_contexts,
     attribute_error,
+    both_gpu_and_cpu,
     child,
     contexts,
     enum_reference,
     finding_at,
     items_of,
-    keyword_span,
     match_spelling,
     member_text,
     quoted_like,
@@ -71,24 +71,14 @@ def gpu_and_cpu(app: App) -> Iterator[Finding]:
     Also checks `@app.queue/api/task(...)` resources (runpod 2.0), where `gpu=[]` counts as
     given, quoting rc2's `InvalidResourceError`.
     """
+    notes = (
+        "flash build fails with ValueError: gpu and cpu are mutually exclusive",
+        "keep gpu= for a GPU endpoint or cpu= for a CPU endpoint",
+    )
     for ctx in contexts(app):
-        gpu, cpu = ctx.kw("gpu"), ctx.kw("cpu")
-        if gpu is None or cpu is None:
-            continue
-        values = (ctx.value("gpu"), ctx.value("cpu"))
-        if any(v is None or isinstance(v, Unknown) for v in values):
-            continue
-        later, earlier = (cpu, gpu) if cpu.span > gpu.span else (gpu, cpu)
-        yield Finding(
-            ctx.file.path,
-            keyword_span(later),
-            f"{ctx.label} sets both gpu= and cpu=",
-            related=(Related(ctx.file.path, keyword_span(earlier), f"{earlier.name}= given here"),),
-            notes=(
-                "flash build fails with ValueError: gpu and cpu are mutually exclusive",
-                "keep gpu= for a GPU endpoint or cpu= for a CPU endpoint",
-            ),
-        )
+        found = both_gpu_and_cpu(ctx, notes)
+        if found is not None:
+            yield found
     for ctx in app_api_contexts(app):
         yield from app_api_values.gpu_and_cpu(ctx)
 
