@@ -75,7 +75,7 @@ _DESCRIPTORS = frozenset(
 _DESCRIPTOR_SUFFIXES = (".setter", ".getter", ".deleter")
 
 
-def _wrapped_in_descriptor(lines: list[str], def_line: int) -> bool:
+def _wrapped_in_descriptor(lines: Sequence[str], def_line: int) -> bool:
     """Whether the decorators above the ``def`` on ``def_line`` make it a descriptor."""
     line = def_line - 1
     while line >= 0:

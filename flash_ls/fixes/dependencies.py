@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flash_ls.diagnostic import TextEdit
 from flash_ls.parse.facts import CallExpr, Expr, Literal, SequenceExpr
+from flash_ls.parse.split import line_texts
 from flash_ls.span import Span
 
 
@@ -82,10 +83,16 @@ def add_dependencies(
 _LINE_END = re.compile(r"\r(?!\n)|\n")
 
 
-@lru_cache(maxsize=4)
-def _lines(text: str) -> tuple[str, ...]:
-    """The lines as the facts count them (CRLF lines keep the \\r); an endpoint's findings
-    all edit one file, so its split is kept for the next (a str's hash is computed once)."""
+def _lines(text: str) -> Sequence[str]:
+    """The lines as the facts count them (CRLF lines keep the \\r, so that new lines follow
+    them). Without a \\r they are the lines the engine and the rules split: shared with them."""
+    if "\r" not in text:
+        return line_texts(text)
+    return _lines_with_returns(text)
+
+
+@lru_cache(maxsize=4)  # an endpoint's findings all edit one file: its split is kept for the next
+def _lines_with_returns(text: str) -> tuple[str, ...]:
     return tuple(_LINE_END.split(text))
 
 

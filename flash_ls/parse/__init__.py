@@ -92,8 +92,11 @@ def is_flash_relevant(text: str) -> bool:
     return SDK_MODULE in text
 
 
-# ``import runpod`` / ``from runpod(.apps) import ...``; ``\b`` keeps ``runpod_flash`` out.
-_APP_API_IMPORT = re.compile(rf"\b(?:import|from)[ \t]+{re.escape(APP_API_MODULE)}\b")
+# ``import runpod`` / ``from runpod(.apps) import ...``; ``\b`` keeps ``runpod_flash`` out. The
+# module name is searched alone (a literal: a fast scan), the keyword before it then checked:
+# ``\b(?:import|from)[ \t]+runpod\b`` as one pattern tries every position of the file.
+_APP_API_NAME = re.compile(rf"{re.escape(APP_API_MODULE)}\b")
+_IMPORT_KEYWORD = re.compile(r"\b(?:import|from)\Z")
 
 
 def is_app_api_relevant(text: str) -> bool:
@@ -103,19 +106,30 @@ def is_app_api_relevant(text: str) -> bool:
     another module (``from main import app`` + ``@app.queue``) gets them from the workspace. A
     legacy worker (``import runpod`` for ``runpod.serverless``) names no ``App`` and stays light.
     """
-    return APP_CLASS in text and _APP_API_IMPORT.search(text) is not None
+    return APP_CLASS in text and _imports_app_api(text)
+
+
+def _imports_app_api(text: str) -> bool:
+    for match in _APP_API_NAME.finditer(text):
+        end = match.start()
+        while end > 0 and text[end - 1] in " \t":
+            end -= 1
+        if end < match.start() and _IMPORT_KEYWORD.search(text, max(0, end - 7), end):
+            return True
+    return False
 
 
 def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def parse_file(text: str, *, full: bool | None = None) -> FileFacts:
+def parse_file(text: str, *, full: bool | None = None, text_hash: str | None = None) -> FileFacts:
     """Facts of one file. Never raises: unparseable statements become syntax problems.
 
     ``full=None`` decides from the text alone (``is_flash_relevant``). Light facts
     (``fully_parsed=False``) hold only module-level imports, assignments and bare calls, read from
-    the statements that can hold them; other statements are not parsed.
+    the statements that can hold them; other statements are not parsed. ``text_hash``: the
+    text's ``content_hash``, when the caller has it already.
     """
     mentions_flash = SDK_MODULE in text
     mentions_app_api = is_app_api_relevant(text)
@@ -123,8 +137,8 @@ def parse_file(text: str, *, full: bool | None = None) -> FileFacts:
         full = mentions_flash or mentions_app_api
     chunks, comments = split_statements(text)
     facts = FileFacts(
-        text_hash=content_hash(text),
-        line_count=text.count("\n") + text.count("\r") - text.count("\r\n") + 1,
+        text_hash=text_hash if text_hash is not None else content_hash(text),
+        line_count=_line_count(text),
         mentions_flash=mentions_flash,
         fully_parsed=full,
         mentions_app_api=mentions_app_api,
@@ -136,6 +150,13 @@ def parse_file(text: str, *, full: bool | None = None) -> FileFacts:
         _merge(facts, cache.get(chunk.text, chunk.start_line))
     _read_suppressions(facts, comments)
     return facts
+
+
+def _line_count(text: str) -> int:
+    """Lines as Python counts them: ends are ``\\n``, ``\\r\\n`` and ``\\r``."""
+    if "\r" not in text:
+        return text.count("\n") + 1
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
 
 
 # ``NAME = ...`` / ``NAME: T = ...`` at module level: constants other files may import.

@@ -8,18 +8,25 @@ original text.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 # Characters ``str.splitlines`` breaks lines on but Python's tokenizer and editors do not.
-_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_OTHER_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 _CLAUSE = re.compile(r"(else|elif|except|finally)\b")
 # Column-0 lines that almost surely start a new statement even inside an unclosed bracket.
 _RECOVERY = re.compile(r"(@|(async\s+)?def\s|class\s|import\s|from\s+\S+\s+import\b)")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def _other_breaks(text: str) -> bool:
+    # eight substring scans of a whole file cost less than one regex scan of it
+    return any(char in text for char in _OTHER_BREAKS)
 
 
 # (line text, depth, open string) -> state after the line and its comments: an edited file is
@@ -58,17 +65,32 @@ class _ScanState:
 def split_lines(text: str) -> list[str]:
     """Lines with their ends, broken only at ``\\n``, ``\\r\\n`` and ``\\r`` (as Python and editors count
     lines; ``str.splitlines`` also breaks at form feeds and other separators)."""
-    if _OTHER_BREAKS.search(text) is None:
+    if not _other_breaks(text):
         return text.splitlines(keepends=True)
     return _LINE.findall(text)
 
 
-def line_texts(text: str) -> list[str]:
+def line_texts(text: str) -> tuple[str, ...]:
     """The lines of ``split_lines`` without their ends (``str.splitlines()`` as Python counts
-    lines): what a fact's line number indexes."""
-    if _OTHER_BREAKS.search(text) is None:
-        return text.splitlines()
-    return [line.rstrip("\r\n") for line in _LINE.findall(text)]
+    lines): what a fact's line number indexes.
+
+    The last few texts' splits are kept: in one check the engine, several rules and their fixes
+    ask for the lines of the same file (the same ``str``, whose hash is computed once)."""
+    if len(text) > _SHARED_LINES_CHARS:  # a huge file's lines must not stay alive
+        return _line_texts(text)
+    return _shared_line_texts(text)
+
+
+_SHARED_LINES_CHARS = 1024 * 1024
+
+
+def _line_texts(text: str) -> tuple[str, ...]:
+    if not _other_breaks(text):
+        return tuple(text.splitlines())
+    return tuple(line.rstrip("\r\n") for line in _LINE.findall(text))
+
+
+_shared_line_texts = functools.lru_cache(maxsize=8)(_line_texts)
 
 
 def split_statements(text: str) -> tuple[list[Chunk], list[Comment]]:

@@ -54,9 +54,9 @@ class SourceFile:
             return self.module
         return self.module.rpartition(".")[0]
 
-    def lines(self) -> list[str]:
+    def lines(self) -> tuple[str, ...]:
         # Lines as facts number them: ``str.splitlines`` also breaks at form feeds, \x1c, \x85...
-        return line_texts(self.text) if self.text is not None else []
+        return line_texts(self.text) if self.text is not None else ()
 
 
 @dataclass(slots=True)
@@ -77,6 +77,10 @@ class App:
     # Computed lazily: a slotted dataclass cannot hold a functools.cached_property.
     _top_levels: frozenset[str] | None = field(default=None, init=False, repr=False)
     _derived: dict[Callable[[App], Any], Any] = field(default_factory=dict, init=False, repr=False)
+    # ``qualified`` answers by (id of the file, dotted name), with the file to check the id.
+    _qualified: dict[tuple[int, str], tuple[SourceFile, str]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         for source in self.files.values():
@@ -91,6 +95,7 @@ class App:
         self._resolved = None
         self._app_api = None
         self._derived = {}
+        self._qualified = {}
 
     def derived(self, compute: Callable[[App], _T]) -> _T:
         """``compute(self)``, once per App object: what several rules read of an app (the served
@@ -229,8 +234,20 @@ class App:
             self._resolved = FlashReader(self)
         return self._resolved
 
-    def qualified(self, source: SourceFile, dotted: str, depth: int = 0) -> str:
-        """Fully resolve a dotted name to ``module:attr`` following local aliases and app modules."""
+    def qualified(self, source: SourceFile, dotted: str) -> str:
+        """Fully resolve a dotted name to ``module:attr`` following local aliases and app modules.
+
+        Asked for the same names of the same files by many rules of a check: each answer is
+        kept for the App's lifetime."""
+        key = (id(source), dotted)
+        known = self._qualified.get(key)
+        if known is not None and known[0] is source:
+            return known[1]
+        found = self._qualify(source, dotted, 0)
+        self._qualified[key] = (source, found)
+        return found
+
+    def _qualify(self, source: SourceFile, dotted: str, depth: int) -> str:
         q = source.facts.qualify(dotted)
         module, _, attr = q.partition(":")
         if depth > _MAX_ALIAS_DEPTH:
@@ -244,12 +261,12 @@ class App:
                 and isinstance(binding.value, NameExpr)
             ):
                 target = binding.value.dotted + (f".{rest}" if rest else "")
-                return self.qualified(source, target, depth + 1)
+                return self._qualify(source, target, depth + 1)
             return f"{source.module}:{attr}" if source.module else q
         absolute = self.absolute_module(source, module)
         target_file = self.module_file(absolute)
         if target_file is not None and attr:
-            return self.qualified(target_file, attr, depth + 1)
+            return self._qualify(target_file, attr, depth + 1)
         return f"{absolute}:{attr}"
 
     def is_sdk_name(self, source: SourceFile, dotted: str, name: str) -> bool:

@@ -80,14 +80,15 @@ class FactsCache:
     def _facts(self, text: str, full: bool | None) -> FileFacts:
         from flash_ls.parse import content_hash, parse_file
 
-        key = content_hash(text) if full is None else f"full:{content_hash(text)}"
+        text_hash = content_hash(text)
+        key = text_hash if full is None else f"full:{text_hash}"
         with self._lock:
             found = self._memory.get(key)
         if found is not None:
             return found
         found = self._load(key)
         if found is None:
-            found = parse_file(text) if full is None else parse_file(text, full=full)
+            found = parse_file(text, full=full, text_hash=text_hash)
             self._store(key, found)
         with self._lock:
             if len(self._memory) >= self._limit:

@@ -116,13 +116,22 @@ class EndpointDecl:
     app_decl: AppDecl | None = None
     declared_kind: EndpointKind | None = None
     called: bool = True
+    # name -> keyword, built on the first look-up: the rules of a check ask for every argument
+    # of every endpoint, some of them many times.
+    _keywords: dict[str, Keyword] | None = field(default=None, init=False, repr=False)
 
     def keyword(self, name: str) -> Keyword | None:
         """A keyword argument of the Endpoint call (for remote(), of its resource config)."""
-        found = self.call.keyword(name)
-        if found is None and self.resource_call is not None:
-            found = self.resource_call.keyword(name)
-        return found
+        index = self._keywords
+        if index is None:
+            index = self._keywords = {}
+            # The first of a repeated name counts, and the call's own keywords before those of
+            # the resource config: the later a keyword is written here, the earlier it is seen.
+            for call in (self.resource_call, self.call):
+                for kw in reversed(call.keywords) if call is not None else ():
+                    if kw.name is not None:
+                        index[kw.name] = kw
+        return index.get(name)
 
     def argument(self, name: str) -> Expr | None:
         """The value given for ``name``, including the positional ``name`` argument."""

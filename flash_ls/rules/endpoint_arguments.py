@@ -252,23 +252,21 @@ class EndpointContext:
         return any(c.has_star_args or any(k.name is None for k in c.keywords) for c in calls)
 
     def kw(self, name: str) -> Keyword | None:
-        found = self.decl.keyword(name)
-        resource = self.decl.resource_call
+        decl = self.endpoint.decl
+        found = decl.keyword(name)
+        resource = decl.resource_call
         if found is None and resource is not None and name in _LEGACY_FIELDS:
             found = resource.keyword(_LEGACY_FIELDS[name])
         return found
 
     def node(self, name: str) -> Node | None:
-        try:
+        if name in self._nodes:  # a miss is the common case (most arguments are never given)
             return self._nodes[name]
-        except KeyError:
-            kw = self.kw(name)
-            found = self._nodes[name] = (
-                None
-                if kw is None
-                else node_for(self.app, self.file, kw.value, sdk=self.endpoint.sdk)
-            )
-            return found
+        kw = self.kw(name)
+        found = self._nodes[name] = (
+            None if kw is None else node_for(self.app, self.file, kw.value, sdk=self.endpoint.sdk)
+        )
+        return found
 
     def value(self, name: str) -> Value:
         """The keyword's value; None when it is not given."""

@@ -52,7 +52,6 @@ def check_app(
         rules = [r for r in rules if r.family in APP_API_FAMILIES or r.app_api]
     overrides = _severity_overrides(config.severity)
     by_path = {source.path: source for source in app.files.values()}
-    lines_of: dict[Path, list[str]] = {}  # split once per file, only for files with findings
     found: list[Diagnostic] = []
     for current in rules:
         try:
@@ -70,9 +69,7 @@ def check_app(
             severity = overrides.get(current.code) or finding.severity or current.severity
             alternatives: tuple[Fix, ...] = ()
             if source is not None and source.text is not None:
-                lines = lines_of.get(source.path)
-                if lines is None:
-                    lines = lines_of[source.path] = source.lines()
+                lines = source.lines()  # split once per text, and shared with the rules
                 line = finding.span.start_line
                 line_text = lines[line] if 0 <= line < len(lines) else ""
                 alternatives = (suppression_fix(source.path, line_text, line, current.code, facts),)

@@ -36,6 +36,7 @@ from flash_ls.project.sizes.estimate import (
     SizeEstimate,
     _contributions,
     _from_outcome,
+    _group_by_root,
 )
 from flash_ls.project.sizes.resolution import (
     DeclaredDependency,
@@ -254,7 +255,7 @@ def _artifacts(app: App) -> tuple[AppArtifact, ...]:
             excluded=list(excluded),
             problems=problems,
             notes=notes,
-            contributions=_contributions(declared, deps),
+            contributions=_contributions(declared, _group_by_root(deps)),
             python_version=request.python_version,
             platform=request.platform_label,
             interpreter=request.interpreter.label,

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
@@ -347,7 +347,7 @@ def estimate_artifact(app: App) -> SizeEstimate:
         excluded=list(part.excluded),
         problems=list(part.problems),
         notes=list(part.notes),
-        contributions=_contributions(declared, part.deps),
+        contributions=_contributions(declared, _by_root(part)),
         python_version=part.python_version,
         platform=part.platform,
         interpreter=part.interpreter,
@@ -580,14 +580,27 @@ def _holds(marker: Marker, environment: dict[str, str]) -> bool:
         return True
 
 
-def _contributions(
-    declared: Sequence[DeclaredDependency], deps: Sequence[DependencySize]
-) -> list[DependencyContribution]:
-    """Each declared requirement with the bytes of everything rooted at it (first declaration
-    of a name only)."""
+def _by_root(part: _Part) -> dict[str, list[DependencySize]]:
+    """The part's dependencies by the declared requirement they are installed for: grouped
+    once per part (the whole install set), not on every keystroke's estimate."""
+    by_root = part.derived.get("by_root")
+    if by_root is None:
+        by_root = part.derived["by_root"] = _group_by_root(part.deps)
+    return cast("dict[str, list[DependencySize]]", by_root)
+
+
+def _group_by_root(deps: Sequence[DependencySize]) -> dict[str, list[DependencySize]]:
     by_root: dict[str, list[DependencySize]] = {}
     for dep in deps:
         by_root.setdefault(dep.root, []).append(dep)
+    return by_root
+
+
+def _contributions(
+    declared: Sequence[DeclaredDependency], by_root: dict[str, list[DependencySize]]
+) -> list[DependencyContribution]:
+    """Each declared requirement with the bytes of everything rooted at it (first declaration
+    of a name only)."""
     found: list[DependencyContribution] = []
     seen: set[str] = set()
     for dependency in declared:

@@ -354,13 +354,30 @@ def request_for(app: App, requirements: Sequence[str]) -> ResolveRequest:
 
 
 def _key(request: ResolveRequest) -> str:
+    return _digest(
+        request.requirements,
+        request.options,
+        request.python_version,
+        request.platform if not request.native else f"native:{request.platform}",
+        json.dumps(_environment(request.interpreter, request.cwd)),
+    )
+
+
+@functools.lru_cache(maxsize=64)  # a request is made on every keystroke, nearly always the same
+def _digest(
+    requirements: tuple[str, ...],
+    options: tuple[str, ...],
+    python: str,
+    platform_key: str,
+    environment: str,
+) -> str:
     parts = {
         "version": _CACHE_VERSION,
-        "requirements": request.requirements,
-        "options": request.options,
-        "python": request.python_version,
-        "platform": request.platform if not request.native else f"native:{request.platform}",
-        "environment": _environment(request.interpreter, request.cwd),
+        "requirements": requirements,
+        "options": options,
+        "python": python,
+        "platform": platform_key,
+        "environment": json.loads(environment),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
