@@ -52,6 +52,9 @@ def check_app(
         rules = [r for r in rules if r.family in APP_API_FAMILIES or r.app_api]
     overrides = _severity_overrides(config.severity)
     by_path = {source.path: source for source in app.files.values()}
+    # split once per file and check, only for files with findings (a huge file is not kept
+    # by the shared split of parse/split.py)
+    lines_of: dict[Path, Sequence[str]] = {}
     found: list[Diagnostic] = []
     for current in rules:
         try:
@@ -69,7 +72,9 @@ def check_app(
             severity = overrides.get(current.code) or finding.severity or current.severity
             alternatives: tuple[Fix, ...] = ()
             if source is not None and source.text is not None:
-                lines = source.lines()  # split once per text, and shared with the rules
+                lines = lines_of.get(source.path)
+                if lines is None:
+                    lines = lines_of[source.path] = source.lines()
                 line = finding.span.start_line
                 line_text = lines[line] if 0 <= line < len(lines) else ""
                 alternatives = (suppression_fix(source.path, line_text, line, current.code, facts),)
