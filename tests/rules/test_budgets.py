@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from apps import check, codes, load_app, only, sparse, where, write_app
+from apps import check, codes, full, load_app, only, sparse, where, write_app
 
 from flash_ls.diagnostic import Fix, Severity
 from flash_ls.fixes.apply import apply_edits
@@ -217,6 +217,31 @@ def test_fl401_one_excluded_cuda_wheel(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "table",
+    ["flash-ls = { size-budget-mb = 15 }\n", "flash-ls.size-budget-mb = 15\n"],
+    ids=["inline", "dotted"],
+)
+def test_fl401_advice_without_a_fix_when_exclude_packages_cannot_be_written(
+    tmp_path: Path, table: str
+) -> None:
+    # [tool.flash-ls] as an inline table or dotted keys has no line to add exclude-packages to:
+    # the notes still say what to exclude, but no fix is offered.
+    embedder(tmp_path, budget_mb=15, cudnn_mb=900)
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "app"\n\n[tool]\n{table}')
+    sizes.clear_caches()
+    [found] = only(check(tmp_path), "FL401")
+    assert found.message == "artifact would be about 1.1 GB, above the 15 MB budget"
+    names = "nvidia_cudnn_cu12, nvidia_cublas_cu12, numpy, tokenizers"
+    assert found.notes[1:3] == (
+        f'to fit, exclude {names}: exclude-packages = ["nvidia_cudnn_cu12", '
+        '"nvidia_cublas_cu12", "numpy", "tokenizers"] in [tool.flash-ls]',
+        f"with the official CLI: flash build --exclude {names.replace(', ', ',')} "
+        "(and flash deploy)",
+    )
+    assert found.fix is None
+
+
 def test_fl401_on_a_requirements_line(tmp_path: Path) -> None:
     write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "# heavy\ntensorflow>=2.16\n"})
     built_with(
@@ -380,6 +405,37 @@ def test_fl401_related_files_of_one_byte_but_not_empty_ones(tmp_path: Path) -> N
     assert labels == ["a.bin", "worker.py", "pyproject.toml", "one.txt"]
 
 
+def test_fl401_related_lists_a_dependency_of_one_byte(tmp_path: Path) -> None:
+    # A dependency counts from its first byte, as a file does (one that adds nothing does not).
+    write_app(
+        tmp_path,
+        {
+            "worker.py": """
+            from runpod_flash import Endpoint
+
+            @Endpoint(name="w", dependencies=["heavy", "tiny", "nothing"])
+            def w(): ...
+            """
+        },
+    )
+    built_with(
+        tmp_path,
+        ["heavy", "tiny", "nothing"],
+        {"heavy": (1600 * MB, []), "tiny": (1, []), "nothing": (0, [])},
+    )
+    [found] = only(check(tmp_path), "FL401")
+    assert [r.message.rsplit(":", 1)[0] for r in found.related] == [
+        "dependency 'heavy'",
+        "worker.py",
+        "pyproject.toml",
+        "dependency 'tiny'",
+    ]
+    tiny = found.related[3]
+    assert tiny.message == "dependency 'tiny': 1 bytes"
+    line = (tmp_path / "worker.py").read_text().splitlines()[2]
+    assert line[tiny.span.start_col : tiny.span.end_col] == '"tiny"'
+
+
 def test_incomplete_estimates_say_why_in_the_finding() -> None:
     # Each problem of the resolution, and wheels of unknown size, is a note of FL401/FL402.
     problems = [
@@ -421,7 +477,11 @@ def test_fl401_follows_an_edit_without_estimating_the_dependencies_again(
     from flash_ls.rules.engine import check_app
 
     write_app(tmp_path, {"worker.py": WORKER, "requirements.txt": "pillow\n"})
-    dists = {"diffusers": (20 * MB, []), "transformers": (1600 * MB, []), "pillow": (12 * MB, [])}
+    dists: dict[str, tuple[int, list[str]]] = {
+        "diffusers": (20 * MB, []),
+        "transformers": (1600 * MB, []),
+        "pillow": (12 * MB, []),
+    }
     built_with(tmp_path, ["pillow", "diffusers", "transformers"], dists)
     workspace = Workspace([tmp_path])
     [before] = only(check_app(workspace.app(tmp_path)), "FL401")
@@ -605,6 +665,35 @@ def test_fl404_follows_ignored_modules_that_import_more(tmp_path: Path) -> None:
     assert "vendor/__init__.py" in errors[1].message and "vendor/a.py" in errors[1].message
     assert errors[0].message == "vendor/a.py imports vendor/b.py, which the build ignores"
     assert errors[0].notes[0] == "vendor/a.py is not shipped either, but shipped code imports it"
+
+
+def test_fl404_relative_import_at_the_app_root(tmp_path: Path) -> None:
+    # `from . import x` in a file at the root names the root module x (no package to prefix).
+    found = check(
+        tmp_path,
+        {
+            ".gitignore": "helper.py\n",
+            "helper.py": "def clean(x):\n    return x\n",
+            "shared.py": "",
+            "worker.py": """
+            from runpod_flash import Endpoint
+            from . import helper, shared
+
+            @Endpoint(name="worker", cpu="cpu3c-1-2")
+            def work(x):
+                return helper.clean(x)
+            """,
+        },
+    )
+    [error] = only(found, "FL404")
+    assert full(error) == [
+        "worker.py:2:0-2:28 FL404 error: shipped code imports helper.py, which the build ignores",
+        "note: helper.py is excluded by `helper.py` in .gitignore",
+        "note: flash build fails: Shipped code imports local modules that the build ignore rules "
+        "exclude",
+        "note: remove the pattern from .gitignore or move the module out of the ignored path",
+        "related helper.py:1:0-1:0: helper.py is excluded from the build",
+    ]
 
 
 def test_fl404_endpoint_in_an_ignored_file(tmp_path: Path) -> None:

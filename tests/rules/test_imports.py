@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apps import check, codes, only, where
+from apps import check, codes, full, only, where
 
 from flash_ls.diagnostic import Diagnostic, Severity
 from flash_ls.fixes.apply import apply_edits
@@ -779,6 +779,99 @@ def test_fl302_class_endpoint_reports_class_level_and_method_uses(tmp_path: Path
     assert [where(d) for d in found] == [("worker.py", 8)]  # once per body, at the first use
     assert found[0].message == "'Model' uses module-level 'MODEL_ID'"
     assert "endpoint class 'Model'" in found[0].notes[0]
+
+
+def test_fl302_import_fix_goes_into_the_methods_of_a_class_endpoint(tmp_path: Path) -> None:
+    # The header (`class Model(Base):`, a signature's annotations) is not part of the body that
+    # ships as source: a use there does not stop the import fix for the uses inside methods.
+    files: dict[str, str | bytes] = {
+        "helpers.py": "class Base:\n    size = 1\n\n\nclass Config:\n    size = 2\n",
+        "worker.py": """
+        from __future__ import annotations
+
+        from helpers import Base, Config
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="model", cpu="cpu3c-1-2")
+        class Model(Base):
+            def predict(self, text: str) -> int:
+                \"\"\"Score the text.\"\"\"
+                return Base.size + len(text)
+
+
+        @Endpoint(name="work", cpu="cpu3c-1-2")
+        def work(config: Config) -> int:
+            return Config.size
+        """,
+    }
+    found = only(check(tmp_path, files), "FL302")
+    assert [full(d)[0] for d in found] == [
+        "worker.py:11:15-11:19 FL302 info: 'Model' uses module-level 'Base'",
+        "worker.py:16:11-16:17 FL302 info: 'work' uses module-level 'Config'",
+    ]
+    assert [full(d)[-2:] for d in found] == [
+        [
+            "fix (safe=True): Add `from helpers import Base` inside 'Model'",
+            "  edit worker.py:11:0-11:0 '        from helpers import Base\\n'",
+        ],
+        [
+            "fix (safe=True): Add `from helpers import Config` inside 'work'",
+            "  edit worker.py:16:0-16:0 '    from helpers import Config\\n'",
+        ],
+    ]
+    path = tmp_path / "worker.py"
+    fixed = apply_edits(path.read_text(), [e for d in found if d.fix for e in d.fix.edits])
+    assert fixed.splitlines()[7:15] == [
+        "class Model(Base):",
+        "    def predict(self, text: str) -> int:",
+        '        """Score the text."""',
+        "        from helpers import Base",
+        "        return Base.size + len(text)",
+        "",
+        "",
+        '@Endpoint(name="work", cpu="cpu3c-1-2")',
+    ]
+    assert fixed.splitlines()[15:] == [
+        "def work(config: Config) -> int:",
+        "    from helpers import Config",
+        "    return Config.size",
+    ]
+
+
+def test_fl302_import_fix_after_class_level_uses_that_keep_theirs(tmp_path: Path) -> None:
+    # A class-level use (first or last line of the body) cannot be fixed by an import in a method:
+    # no fix for its statement, and still one for the next statement, used in a method.
+    files: dict[str, str | bytes] = {
+        "helpers.py": "DEFAULT = 1\nLABELS = []\n",
+        "text.py": "def clean(x):\n    return x\n",
+        "worker.py": """
+        from helpers import DEFAULT
+        from helpers import LABELS
+        from text import clean
+        from runpod_flash import Endpoint
+
+
+        @Endpoint(name="model", cpu="cpu3c-1-2")
+        class Model:
+            threshold = DEFAULT
+
+            def predict(self, text: str) -> str:
+                return clean(text)
+
+            labels = LABELS
+        """,
+    }
+    found = only(check(tmp_path, files), "FL302")
+    assert [(full(d)[0], d.fix is None) for d in found] == [
+        ("worker.py:9:16-9:23 FL302 info: 'Model' uses module-level 'DEFAULT'", True),
+        ("worker.py:12:15-12:20 FL302 info: 'Model' uses module-level 'clean'", False),
+        ("worker.py:14:13-14:19 FL302 info: 'Model' uses module-level 'LABELS'", True),
+    ]
+    assert full(found[1])[-2:] == [
+        "fix (safe=True): Add `from text import clean` inside 'Model'",
+        "  edit worker.py:12:0-12:0 '        from text import clean\\n'",
+    ]
 
 
 # -- FL303 --------------------------------------------------------------------------------------
