@@ -20,7 +20,14 @@ from flash_ls.build.errors import BuildError
 from flash_ls.build.files import shipped_files, source_fingerprint
 from flash_ls.build.resources import ResourceSpec, endpoint_spec, strip_flashboot_suffix
 from flash_ls.build.values import Arguments, where
-from flash_ls.parse.facts import CallExpr, Definition, Import, ImportedName, NameExpr
+from flash_ls.parse.facts import (
+    CallExpr,
+    Definition,
+    Import,
+    ImportedName,
+    NameExpr,
+    split_qualified,
+)
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointKind, Route
 from flash_ls.project.evaluation import Unknown
@@ -635,7 +642,7 @@ def _through_import(
 
 
 def _located(app: App, qualified: str) -> tuple[str, str] | None:
-    module, _, attr = qualified.partition(":")
+    module, attr = split_qualified(qualified)
     target = app.module_file(module)
     if target is None or not attr:
         return None

@@ -203,6 +203,14 @@ class Suppression:
     span: Span  # the comment
 
 
+def split_qualified(qualified: str) -> tuple[str, str]:
+    """A qualified name (``FileFacts.qualify``, ``App.qualified``) as (module, attr), split at the
+    last colon: an app file's module name comes from its path, which may hold a colon; a Python
+    name never does."""
+    module, _, attr = qualified.rpartition(":")
+    return module, attr
+
+
 @dataclass(slots=True)
 class FileFacts:
     """Everything flash-ls needs from one file."""

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flash_ls.parse.facts import Decorator, Definition, Expr, FileFacts, Import, NameExpr
+from flash_ls.parse.facts import (
+    Decorator,
+    Definition,
+    Expr,
+    FileFacts,
+    Import,
+    NameExpr,
+    split_qualified,
+)
 from flash_ls.parse.split import line_texts
 from flash_ls.platform import SDK_MODULE, is_app_api_module, is_sdk_module
 from flash_ls.project.app_api_reader import AppApiReader
@@ -271,7 +279,7 @@ class App:
 
     def is_sdk_name(self, source: SourceFile, dotted: str, name: str) -> bool:
         """Whether ``dotted`` in ``source`` names ``runpod_flash.<name>`` (any submodule, any alias)."""
-        module, _, attr = self.qualified(source, dotted).partition(":")
+        module, attr = split_qualified(self.qualified(source, dotted))
         return is_sdk_module(module) and attr == name
 
     def enum_member(
@@ -281,7 +289,7 @@ class App:
         ``sdk`` (``runpod_flash``, or ``runpod`` for the app API)."""
         if not isinstance(expr, NameExpr):
             return None
-        module, _, attr = self.qualified(source, expr.dotted).partition(":")
+        module, attr = split_qualified(self.qualified(source, expr.dotted))
         of_sdk = is_sdk_module(module) if sdk == SDK_MODULE else is_app_api_module(module)
         if not of_sdk:
             return None

@@ -18,7 +18,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flash_ls import platform
-from flash_ls.parse.facts import Binding, CallExpr, Decorator, Definition, Expr, Method, NameExpr
+from flash_ls.parse.facts import (
+    Binding,
+    CallExpr,
+    Decorator,
+    Definition,
+    Expr,
+    Method,
+    NameExpr,
+    split_qualified,
+)
 from flash_ls.project.endpoint_model import (
     AppDecl,
     DeclForm,
@@ -96,7 +105,7 @@ class AppApiReader:
         """The app API name ``expr`` refers to (``App``, ``post``, ``init``), however imported."""
         if not isinstance(expr, NameExpr):
             return None
-        module, _, attr = self.app.qualified(source, expr.dotted).partition(":")
+        module, attr = split_qualified(self.app.qualified(source, expr.dotted))
         return attr if platform.is_app_api_export(module, attr) else None
 
     def app_for(self, source: SourceFile, dotted: str, before: Span | None) -> AppDecl | None:

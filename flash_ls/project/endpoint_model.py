@@ -26,6 +26,7 @@ from flash_ls.parse.facts import (
     Literal,
     Method,
     NameExpr,
+    split_qualified,
 )
 from flash_ls.project.evaluation import Unknown, Value, evaluate
 from flash_ls.span import Span
@@ -463,7 +464,7 @@ def _legacy_class(endpoint: Endpoint) -> platform.ResourceClass | None:
     call = endpoint.decl.resource_call
     if call is None or not isinstance(call.func, NameExpr):
         return None
-    module, _, attr = endpoint.app.qualified(endpoint.decl.file, call.func.dotted).partition(":")
+    module, attr = split_qualified(endpoint.app.qualified(endpoint.decl.file, call.func.dotted))
     if platform.is_sdk_module(module):
         return platform.RESOURCE_CLASSES.get(attr)
     return None

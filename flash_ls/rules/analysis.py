@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flash_ls import platform as pf
 from flash_ls.diagnostic import Fix, Related, Severity, TextEdit
-from flash_ls.parse.facts import CallExpr, Keyword, NameExpr
+from flash_ls.parse.facts import CallExpr, Keyword, NameExpr, split_qualified
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm
 from flash_ls.project.evaluation import Unknown, evaluate
@@ -95,7 +95,7 @@ def _legacy_resources(app: App) -> list[_Resource]:
 def _is_legacy_class(app: App, source: SourceFile, call: CallExpr) -> bool:
     if not isinstance(call.func, NameExpr):
         return False
-    module, _, attr = app.qualified(source, call.func.dotted).partition(":")
+    module, attr = split_qualified(app.qualified(source, call.func.dotted))
     return pf.is_sdk_module(module) and attr in pf.LEGACY_RESOURCE_CLASSES
 
 

@@ -17,7 +17,14 @@ from pathlib import PurePosixPath
 
 from flash_ls import platform as pf
 from flash_ls.diagnostic import Fix, Related, TextEdit
-from flash_ls.parse.facts import CallExpr, Literal, MappingExpr, NameExpr, SequenceExpr
+from flash_ls.parse.facts import (
+    CallExpr,
+    Literal,
+    MappingExpr,
+    NameExpr,
+    SequenceExpr,
+    split_qualified,
+)
 from flash_ls.project.endpoint_model import EndpointKind
 from flash_ls.project.evaluation import EnumValue, Unknown, Value
 from flash_ls.rules.endpoint_arguments import (
@@ -505,7 +512,7 @@ def _volume_kind(ctx: EndpointContext, node: Node) -> str | None:
     if isinstance(expr, CallExpr):
         if not isinstance(expr.func, NameExpr):
             return None
-        module, _, attr = ctx.app.qualified(node.file, expr.func.dotted).partition(":")
+        module, attr = split_qualified(ctx.app.qualified(node.file, expr.func.dotted))
         if pf.is_app_api_module(module):
             for kind, name in pf.APP_VOLUME_CLASSES.items():
                 if attr.rpartition(".")[2] == name:

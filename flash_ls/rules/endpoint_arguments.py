@@ -25,6 +25,7 @@ from flash_ls.parse.facts import (
     MappingExpr,
     NameExpr,
     SequenceExpr,
+    split_qualified,
 )
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import DeclForm, Endpoint, EndpointDecl
@@ -137,7 +138,7 @@ def sdk_name(app: App, node: Node) -> str | None:
     """``X`` when ``node`` is the name ``runpod_flash.X`` itself (an enum class, not a member)."""
     if not isinstance(node.expr, NameExpr):
         return None
-    module, _, attr = app.qualified(node.file, node.expr.dotted).partition(":")
+    module, attr = split_qualified(app.qualified(node.file, node.expr.dotted))
     if pf.is_sdk_module(module) and attr and "." not in attr:
         return attr
     return None

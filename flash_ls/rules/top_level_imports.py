@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flash_ls.diagnostic import Fix, Related, Severity
 from flash_ls.fixes.moves import describe_functions, import_statements, plan_copy, plan_move
-from flash_ls.parse.facts import Binding, Import, ImportedName
+from flash_ls.parse.facts import Binding, Import, ImportedName, split_qualified
 from flash_ls.project.app import App, SourceFile
 from flash_ls.rules import app_api_dependencies
 from flash_ls.rules.registry import Finding, FixAvailability, rule
@@ -153,7 +153,7 @@ class _Plans:
                 continue
             if self.app.module_file(f"{base}.{name.name}") is not None:
                 continue  # ``from pkg import module``: the name is a module, not the function
-            module, _, attr = self.app.qualified(target, name.name).partition(":")
+            module, attr = split_qualified(self.app.qualified(target, name.name))
             defining = self.app.module_file(module)
             if defining is None or defining is source:
                 continue
@@ -420,7 +420,7 @@ def module_global_in_endpoint(app: App) -> Iterator[Finding]:
 
 
 def _is_endpoint_name(app: App, plans: _Plans, source: SourceFile, name: str) -> bool:
-    module, _, attr = app.qualified(source, name).partition(":")
+    module, attr = split_qualified(app.qualified(source, name))
     defining = app.module_file(module) if module else source
     return defining is not None and (defining.rel, attr) in plans.index
 

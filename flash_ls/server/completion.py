@@ -28,7 +28,7 @@ from lsprotocol import types
 
 from flash_ls import platform
 from flash_ls.parse import FileFacts, parse_file
-from flash_ls.parse.facts import Import
+from flash_ls.parse.facts import Import, split_qualified
 from flash_ls.project.app import App, SourceFile
 from flash_ls.project.endpoint_model import EndpointKind
 from flash_ls.server import endpoints
@@ -166,7 +166,7 @@ class _Names:
             qualified = self.app.qualified(self.source, dotted)
         else:
             qualified = self.facts.qualify(dotted)
-        module, _, attr = qualified.partition(":")
+        module, attr = split_qualified(qualified)
         if platform.is_sdk_module(module):
             return attr
         return None
@@ -178,7 +178,7 @@ class _Names:
             qualified = self.app.qualified(self.source, dotted)
         else:
             qualified = self.facts.qualify(dotted)
-        module, _, attr = qualified.partition(":")
+        module, attr = split_qualified(qualified)
         return attr if platform.is_app_api_module(module) else None
 
     def app_decl(self, dotted: str) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apps import check, full
+from apps import check, full, load_app, write_app
+
+from flash_ls.rules.endpoint_arguments import contexts, member_text
 
 pytestmark = pytest.mark.usefixtures("no_rule_crashes")  # tests/rules/conftest.py
 
@@ -323,5 +325,213 @@ def test_fl903_finds_the_unknown_part(tmp_path: Path) -> None:
         "note: use a literal or a module-level constant to have it checked",
         "worker.py:16:15-16:26 FL903 hint: name= is only known at run time (`make_name()`)",
         "note: flash-ls cannot check name= of the endpoint of 'e'",
+        "note: use a literal or a module-level constant to have it checked",
+    ]
+
+
+# workers entries that are floats: int() truncates 3.5 to 3 (then min is above max), and an
+# infinity (1e999) cannot be int()-ed.
+FLOATS = (
+    "from runpod_flash import Endpoint\n"
+    "\n"
+    '@Endpoint(name="a", workers=(3.5, 1))\n'
+    "async def a(): ...\n"
+    "\n"
+    '@Endpoint(name="b", workers=(0, 1e999))\n'
+    "async def b(): ...\n"
+)
+
+
+def test_fl504_float_entries_are_truncated_and_infinity_is_not_a_number(tmp_path: Path) -> None:
+    assert findings(tmp_path, {"worker.py": FLOATS}, "FL504") == [
+        "worker.py:3:29-3:35 FL504 error: workers=(3, 1) of endpoint 'a' has min above max",
+        "note: flash build fails with ValueError: workers min (3) cannot exceed max (1)",
+        "note: write workers=(1, 3) if you meant that range",
+        "worker.py:6:32-6:37 FL504 error: workers entry 1e999 of endpoint 'b' is not a number",
+        "note: the SDK calls int() on it and flash build fails",
+        "note: use workers=(min, max) with integers",
+    ]
+
+
+# A CPU endpoint's datacenters FL507 cannot name (an unknown string, an unknown member) are
+# skipped, the known one outside EU-RO-1 is reported; a legacy CPU resource whose instanceIds
+# are enum members has its disk limit checked.
+CPU_PLACES = (
+    "from runpod_flash import remote, Endpoint, CpuInstanceType, CpuLiveServerless, DataCenter, PodTemplate\n"
+    "\n"
+    'a = CpuLiveServerless(name="a", instanceIds=[CpuInstanceType.CPU3C_1_2], template=PodTemplate(containerDiskInGb=50))\n'
+    "\n"
+    "@remote(a)\n"
+    "async def fa(): ...\n"
+    "\n"
+    '@Endpoint(name="b", cpu="cpu3c-1-2", datacenter=["MOON-1", DataCenter.NOWHERE, DataCenter.US_CA_2])\n'
+    "async def b(): ...\n"
+)
+
+
+def test_cpu_datacenters_fl507_cannot_name_and_legacy_instance_members(tmp_path: Path) -> None:
+    assert findings(tmp_path, {"worker.py": CPU_PLACES}, "FL507", "FL515") == [
+        "worker.py:3:112-3:114 FL515 error: container disk 50 GB of endpoint 'a' exceeds 10 GB",
+        "note: flash build fails: Container disk size 50GB exceeds the maximum allowed for CPU instances",
+        "note: the maximum for cpu3c-1-2 is 10 GB: use at most 10 or a larger instance type",
+        "fix (safe=False): Use 10 GB",
+        "  edit worker.py:3:112-3:114 '10'",
+        "worker.py:8:79-8:97 FL507 error: endpoint 'b' runs on CPU, which is not available in US-CA-2",
+        "note: flash build fails: CPU endpoints are not available in: US-CA-2",
+        "note: supported CPU data centers: EU-RO-1; use DataCenter.EU_RO_1 or leave datacenter= out",
+    ]
+
+
+# FL903: a name given positionally, python_version= of a legacy resource read from another
+# module, a remote() whose config is imported (no resource call to read: nothing reported, no
+# crash); a volume mapping and a structured call nested in another are all static (nothing).
+RUNTIME_MORE = (
+    "import sys\n"
+    "from runpod_flash import remote, Endpoint, LiveServerless, NetworkVolume, PodTemplate\n"
+    "from configs import shared\n"
+    "\n"
+    'g = LiveServerless(name="g", python_version=sys.version)\n'
+    "\n"
+    "@remote(g)\n"
+    "async def fg(): ...\n"
+    "\n"
+    "@remote(shared)\n"
+    "async def fs(): ...\n"
+    "\n"
+    "@Endpoint(make_name())\n"
+    "async def e(): ...\n"
+    "\n"
+    '@Endpoint(name="v", volume={"/data": NetworkVolume(name="v")})\n'
+    "async def v(): ...\n"
+    "\n"
+    '@Endpoint(name="t", template=PodTemplate(name="t", env=[PodTemplate(name="u")]))\n'
+    "async def t(): ...\n"
+)
+
+
+def test_fl903_positional_name_remote_configs_and_nested_structured_calls(
+    tmp_path: Path,
+) -> None:
+    assert findings(tmp_path, {"worker.py": RUNTIME_MORE}, "FL903") == [
+        "worker.py:5:44-5:55 FL903 hint: python_version= is only known at run time (`sys.version`)",
+        "note: flash-ls cannot check python_version= of endpoint 'g'",
+        "note: use a literal or a module-level constant to have it checked",
+        "worker.py:13:10-13:21 FL903 hint: name= is only known at run time (`make_name()`)",
+        "note: flash-ls cannot check name= of the endpoint of 'e'",
+        "note: use a literal or a module-level constant to have it checked",
+    ]
+
+
+# App API resources (enums of `runpod`): rc2's messages show a value holding an enum member as
+# written, not as a Python repr (a list, a mapping's value or key); the members of a list, also
+# of a constant in another file, are the app API's own.
+APP_API = (
+    "import runpod\n"
+    "from runpod import DataCenter\n"
+    "from consts import DCS\n"
+    "\n"
+    'app = runpod.App("shop")\n'
+    "\n"
+    '@app.queue(name="d1", datacenter=[DataCenter.EU_RO_1, "MOON-1", DataCenter.NOPE])\n'
+    "def d1(): ...\n"
+    "\n"
+    '@app.queue(name="d2", datacenter=DCS)\n'
+    "def d2(): ...\n"
+    "\n"
+    '@app.queue(name="w1", workers={"a": DataCenter.EU_RO_1})\n'
+    "def w1(): ...\n"
+    "\n"
+    '@app.queue(name="w2", workers={DataCenter.EU_RO_1: 1})\n'
+    "def w2(): ...\n"
+)
+APP_API_CONSTS = "from runpod import DataCenter\n\nDCS = [DataCenter.NOPE]\n"
+
+
+def test_app_api_values_as_written_and_members_of_runpod(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {"main.py": APP_API, "consts.py": APP_API_CONSTS}
+    assert findings(tmp_path, files, "FL504", "FL506") == [
+        "main.py:7:54-7:62 FL506 error: unknown datacenter 'MOON-1' on resource 'd1'",
+        'note: The SDK raises when the decorator runs: InvalidResourceError: invalid datacenter: [DataCenter.EU_RO_1, "MOON-1", DataCenter.NOPE]',
+        "note: Its cause: unknown datacenter 'MOON-1'. valid datacenters: US-CA-2, US-IL-1, US-KS-2, US-MO-1, US-MO-2, US-NC-2, US-NE-1, US-WA-1, EU-CZ-1, EU-RO-1, EUR-NO-1",
+        "note: Did you mean 'US-MO-1'?",
+        "note: Deploying the file fails; a directory deploy skips it and its resources",
+        "main.py:7:64-7:79 FL506 error: unknown DataCenter.NOPE on resource 'd1'",
+        "note: The module fails to import with AttributeError: NOPE",
+        "note: Valid datacenters: US-CA-2, US-IL-1, US-KS-2, US-MO-1, US-MO-2, US-NC-2, US-NE-1, US-WA-1, EU-CZ-1, EU-RO-1, EUR-NO-1",
+        "note: Deploying the file fails; a directory deploy skips it and its resources",
+        "main.py:10:33-10:36 FL506 error: unknown DataCenter.NOPE on resource 'd2'",
+        "note: the value is DataCenter.NOPE in consts.py",
+        "note: The module fails to import with AttributeError: NOPE",
+        "note: Valid datacenters: US-CA-2, US-IL-1, US-KS-2, US-MO-1, US-MO-2, US-NC-2, US-NE-1, US-WA-1, EU-CZ-1, EU-RO-1, EUR-NO-1",
+        "note: Deploying the file fails; a directory deploy skips it and its resources",
+        "main.py:13:30-13:55 FL504 error: workers={\"a\": DataCenter.EU_RO_1} of resource 'w1' is malformed",
+        'note: The SDK raises when the decorator runs: InvalidResourceError: workers must be an int or (min, max) tuple, got {"a": DataCenter.EU_RO_1}',
+        "note: Use workers=max or workers=(min, max), e.g. (0, 3)",
+        "note: Deploying the file fails; a directory deploy skips it and its resources",
+        "main.py:16:30-16:53 FL504 error: workers={DataCenter.EU_RO_1: 1} of resource 'w2' is malformed",
+        "note: The SDK raises when the decorator runs: InvalidResourceError: workers must be an int or (min, max) tuple, got {DataCenter.EU_RO_1: 1}",
+        "note: Use workers=max or workers=(min, max), e.g. (0, 3)",
+        "note: Deploying the file fails; a directory deploy skips it and its resources",
+    ]
+
+
+# A string constant behind more aliases than flash-ls follows in one step: reported at the alias
+# reached, whose fix quotes with '"' (the name has no quote to keep). A tuple whose ")" is on
+# another line than its last element gets no fix.
+CHAIN = "".join(f"G{i} = G{i - 1}\n" for i in range(1, 21))  # G1 = G0 ... G20 = G19
+ALIASES = (
+    "from runpod_flash import Endpoint, GpuGroup\n"
+    "\n"
+    'G0 = "NVIDIA_L4"\n'
+    f"{CHAIN}"
+    "\n"
+    '@Endpoint(name="a", gpu=[G20])\n'
+    "async def a(): ...\n"
+    "\n"
+    "@Endpoint(\n"
+    '    name="b",\n'
+    "    gpu=(GpuGroup.ADA_24,\n"
+    "         GpuGroup.AMPERE_24,\n"
+    "    ),\n"
+    ")\n"
+    "async def b(): ...\n"
+)
+
+
+def test_fl502_value_behind_a_long_alias_chain_and_a_multi_line_tuple(tmp_path: Path) -> None:
+    assert findings(tmp_path, {"worker.py": ALIASES}, "FL502") == [
+        "worker.py:7:5-7:7 FL502 error: 'NVIDIA_L4' is not a GpuGroup/GpuType value of endpoint 'a'",
+        "note: strings in gpu=[...] are matched exactly by value",
+        "note: use 'NVIDIA L4'",
+        "fix (safe=True): Use 'NVIDIA L4'",
+        "  edit worker.py:7:5-7:7 '\"NVIDIA L4\"'",
+        "worker.py:30:9-31:28 FL502 error: gpu= of endpoint 'b' is a tuple, not a list",
+        "note: flash build fails with ValueError: gpu must be a GpuGroup, GpuType, or list, got tuple",
+        "note: use a list",
+    ]
+
+
+# member_text keeps the enum as written, or spells it as it is given (no rule gives it yet).
+def test_member_text_with_and_without_an_enum_reference(tmp_path: Path) -> None:
+    text = (
+        "from runpod_flash import Endpoint, GpuType\n"
+        "\n"
+        '@Endpoint(name="a", gpu=GpuType.NVIDIA_L44)\n'
+        "async def a(): ...\n"
+    )
+    [ctx] = contexts(load_app(write_app(tmp_path, {"worker.py": text})))
+    node = ctx.node("gpu")
+    assert node is not None
+    assert member_text(node, "NVIDIA_L4") == "GpuType.NVIDIA_L4"
+    assert member_text(node, "NVIDIA_L4", "rf.GpuType") == "rf.GpuType.NVIDIA_L4"
+
+
+def test_a_name_in_a_file_whose_path_holds_a_colon_is_the_file_s_own(tmp_path: Path) -> None:
+    # `Name` in `runpod_flash:z.py` is qualified as `runpod_flash:z:Name`: split at the first
+    # colon it read as the SDK's `z:Name` and FL903 stayed quiet (a mutant found it).
+    source = 'from runpod_flash import Endpoint\n\n@Endpoint(name="a", gpu=Name)\ndef a(): ...\n'
+    assert findings(tmp_path, {"runpod_flash:z.py": source}, "FL903") == [
+        "runpod_flash:z.py:3:24-3:28 FL903 hint: gpu= is only known at run time (`Name`)",
+        "note: flash-ls cannot check gpu= of endpoint 'a'",
         "note: use a literal or a module-level constant to have it checked",
     ]
