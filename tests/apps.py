@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from flash_ls import platform
 from flash_ls.diagnostic import Diagnostic, Fix
 from flash_ls.project.app import App
 from flash_ls.project.workspace import Workspace
 from flash_ls.rules.engine import check_app
 from flash_ls.span import Span
+
+
+def _rc2_installed() -> bool:
+    """Whether runpod 2.x (the app API) is installed, without importing it (``import runpod``
+    reads ~/.runpod/config.toml)."""
+    if importlib.util.find_spec("runpod") is None:
+        return False
+    try:
+        return importlib.metadata.version(platform.APP_API_DISTRIBUTION).startswith("2.")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
+# Tests that compare with runpod 2.0.0rc2 itself (the `test` extra installs it).
+needs_rc2 = pytest.mark.skipif(not _rc2_installed(), reason="runpod 2.0 is not installed")
 
 # A worker with a PEP 263 coding line, non-ASCII text in Latin-1 and a heavy module-level import
 # (FL301 at line 3, FL302 at line 9); then the same file once FL301's fix has moved the import into

@@ -24,14 +24,13 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from apps import load_app, write_app
+from apps import load_app, needs_rc2, write_app
 
 from flash_ls import platform
 from flash_ls.fixes.migrate import migrate_app
 from flash_ls.project.app import App
 from flash_ls.project.endpoint_model import EndpointKind
 from flash_ls.project.evaluation import EnumValue, Unknown
-from tests.project.test_app_api_reader import needs_rc2
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apps"
 FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())

@@ -9,8 +9,6 @@ the same names, kinds, hardware and routes, but where the SDK is known to lose r
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import json
 import os
 import shutil
@@ -20,7 +18,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from apps import load_app, write_app
+from apps import load_app, needs_rc2, write_app
 
 from flash_ls import platform
 from flash_ls.parse import parse_file
@@ -33,20 +31,6 @@ FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 # (app, resource) that rc2's discovery drops although the code declares them (section 4.3).
 LOST_BY_DISCOVERY = {"flat_split": {("flat-app", "in_workers")}}
-
-
-def _rc2_installed() -> bool:
-    """Whether runpod 2.x is installed, without importing it (``import runpod`` reads
-    ~/.runpod/config.toml)."""
-    if importlib.util.find_spec("runpod") is None:
-        return False
-    try:
-        return importlib.metadata.version(platform.APP_API_DISTRIBUTION).startswith("2.")
-    except importlib.metadata.PackageNotFoundError:
-        return False
-
-
-needs_rc2 = pytest.mark.skipif(not _rc2_installed(), reason="runpod 2.0 is not installed")
 
 
 def by_name(app: App) -> dict[str, Endpoint]:

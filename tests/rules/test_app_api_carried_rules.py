@@ -11,34 +11,19 @@ rc2's own message.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from apps import check, full, load_app, only, write_app
+from apps import check, full, load_app, needs_rc2, only, write_app
 
 from flash_ls import platform
 from flash_ls.diagnostic import Diagnostic
 from flash_ls.fixes.apply import apply_fixes
 from flash_ls.rules.engine import check_app
 from flash_ls.rules.registry import all_rules
-
-
-def _rc2_installed() -> bool:
-    if importlib.util.find_spec("runpod") is None:
-        return False
-    try:
-        return importlib.metadata.version(platform.APP_API_DISTRIBUTION).startswith("2.")
-    except importlib.metadata.PackageNotFoundError:
-        return False
-
-
-needs_rc2 = pytest.mark.skipif(not _rc2_installed(), reason="runpod 2.0 is not installed")
 
 # Runs each module text in a fresh namespace (what importing the module does) and reports the
 # exception it raises, if any: the decorators validate when they run.
