@@ -74,8 +74,9 @@ def _rejected(
 def decorator_kind(ctx: EndpointContext) -> str:
     """``queue``/``api``/``task``: the App method the resource's decorator calls."""
     func = ctx.decl.call.func
-    text = func.text.rpartition(".")[2]
-    return text if text in pf.APP_RESOURCE_PARAMETERS else pf.APP_RESOURCE_KIND_QUEUE
+    # the name as Python reads it: ``@app. api(...)`` is ``app.api`` too
+    name = func.dotted.rpartition(".")[2] if isinstance(func, NameExpr) else ""
+    return name if name in pf.APP_RESOURCE_PARAMETERS else pf.APP_RESOURCE_KIND_QUEUE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,7 +307,7 @@ def max_concurrency(ctx: EndpointContext, node: Node) -> Iterator[Finding]:
     if ctx.endpoint.kind is not EndpointKind.QUEUE:
         return
     value = value_of(ctx.app, node)
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not isinstance(value, int):  # rc2 compares a bool too: False is below 1
         return
     if value >= pf.APP_MAX_CONCURRENCY_MIN:
         return
