@@ -1171,14 +1171,16 @@ def distribution_for_import(module: str) -> str:
     """The PyPI distribution that provides import name ``module`` (top-level or dotted).
 
     The longest known dotted prefix wins (``google.cloud.storage.blob`` -> google-cloud-storage);
-    otherwise the top-level name with ``_`` replaced by ``-``.
+    otherwise the top-level name with ``_`` replaced by ``-``, without the underscores around a
+    private name (``_speedups`` -> speedups: a distribution name starts and ends with a letter or
+    digit).
     """
     parts = module.split(".")
     for end in range(len(parts), 0, -1):
         found = IMPORT_TO_DISTRIBUTION.get(".".join(parts[:end]))
         if found is not None:
             return found
-    return parts[0].replace("_", "-")
+    return (parts[0].strip("_") or parts[0]).replace("_", "-")
 
 
 def _reverse_import_map() -> Mapping[str, tuple[str, ...]]:

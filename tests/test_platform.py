@@ -361,6 +361,9 @@ def test_distribution_for_import() -> None:
     assert p.distribution_for_import("typing_extensions") == "typing-extensions"
     assert p.distribution_for_import("requests") == "requests"
     assert p.distribution_for_import("PIL.Image") == "pillow"
+    # A private module's guess is still a valid distribution name (it was "-pre").
+    assert p.distribution_for_import("_pre") == "pre"
+    assert p.distribution_for_import("__odd_name__.x") == "odd-name"
 
 
 def test_import_names_for_distribution() -> None:
