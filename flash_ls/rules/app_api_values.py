@@ -27,6 +27,7 @@ from flash_ls.parse.facts import (
 )
 from flash_ls.project.endpoint_model import EndpointKind
 from flash_ls.project.evaluation import EnumValue, Unknown, Value
+from flash_ls.rules import app_api
 from flash_ls.rules.endpoint_arguments import (
     EndpointContext,
     Node,
@@ -73,9 +74,8 @@ def _rejected(
 
 def decorator_kind(ctx: EndpointContext) -> str:
     """``queue``/``api``/``task``: the App method the resource's decorator calls."""
-    func = ctx.decl.call.func
-    # the name as Python reads it: ``@app. api(...)`` is ``app.api`` too
-    name = func.dotted.rpartition(".")[2] if isinstance(func, NameExpr) else ""
+    # the name as Python reads it (``@app. api(...)`` is ``app.api`` too), as FL7xx read it
+    name = app_api.decorator_kind(ctx.endpoint)
     return name if name in pf.APP_RESOURCE_PARAMETERS else pf.APP_RESOURCE_KIND_QUEUE
 
 
